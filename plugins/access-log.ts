@@ -1,0 +1,38 @@
+import fp from 'fastify-plugin'
+import { randomUUID } from 'node:crypto'
+import { acceptRequestId } from '../src/identity/headers.js'
+import type { RequestState } from './types.js'
+
+/** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
+export function requestId (req: { headers: Record<string, string | string[] | undefined> }): string {
+  return acceptRequestId(req.headers['x-request-id']) ?? randomUUID()
+}
+
+/**
+ * One access line per request, with the decision and its reason; the path is logged
+ * without its query string, which can carry an API key.
+ */
+export default fp(async function gatehouseAccessLog (app) {
+  app.decorateRequest('gatehouse', null as unknown as RequestState)
+  app.addHook('onRequest', async (request, reply) => {
+    request.gatehouse = { identity: undefined, identityHeaders: [], error: undefined }
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const state = request.gatehouse
+    const err = state.error
+    request.log.info({
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      route: request.routeOptions.config.route?.match,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      client: state.identity?.client?.id,
+      user: state.identity?.user?.id,
+      auth: state.identity?.authenticators.join(',') || undefined,
+      decision: err === undefined ? 'allow' : err.status < 500 ? 'deny' : 'error',
+      reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
+      authenticator: err?.authenticator
+    }, 'request')
+  })
+}, { fastify: '5.x', name: 'gatehouse-access-log' })

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto'
+import { GatehouseError } from '../errors.js'
+import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
+import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
+
+export function hashApiKey (key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+/** A client is usable when it is neither disabled nor past its `expires`. Returns why not, or undefined. */
+export function clientUnusable (client: ClientRecord, now = Date.now()): string | undefined {
+  if (client.disabled) return 'client is disabled'
+  if (client.expiresAt !== null && now > client.expiresAt) return 'client has expired'
+  return undefined
+}
+
+/**
+ * API keys are stored as sha256 hashes and found by the hash of what is presented: the
+ * lookup never compares the secret itself, so its timing tells nothing about a key.
+ */
+export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, clients: Map<string, ClientRecord>): Authenticator {
+  const header = (cfg.spec.header ?? 'X-API-Key').toLowerCase()
+  const query = cfg.spec.query
+  const byHash = new Map<string, { client: ClientRecord, expiresAt: number | null }>()
+  for (const client of clients.values()) {
+    for (const key of client.apiKeys) byHash.set(key.hash, { client, expiresAt: key.expiresAt })
+  }
+  const challenge = { scheme: 'ApiKey', params: { realm: 'gatehouse', header: cfg.spec.header ?? 'X-API-Key' } }
+  const fail = (detail: string): GatehouseError =>
+    new GatehouseError('invalid_credentials', detail, { principal: 'client', authenticator: cfg.name, challenges: [challenge] })
+
+  function presented (req: AuthRequest): string | undefined {
+    const value = req.headers[header]
+    if (Array.isArray(value)) throw fail('more than one API key presented')
+    if (value !== undefined && value !== '') return value
+    if (query !== undefined && req.query !== '') {
+      const params = new URLSearchParams(req.query)
+      const all = params.getAll(query)
+      if (all.length > 1) throw fail('more than one API key presented')
+      if (all[0] !== undefined && all[0] !== '') return all[0]
+    }
+    return undefined
+  }
+
+  return {
+    name: cfg.name,
+    type: 'apiKey',
+    principal: 'client',
+    challenge,
+    consumes: { headers: [header], query: query === undefined ? [] : [query] },
+    authenticate (req): ClientPrincipal | undefined {
+      const key = presented(req)
+      if (key === undefined) return undefined
+      const entry = byHash.get(hashApiKey(key))
+      if (entry === undefined) throw fail('unknown API key')
+      if (entry.expiresAt !== null && Date.now() > entry.expiresAt) throw fail('API key has expired')
+      const unusable = clientUnusable(entry.client)
+      if (unusable !== undefined) throw fail(unusable)
+      return { kind: 'client', id: entry.client.id, client: entry.client, scopes: entry.client.scopes, authenticator: cfg.name }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { AuthenticatorType } from '../config/schema.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
+import type { Logger } from '../logger.js'
+import type { Cache } from '../cache/cache.js'
+import { createApiKeyAuthenticator } from './api-key.js'
+import type { Authenticator } from './types.js'
+
+/** What an authenticator factory may use besides its own entry. */
+export interface AuthDeps {
+  config: GatewayConfig
+  logger: Logger
+  /** Verified credentials, by kind (`jwt`, `introspection`…). */
+  cache: Cache
+}
+
+type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
+
+const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
+  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients)
+}
+
+/** Builds every declared authenticator once, at load: keys imported, lookups built. */
+export async function createAuthenticators (deps: AuthDeps): Promise<Map<string, Authenticator>> {
+  const out = new Map<string, Authenticator>()
+  for (const [name, cfg] of deps.config.authenticators) {
+    const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
+    if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
+    out.set(name, await factory(cfg, deps))
+  }
+  return out
+}

@@ -1,0 +1,63 @@
+import type { Challenge } from '../errors.js'
+import type { ClientRecord } from '../config/types.js'
+
+/** What an authenticator may look at: no framework objects, so the core stays testable alone. */
+export interface AuthRequest {
+  method: string
+  /** Lowercased names, as Node gives them. */
+  headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The raw query string, without `?`. */
+  query: string
+  ip: string
+  /** The verified TLS client certificate, when the connection has one. */
+  peerCertificate?: PeerCertificate | undefined
+}
+
+export interface PeerCertificate {
+  subject: string
+  fingerprint256: string
+}
+
+export interface ClientPrincipal {
+  kind: 'client'
+  id: string
+  client: ClientRecord
+  /** What this credential may do: the client's scopes, or a token's narrower set. */
+  scopes: string[]
+  authenticator: string
+}
+
+export interface UserPrincipal {
+  kind: 'user'
+  id: string
+  scopes: string[]
+  claims: Readonly<Record<string, unknown>>
+  /** The OAuth client the user's token was issued to (`azp` or `client_id`), for `bindUserToClient`. */
+  tokenClientId: string | undefined
+  authenticator: string
+  /** Seconds since epoch after which this principal must be re-checked; undefined: no expiry known. */
+  exp?: number | undefined
+}
+
+export type Principal = ClientPrincipal | UserPrincipal
+
+/** Credentials an authenticator read, removed before forwarding unless `forwardCredentials`. */
+export interface Consumed {
+  headers: readonly string[]
+  query: readonly string[]
+}
+
+export interface Authenticator {
+  readonly name: string
+  readonly type: string
+  readonly principal: 'client' | 'user'
+  /** The challenge it offers in `WWW-Authenticate` when its credential is missing. */
+  readonly challenge: Challenge
+  readonly consumes: Consumed
+  /**
+   * Undefined when the request carries no credential of this kind (the next authenticator
+   * is asked); the principal on success; throws a GatehouseError when its credential fails.
+   */
+  authenticate (req: AuthRequest): Promise<Principal | undefined> | Principal | undefined
+  close? (): Promise<void>
+}

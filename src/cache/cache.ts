@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+
+/**
+ * What the gateway learned about a credential, keyed by `gatehouse:v1:<kind>:<sha256>`:
+ * no raw credential is ever a key. Values are JSON-serialisable.
+ */
+export interface Cache {
+  get<T> (kind: string, credential: string): Promise<T | undefined>
+  set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
+  delete (kind: string, credential: string): Promise<void>
+  /**
+   * The cached value, or the loader's: concurrent misses for one key share one call
+   * (single-flight), and the result is stored for the `ttlMs` the loader gives.
+   */
+  getOrLoad<T> (kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T>
+  close (): Promise<void>
+}
+
+export function cacheKey (kind: string, credential: string): string {
+  return `gatehouse:v1:${kind}:${createHash('sha256').update(credential).digest('hex')}`
+}
+
+/** The in-process tier: bounded by entries, each entry with its own TTL. */
+export class LocalCache implements Cache {
+  private readonly lru: LRUCache<string, { v: unknown }>
+  private readonly inflight = new Map<string, Promise<unknown>>()
+
+  constructor (maxEntries: number) {
+    this.lru = new LRUCache({ max: maxEntries, ttlAutopurge: false })
+  }
+
+  getByKey<T> (key: string): T | undefined {
+    return this.lru.get(key)?.v as T | undefined
+  }
+
+  setByKey (key: string, value: unknown, ttlMs: number): void {
+    if (ttlMs <= 0) this.lru.delete(key)
+    else this.lru.set(key, { v: value }, { ttl: ttlMs })
+  }
+
+  deleteByKey (key: string): void {
+    this.lru.delete(key)
+  }
+
+  async get<T> (kind: string, credential: string): Promise<T | undefined> {
+    return this.getByKey<T>(cacheKey(kind, credential))
+  }
+
+  async set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void> {
+    this.setByKey(cacheKey(kind, credential), value, ttlMs)
+  }
+
+  async delete (kind: string, credential: string): Promise<void> {
+    this.lru.delete(cacheKey(kind, credential))
+  }
+
+  async getOrLoad<T> (kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
+    const key = cacheKey(kind, credential)
+    const hit = this.lru.get(key)
+    if (hit !== undefined) return hit.v as T
+    const pending = this.inflight.get(key)
+    if (pending !== undefined) return await (pending as Promise<T>)
+    const p = load().then(({ value, ttlMs }) => {
+      this.setByKey(key, value, ttlMs)
+      return value
+    }).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, p)
+    return await p
+  }
+
+  get size (): number {
+    return this.lru.size
+  }
+
+  async close (): Promise<void> {
+    this.lru.clear()
+  }
+}

@@ -1,0 +1,454 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node } from 'yaml'
+import { Value } from '@sinclair/typebox/value'
+import {
+  AUTHENTICATOR_PRINCIPAL, AUTHENTICATOR_SCHEMAS, ConfigSchema, HTTP_METHODS, POLICIES,
+  type AuthenticatorType, type HttpMethod, type PolicyName, type RawConfig, type RawRoute
+} from './schema.js'
+import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
+import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
+import { compileRoutePattern } from '../policy/route-pattern.js'
+
+export interface ConfigIssue {
+  file: string
+  line: number
+  col: number
+  /** Key path, `routes[2].policy`; empty for a file-level problem. */
+  path: string
+  message: string
+}
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[]
+  constructor (issues: ConfigIssue[], options?: { cause?: unknown }) {
+    super(issues.map(formatIssue).join('\n'), options)
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+export function formatIssue (i: ConfigIssue): string {
+  return `${i.file}:${i.line}:${i.col} ${i.path === '' ? '' : `${i.path}: `}${i.message}`
+}
+
+type Segment = string | number
+
+export function formatPath (segments: readonly Segment[]): string {
+  let out = ''
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`
+    else out += out === '' ? s : `.${s}`
+  }
+  return out
+}
+
+const AUTH_TYPES = Object.keys(AUTHENTICATOR_SCHEMAS) as AuthenticatorType[]
+
+class Issues {
+  readonly list: ConfigIssue[] = []
+  constructor (private readonly file: string, private readonly doc: Document, private readonly lines: LineCounter) {}
+
+  /** Adds an issue located at the value (or, with `atKey`, the key) found at `segments`. */
+  add (segments: readonly Segment[], message: string, atKey = false): void {
+    const { line, col } = this.locate(segments, atKey)
+    this.list.push({ file: this.file, line, col, path: formatPath(segments), message })
+  }
+
+  at (offset: number, segments: readonly Segment[], message: string): void {
+    const { line, col } = this.lines.linePos(offset)
+    this.list.push({ file: this.file, line, col, path: formatPath(segments), message })
+  }
+
+  private locate (segments: readonly Segment[], atKey: boolean): { line: number, col: number } {
+    let node: unknown = this.doc.contents
+    let found: Node | null = this.doc.contents
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]
+      const last = i === segments.length - 1
+      if (isMap(node)) {
+        const pair = node.items.find(p => (isScalar(p.key) ? p.key.value : p.key) === seg)
+        if (pair === undefined) break
+        found = (last && atKey) || pair.value === null ? pair.key as Node : pair.value as Node
+        node = pair.value
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+        found = node.items[seg] as Node
+        node = found
+      } else {
+        break
+      }
+    }
+    const offset = found?.range?.[0] ?? 0
+    return this.lines.linePos(offset)
+  }
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g
+
+/** Expands `${VAR}` / `${VAR:-default}` in every scalar, keeping the document's positions for errors. */
+function interpolate (doc: Document, env: NodeJS.ProcessEnv, issues: Issues): void {
+  visit(doc, {
+    Scalar (_key, node, path) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return
+      const segments = pathOf(path, node)
+      const expanded = node.value.replace(VAR, (_m, name: string, hasDefault?: string, fallback?: string) => {
+        const value = env[name]
+        if (value !== undefined && value !== '') return value
+        if (hasDefault !== undefined) return fallback ?? ''
+        issues.at(node.range?.[0] ?? 0, segments, `environment variable ${name} is not set (write \${${name}:-default} for a default)`)
+        return ''
+      })
+      if (node.type === 'PLAIN' && expanded !== '') {
+        // A plain scalar is typed after expansion, as if written so: `${PORT}` can be a number.
+        const typed: unknown = parseYaml(expanded)
+        node.value = typed === null || typeof typed === 'object' ? expanded : typed
+      } else {
+        node.value = expanded
+      }
+    }
+  })
+}
+
+function pathOf (path: readonly unknown[], node: unknown): Segment[] {
+  const segments: Segment[] = []
+  const chain = [...path, node]
+  for (let i = 1; i < chain.length; i++) {
+    const parent = chain[i - 1]
+    const child = chain[i]
+    if (isSeq(parent)) segments.push(parent.items.indexOf(child as never))
+    else if (isMap(parent)) {
+      const pair = child as { key?: unknown }
+      const key = isScalar(pair.key) ? pair.key.value : pair.key
+      if (typeof key === 'string' || typeof key === 'number') segments.push(key)
+    }
+  }
+  return segments
+}
+
+function pointerToSegments (pointer: string, data: unknown): Segment[] {
+  if (pointer === '') return []
+  let cursor: unknown = data
+  return pointer.slice(1).split('/').map(raw => {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    const seg: Segment = Array.isArray(cursor) ? Number(key) : key
+    cursor = cursor !== null && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[key] : undefined
+    return seg
+  })
+}
+
+const UNION_MESSAGES: Array<[RegExp, string]> = [
+  [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
+  [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
+  [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
+  [/^\/server\/admin$/, 'must be host:port, or false']
+]
+
+function schemaIssues (data: unknown, issues: Issues): void {
+  const reported = new Set<string>()
+  const authenticators = (data as RawConfig | null)?.authenticators
+  for (const e of Value.Errors(ConfigSchema, data)) {
+    // Authenticators are checked against the schema of their own type below: clearer messages.
+    if (/^\/authenticators\/[^/]+/.test(e.path)) continue
+    if ([...reported].some(p => e.path.startsWith(`${p}/`) || e.path === p)) continue
+    reported.add(e.path)
+    const segments = pointerToSegments(e.path, data)
+    const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
+    if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
+    else if (union !== undefined) issues.add(segments, union[1])
+    else if (e.schema.description !== undefined && /pattern|Expected string length/.test(e.message)) issues.add(segments, `${e.message.replace(/^Expected string to match.*$/, 'bad value')}: expected ${e.schema.description}`)
+    else if (e.message === 'Required property') issues.add(segments, 'is required', true)
+    else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
+  }
+  if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
+    for (const [name, spec] of Object.entries(authenticators as Record<string, unknown>)) {
+      const base: Segment[] = ['authenticators', name]
+      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(name)) issues.add(base, 'authenticator names are letters, digits and . _ : -', true)
+      const type = (spec as { type?: unknown } | null)?.type
+      if (typeof type !== 'string' || !AUTH_TYPES.includes(type as AuthenticatorType)) {
+        issues.add(type === undefined ? base : [...base, 'type'], `type must be one of ${AUTH_TYPES.join(', ')}`, type === undefined)
+        continue
+      }
+      const seen = new Set<string>()
+      for (const e of Value.Errors(AUTHENTICATOR_SCHEMAS[type as AuthenticatorType], spec)) {
+        if (seen.has(e.path)) continue
+        seen.add(e.path)
+        const segments = [...base, ...pointerToSegments(e.path, spec)]
+        if (e.message === 'Unexpected property') issues.add(segments, `unknown key for a ${type} authenticator`, true)
+        else if (e.message === 'Required property') issues.add(segments, `is required for a ${type} authenticator`, true)
+        else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
+      }
+    }
+  }
+}
+
+function policyRequires (policy: PolicyName): { client: boolean, user: boolean } {
+  return { client: policy === 'client' || policy === 'client+user', user: policy === 'user' || policy === 'client+user' }
+}
+
+function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: Issues): RouteConfig | undefined {
+  const at = (...rest: Segment[]): Segment[] => ['routes', index, ...rest]
+  let ok = true
+  const pattern = compileRoutePattern(raw.match)
+  if (typeof pattern === 'string') {
+    issues.add(at('match'), pattern)
+    ok = false
+  }
+  if (cfg.upstreams[raw.upstream] === undefined) {
+    issues.add(at('upstream'), `unknown upstream "${raw.upstream}" (declared: ${Object.keys(cfg.upstreams).join(', ') || 'none'})`)
+    ok = false
+  }
+  for (const principal of ['client', 'user'] as const) {
+    for (const [i, name] of (raw[principal] ?? []).entries()) {
+      const auth = cfg.authenticators?.[name]
+      if (auth === undefined) {
+        issues.add(at(principal, i), `unknown authenticator "${name}" (declared: ${Object.keys(cfg.authenticators ?? {}).join(', ') || 'none'})`)
+        ok = false
+      } else if (AUTHENTICATOR_PRINCIPAL[auth.type as AuthenticatorType] !== principal) {
+        issues.add(at(principal, i), `authenticator "${name}" (${auth.type}) proves a ${AUTHENTICATOR_PRINCIPAL[auth.type as AuthenticatorType]}, not a ${principal}`)
+        ok = false
+      }
+    }
+  }
+
+  const spec = raw.policy as PolicyName | Partial<Record<HttpMethod | '*', PolicyName>>
+  const policy: Record<string, PolicyName> = {}
+  let methods: HttpMethod[]
+  if (typeof spec === 'string') {
+    methods = raw.methods ?? [...HTTP_METHODS]
+    for (const m of methods) policy[m] = spec
+  } else {
+    const fallback = spec['*']
+    methods = raw.methods ?? (fallback !== undefined ? [...HTTP_METHODS] : HTTP_METHODS.filter(m => spec[m] !== undefined))
+    for (const m of methods) {
+      const p = spec[m] ?? fallback
+      if (p === undefined) {
+        issues.add(at('policy'), `method ${m} is listed in methods but has no policy (add "${m}" or "*")`)
+        ok = false
+      } else {
+        policy[m] = p
+      }
+    }
+  }
+  const needs = { client: false, user: false }
+  for (const p of Object.values(policy)) {
+    const r = policyRequires(p)
+    needs.client ||= r.client
+    needs.user ||= r.user
+  }
+  for (const principal of ['client', 'user'] as const) {
+    if (needs[principal] && (raw[principal] ?? []).length === 0) {
+      issues.add(at('policy'), `requires a ${principal} but the route lists no ${principal} authenticators (add ${principal}: [...])`)
+      ok = false
+    }
+  }
+  if (raw.bindUserToClient === true && ((raw.client ?? []).length === 0 || (raw.user ?? []).length === 0)) {
+    issues.add(at('bindUserToClient'), 'needs both client and user authenticators on the route')
+    ok = false
+  }
+  for (const [i, id] of (raw.clients ?? []).entries()) {
+    if (!(cfg.clients ?? []).some(c => c.id === id)) {
+      issues.add(at('clients', i), `unknown client "${id}"`)
+      ok = false
+    }
+  }
+  if (!ok || typeof pattern === 'string') return undefined
+  return {
+    index,
+    match: raw.match,
+    urls: pattern.urls,
+    methods,
+    policy,
+    upstream: raw.upstream,
+    client: raw.client ?? [],
+    user: raw.user ?? [],
+    scopes: raw.scopes ?? [],
+    requireClaims: Object.entries(raw.require?.claims ?? {}).map(([claim, v]) => [claim, Array.isArray(v) ? v : [v]]),
+    clients: raw.clients === undefined ? undefined : new Set(raw.clients),
+    bindUserToClient: raw.bindUserToClient ?? false,
+    rateLimit: raw.rateLimit === undefined
+      ? undefined
+      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy) },
+    forwardCredentials: raw.forwardCredentials ?? false
+  }
+}
+
+function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRecord> {
+  const clients = new Map<string, ClientRecord>()
+  const keyOwners = new Map<string, string>()
+  for (const [i, c] of (raw.clients ?? []).entries()) {
+    if (clients.has(c.id)) issues.add(['clients', i, 'id'], `duplicate client id "${c.id}"`)
+    const apiKeys = (c.apiKeys ?? []).map((k, j) => {
+      const hash = k.hash.slice('sha256:'.length)
+      const owner = keyOwners.get(hash)
+      if (owner !== undefined) issues.add(['clients', i, 'apiKeys', j, 'hash'], `this key hash is already used by client "${owner}"`)
+      keyOwners.set(hash, c.id)
+      return { hash, expiresAt: k.expires === undefined ? null : parseExpiry(k.expires) }
+    })
+    clients.set(c.id, {
+      id: c.id,
+      name: c.name ?? c.id,
+      secretHash: c.secretHash,
+      apiKeys,
+      scopes: c.scopes ?? [],
+      userTokenClients: c.userTokenClients ?? [],
+      rateLimit: c.rateLimit === undefined ? undefined : { max: c.rateLimit.max, windowMs: parseDuration(c.rateLimit.window) },
+      certificate: c.certificate,
+      expiresAt: c.expires === undefined ? null : parseExpiry(c.expires),
+      disabled: c.disabled ?? false
+    })
+  }
+  return clients
+}
+
+const PATH_KEYS: Partial<Record<AuthenticatorType, string[]>> = { jwt: ['publicKey'], basic: ['usersFile'] }
+
+function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): Map<string, AuthenticatorConfig> {
+  const out = new Map<string, AuthenticatorConfig>()
+  for (const [name, spec] of Object.entries(raw.authenticators ?? {})) {
+    const type = spec.type as AuthenticatorType
+    const resolved: Record<string, unknown> = { ...spec }
+    for (const key of PATH_KEYS[type] ?? []) {
+      const v = resolved[key]
+      if (typeof v === 'string' && !v.trimStart().startsWith('-----') && !v.trimStart().startsWith('{')) resolved[key] = resolve(dir, v)
+    }
+    if (type === 'jwt') {
+      const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
+      if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
+    }
+    out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
+  }
+  return out
+}
+
+function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, UpstreamConfig> {
+  const out = new Map<string, UpstreamConfig>()
+  for (const [name, u] of Object.entries(raw.upstreams)) {
+    let url: URL
+    try {
+      url = new URL(u.url)
+    } catch (err) {
+      issues.add(['upstreams', name, 'url'], `not a URL: ${(err as Error).message}`)
+      continue
+    }
+    if (url.search !== '' || url.hash !== '') issues.add(['upstreams', name, 'url'], 'an upstream URL has no query or fragment')
+    out.set(name, {
+      name,
+      url: url.href.replace(/\/$/, ''),
+      origin: url.origin,
+      timeoutMs: u.timeout === undefined ? 30_000 : parseDuration(u.timeout),
+      connections: u.connections ?? 128
+    })
+  }
+  return out
+}
+
+function normaliseRedis (redis: NonNullable<NonNullable<RawConfig['cache']>['redis']>, issues: Issues): RedisConfig | undefined {
+  if (typeof redis === 'string') {
+    if (redis === '') return undefined
+    if (!/^rediss?:\/\//.test(redis)) issues.add(['cache', 'redis'], 'must be a redis:// or rediss:// URL')
+    return { url: redis }
+  }
+  if ('cluster' in redis) return { cluster: redis.cluster }
+  return redis
+}
+
+function duplicateRoutes (routes: RouteConfig[], issues: Issues): void {
+  const seen = new Map<string, number>()
+  for (const r of routes) {
+    for (const url of r.urls) {
+      for (const m of r.methods) {
+        const key = `${m} ${url.replace(/:[^/]+/g, ':')}`
+        const first = seen.get(key)
+        if (first !== undefined && first !== r.index) {
+          issues.add(['routes', r.index, 'match'], `duplicate route: ${m} ${r.match} is already served by routes[${first}] (${routes.find(x => x.index === first)?.match ?? ''})`)
+          return
+        }
+        seen.set(key, r.index)
+      }
+    }
+  }
+}
+
+/** Parses, interpolates, validates and normalises one config text. Throws ConfigError with every issue found. */
+export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
+  const issues = new Issues(file, doc, lines)
+  for (const e of doc.errors) issues.at(e.pos[0], [], `YAML: ${e.message.split('\n')[0]}`)
+  if (issues.list.length > 0) throw new ConfigError(issues.list)
+  interpolate(doc, env, issues)
+  const data: unknown = doc.toJS({ maxAliasCount: 100 })
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping with upstreams and routes' }])
+  }
+  schemaIssues(data, issues)
+  if (issues.list.length > 0) throw new ConfigError(issues.list)
+  const raw = data as RawConfig
+  const dir = dirname(file)
+
+  const clients = normaliseClients(raw, issues)
+  const authenticators = normaliseAuthenticators(raw, dir, issues)
+  const upstreams = normaliseUpstreams(raw, issues)
+  const routes = raw.routes.map((r, i) => normaliseRoute(r, i, raw, issues)).filter((r): r is RouteConfig => r !== undefined)
+  duplicateRoutes(routes, issues)
+
+  const headers = {
+    user: raw.identity?.headers?.user ?? 'Remote-User',
+    client: raw.identity?.headers?.client ?? 'Remote-Client',
+    scopes: raw.identity?.headers?.scopes ?? 'Remote-Scopes',
+    auth: raw.identity?.headers?.auth ?? 'Remote-Auth'
+  }
+  const server = raw.server ?? {}
+  const redis = raw.cache?.redis === undefined ? undefined : normaliseRedis(raw.cache.redis, issues)
+  const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
+  const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
+  if (issues.list.length > 0) throw new ConfigError(issues.list)
+
+  return {
+    file,
+    hash: createHash('sha256').update(text).digest('hex'),
+    server: {
+      listen,
+      admin: server.admin === false ? undefined : parseHostPort(server.admin ?? '127.0.0.1:9090'),
+      workers: server.workers ?? 1,
+      trustProxy: server.trustProxy ?? false,
+      bodyLimit: parseSize(server.bodyLimit ?? '10MiB'),
+      requestTimeoutMs: server.requestTimeout === undefined ? 0 : parseDuration(server.requestTimeout),
+      logLevel: server.logLevel ?? 'info',
+      watch: server.watch ?? false,
+      tls: server.tls === undefined
+        ? undefined
+        : { cert: resolve(dir, server.tls.cert), key: resolve(dir, server.tls.key), clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa) }
+    },
+    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000 },
+    identity: {
+      headers,
+      claims: Object.entries(raw.identity?.claims ?? {}),
+      strip: raw.identity?.strip ?? ['Remote-*'],
+      assertion: raw.identity?.assertion === undefined
+        ? undefined
+        : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }
+    },
+    tokens: {
+      issuer: raw.tokens?.issuer ?? `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${listen.port}`,
+      ttlMs: parseDuration(raw.tokens?.ttl ?? '15m'),
+      signingKeys
+    },
+    clients,
+    authenticators,
+    upstreams,
+    routes
+  }
+}
+
+export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  const path = resolve(file)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
+  }
+  return parseConfig(text, path, env)
+}

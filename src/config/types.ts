@@ -1,0 +1,89 @@
+/** The normalised config the rest of the gateway reads: durations in ms, paths resolved, lookups prebuilt. */
+import type { AuthenticatorType, HttpMethod, PolicyName, RawAuthenticator } from './schema.js'
+
+export interface HostPort { host: string, port: number }
+
+export interface ClientRecord {
+  id: string
+  name: string
+  secretHash: string | undefined
+  apiKeys: Array<{ hash: string, expiresAt: number | null }>
+  scopes: string[]
+  userTokenClients: string[]
+  rateLimit: { max: number, windowMs: number } | undefined
+  certificate: { subject?: string, fingerprint?: string } | undefined
+  expiresAt: number | null
+  disabled: boolean
+}
+
+export interface AuthenticatorConfig<T extends AuthenticatorType = AuthenticatorType> {
+  name: string
+  type: T
+  principal: 'client' | 'user'
+  /** The entry as written, with `${VAR}`s expanded and relative file paths resolved. */
+  spec: RawAuthenticator<T>
+}
+
+export interface UpstreamConfig {
+  name: string
+  url: string
+  origin: string
+  timeoutMs: number
+  connections: number
+}
+
+export type RateLimitBy = 'client' | 'user' | 'ip' | 'client+user'
+
+export interface RouteConfig {
+  index: number
+  match: string
+  /** The find-my-way paths the pattern expands to. */
+  urls: string[]
+  methods: HttpMethod[]
+  policy: Readonly<Record<string, PolicyName>>
+  upstream: string
+  client: string[]
+  user: string[]
+  scopes: string[]
+  requireClaims: Array<[claim: string, allowed: Array<string | number | boolean>]>
+  clients: Set<string> | undefined
+  bindUserToClient: boolean
+  rateLimit: { max: number, windowMs: number, by: RateLimitBy } | undefined
+  forwardCredentials: boolean
+}
+
+export interface IdentityConfig {
+  headers: { user: string, client: string, scopes: string, auth: string }
+  claims: Array<[claim: string, header: string]>
+  strip: string[]
+  assertion: { header: string, ttlMs: number } | undefined
+}
+
+export type RedisConfig =
+  | { url: string }
+  | { cluster: Array<string | HostPort> }
+  | { sentinels: HostPort[], name: string, password?: string }
+
+export interface GatewayConfig {
+  file: string
+  /** sha256 of the file's text: tells which config a process runs. */
+  hash: string
+  server: {
+    listen: HostPort
+    admin: HostPort | undefined
+    workers: number | 'auto'
+    trustProxy: boolean | number | string | string[]
+    bodyLimit: number
+    requestTimeoutMs: number
+    logLevel: string
+    watch: boolean
+    tls: { cert: string, key: string, clientCa: string | undefined } | undefined
+  }
+  cache: { redis: RedisConfig | undefined, localMaxEntries: number }
+  identity: IdentityConfig
+  tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
+  clients: Map<string, ClientRecord>
+  authenticators: Map<string, AuthenticatorConfig>
+  upstreams: Map<string, UpstreamConfig>
+  routes: RouteConfig[]
+}

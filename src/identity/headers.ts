@@ -1,0 +1,110 @@
+import { GatehouseError } from '../errors.js'
+import type { IdentityConfig } from '../config/types.js'
+import type { Identity } from '../policy/authenticate.js'
+
+type Headers = Record<string, string | string[] | number | undefined>
+
+/** The identity headers, compiled once: one regex and one set decide what is stripped. */
+export interface IdentityPlan {
+  isStripped (lowercaseName: string): boolean
+  names: { user: string, client: string, scopes: string, auth: string }
+  claims: ReadonlyArray<readonly [claim: string, header: string]>
+}
+
+function globToSource (glob: string): string {
+  return glob.toLowerCase().split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+}
+
+export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
+  const names = {
+    user: cfg.headers.user.toLowerCase(),
+    client: cfg.headers.client.toLowerCase(),
+    scopes: cfg.headers.scopes.toLowerCase(),
+    auth: cfg.headers.auth.toLowerCase()
+  }
+  const claims = cfg.claims.map(([claim, header]) => [claim, header.toLowerCase()] as const)
+  const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)])
+  if (cfg.assertion !== undefined) exact.add(cfg.assertion.header.toLowerCase())
+  // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
+  const sources = ['.*_.*', ...cfg.strip.map(globToSource)]
+  const stripRe = new RegExp(`^(?:${sources.join('|')})$`)
+  return {
+    isStripped: name => exact.has(name) || stripRe.test(name),
+    names,
+    claims
+  }
+}
+
+const UNSAFE_VALUE = /[\0\r\n]/
+
+function claimValue (value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (Array.isArray(value)) return value.map(v => String(v)).join(',')
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+/**
+ * The headers that tell the upstream who is calling, computed once per request after
+ * authentication. A value that could split a header is refused, never forwarded.
+ */
+export function identityHeaders (plan: IdentityPlan, identity: Identity): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const push = (name: string, value: string | undefined): void => {
+    if (value === undefined || value === '') return
+    if (UNSAFE_VALUE.test(value)) throw new GatehouseError('invalid_token', `a value for ${name} contains a line break`, { principal: 'user' })
+    out.push([name, value])
+  }
+  push(plan.names.user, identity.user?.id)
+  push(plan.names.client, identity.client?.id)
+  const scopes = identity.user?.scopes ?? identity.client?.scopes
+  if (scopes !== undefined) push(plan.names.scopes, scopes.join(' '))
+  push(plan.names.auth, identity.authenticators.join(','))
+  if (identity.user !== undefined) {
+    for (const [claim, header] of plan.claims) push(header, claimValue(identity.user.claims[claim]))
+  }
+  return out
+}
+
+export interface ForwardInfo {
+  ip: string
+  proto: string
+  host: string | undefined
+  requestId: string
+  trustProxy: boolean
+}
+
+/**
+ * Rewrites the headers sent upstream, in place: strips every identity header a client
+ * could have sent (on every route, public ones too), the credentials the gateway consumed,
+ * then sets the identity and the X-Forwarded-* set.
+ */
+export function rewriteUpstreamHeaders (plan: IdentityPlan, headers: Headers, identity: Array<[string, string]>, consumed: readonly string[], forward: ForwardInfo): Headers {
+  for (const name of Object.keys(headers)) {
+    if (plan.isStripped(name)) delete headers[name]
+  }
+  for (const name of consumed) delete headers[name]
+  for (const [name, value] of identity) headers[name] = value
+  const prior = headers['x-forwarded-for']
+  headers['x-forwarded-for'] = forward.trustProxy && typeof prior === 'string' && prior !== '' ? `${prior}, ${forward.ip}` : forward.ip
+  if (!forward.trustProxy) delete headers.forwarded
+  headers['x-forwarded-proto'] = forward.proto
+  if (forward.host !== undefined) headers['x-forwarded-host'] = forward.host
+  headers['x-request-id'] = forward.requestId
+  return headers
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/
+
+/** An incoming `X-Request-Id` is kept when it is a plain token, so ids can be followed across services. */
+export function acceptRequestId (value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined
+}
+
+/** Removes the named parameters from a query string (consumed `api_key` and the like). */
+export function withoutQueryParams (query: string, names: readonly string[]): string {
+  if (names.length === 0 || query === '') return query
+  const params = new URLSearchParams(query)
+  for (const n of names) params.delete(n)
+  return params.toString()
+}

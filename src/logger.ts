@@ -1,0 +1,34 @@
+import pino, { type DestinationStream, type Logger } from 'pino'
+
+export type { Logger }
+
+/**
+ * Paths pino blanks in every log line: credentials must never reach a log, even when an
+ * error object or a request is logged whole.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'req.headers["x-api-key"]',
+  'req.headers["x-client-token"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-api-key"]',
+  'headers["x-client-token"]',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.secret',
+  '*.password',
+  '*.apiKey'
+]
+
+export function createLogger (level: string, extraHeaders: readonly string[] = [], destination?: DestinationStream): Logger {
+  const paths = [...REDACT_PATHS, ...extraHeaders.map(h => `req.headers["${h.toLowerCase()}"]`)]
+  const options = { level, redact: { paths, censor: '[redacted]' }, base: { service: 'gatehouse' } }
+  return destination === undefined ? pino(options) : pino(options, destination)
+}

@@ -1,0 +1,79 @@
+import { GatehouseError, type Challenge } from '../errors.js'
+import type { PolicyName } from '../config/schema.js'
+import type { AuthRequest, Authenticator, ClientPrincipal, UserPrincipal } from '../auth/types.js'
+
+/** A route with its authenticators resolved once, at load. */
+export interface RouteAuth {
+  policy: Readonly<Record<string, PolicyName>>
+  clientAuth: readonly Authenticator[]
+  userAuth: readonly Authenticator[]
+}
+
+export interface Identity {
+  client: ClientPrincipal | undefined
+  user: UserPrincipal | undefined
+  /** Names of the authenticators that succeeded, client first. */
+  authenticators: string[]
+  /** What those authenticators read, to be removed before forwarding. */
+  consumedHeaders: string[]
+  consumedQuery: string[]
+}
+
+/** One challenge per scheme, in route order (two Bearer authenticators offer one Bearer). */
+export function challengesOf (authenticators: readonly Authenticator[]): Challenge[] {
+  const out: Challenge[] = []
+  for (const a of authenticators) {
+    if (!out.some(c => c.scheme === a.challenge.scheme)) out.push(a.challenge)
+  }
+  return out
+}
+
+async function firstOf (authenticators: readonly Authenticator[], req: AuthRequest): Promise<{ principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined> {
+  for (const a of authenticators) {
+    let principal
+    try {
+      principal = await a.authenticate(req)
+    } catch (err) {
+      if (err instanceof GatehouseError && err.status === 401) {
+        // The failing scheme carries its error; the other accepted schemes are offered too.
+        const own = err.challenges ?? [a.challenge]
+        const others = challengesOf(authenticators).filter(c => !own.some(o => o.scheme === c.scheme))
+        throw new GatehouseError(err.code, err.detail, { cause: err.cause ?? err, challenges: [...own, ...others], principal: a.principal, authenticator: a.name, headers: err.headers })
+      }
+      throw err
+    }
+    if (principal !== undefined) return { principal, by: a }
+  }
+  return undefined
+}
+
+/**
+ * Runs the route's authenticators for the method's policy. A credential that is present is
+ * always checked, whatever the policy: a bad key never silently becomes anonymous.
+ */
+export async function authenticate (route: RouteAuth, method: string, req: AuthRequest): Promise<Identity> {
+  const policy = route.policy[method] ?? 'client+user'
+  const client = await firstOf(route.clientAuth, req)
+  const user = await firstOf(route.userAuth, req)
+  const missingClient = client === undefined && (policy === 'client' || policy === 'client+user')
+  const missingUser = user === undefined && (policy === 'user' || policy === 'client+user')
+  if (missingClient || missingUser) {
+    const which = missingClient && missingUser ? 'client and user credentials are' : missingClient ? 'a client credential is' : 'a user credential is'
+    const challenges = challengesOf([...(missingClient ? route.clientAuth : []), ...(missingUser ? route.userAuth : [])])
+    throw new GatehouseError('missing_credentials', `${which} required`, { challenges, principal: missingClient ? 'client' : 'user' })
+  }
+  const identity: Identity = {
+    client: client?.principal as ClientPrincipal | undefined,
+    user: user?.principal as UserPrincipal | undefined,
+    authenticators: [],
+    consumedHeaders: [],
+    consumedQuery: []
+  }
+  for (const found of [client, user]) {
+    if (found === undefined) continue
+    identity.authenticators.push(found.by.name)
+    identity.consumedHeaders.push(...found.by.consumes.headers)
+    identity.consumedQuery.push(...found.by.consumes.query)
+  }
+  return identity
+}
