@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache'
 export interface Cache {
   get<T> (kind: string, credential: string): Promise<T | undefined>
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
+  /** Removes the entry from every instance: Redis, and each local tier (through Redis pub/sub when configured). */
   delete (kind: string, credential: string): Promise<void>
   /**
    * The cached value, or the loader's: concurrent misses for one key share one call

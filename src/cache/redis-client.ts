@@ -1,0 +1,27 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { RedisConfig } from '../config/types.js'
+
+export type RedisClient = Redis | Cluster
+
+/**
+ * Redis is a cache here, never something a request waits on: commands fail fast while it
+ * is down (no offline queue, short timeout) and the caller falls back to the local tier.
+ */
+const FAIL_FAST: RedisOptions = {
+  enableAutoPipelining: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 250,
+  connectTimeout: 2000,
+  retryStrategy: (times: number) => Math.min(100 * times, 2000)
+}
+
+/** One client from the `cache.redis` forms of DESIGN.md: URL, Cluster or Sentinel. */
+export function createRedisClient (cfg: RedisConfig, options: RedisOptions = {}): RedisClient {
+  const opts = { ...FAIL_FAST, ...options }
+  if ('url' in cfg) return new Redis(cfg.url, opts)
+  if ('cluster' in cfg) {
+    return new Cluster(cfg.cluster.map(n => typeof n === 'string' ? n : { host: n.host, port: n.port }), { redisOptions: opts, enableOfflineQueue: false, enableAutoPipelining: true })
+  }
+  return new Redis({ ...opts, sentinels: cfg.sentinels, name: cfg.name, password: cfg.password })
+}
