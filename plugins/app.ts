@@ -30,8 +30,9 @@ export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
     ...(tls === undefined ? {} : { https: tls })
   }) as unknown as FastifyInstance
   await app.register(accessLog)
-  await app.register(errors)
+  // The guard's hook must be in place before the 404 handler is set, so it runs there too.
   await app.register(requestGuard, { bodyLimit: server.bodyLimit })
+  await app.register(errors)
   await app.register(proxy, { gateway })
   return app
 }

@@ -14,6 +14,8 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, error
     reply.header('www-authenticate', err.challenges.map(renderChallenge))
   }
   for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v)
+  // Answered before the body was read: close, or the connection stays busy draining it.
+  if (!request.raw.complete) reply.header('connection', 'close')
   return reply.send(JSON.stringify(toProblem(err, request.id)))
 }
 

@@ -105,4 +105,4 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app, opts) {
   for (const [name, routes] of byUpstream) {
     upstreamContext(app, opts.gateway, opts.gateway.config.upstreams.get(name) as UpstreamConfig, routes, opts.routeHooks)
   }
-}, { fastify: '5.x', name: 'gatehouse-proxy', dependencies: ['gatehouse-errors'] })
+}, { fastify: '5.x', name: 'gatehouse-proxy', dependencies: ['gatehouse-errors', 'gatehouse-request-guard'] })

@@ -156,8 +156,8 @@ function schemaIssues (data: unknown, issues: Issues): void {
     const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
     if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
     else if (union !== undefined) issues.add(segments, union[1])
-    else if (e.schema.description !== undefined && /pattern|Expected string length/.test(e.message)) issues.add(segments, `${e.message.replace(/^Expected string to match.*$/, 'bad value')}: expected ${e.schema.description}`)
-    else if (e.message === 'Required property') issues.add(segments, 'is required', true)
+    else if (typeof e.schema.description === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.description.charAt(0).toLowerCase()}${e.schema.description.slice(1)}`)
+    else if (e.message === 'Expected required property') issues.add(segments, 'is required', true)
     else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
   if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
@@ -175,7 +175,7 @@ function schemaIssues (data: unknown, issues: Issues): void {
         seen.add(e.path)
         const segments = [...base, ...pointerToSegments(e.path, spec)]
         if (e.message === 'Unexpected property') issues.add(segments, `unknown key for a ${type} authenticator`, true)
-        else if (e.message === 'Required property') issues.add(segments, `is required for a ${type} authenticator`, true)
+        else if (e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator`, true)
         else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
       }
     }
@@ -378,6 +378,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   for (const e of doc.errors) issues.at(e.pos[0], [], `YAML: ${e.message.split('\n')[0]}`)
   if (issues.list.length > 0) throw new ConfigError(issues.list)
   interpolate(doc, env, issues)
+  if (issues.list.length > 0) throw new ConfigError(issues.list)
   const data: unknown = doc.toJS({ maxAliasCount: 100 })
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping with upstreams and routes' }])

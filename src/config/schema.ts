@@ -168,7 +168,7 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
 const Upstream = strict({
-  url: Type.String({ pattern: '^https?://' }),
+  url: Type.String({ pattern: '^https?://', description: 'an http:// or https:// URL' }),
   timeout: Type.Optional(Duration),
   connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 }))
 })
