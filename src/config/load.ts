@@ -312,6 +312,9 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       const v = resolved[key]
       if (typeof v === 'string' && !v.trimStart().startsWith('-----') && !v.trimStart().startsWith('{')) resolved[key] = resolve(dir, v)
     }
+    if (type === 'mtls' && raw.server?.tls?.clientCa === undefined) {
+      issues.add(['authenticators', name], 'an mtls authenticator needs server.tls with clientCa (the CA that issues client certificates)', true)
+    }
     if (type === 'jwt') {
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
