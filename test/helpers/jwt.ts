@@ -39,8 +39,10 @@ export interface JwksServer {
   url: string
   /** Replaces the served set: the next fetch sees only these keys. */
   serve (keys: JWK[]): void
-  /** How many times the set was fetched. */
+  /** How many times the set was fetched (or tried, while failing). */
   readonly fetches: number
+  /** While true, every fetch is answered 503, as by an IdP in trouble. */
+  failing: boolean
   /** Stops listening; the URL then refuses connections. */
   stop (): Promise<void>
 }
@@ -49,12 +51,17 @@ export interface JwksServer {
 export async function startJwksServer (t: Teardown, keys: JWK[]): Promise<JwksServer> {
   let served = keys
   let fetches = 0
+  let failing = false
   const server: Server = createServer((req, res) => {
     if (req.url !== '/jwks.json') {
       res.writeHead(404).end()
       return
     }
     fetches++
+    if (failing) {
+      res.writeHead(503).end()
+      return
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: served }))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -69,6 +76,8 @@ export async function startJwksServer (t: Teardown, keys: JWK[]): Promise<JwksSe
     url: `http://127.0.0.1:${port}/jwks.json`,
     serve (next) { served = next },
     get fetches () { return fetches },
+    get failing () { return failing },
+    set failing (value) { failing = value },
     stop
   }
 }
