@@ -5,7 +5,7 @@ import { startEcho, type Echo } from './helpers/upstream.js'
 import { call } from './helpers/http.js'
 import { AUDIENCE, ISSUER, jwtConfig, makeKey, sign, startJwksServer } from './helpers/jwt.js'
 
-t.test('valid RS256 and ES256 tokens from a JWKS, EdDSA from a PEM file, HS256 from a shared secret', async t => {
+t.test('valid RS256 and ES256 tokens from a JWKS or a JWK Set file, EdDSA from a PEM file, HS256 from a shared secret', async t => {
   const upstream = await startEcho(t)
   const rsa = await makeKey('RS256', 'rsa-1')
   const ec = await makeKey('ES256', 'ec-1')
@@ -28,6 +28,12 @@ t.test('valid RS256 and ES256 tokens from a JWKS, EdDSA from a PEM file, HS256 f
   const edRes = await call(`${viaPem.url}/api/orders`, { headers: { authorization: `Bearer ${await sign(ed)}` } })
   t.equal(edRes.status, 200, 'EdDSA with a PEM public key: 200')
   t.equal(edRes.json<Echo>().headers['remote-user'], 'alice')
+
+  const fileKeys = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, 'publicKey: keys.json'), { files: { 'keys.json': JSON.stringify({ keys: [rsa.jwk, ec.jwk] }) } })
+  for (const key of [rsa, ec]) {
+    const res = await call(`${fileKeys.url}/api/orders`, { headers: { authorization: `Bearer ${await sign(key)}` } })
+    t.equal(res.status, 200, `${key.alg} with a JWK Set file: 200`)
+  }
 
   const secret = 'a-django-secret-key-of-at-least-32-bytes-0123456789'
   const viaSecret = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, 'secret: "${JWT_SECRET}"'), { env: { JWT_SECRET: secret } })
