@@ -72,11 +72,10 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     authenticator: cfg.name,
     challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: reason } }]
   })
-  const resolve = keys.resolve.bind(keys)
 
   async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined }> {
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, resolve, verifyOptions)
+      const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, verifyOptions)
       return { payload, kid: protectedHeader.kid }
     } catch (err) {
       // A kid-less token against a set with several fitting keys: each is tried (jose leaves this to the caller).
