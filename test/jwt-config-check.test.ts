@@ -1,5 +1,8 @@
 import t from 'tap'
+import { exportPKCS8 } from 'jose'
 import { ConfigError, parseConfig } from '../src/config/load.js'
+import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
+import { makeKey } from './helpers/jwt.js'
 
 const config = (idp: string): string => `authenticators:
   idp: { type: jwt, issuer: "https://idp.test/", ${idp} }
@@ -34,4 +37,11 @@ t.test('the loader refuses jwt settings that would weaken verification, with fil
   t.match(issuesOf('secret: "short"'), [/authenticators\.idp\.secret: must be at least 32 bytes/], 'a short HMAC secret is refused')
   t.match(issuesOf('jwksUri: "file:///etc/passwd"'), [/jwksUri: must be an http:\/\/ or https:\/\/ URL/])
   t.match(issuesOf('jwksUri: "https://idp.test/jwks.json", secret: "0123456789abcdef0123456789abcdef"'), [/exactly one of jwksUri, publicKey or secret/])
+})
+
+t.test('a private key given as publicKey stops the gateway from starting', async t => {
+  const key = await makeKey('ES256', 'k1')
+  const yaml = `${TEST_SERVER}${config('publicKey: key.pem')}`
+  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': await exportPKCS8(key.privateKey) } }), { message: /authenticator "idp": publicKey: this is a private key/ })
+  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }) } }), { message: /private or symmetric key/ })
 })

@@ -49,6 +49,10 @@ routes:
   t.equal(impostor.status, 401, 'an HS256 token claiming the IdP as issuer goes to the IdP authenticator, which refuses it')
   t.equal(impostor.body.detail, 'algorithm not allowed')
 
+  const opaque = await get('2YotnFZFEjr1zCsicMWpAA')
+  t.equal(opaque.status, 401, 'an opaque (non-JWT) token is left to other authenticators: none here, so it is missing')
+  t.equal(opaque.body.code, 'missing_credentials')
+
   const stranger = await get(await sign(key, { iss: 'https://elsewhere.test/' }))
   t.equal(stranger.status, 401, 'a token of an issuer nobody owns: 401')
   t.equal(stranger.body.code, 'missing_credentials')
