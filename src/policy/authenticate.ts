@@ -44,6 +44,18 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
     }
     if (principal !== undefined) return { principal, by: a }
   }
+  // A credential this route reads was sent but no authenticator claimed it (a JWT of an
+  // issuer none of them owns, a Basic header where only Bearer is taken): it is invalid,
+  // never anonymous, and it is not forwarded as if unseen.
+  for (const a of authenticators) {
+    for (const header of a.consumes.headers) {
+      if (req.headers[header] !== undefined) {
+        throw new GatehouseError(a.principal === 'user' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
+          challenges: challengesOf(authenticators), principal: a.principal, authenticator: a.name
+        })
+      }
+    }
+  }
   return undefined
 }
 
