@@ -268,7 +268,7 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     bindUserToClient: raw.bindUserToClient ?? false,
     rateLimit: raw.rateLimit === undefined
       ? undefined
-      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy) },
+      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false
   }
 }
