@@ -26,7 +26,7 @@ export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, 
 export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: RuntimeRoute): RouteHook[] {
   const limit = route.rateLimit
   if (limit === undefined) return []
-  const scope = limitScope(route)
+  const scope = limitScope(route, gateway.routes)
   const check = app.rateLimit({
     cache: gateway.config.cache.localMaxEntries,
     keyGenerator: request => limitKey(scope, limit.by, request.gatehouse.identity, normalizeIP(request.ip)),

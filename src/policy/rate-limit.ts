@@ -6,9 +6,12 @@ import { rateLimitStoreErrors } from './decision-counters.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
 
-/** A route's counters are its own: the same caller on two routes is counted twice. */
-export function limitScope (route: Pick<RouteConfig, 'match' | 'methods'>): string {
-  return `${route.methods.join(',')} ${route.match}`
+/**
+ * The route's part of its counter keys: its pattern, plus its methods when another route
+ * shares the pattern. A route's counters are its own: one caller on two routes is counted twice.
+ */
+export function limitScope (route: Pick<RouteConfig, 'index' | 'match' | 'methods'>, routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'match'>>): string {
+  return routes.some(r => r.match === route.match && r.index !== route.index) ? `${route.match} ${route.methods.join(',')}` : route.match
 }
 
 /**
@@ -34,7 +37,7 @@ export function effectiveLimit (route: RouteLimit, identity: Identity | undefine
 /** The 429, with the headers the rate-limit draft and RFC 9110 ask for. */
 export function rateLimited (max: number, ttlMs: number): GatehouseError {
   const reset = String(Math.max(1, Math.ceil(ttlMs / 1000)))
-  return new GatehouseError('rate_limited', `more than ${max} requests in this window; retry in ${reset}s`, {
+  return new GatehouseError('rate_limited', `rate limit reached (${max} per window); retry in ${reset}s`, {
     headers: { 'retry-after': reset, 'ratelimit-limit': String(max), 'ratelimit-remaining': '0', 'ratelimit-reset': reset }
   })
 }
