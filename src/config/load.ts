@@ -141,7 +141,9 @@ const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
   [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
-  [/^\/server\/admin$/, 'must be host:port, or false']
+  [/^\/server\/admin$/, 'must be host:port, or false'],
+  [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
+  [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
 ]
 
 function schemaIssues (data: unknown, issues: Issues): void {
