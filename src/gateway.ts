@@ -81,7 +81,13 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     identity: compileIdentityPlan(config.identity),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
-    health: () => ({ status: 'ok', checks: { config: config.hash.slice(0, 12) } }),
+    health () {
+      const checks: Record<string, string> = { config: config.hash.slice(0, 12) }
+      if (redis === undefined) return { status: 'ok', checks }
+      // Limits still answer without Redis (per onRedisError), so its loss degrades, never downs.
+      checks.rateLimitStore = redis.status === 'ready' ? 'ok' : redis.status
+      return { status: redis.status === 'ready' ? 'ok' : 'degraded', checks }
+    },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))
       await cache.close()

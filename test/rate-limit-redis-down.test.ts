@@ -20,6 +20,7 @@ t.test('Redis down: open routes let requests through (logged, counted), closed r
 
   t.equal((await get('/open/1')).headers['ratelimit-remaining'], '99', 'counted in Redis while it is up')
   t.equal((await get('/closed/1')).status, 200)
+  t.match((await call(`${gw.adminUrl ?? ''}/readyz`)).json(), { status: 'ok', checks: { rateLimitStore: 'ok' } })
 
   await redis.kill()
   const open = await get('/open/1')
@@ -34,6 +35,9 @@ t.test('Redis down: open routes let requests through (logged, counted), closed r
   t.equal(rateLimitStoreErrors.get({ route: '/closed/*', outcome: 'refused' }), 1, 'the closed refusal is counted')
   const warns = gw.logs.filter(l => l.msg === 'rate-limit store unavailable')
   t.same(warns.map(l => [l.level, l.route, l.outcome]), [[40, '/open/*', 'allowed'], [40, '/closed/*', 'refused']], 'each is logged as a warning')
+  const ready = await call(`${gw.adminUrl ?? ''}/readyz`)
+  t.equal(ready.status, 200, 'the gateway still serves: ready, degraded')
+  t.equal(ready.json().status, 'degraded')
 
   await redis.start()
   let status = 0
