@@ -11,9 +11,10 @@ function missing (route: RouteAuth, principal: 'client' | 'user', rule: string):
   })
 }
 
-function claimMatches (value: unknown, allowed: ReadonlyArray<string | number | boolean>): boolean {
-  if (Array.isArray(value)) return value.some(v => allowed.includes(v as string))
-  return allowed.includes(value as string)
+/** Strict equality: a claim `"true"` is not the YAML `true`, nor `"3"` the number 3. */
+function claimMatches (value: unknown, allowed: readonly unknown[]): boolean {
+  if (Array.isArray(value)) return value.some(v => allowed.includes(v))
+  return allowed.includes(value)
 }
 
 /**
