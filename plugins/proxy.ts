@@ -78,12 +78,14 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           sendProblem(reply.request as FastifyRequest, reply as FastifyReply, upstreamError(error, upstream.name))
         }
       }
+      // One set of hooks for all the URLs a pattern expands to: they share its state (a limiter's counters).
+      const onRequest = [auth, ...(hooks?.(route) ?? [])]
       for (const url of route.urls) {
         ctx.route({
           method: route.methods,
           url,
           config: { route },
-          onRequest: [auth, ...(hooks?.(route) ?? [])],
+          onRequest,
           handler (request, reply) {
             const path = request.url.split('?', 1)[0]
             return reply.from(basePath + path, options)
