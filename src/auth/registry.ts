@@ -3,6 +3,7 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import { createApiKeyAuthenticator } from './api-key.js'
+import { createBasicAuthenticator } from './basic.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
 import type { Authenticator } from './types.js'
@@ -20,7 +21,8 @@ type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients),
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
-  jwt: createJwtAuthenticator
+  jwt: createJwtAuthenticator,
+  basic: async cfg => await createBasicAuthenticator(cfg)
 }
 
 /** Builds every declared authenticator once, at load: keys imported, lookups built. */

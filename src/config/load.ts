@@ -142,7 +142,9 @@ const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
   [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
-  [/^\/server\/admin$/, 'must be host:port, or false']
+  [/^\/server\/admin$/, 'must be host:port, or false'],
+  [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
+  [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
 ]
 
 function schemaIssues (data: unknown, issues: Issues): void {
@@ -269,7 +271,7 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     bindUserToClient: raw.bindUserToClient ?? false,
     rateLimit: raw.rateLimit === undefined
       ? undefined
-      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy) },
+      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false
   }
 }
