@@ -45,7 +45,8 @@ routes:
   }
 
   const bearer = await call(url, { headers: { authorization: 'Bearer abc' } })
-  t.equal(bearer.json().code, 'missing_credentials', 'another scheme is not its kind')
+  t.equal(bearer.status, 401, 'another scheme is not its kind, and with no other authenticator to claim it the route refuses it')
+  t.equal(bearer.json().code, 'invalid_token', 'an unclaimed credential is invalid, not absent')
   t.notMatch(gw.logText(), USERS.alice.password, 'no password reaches a log')
 })
 
