@@ -5,6 +5,7 @@ import accessLog, { requestId } from './access-log.js'
 import errors from './errors.js'
 import requestGuard from './request-guard.js'
 import proxy from './proxy.js'
+import tokenEndpoints from './token-endpoints.js'
 
 /** The public listener's app for one config. A reload builds a new one and swaps it in. */
 export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
@@ -32,6 +33,7 @@ export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
   await app.register(accessLog)
   await app.register(errors)
   await app.register(requestGuard, { bodyLimit: server.bodyLimit })
+  await app.register(tokenEndpoints, { gateway })
   await app.register(proxy, { gateway })
   return app
 }

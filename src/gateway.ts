@@ -5,6 +5,7 @@ import { LocalCache, type Cache } from './cache/cache.js'
 import type { Authenticator } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import type { RouteAuth } from './policy/authenticate.js'
+import { createTokenService, type TokenService } from './tokens/token-service.js'
 
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
   upstreamConfig: UpstreamConfig
@@ -25,13 +26,16 @@ export interface Gateway {
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
   cache: Cache
+  /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
+  tokens: TokenService
   health (): HealthReport
   close (): Promise<void>
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const cache = new LocalCache(config.cache.localMaxEntries)
-  const authenticators = await createAuthenticators({ config, logger, cache })
+  const tokens = await createTokenService(config, logger)
+  const authenticators = await createAuthenticators({ config, logger, cache, tokens })
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
     const clientAuth = resolve(r.client)
@@ -51,6 +55,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     authenticators,
     identity: compileIdentityPlan(config.identity),
     cache,
+    tokens,
     health: () => ({ status: 'ok', checks: { config: config.hash.slice(0, 12) } }),
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))

@@ -4,12 +4,16 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
 import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
+import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
   check [-c gateway.config.yaml]   validate the config; exit 1 with file:line:col errors
   keys new                         print a new API key and its sha256: hash
+  clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
+  signing-key new                  print a JWKS with a new private Ed25519 signing key
+  hash-secret                      read a client secret on stdin, print its hash for secretHash
 `
 
 function configFile (args: string[]): string {
@@ -63,6 +67,27 @@ async function main (argv: string[]): Promise<number> {
         return 0
       }
       break
+    case 'clients':
+      if (rest[0] === 'new') {
+        const { values, positionals } = parseArgs({ args: rest.slice(1), options: { scopes: { type: 'string' } }, allowPositionals: true })
+        if (positionals.length !== 1) break
+        const scopes = (values.scopes ?? '').split(/[,\s]+/).filter(s => s !== '')
+        process.stdout.write(await newClientText(positionals[0] as string, scopes))
+        return 0
+      }
+      break
+    case 'signing-key':
+      if (rest[0] === 'new') {
+        process.stdout.write(await newSigningKeyText())
+        return 0
+      }
+      break
+    case 'hash-secret': {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      process.stdout.write(await hashSecretText(Buffer.concat(chunks).toString('utf8')))
+      return 0
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -10,6 +10,7 @@ import {
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
+import { parseSecretHash } from '../tokens/client-secret.js'
 
 export interface ConfigIssue {
   file: string
@@ -278,6 +279,9 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
   const keyOwners = new Map<string, string>()
   for (const [i, c] of (raw.clients ?? []).entries()) {
     if (clients.has(c.id)) issues.add(['clients', i, 'id'], `duplicate client id "${c.id}"`)
+    if (c.secretHash !== undefined && parseSecretHash(c.secretHash) === undefined) {
+      issues.add(['clients', i, 'secretHash'], 'not a secret hash this gateway can check; make one with `gatehouse hash-secret` or `gatehouse clients new`')
+    }
     const apiKeys = (c.apiKeys ?? []).map((k, j) => {
       const hash = k.hash.slice('sha256:'.length)
       const owner = keyOwners.get(hash)
