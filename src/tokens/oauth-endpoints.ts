@@ -168,7 +168,13 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
           throw err
         }
         if (claims.client_id !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client')
-        await revoke(cache, token, claims)
+        try {
+          await revoke(cache, token, claims)
+        } catch (err) {
+          // RFC 7009 §2.2.1: the client is told to retry rather than believe a revocation only some instances know of.
+          logger.warn({ err, client: client.id, jti: claims.jti }, 'client token revoked on this instance only: the shared cache is unavailable')
+          throw new OAuthError('temporarily_unavailable', 'the revocation could not reach every instance; retry', 503, { 'retry-after': '5' })
+        }
         logger.info({ client: client.id, jti: claims.jti }, 'client token revoked')
         return { status: 200, headers: NO_STORE, body: {} }
       } catch (err) {
