@@ -30,6 +30,8 @@ export interface TokenYamlOptions {
   /** Overrides for the android client's entry (e.g. `disabled: true`), as YAML lines. */
   android?: string
   bearer?: boolean
+  /** server.trustProxy: true, so tests can pose as many IPs with X-Forwarded-For. */
+  trustProxy?: boolean
 }
 
 const hashes = new Map<string, string>()
@@ -44,7 +46,7 @@ async function hashOf (secret: string): Promise<string> {
 
 /** A gateway with the token endpoints, four clients with secrets, and a `client` route taking client tokens. */
 export async function tokenGatewayYaml (o: TokenYamlOptions): Promise<string> {
-  return `${TEST_SERVER}${o.redis === undefined ? '' : `cache: { redis: "${o.redis}" }\n`}tokens:
+  return `${TEST_SERVER}${o.trustProxy === true ? '  trustProxy: true\n' : ''}${o.redis === undefined ? '' : `cache: { redis: "${o.redis}" }\n`}tokens:
   issuer: ${ISSUER}
   ttl: ${o.ttl ?? '15m'}
   signingKeys: keys.json
