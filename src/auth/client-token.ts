@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { GatehouseError, type Challenge } from '../errors.js'
 import type { Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
@@ -6,11 +7,13 @@ import { VERIFIED_CLIENT_TOKEN, isRevoked } from '../tokens/revocation.js'
 import { clientUnusable } from './api-key.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
 
+interface VerifiedEntry { hash: string, claims: ClientTokenClaims }
+
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/-]+=*)[ \t]*$/i
 
 /**
  * Gateway-issued client tokens, verified locally with the gateway's own keys. What a token
- * proved is cached by its hash until it expires; the client's current state (disabled,
+ * proved is cached until it expires; the client's current state (disabled,
  * expired, scopes narrowed since) is checked on every request against the loaded config.
  */
 export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'clientToken'>, deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache }): Authenticator {
@@ -41,13 +44,25 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
     return token !== undefined && tokens.claimsOurs(token) ? token : undefined
   }
 
+  async function check (token: string): Promise<ClientTokenClaims> {
+    const claims = await tokens.verifyClientToken(token)
+    if (await isRevoked(cache, claims.jti)) throw new TokenRejected('token has been revoked')
+    return claims
+  }
+
+  /**
+   * Cached by jti with the hash of the token that proved it: another encoding of the same
+   * token (a malleable ECDSA signature, say) is checked in full, never served from the cache.
+   */
   async function verified (token: string): Promise<ClientTokenClaims> {
     try {
-      return await cache.getOrLoad(VERIFIED_CLIENT_TOKEN, token, async () => {
-        const claims = await tokens.verifyClientToken(token)
-        if (await isRevoked(cache, claims.jti)) throw new TokenRejected('token has been revoked')
-        return { value: claims, ttlMs: claims.exp * 1000 - Date.now() }
+      const jti = tokens.peekJti(token)
+      const hash = createHash('sha256').update(token).digest('hex')
+      const entry = await cache.getOrLoad<VerifiedEntry>(VERIFIED_CLIENT_TOKEN, jti, async () => {
+        const claims = await check(token)
+        return { value: { hash, claims }, ttlMs: claims.exp * 1000 - Date.now() }
       })
+      return entry.hash === hash ? entry.claims : await check(token)
     } catch (err) {
       if (err instanceof TokenRejected) throw fail(err.message, err)
       throw new GatehouseError('auth_unavailable', 'client tokens cannot be checked right now', { cause: err, authenticator: cfg.name, headers: { 'retry-after': '1' } })

@@ -169,7 +169,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
         }
         if (claims.client_id !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client')
         try {
-          await revoke(cache, token, claims)
+          await revoke(cache, claims)
         } catch (err) {
           // RFC 7009 §2.2.1: the client is told to retry rather than believe a revocation only some instances know of.
           logger.warn({ err, client: client.id, jti: claims.jti }, 'client token revoked on this instance only: the shared cache is unavailable')

@@ -81,6 +81,21 @@ export class TokenService {
     }
   }
 
+  /**
+   * The `jti`, read without verifying: a cache key only. Verified results are cached by jti,
+   * not by the token's text, so one revocation reaches every encoding of the same token.
+   */
+  peekJti (token: string): string {
+    let jti: unknown
+    try {
+      jti = decodeJwt(token).jti
+    } catch (err) {
+      throw new TokenRejected('not a JWT', { cause: err })
+    }
+    if (typeof jti !== 'string' || jti === '') throw new TokenRejected('token is not a client token of this gateway')
+    return jti
+  }
+
   /** A client token of ours: signature by one of our keys, issuer, type, time, and the claims a client token must have. */
   async verifyClientToken (token: string): Promise<ClientTokenClaims> {
     let header: ProtectedHeaderParameters
