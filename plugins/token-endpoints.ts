@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Gateway } from '../src/gateway.js'
 import { createOAuthEndpoints, type OAuthResponse } from '../src/tokens/oauth-endpoints.js'
+import { TOKEN_ENDPOINT_PATHS as PATHS } from '../src/tokens/endpoint-paths.js'
 import './types.js'
 
 /** Token requests are a few short parameters: a larger body is not one. */
@@ -33,9 +34,9 @@ export default async function gatehouseTokenEndpoints (app: FastifyInstance, opt
     ip: request.ip
   })
 
-  app.post('/oauth/token', async (request, reply) => send(reply, await endpoints.token(oauthRequest(request))))
-  app.post('/oauth/revoke', async (request, reply) => send(reply, await endpoints.revoke(oauthRequest(request))))
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
+  app.post(PATHS.token, async (request, reply) => send(reply, await endpoints.token(oauthRequest(request))))
+  app.post(PATHS.revoke, async (request, reply) => send(reply, await endpoints.revoke(oauthRequest(request))))
+  app.get(PATHS.jwks, async (_request, reply) => {
     reply.header('content-type', 'application/jwk-set+json').header('cache-control', 'public, max-age=300')
     return reply.send(jwks)
   })

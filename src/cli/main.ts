@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
 import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
+import { loadSigningKeys } from '../tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 
 const USAGE = `usage: gatehouse <command>
@@ -32,6 +33,7 @@ function reportConfigError (err: unknown): number {
 async function check (args: string[]): Promise<number> {
   try {
     const config = await loadConfig(configFile(args))
+    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
     process.stdout.write(`${config.file}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} authenticators, ${config.upstreams.size} upstreams)\n`)
     return 0
   } catch (err) {

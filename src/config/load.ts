@@ -11,6 +11,7 @@ import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
+import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 
 export interface ConfigIssue {
   file: string
@@ -250,6 +251,13 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
   for (const [i, id] of (raw.clients ?? []).entries()) {
     if (!(cfg.clients ?? []).some(c => c.id === id)) {
       issues.add(at('clients', i), `unknown client "${id}"`)
+      ok = false
+    }
+  }
+  if (typeof pattern !== 'string') {
+    const reserved = pattern.urls.find(u => (Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(u))
+    if (reserved !== undefined) {
+      issues.add(at('match'), `${reserved} is served by the gateway's token endpoints; it cannot be proxied`)
       ok = false
     }
   }
