@@ -6,6 +6,7 @@ import errors from './errors.js'
 import requestGuard from './request-guard.js'
 import proxy from './proxy.js'
 import rateLimit, { routeLimiter } from './rate-limit.js'
+import tokenEndpoints from './token-endpoints.js'
 
 /**
  * The public listener's app for one config. It never listens itself: the process's one
@@ -30,6 +31,7 @@ export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
   await app.register(requestGuard, { bodyLimit: server.bodyLimit })
   await app.register(errors)
   await app.register(rateLimit, { gateway })
+  await app.register(tokenEndpoints, { gateway })
   await app.register(proxy, { gateway, routeHooks: route => routeLimiter(app, gateway, route) })
   return app
 }

@@ -7,6 +7,7 @@ import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
+import { createTokenService, type TokenService } from './tokens/token-service.js'
 
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
   upstreamConfig: UpstreamConfig
@@ -29,6 +30,8 @@ export interface Gateway {
   cache: Cache
   /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
   limitStore: (new () => LimitStore) | undefined
+  /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
+  tokens: TokenService
   health (): HealthReport
   close (): Promise<void>
 }
@@ -59,7 +62,8 @@ async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<Red
 
 export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const cache = new LocalCache(config.cache.localMaxEntries)
-  const authenticators = await createAuthenticators({ config, logger, cache })
+  const tokens = await createTokenService(config, logger)
+  const authenticators = await createAuthenticators({ config, logger, cache, tokens })
   const redis = await limiterRedis(config, logger)
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
@@ -81,6 +85,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     identity: compileIdentityPlan(config.identity),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
+    tokens,
     health () {
       const checks: Record<string, string> = { config: config.hash.slice(0, 12) }
       if (redis === undefined) return { status: 'ok', checks }

@@ -11,6 +11,8 @@ import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
+import { parseSecretHash } from '../tokens/client-secret.js'
+import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 
 export interface ConfigIssue {
   file: string
@@ -255,6 +257,13 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ok = false
     }
   }
+  if (typeof pattern !== 'string') {
+    const reserved = pattern.urls.find(u => (Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(u))
+    if (reserved !== undefined) {
+      issues.add(at('match'), `${reserved} is served by the gateway's token endpoints; it cannot be proxied`)
+      ok = false
+    }
+  }
   if (!ok || typeof pattern === 'string') return undefined
   return {
     index,
@@ -281,6 +290,9 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
   const keyOwners = new Map<string, string>()
   for (const [i, c] of (raw.clients ?? []).entries()) {
     if (clients.has(c.id)) issues.add(['clients', i, 'id'], `duplicate client id "${c.id}"`)
+    if (c.secretHash !== undefined && parseSecretHash(c.secretHash) === undefined) {
+      issues.add(['clients', i, 'secretHash'], 'not a secret hash this gateway can check; make one with `gatehouse hash-secret` or `gatehouse clients new`')
+    }
     const apiKeys = (c.apiKeys ?? []).map((k, j) => {
       const hash = k.hash.slice('sha256:'.length)
       const owner = keyOwners.get(hash)
