@@ -6,6 +6,7 @@ import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import { buildApp } from './app.js'
 import { buildAdminApp } from './health.js'
+import { purgeToken } from '../src/cache/purge.js'
 
 export interface RunningGateway {
   gateway: Gateway
@@ -37,7 +38,7 @@ export async function startFromConfig (config: GatewayConfig, options: StartOpti
   await app.listen({ host: config.server.listen.host, port: config.server.listen.port })
   let admin: FastifyInstance | undefined
   if (config.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => gateway.health())
+    admin = await buildAdminApp(logger, () => gateway.health(), async token => await purgeToken(gateway.cache, token))
     await admin.listen({ host: config.server.admin.host, port: config.server.admin.port })
   }
   const url = urlOf(app, config.server.tls === undefined ? 'http' : 'https')

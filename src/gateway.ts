@@ -1,7 +1,7 @@
 import type { GatewayConfig, RouteConfig, UpstreamConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
-import { LocalCache, type Cache } from './cache/cache.js'
+import { createCache, type GatewayCache } from './cache/two-tier.js'
 import type { Authenticator } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import type { RouteAuth } from './policy/authenticate.js'
@@ -24,14 +24,20 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
-  cache: Cache
+  cache: GatewayCache
   health (): HealthReport
   close (): Promise<void>
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const cache = new LocalCache(config.cache.localMaxEntries)
-  const authenticators = await createAuthenticators({ config, logger, cache })
+  const cache = await createCache(config, logger)
+  let authenticators: Map<string, Authenticator>
+  try {
+    authenticators = await createAuthenticators({ config, logger, cache })
+  } catch (err) {
+    await cache.close()
+    throw err
+  }
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
     const clientAuth = resolve(r.client)
@@ -51,7 +57,11 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     authenticators,
     identity: compileIdentityPlan(config.identity),
     cache,
-    health: () => ({ status: 'ok', checks: { config: config.hash.slice(0, 12) } }),
+    health: () => {
+      // Redis down is degraded, not down: the local tier and the origin still answer.
+      const redis = cache.redisState
+      return { status: redis === 'down' ? 'degraded' : 'ok', checks: { config: config.hash.slice(0, 12), redis } }
+    },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))
       await cache.close()

@@ -4,12 +4,15 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
 import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
+import { cachePurge } from './cache-purge.js'
 
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
   check [-c gateway.config.yaml]   validate the config; exit 1 with file:line:col errors
   keys new                         print a new API key and its sha256: hash
+  cache purge --token T [-c file]  forget a token in Redis and every instance's local tier
+                                   (--token - reads it from stdin)
 `
 
 function configFile (args: string[]): string {
@@ -61,6 +64,15 @@ async function main (argv: string[]): Promise<number> {
         const { key, hash } = newApiKey()
         process.stdout.write(`key:  ${key}\nhash: ${hash}\n`)
         return 0
+      }
+      break
+    case 'cache':
+      if (rest[0] === 'purge') {
+        try {
+          return await cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        } catch (err) {
+          return reportConfigError(err)
+        }
       }
       break
     case undefined:
