@@ -17,7 +17,7 @@ export interface MintOptions {
   scope?: string
   /** Seconds until the token expires. */
   expiresIn?: number
-  /** Extra introspection fields (django-oauth-toolkit's `username`, say). */
+  /** Extra introspection fields (django-oauth-toolkit's `username`, say), for every token of this `sub`. */
   extra?: Record<string, unknown>
 }
 
@@ -46,6 +46,8 @@ export interface TestAuthServer {
 export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  // oidc-provider sets an opaque token's extra fields from extraTokenClaims at save time.
+  const extraByAccount = new Map<string, Record<string, unknown>>()
   const provider = new Provider(url, {
     clients: [
       { client_id: AS_CLIENTS.basic.id, client_secret: AS_CLIENTS.basic.secret, grant_types: [], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' },
@@ -54,6 +56,7 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
     ],
     scopes: ['orders:read', 'orders:write'],
     ttl: { ClientCredentials: 600 },
+    extraTokenClaims: async (_ctx: unknown, token: { accountId?: string }) => token.accountId === undefined ? undefined : extraByAccount.get(token.accountId),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -104,12 +107,12 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
     get behaviour () { return state.behaviour },
     set behaviour (b) { state.behaviour = b },
     async mint (options = {}) {
+      if (options.extra !== undefined) extraByAccount.set(options.sub ?? 'alice', options.extra)
       const token = new provider.AccessToken({
         client: app,
         accountId: options.sub ?? 'alice',
         scope: options.scope ?? 'orders:read',
-        expiresIn: options.expiresIn ?? 3600,
-        extra: options.extra
+        expiresIn: options.expiresIn ?? 3600
       })
       return await token.save()
     },
