@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Authenticator, AuthRequest, UserPrincipal } from './types.js'
 
-const BEARER = /^Bearer[ \t]+([^ \t]*)[ \t]*$/i
+const BEARER = /^Bearer(?:[ \t]|$)/i
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 /** Longer than any real access token: not worth the authorization server's time. */
 const MAX_TOKEN_LENGTH = 4096
 const RETRY_AFTER_SECONDS = '5'
@@ -136,11 +137,11 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   function bearer (req: AuthRequest): string | undefined {
     const value = req.headers.authorization
     if (typeof value !== 'string') return undefined
-    const m = BEARER.exec(value)
-    if (m === null) return undefined
-    const token = m[1] as string
-    if (token === '') throw invalid('empty bearer token')
+    if (!BEARER.test(value)) return undefined
+    // A Bearer credential that is malformed is refused, never taken for an absent one.
+    const token = value.slice(6).trim()
     if (token.length > MAX_TOKEN_LENGTH) throw invalid('bearer token is too long')
+    if (!B64TOKEN.test(token)) throw invalid('malformed bearer token')
     return token
   }
 
