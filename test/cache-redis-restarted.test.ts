@@ -41,4 +41,10 @@ t.test('cache: after Redis restarts, the instances share the cache again', async
   t.equal((await call(`${b.url}/api/orders/1`, { headers })).status, 200)
   t.equal(as.calls, calls + 1, 'B found what A learned in Redis: one call between them')
   t.ok(b.gateway.cache.counters.redisHits >= 1, 'B read it from Redis')
+
+  await as.revoke(after)
+  const purge = await call(`${a.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: after }) })
+  t.equal(purge.status, 200)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.equal((await call(`${b.url}/api/orders/1`, { headers })).status, 401, 'B resubscribed: a purge on A reaches it again')
 })

@@ -217,6 +217,7 @@ export class TwoTierCache implements GatewayCache {
     await this.local.close()
     for (const client of [this.subscriber, this.redis]) {
       if (client === undefined) continue
+      // A closing connection may still report errors; they are no longer worth a warning.
       client.removeAllListeners('error')
       client.on('error', () => {})
       await client.quit().catch(() => client.disconnect())
