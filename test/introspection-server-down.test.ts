@@ -4,7 +4,7 @@ import { startEcho } from './helpers/upstream.js'
 import { call, type Response } from './helpers/http.js'
 import { introspectionYaml, startAuthServer } from './helpers/oauth-server.js'
 
-t.test('introspection: authorization server down, failing or slow is 503 auth_unavailable, never cached', async t => {
+t.test('introspection: authorization server down, failing, malformed or slow is 503 auth_unavailable, never cached', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, introspectionYaml(as, upstream, { auth: ', timeout: 300ms' }))
@@ -22,8 +22,17 @@ t.test('introspection: authorization server down, failing or slow is 503 auth_un
   unavailable(await call(`${gw.url}/api/orders/1`, { headers }), 'connection refused')
   await as.start()
 
-  as.behaviour = { kind: 'error', status: 502 }
-  unavailable(await call(`${gw.url}/api/orders/1`, { headers }), '5xx')
+  for (const [what, status, body] of [
+    ['5xx', 502, '{"error":"server_error"}'],
+    ['gateway not allowed to introspect', 401, '{"error":"invalid_client"}'],
+    ['not JSON', 200, '<html>maintenance</html>'],
+    ['no active field', 200, '{"sub":"alice"}'],
+    ['exp not a number', 200, '{"active":true,"sub":"alice","exp":"tomorrow"}'],
+    ['oversized answer', 200, JSON.stringify({ active: true, sub: 'alice', pad: 'x'.repeat(100_000) })]
+  ] as const) {
+    as.behaviour = { kind: 'answer', status, body }
+    unavailable(await call(`${gw.url}/api/orders/1`, { headers }), what)
+  }
 
   as.behaviour = { kind: 'slow', delayMs: 2000 }
   const started = Date.now()

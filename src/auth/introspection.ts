@@ -11,6 +11,8 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 /** Longer than any real access token: not worth the authorization server's time. */
 const MAX_TOKEN_LENGTH = 4096
 const RETRY_AFTER_SECONDS = '5'
+/** An introspection answer is a small JSON object; anything bigger is not one. */
+const MAX_RESPONSE_BYTES = 64 * 1024
 /** token_type values that mean "an access token usable as a Bearer" (RFC 7662 §2.2, Keycloak, Okta). */
 const BEARER_TYPES = new Set(['bearer', 'access_token'])
 
@@ -93,7 +95,7 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
  */
 export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger }): Authenticator {
   const settings = introspectionSettings(cfg)
-  const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs })
+  const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
   const clientForm = new URLSearchParams()
   if (settings.clientAuth === 'basic') {

@@ -26,8 +26,8 @@ export interface TestAuthServer {
   introspectionEndpoint: string
   /** Introspection requests received so far (whatever they were answered). */
   readonly calls: number
-  /** How the introspection endpoint answers: normally, with a 500, or after `delayMs`. */
-  behaviour: { kind: 'normal' } | { kind: 'error', status: number } | { kind: 'slow', delayMs: number }
+  /** How the introspection endpoint answers: normally, with a fixed status and body, or after `delayMs`. */
+  behaviour: { kind: 'normal' } | { kind: 'answer', status: number, body: string } | { kind: 'slow', delayMs: number }
   /** An opaque access token issued by oidc-provider to the mobile app, for a user. */
   mint (options?: MintOptions): Promise<string>
   /** An opaque token from a real `client_credentials` grant at the token endpoint. */
@@ -76,8 +76,8 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
     if (req.url?.startsWith(introspectionPath) === true) {
       calls++
       const b = state.behaviour
-      if (b.kind === 'error') {
-        res.writeHead(b.status, { 'content-type': 'application/json' }).end('{"error":"server_error"}')
+      if (b.kind === 'answer') {
+        res.writeHead(b.status, { 'content-type': 'application/json' }).end(b.body)
         return
       }
       if (b.kind === 'slow') {
