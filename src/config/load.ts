@@ -316,6 +316,9 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
     }
+    if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
+      issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
+    }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }
   return out
