@@ -34,6 +34,10 @@ t.test('cache: after Redis restarts, the instances share the cache again', async
   await until('both instances to reconnect', async () => await redisState(a) === 'up' && await redisState(b) === 'up')
   t.equal((await call(`${a.adminUrl as string}/readyz`)).json().status, 'ok', '/readyz ok again')
 
+  const beforeRecheck = as.calls
+  t.equal((await call(`${a.url}/api/orders/1`, { headers: { authorization: `Bearer ${during}` } })).status, 200)
+  t.equal(as.calls, beforeRecheck + 1, 'purges may have been missed while down: the local tier was emptied on reconnect')
+
   const after = await as.mint({ sub: 'bob' })
   const headers = { authorization: `Bearer ${after}` }
   const calls = as.calls

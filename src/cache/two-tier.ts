@@ -70,9 +70,10 @@ export class TwoTierCache implements GatewayCache {
     }
   }
 
+  /** Up only with both connections: without the subscriber, purges from other instances are missed. */
   get redisState (): RedisState {
     if (this.redis === undefined) return 'none'
-    return this.redis.status === 'ready' ? 'up' : 'down'
+    return this.redis.status === 'ready' && this.subscriber?.status === 'ready' ? 'up' : 'down'
   }
 
   /** Resolves once both connections are ready, or after `ms` either way: startup never fails on Redis. */
