@@ -1,7 +1,7 @@
 import type { GatewayConfig, RouteConfig, UpstreamConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
-import { LocalCache, type Cache } from './cache/cache.js'
+import { createCache, type GatewayCache } from './cache/two-tier.js'
 import type { Authenticator } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import type { RouteAuth } from './policy/authenticate.js'
@@ -27,7 +27,7 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
-  cache: Cache
+  cache: GatewayCache
   /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
   limitStore: (new () => LimitStore) | undefined
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
@@ -61,9 +61,16 @@ async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<Red
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const cache = new LocalCache(config.cache.localMaxEntries)
-  const tokens = await createTokenService(config, logger)
-  const authenticators = await createAuthenticators({ config, logger, cache, tokens })
+  const cache = await createCache(config, logger)
+  let tokens: TokenService
+  let authenticators: Map<string, Authenticator>
+  try {
+    tokens = await createTokenService(config, logger)
+    authenticators = await createAuthenticators({ config, logger, cache, tokens })
+  } catch (err) {
+    await cache.close()
+    throw err
+  }
   const redis = await limiterRedis(config, logger)
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
@@ -87,11 +94,11 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,
     health () {
-      const checks: Record<string, string> = { config: config.hash.slice(0, 12) }
-      if (redis === undefined) return { status: 'ok', checks }
-      // Limits still answer without Redis (per onRedisError), so its loss degrades, never downs.
-      checks.rateLimitStore = redis.status === 'ready' ? 'ok' : redis.status
-      return { status: redis.status === 'ready' ? 'ok' : 'degraded', checks }
+      // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
+      const checks: Record<string, string> = { config: config.hash.slice(0, 12), redis: cache.redisState }
+      if (redis !== undefined) checks.rateLimitStore = redis.status === 'ready' ? 'ok' : redis.status
+      const degraded = cache.redisState === 'down' || (redis !== undefined && redis.status !== 'ready')
+      return { status: degraded ? 'degraded' : 'ok', checks }
     },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))

@@ -6,6 +6,7 @@ import type { TokenService } from '../tokens/token-service.js'
 import { createApiKeyAuthenticator } from './api-key.js'
 import { createBasicAuthenticator } from './basic.js'
 import { createClientTokenAuthenticator } from './client-token.js'
+import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
 import type { Authenticator } from './types.js'
@@ -27,6 +28,7 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
   jwt: createJwtAuthenticator,
+  introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
   basic: async cfg => await createBasicAuthenticator(cfg)
 }
 

@@ -6,6 +6,7 @@ import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
 import { loadSigningKeys } from '../tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
+import { cachePurge } from './cache-purge.js'
 
 /** How long SIGTERM waits for in-flight requests before closing what is left. */
 const DRAIN_MS = Number(process.env.GATEHOUSE_DRAIN_MS ?? 10_000)
@@ -18,6 +19,8 @@ const USAGE = `usage: gatehouse <command>
   clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
   signing-key new                  print a JWKS with a new private Ed25519 signing key
   hash-secret                      read a client secret on stdin, print its hash for secretHash
+  cache purge --token T [-c file]  forget a token in Redis and every instance's local tier
+                                   (--token - reads it from stdin)
 `
 
 function configFile (args: string[]): string {
@@ -94,6 +97,15 @@ async function main (argv: string[]): Promise<number> {
       process.stdout.write(await hashSecretText(Buffer.concat(chunks).toString('utf8')))
       return 0
     }
+    case 'cache':
+      if (rest[0] === 'purge') {
+        try {
+          return await cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        } catch (err) {
+          return reportConfigError(err)
+        }
+      }
+      break
     case undefined:
     case 'help':
     case '--help':

@@ -335,6 +335,9 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
+    if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
+      issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
+    }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }
   return out
