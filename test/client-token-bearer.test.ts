@@ -21,7 +21,7 @@ t.test('with bearer: true a client token is also taken from Authorization: Beare
   const foreign = await new SignJWT({ sub: 'someone' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer('https://idp.example.com/').setExpirationTime('5m').sign(other)
   const passed = await call(url, { headers: { authorization: `Bearer ${foreign}` } })
   t.equal(passed.status, 401)
-  t.equal(passed.json().code, 'missing_credentials', 'another issuer\'s token is not this authenticator\'s kind')
+  t.equal(passed.json().code, 'invalid_token', 'another issuer\'s token is not this authenticator\'s kind, and nothing else on the route takes it')
   t.equal(passed.headers['www-authenticate'], 'Bearer realm="gatehouse"')
 
   const forged = await new SignJWT({ sub: 'android', client_id: 'android', scope: '', jti: 'j' }).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k' }).setIssuer(ISSUER).setExpirationTime('5m').sign(other)
@@ -32,5 +32,5 @@ t.test('with bearer: true a client token is also taken from Authorization: Beare
 
   const headerOnly = await startTestGateway(t, await tokenGatewayYaml({ upstream }), { files: { 'keys.json': keys } })
   const ignored = await call(`${headerOnly.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })
-  t.equal(ignored.json().code, 'missing_credentials', 'without bearer: true only the header is read')
+  t.equal(ignored.json().code, 'missing_credentials', 'without bearer: true only the header is read: Authorization is not this route\'s credential at all')
 })

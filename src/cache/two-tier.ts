@@ -104,6 +104,7 @@ export class TwoTierCache implements GatewayCache {
     if (this.redis === undefined) return undefined
     if (this.redis.status !== 'ready') {
       this.counters.redisFallbacks++
+      this.warn('redis unavailable: falling back to the local tier', new Error(`connection ${this.redis.status}`))
       return undefined
     }
     return this.redis
