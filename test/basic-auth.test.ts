@@ -59,5 +59,5 @@ upstreams:
   orders: { url: "${upstream}" }
 routes:
   - { match: /api/*, upstream: orders, policy: user, user: [staff] }
-`, { files: { 'users.htpasswd': '# ok\nalice:plaintext-password\n' } }), /users\.htpasswd:2: the hash must be scrypt/)
+`, { files: { 'users.htpasswd': '# ok\nalice:plaintext-password\n' } }), /users\.htpasswd:2: the hash must be what `gatehouse hash-secret` prints/)
 })

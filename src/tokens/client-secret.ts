@@ -38,10 +38,11 @@ export function parseSecretHash (text: string): SecretHash | undefined {
   return { N, r, p, salt, hash }
 }
 
-export async function hashSecret (secret: string): Promise<string> {
+/** The stored form of a secret (client secrets, basic users' passwords); tests pass a lower cost. */
+export async function hashSecret (secret: string, cost: Omit<SecretHash, 'salt' | 'hash'> = DEFAULT): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
-  const hash = await scrypt(secret, salt, HASH_BYTES, DEFAULT)
-  return `scrypt$N=${DEFAULT.N},r=${DEFAULT.r},p=${DEFAULT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`
+  const hash = await scrypt(secret, salt, HASH_BYTES, cost)
+  return `scrypt$N=${cost.N},r=${cost.r},p=${cost.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`
 }
 
 /** Constant-time comparison of the derived key: the time taken says nothing about the stored hash. */
@@ -51,10 +52,14 @@ export async function verifySecret (secret: string, stored: SecretHash): Promise
 }
 
 /**
- * A hash no secret matches, checked when the client id is unknown or has no secret: the
- * answer then takes as long as for a known client, so timing does not reveal which ids exist.
+ * A hash no secret matches, checked when the name is unknown or has no secret: the answer
+ * then takes as long as for a known one, so timing does not reveal which names exist.
  */
-export const DECOY_HASH: SecretHash = { ...DEFAULT, salt: randomBytes(SALT_BYTES), hash: randomBytes(HASH_BYTES) }
+export function decoyHash (cost: Omit<SecretHash, 'salt' | 'hash'> = DEFAULT): SecretHash {
+  return { N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(SALT_BYTES), hash: randomBytes(HASH_BYTES) }
+}
+
+export const DECOY_HASH: SecretHash = decoyHash()
 
 export function newClientSecret (): string {
   return `ghs_${randomBytes(32).toString('base64url')}`

@@ -1,4 +1,4 @@
-import { hashBasicPassword } from '../../src/auth/basic.js'
+import { hashSecret } from '../../src/tokens/client-secret.js'
 
 /** Test users for the `basic` authenticator: name → password and the claims after the hash. */
 export const USERS = {
@@ -12,7 +12,7 @@ export type UserName = keyof typeof USERS
 /** A users file for USERS (low scrypt cost: tests hash often). */
 export async function usersFile (): Promise<string> {
   const lines = ['# test users']
-  for (const [name, u] of Object.entries(USERS)) lines.push(`${name}:${await hashBasicPassword(u.password, { N: 1024 })}:${JSON.stringify(u.claims)}`)
+  for (const [name, u] of Object.entries(USERS)) lines.push(`${name}:${await hashSecret(u.password, { N: 1024, r: 8, p: 1 })}:${JSON.stringify(u.claims)}`)
   return lines.join('\n') + '\n'
 }
 
