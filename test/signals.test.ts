@@ -28,7 +28,7 @@ async function startCli (t: Tap.Test, file: string): Promise<{ child: ChildProce
   child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + 60_000
   while (!out.includes('gatehouse listening')) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`gateway did not start: ${out}`)
     await new Promise(resolve => setTimeout(resolve, 50))
