@@ -74,7 +74,15 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           const query = q === -1 ? '' : reqUrl.slice(q + 1)
           return route.forwardCredentials ? query : withoutQueryParams(query, request.gatehouse.identity?.consumedQuery ?? [])
         },
+        onResponse (req, reply, res) {
+          const state = (req as FastifyRequest).gatehouse
+          state.upstreamMs = reply.elapsedTime - state.forwardedMs
+          reply.send(res.stream)
+        },
         onError (reply, { error }) {
+          const state = (reply.request as FastifyRequest).gatehouse
+          state.upstreamMs = reply.elapsedTime - state.forwardedMs
+          state.upstreamFailed = true
           sendProblem(reply.request as FastifyRequest, reply as FastifyReply, upstreamError(error, upstream.name))
         }
       }
@@ -87,6 +95,7 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           config: { route },
           onRequest,
           handler (request, reply) {
+            request.gatehouse.forwardedMs = reply.elapsedTime
             const path = request.url.split('?', 1)[0]
             return reply.from(basePath + path, options)
           }

@@ -9,7 +9,7 @@ import { createClientTokenAuthenticator } from './client-token.js'
 import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
-import type { Authenticator } from './types.js'
+import type { Authenticator, OriginObserver } from './types.js'
 
 /** What an authenticator factory may use besides its own entry. */
 export interface AuthDeps {
@@ -19,6 +19,8 @@ export interface AuthDeps {
   cache: Cache
   /** The gateway's own token service (client tokens, assertions). */
   tokens: TokenService
+  /** Told about every introspection and JWKS call (metrics). */
+  observe?: OriginObserver | undefined
 }
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
