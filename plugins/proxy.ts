@@ -7,7 +7,7 @@ import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { rewriteUpstreamHeaders, withoutQueryParams } from '../src/identity/headers.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
-import { authHook } from './auth.js'
+import { assertionHook, authHook } from './auth.js'
 import { sendProblem } from './errors.js'
 import './types.js'
 
@@ -36,6 +36,7 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
   const bodyLimit = gateway.config.server.bodyLimit
   const basePath = new URL(upstream.url).pathname.replace(/\/$/, '')
   const auth = authHook(gateway)
+  const assertion = assertionHook(gateway)
 
   app.register(async function upstreamRoutes (ctx) {
     await ctx.register(replyFrom, {
@@ -87,7 +88,7 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
         }
       }
       // One set of hooks for all the URLs a pattern expands to: they share its state (a limiter's counters).
-      const onRequest = [auth, ...(hooks?.(route) ?? [])]
+      const onRequest = [auth, ...(hooks?.(route) ?? []), ...assertion]
       for (const url of route.urls) {
         ctx.route({
           method: route.methods,

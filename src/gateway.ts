@@ -4,6 +4,7 @@ import { createAuthenticators } from './auth/registry.js'
 import { createCache, type CacheCounters, type GatewayCache } from './cache/two-tier.js'
 import type { Authenticator, OriginObserver } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
+import { createAssertionSigner, type AssertionSigner } from './identity/assertion.js'
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
@@ -27,6 +28,8 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
+  /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
+  assertion: AssertionSigner | undefined
   cache: GatewayCache
   /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
   limitStore: (new () => LimitStore) | undefined
@@ -96,6 +99,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     routes,
     authenticators,
     identity: compileIdentityPlan(config.identity),
+    assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,
