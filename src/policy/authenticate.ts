@@ -1,7 +1,6 @@
 import { GatehouseError, type Challenge } from '../errors.js'
 import type { PolicyName } from '../config/schema.js'
 import type { AuthRequest, Authenticator, ClientPrincipal, UserPrincipal } from '../auth/types.js'
-import { authDecisions } from './decision-counters.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RouteAuth {
@@ -35,7 +34,6 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
     try {
       principal = await a.authenticate(req)
     } catch (err) {
-      authDecisions.inc(a.name, err instanceof GatehouseError ? err.code : 'internal_error')
       if (err instanceof GatehouseError && err.status === 401) {
         // The failing scheme carries its error; the other accepted schemes are offered too.
         const own = err.challenges ?? [a.challenge]
@@ -44,10 +42,7 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
       }
       throw err
     }
-    if (principal !== undefined) {
-      authDecisions.inc(a.name, 'ok')
-      return { principal, by: a }
-    }
+    if (principal !== undefined) return { principal, by: a }
   }
   // A credential this route reads was sent but no authenticator claimed it (a JWT of an
   // issuer none of them owns, a Basic header where only Bearer is taken): it is invalid,
@@ -55,7 +50,6 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
   for (const a of authenticators) {
     for (const header of a.consumes.headers) {
       if (req.headers[header] !== undefined) {
-        authDecisions.inc(a.name, a.principal === 'user' ? 'invalid_token' : 'invalid_credentials')
         throw new GatehouseError(a.principal === 'user' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
           challenges: challengesOf(authenticators), principal: a.principal, authenticator: a.name
         })
