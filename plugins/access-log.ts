@@ -16,7 +16,7 @@ export function requestId (req: { headers: Record<string, string | string[] | un
 export default fp(async function gatehouseAccessLog (app) {
   app.decorateRequest('gatehouse', null as unknown as RequestState)
   app.addHook('onRequest', async (request, reply) => {
-    request.gatehouse = { identity: undefined, identityHeaders: [], error: undefined }
+    request.gatehouse = { identity: undefined, identityHeaders: [], error: undefined, forwardedMs: -1, upstreamMs: -1, upstreamFailed: false }
     reply.header('x-request-id', request.id)
   })
   app.addHook('onResponse', async (request, reply) => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import accessLog, { requestId } from './access-log.js'
 import errors from './errors.js'
+import metricsPlugin, { type Metrics } from './metrics.js'
 import requestGuard from './request-guard.js'
 import proxy from './proxy.js'
 import rateLimit, { routeLimiter } from './rate-limit.js'
@@ -12,7 +13,7 @@ import tokenEndpoints from './token-endpoints.js'
  * The public listener's app for one config. It never listens itself: the process's one
  * server dispatches to `app.routing`, so a reload can build a new app and swap it in.
  */
-export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
+export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<FastifyInstance> {
   const { server } = gateway.config
   const app = Fastify({
     serverFactory: handler => createServer(handler),
@@ -27,6 +28,7 @@ export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 1000 }
   }) as unknown as FastifyInstance
   await app.register(accessLog)
+  await app.register(metricsPlugin, { metrics })
   // The guard's hook must be in place before the 404 handler is set, so it runs there too.
   await app.register(requestGuard, { bodyLimit: server.bodyLimit })
   await app.register(errors)

@@ -39,3 +39,18 @@ export function authHook (gateway: Gateway) {
     request.gatehouse.identityHeaders = identityHeaders(gateway.identity, identity)
   }
 }
+
+/**
+ * The route's last hook when `identity.assertion` is set: the signed identity for the
+ * route's upstream, after rate limiting, so a refused request costs no signature.
+ */
+export function assertionHook (gateway: Gateway): Array<(request: FastifyRequest, reply: FastifyReply) => Promise<void>> {
+  const signer = gateway.assertion
+  if (signer === undefined) return []
+  return [async function gatehouseAssertion (request: FastifyRequest): Promise<void> {
+    const route = request.routeOptions.config.route
+    const identity = request.gatehouse.identity
+    if (route === undefined || identity === undefined) return
+    request.gatehouse.identityHeaders.push([signer.header, await signer.assert(identity, route.upstream)])
+  }]
+}

@@ -1,15 +1,20 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from '../src/logger.js'
+import type { Registry } from 'prom-client'
 import type { HealthReport } from '../src/gateway.js'
 
-/** The admin listener: liveness and readiness, on their own port, never reachable through routes. */
-export async function buildAdminApp (logger: Logger, health: () => HealthReport, purge: (token: string) => Promise<void>): Promise<FastifyInstance> {
+/** The admin listener: liveness, readiness and metrics, on their own port, never reachable through routes. */
+export async function buildAdminApp (logger: Logger, health: () => HealthReport, purge: (token: string) => Promise<void>, metrics: Registry): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_request, reply) => {
     const report = health()
     reply.code(report.status === 'down' ? 503 : 200)
     return report
+  })
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.contentType)
+    return await metrics.metrics()
   })
   app.post<{ Body: { token?: unknown } }>('/cache/purge', {
     schema: { body: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1 } } } }

@@ -7,7 +7,7 @@ import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { rewriteUpstreamHeaders, withoutQueryParams } from '../src/identity/headers.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
-import { authHook } from './auth.js'
+import { assertionHook, authHook } from './auth.js'
 import { sendProblem } from './errors.js'
 import './types.js'
 
@@ -36,6 +36,7 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
   const bodyLimit = gateway.config.server.bodyLimit
   const basePath = new URL(upstream.url).pathname.replace(/\/$/, '')
   const auth = authHook(gateway)
+  const assertion = assertionHook(gateway)
 
   app.register(async function upstreamRoutes (ctx) {
     await ctx.register(replyFrom, {
@@ -74,12 +75,20 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           const query = q === -1 ? '' : reqUrl.slice(q + 1)
           return route.forwardCredentials ? query : withoutQueryParams(query, request.gatehouse.identity?.consumedQuery ?? [])
         },
+        onResponse (req, reply, res) {
+          const state = (req as FastifyRequest).gatehouse
+          state.upstreamMs = reply.elapsedTime - state.forwardedMs
+          reply.send(res.stream)
+        },
         onError (reply, { error }) {
+          const state = (reply.request as FastifyRequest).gatehouse
+          state.upstreamMs = reply.elapsedTime - state.forwardedMs
+          state.upstreamFailed = true
           sendProblem(reply.request as FastifyRequest, reply as FastifyReply, upstreamError(error, upstream.name))
         }
       }
       // One set of hooks for all the URLs a pattern expands to: they share its state (a limiter's counters).
-      const onRequest = [auth, ...(hooks?.(route) ?? [])]
+      const onRequest = [auth, ...(hooks?.(route) ?? []), ...assertion]
       for (const url of route.urls) {
         ctx.route({
           method: route.methods,
@@ -87,6 +96,7 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           config: { route },
           onRequest,
           handler (request, reply) {
+            request.gatehouse.forwardedMs = reply.elapsedTime
             const path = request.url.split('?', 1)[0]
             return reply.from(basePath + path, options)
           }

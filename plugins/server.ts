@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../src/logger.js'
 import { buildApp } from './app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from './health.js'
+import { createMetrics, type Metrics } from './metrics.js'
 
 export interface ReloadResult {
   ok: boolean
@@ -18,6 +19,8 @@ export interface ReloadResult {
 }
 
 export interface RunningGateway {
+  /** The process's metrics: one registry across every reload. */
+  readonly metrics: Metrics
   /** The gateway of the config in force now (a reload replaces it). */
   readonly gateway: Gateway
   readonly app: FastifyInstance
@@ -44,10 +47,10 @@ interface Generation {
   drained: (() => void) | undefined
 }
 
-async function buildGeneration (config: GatewayConfig, logger: Logger): Promise<Generation> {
-  const gateway = await createGateway(config, logger)
+async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: Metrics): Promise<Generation> {
+  const gateway = await createGateway(config, logger, metrics.instruments)
   try {
-    const app = await buildApp(gateway)
+    const app = await buildApp(gateway, metrics)
     await app.ready()
     return { gateway, app, inflight: 0, drained: undefined }
   } catch (err) {
@@ -92,7 +95,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const credentialHeaders = [...first.authenticators.values()].flatMap(a => 'header' in a.spec && typeof a.spec.header === 'string' ? [a.spec.header] : [])
   const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
   let config = first
-  let current = await buildGeneration(config, logger)
+  const metrics = createMetrics()
+  let current = await buildGeneration(config, logger, metrics)
+  metrics.follow(() => current.gateway)
 
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const gen = current
@@ -115,7 +120,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
 
   let admin: FastifyInstance | undefined
   if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token))
+    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token), metrics.registry)
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 
@@ -124,19 +129,24 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     let next: Generation
     try {
       const nextConfig = await loadConfig(config.file, options.env)
-      if (nextConfig.hash === config.hash) return { ok: true, hash: config.hash, errors: [] }
-      next = await buildGeneration(nextConfig, logger)
+      if (nextConfig.hash === config.hash) {
+        metrics.reloaded(true)
+        return { ok: true, hash: config.hash, errors: [] }
+      }
+      next = await buildGeneration(nextConfig, logger, metrics)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
       }
       config = nextConfig
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [err instanceof Error ? err.message : String(err)]
+      metrics.reloaded(false)
       logger.error({ errors, config: config.file }, 'config reload failed: keeping the config in force')
       return { ok: false, hash: config.hash, errors }
     }
     const old = current
     current = next
+    metrics.reloaded(true)
     logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
     void retire(old, 60_000).catch((err: unknown) => logger.error({ err }, 'closing the previous config failed'))
     return { ok: true, hash: config.hash, errors: [] }
@@ -156,6 +166,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const running: RunningGateway = {
     get gateway () { return current.gateway },
     get app () { return current.app },
+    metrics,
     admin,
     url: urlOf(server, scheme),
     adminUrl: admin === undefined ? undefined : urlOf(admin.server, 'http'),

@@ -7,6 +7,11 @@ export interface RequestState {
   identity: Identity | undefined
   identityHeaders: Array<[string, string]>
   error: GatehouseError | undefined
+  /** ms from arrival until the request went upstream (the gateway's own time); -1 until then. */
+  forwardedMs: number
+  /** ms from then until the upstream's response headers (or its failure); -1 until then. */
+  upstreamMs: number
+  upstreamFailed: boolean
 }
 
 declare module 'fastify' {

@@ -1,9 +1,10 @@
 import type { GatewayConfig, RouteConfig, UpstreamConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
-import { createCache, type GatewayCache } from './cache/two-tier.js'
-import type { Authenticator } from './auth/types.js'
+import { createCache, type CacheCounters, type GatewayCache } from './cache/two-tier.js'
+import type { Authenticator, OriginObserver } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
+import { createAssertionSigner, type AssertionSigner } from './identity/assertion.js'
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
@@ -27,6 +28,8 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
+  /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
+  assertion: AssertionSigner | undefined
   cache: GatewayCache
   /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
   limitStore: (new () => LimitStore) | undefined
@@ -60,13 +63,19 @@ async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<Red
   return redis
 }
 
-export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const cache = await createCache(config, logger)
+/** What outlives one config: counters a reload keeps adding to, and who is told about origin calls. */
+export interface Instruments {
+  cacheCounters?: CacheCounters
+  observe?: OriginObserver
+}
+
+export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
+  const cache = await createCache(config, logger, instruments.cacheCounters)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
     tokens = await createTokenService(config, logger)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens })
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe })
   } catch (err) {
     await cache.close()
     throw err
@@ -90,6 +99,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     routes,
     authenticators,
     identity: compileIdentityPlan(config.identity),
+    assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,

@@ -4,7 +4,7 @@ import { parseDuration } from '../config/units.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
-import type { Authenticator, AuthRequest, UserPrincipal } from './types.js'
+import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
 
 const BEARER = /^Bearer(?:[ \t]|$)/i
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -93,7 +93,7 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger }): Authenticator {
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined }): Authenticator {
   const settings = introspectionSettings(cfg)
   const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
@@ -112,7 +112,20 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   })
   const log = deps.logger.child({ authenticator: cfg.name })
 
+  /** One call to the endpoint, timed: an answer that cannot be used counts as a failed call. */
   async function introspect (token: string): Promise<{ value: Introspected, ttlMs: number }> {
+    const started = performance.now()
+    let ok = false
+    try {
+      const answer = await callEndpoint(token)
+      ok = true
+      return answer
+    } finally {
+      deps.observe?.('introspection', cfg.name, (performance.now() - started) / 1000, ok)
+    }
+  }
+
+  async function callEndpoint (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     const form = new URLSearchParams(clientForm)
     form.set('token', token)
     form.set('token_type_hint', 'access_token')

@@ -2,6 +2,7 @@ import { createLocalJWKSet, errors } from 'jose'
 import { GatehouseError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { isPublicJwk, type KeySource } from './jwt-keys.js'
+import type { OriginObserver } from './types.js'
 
 /** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
 const MAX_AGE_MS = 10 * 60_000
@@ -15,6 +16,7 @@ export interface RemoteJwksOptions {
   timeoutMs: number
   authenticator: string
   logger: Logger
+  observe?: OriginObserver | undefined
 }
 
 async function readLimited (res: Response, limit: number): Promise<string> {
@@ -38,7 +40,7 @@ async function readLimited (res: Response, limit: number): Promise<string> {
  * once its cache is old and fails them all if the IdP is down, even with the keys in hand.
  */
 export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
-  const { url, cooldownMs, timeoutMs, authenticator, logger } = options
+  const { url, cooldownMs, timeoutMs, authenticator, logger, observe } = options
   const where = (() => { const u = new URL(url); return `${u.origin}${u.pathname}` })()
   const closing = new AbortController()
   let local: ReturnType<typeof createLocalJWKSet> | undefined
@@ -70,8 +72,13 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   function refresh (): Promise<void> {
     if (pending !== undefined) return pending
     attemptAt = Date.now()
-    pending = fetchSet().then(() => { failure = undefined }, (err: unknown) => {
+    const started = performance.now()
+    pending = fetchSet().then(() => {
+      failure = undefined
+      observe?.('jwks', authenticator, (performance.now() - started) / 1000, true)
+    }, (err: unknown) => {
       failure = err
+      if (!closing.signal.aborted) observe?.('jwks', authenticator, (performance.now() - started) / 1000, false)
       if (!closing.signal.aborted) logger.warn({ authenticator, jwksUri: where, error: (err as Error).message }, 'JWKS fetch failed')
     }).finally(() => { pending = undefined })
     return pending

@@ -52,7 +52,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const { jwksUri, publicKey, secret } = cfg.spec
   const keys: KeySource = jwksUri !== undefined && jwksUri !== ''
-    ? remoteJwksSource({ url: jwksUri, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger })
+    ? remoteJwksSource({ url: jwksUri, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe })
     : publicKey !== undefined && publicKey !== ''
       ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
       : await secretKeySource(secret as string, o.algorithms)

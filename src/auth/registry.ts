@@ -9,7 +9,9 @@ import { createClientTokenAuthenticator } from './client-token.js'
 import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
-import type { Authenticator } from './types.js'
+import type { Authenticator, OriginObserver } from './types.js'
+import { GatehouseError } from '../errors.js'
+import { authDecisions } from '../policy/decision-counters.js'
 
 /** What an authenticator factory may use besides its own entry. */
 export interface AuthDeps {
@@ -19,6 +21,8 @@ export interface AuthDeps {
   cache: Cache
   /** The gateway's own token service (client tokens, assertions). */
   tokens: TokenService
+  /** Told about every introspection and JWKS call (metrics). */
+  observe?: OriginObserver | undefined
 }
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
@@ -32,13 +36,30 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   basic: async cfg => await createBasicAuthenticator(cfg)
 }
 
+/** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */
+function counted (a: Authenticator): Authenticator {
+  return {
+    ...a,
+    async authenticate (req) {
+      try {
+        const principal = await a.authenticate(req)
+        if (principal !== undefined) authDecisions.inc(a.name, 'ok')
+        return principal
+      } catch (err) {
+        authDecisions.inc(a.name, err instanceof GatehouseError ? err.code : 'internal_error')
+        throw err
+      }
+    }
+  }
+}
+
 /** Builds every declared authenticator once, at load: keys imported, lookups built. */
 export async function createAuthenticators (deps: AuthDeps): Promise<Map<string, Authenticator>> {
   const out = new Map<string, Authenticator>()
   for (const [name, cfg] of deps.config.authenticators) {
     const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
     if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
-    out.set(name, await factory(cfg, deps))
+    out.set(name, counted(await factory(cfg, deps)))
   }
   return out
 }

@@ -65,3 +65,12 @@ export interface Authenticator {
   authenticate (req: AuthRequest): Promise<Principal | undefined> | Principal | undefined
   close? (): Promise<void>
 }
+
+/** A call an authenticator made to its origin: an authorization server's introspection endpoint or a JWKS. */
+export type OriginCall = 'introspection' | 'jwks'
+
+/**
+ * Told how long each origin call took and whether it gave a usable answer; the metrics
+ * listen. Plain callback, so the core knows nothing of the exporter.
+ */
+export type OriginObserver = (call: OriginCall, authenticator: string, seconds: number, ok: boolean) => void

@@ -11,10 +11,17 @@ const FIRST_CONNECT_WAIT_MS = 2000
 
 export type RedisState = 'up' | 'down' | 'none'
 
+export function newCacheCounters (): CacheCounters {
+  return { localHits: 0, localMisses: 0, redisHits: 0, redisMisses: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0 }
+}
+
 /** Plain counters; the metrics endpoint reads them as they are. */
 export interface CacheCounters {
   localHits: number
+  localMisses: number
   redisHits: number
+  /** Redis asked and had nothing usable (a lookup that skipped Redis is a fallback, not a miss). */
+  redisMisses: number
   /** Loader calls: what reached the origin (authorization server, JWKS…). */
   loads: number
   /** Redis commands that failed. */
@@ -40,14 +47,14 @@ interface Stored { v: unknown, e: number }
  * (the client fails fast, and a client that is not ready is not even asked).
  */
 export class TwoTierCache implements GatewayCache {
-  readonly counters: CacheCounters = { localHits: 0, redisHits: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0 }
   private readonly local: LocalCache
   private readonly inflight = new Map<string, Promise<unknown>>()
   private lastWarn = 0
   private suppressed = 0
   private subscriberWasDown = false
 
-  constructor (maxEntries: number, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient) {
+  /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
+  constructor (maxEntries: number, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters()) {
     this.local = new LocalCache(maxEntries)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
@@ -126,15 +133,15 @@ export class TwoTierCache implements GatewayCache {
       this.failed('get', err)
       return undefined
     }
-    if (text === null) return undefined
-    let stored: Stored
+    let stored: Stored | undefined
     try {
-      stored = JSON.parse(text) as Stored
-    } catch {
+      stored = text === null ? undefined : JSON.parse(text) as Stored
+    } catch {} // an entry that does not parse is a miss, like an absent one
+    const ttlMs = typeof stored?.e === 'number' ? stored.e - Date.now() : 0
+    if (stored === undefined || ttlMs <= 0) {
+      this.counters.redisMisses++
       return undefined
     }
-    const ttlMs = stored.e - Date.now()
-    if (typeof stored.e !== 'number' || ttlMs <= 0) return undefined
     this.counters.redisHits++
     this.local.setByKey(key, stored.v, ttlMs)
     return stored.v
@@ -159,6 +166,7 @@ export class TwoTierCache implements GatewayCache {
       this.counters.localHits++
       return hit
     }
+    this.counters.localMisses++
     return await this.redisGet(key) as T | undefined
   }
 
@@ -198,6 +206,7 @@ export class TwoTierCache implements GatewayCache {
       this.counters.localHits++
       return hit
     }
+    this.counters.localMisses++
     const pending = this.inflight.get(key)
     if (pending !== undefined) return await (pending as Promise<T>)
     const p = this.lookup(key, load).finally(() => this.inflight.delete(key))
@@ -228,13 +237,13 @@ export class TwoTierCache implements GatewayCache {
 }
 
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
-export async function createCache (config: GatewayConfig, logger: Logger): Promise<GatewayCache> {
+export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
-  if (redisConfig === undefined) return new TwoTierCache(config.cache.localMaxEntries, logger)
+  if (redisConfig === undefined) return new TwoTierCache(config.cache.localMaxEntries, logger, undefined, undefined, counters)
   const redis = createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one.
   const subscriber = createRedisClient(redisConfig)
-  const cache = new TwoTierCache(config.cache.localMaxEntries, logger, redis, subscriber)
+  const cache = new TwoTierCache(config.cache.localMaxEntries, logger, redis, subscriber, counters)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

@@ -23,6 +23,41 @@ export class LabelledCounter<L extends string> {
   }
 }
 
+/**
+ * A counter over two labels for the hot path: nested by value, so counting allocates
+ * nothing once a pair has been seen.
+ */
+export class PairCounter<A extends string, B extends string> {
+  private readonly counts = new Map<string, Map<string, number>>()
+
+  constructor (readonly name: string, readonly help: string, readonly labelNames: readonly [A, B]) {}
+
+  inc (a: string, b: string): void {
+    let inner = this.counts.get(a)
+    if (inner === undefined) {
+      inner = new Map()
+      this.counts.set(a, inner)
+    }
+    inner.set(b, (inner.get(b) ?? 0) + 1)
+  }
+
+  get (a: string, b: string): number {
+    return this.counts.get(a)?.get(b) ?? 0
+  }
+
+  snapshot (): Array<{ labels: Record<A | B, string>, value: number }> {
+    const [la, lb] = this.labelNames
+    const out: Array<{ labels: Record<A | B, string>, value: number }> = []
+    for (const [a, inner] of this.counts) {
+      for (const [b, value] of inner) out.push({ labels: { [la]: a, [lb]: b } as Record<A | B, string>, value })
+    }
+    return out
+  }
+}
+
+/** What each authenticator made of the credentials it saw: `ok`, or the error code it answered. */
+export const authDecisions = new PairCounter('gatehouse_auth_decisions_total', 'Authenticator verdicts on presented credentials', ['authenticator', 'result'] as const)
+
 /** Every request the gateway refused itself (4xx), by route pattern and error code. */
 export const denials = new LabelledCounter('gatehouse_denials_total', 'Requests refused by the gateway', ['route', 'code'] as const)
 
