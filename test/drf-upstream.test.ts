@@ -1,11 +1,12 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { KEYS, keyHash, startTestGateway } from './helpers/gateway.js'
 import { call } from './helpers/http.js'
-import { DRF_EXAMPLE, drfMissing, startDrf } from './helpers/drf.js'
+import { DRF_EXAMPLE, PYTHON, drfMissing, startDrf } from './helpers/drf.js'
 
 /** What the example's views answer: everything the DRF app learned about the caller. */
 interface Seen {
@@ -147,6 +148,14 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: missi
       t.equal(res.status, 401, `${name}: 401`)
       t.equal(res.code, 'invalid_token', `${name}: invalid_token`)
     }
+  })
+
+  await t.test('a token from the example\'s mint_token.py (the docs\' curl lines) is accepted', async t => {
+    const minted = spawnSync(PYTHON, ['mint_token.py', 'frank', 'orders:read'], { cwd: DRF_EXAMPLE, encoding: 'utf8', env: { ...process.env, DRF_JWT_SECRET: SECRET, DRF_JWT_ISSUER: ISSUER } })
+    t.equal(minted.status, 0, minted.stderr)
+    const res = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(minted.stdout.trim()) })
+    t.equal(res.status, 200)
+    t.match(res.seen, { user: 'frank', remote_client: 'web', remote_scopes: 'orders:read' })
   })
 
   await t.test('the session Django opens for a gateway user does not outlive the header', async t => {

@@ -10,8 +10,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY', 'drf-upstream-example-not-secret')
 DEBUG = os.environ.get('DJANGO_DEBUG') == '1'
-# The gateway forwards the Host the client used: list the public host names here.
-ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', 'localhost,127.0.0.1').split(',')
+# gatehouse sends the host of its `upstreams` URL (the client's is in X-Forwarded-Host).
+ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', 'drf-upstream,localhost,127.0.0.1').split(',')
 
 INSTALLED_APPS = [
     'django.contrib.contenttypes',
