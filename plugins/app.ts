@@ -1,33 +1,28 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
-import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import accessLog, { requestId } from './access-log.js'
 import errors from './errors.js'
 import requestGuard from './request-guard.js'
 import proxy from './proxy.js'
 
-/** The public listener's app for one config. A reload builds a new one and swaps it in. */
+/**
+ * The public listener's app for one config. It never listens itself: the process's one
+ * server dispatches to `app.routing`, so a reload can build a new app and swap it in.
+ */
 export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
   const { server } = gateway.config
-  const tls = server.tls === undefined
-    ? undefined
-    : {
-        cert: readFileSync(server.tls.cert),
-        key: readFileSync(server.tls.key),
-        ...(server.tls.clientCa === undefined ? {} : { ca: readFileSync(server.tls.clientCa), requestCert: true, rejectUnauthorized: false })
-      }
   const app = Fastify({
+    serverFactory: handler => createServer(handler),
     loggerInstance: gateway.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
     requestIdHeader: false,
     trustProxy: server.trustProxy as boolean | string | string[],
     bodyLimit: server.bodyLimit,
-    requestTimeout: server.requestTimeoutMs,
     return503OnClosing: true,
     exposeHeadRoutes: false,
-    routerOptions: { maxParamLength: 1000 },
-    ...(tls === undefined ? {} : { https: tls })
+    routerOptions: { maxParamLength: 1000 }
   }) as unknown as FastifyInstance
   await app.register(accessLog)
   // The guard's hook must be in place before the 404 handler is set, so it runs there too.

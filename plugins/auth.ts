@@ -8,11 +8,12 @@ import './types.js'
 
 function peerCertificate (request: FastifyRequest): PeerCertificate | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>
-  if (socket.encrypted !== true || socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined
+  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') return undefined
   const cert = socket.getPeerCertificate()
   if (cert === null || Object.keys(cert).length === 0) return undefined
-  const subject = Object.entries(cert.subject ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',')
-  return { subject, fingerprint256: cert.fingerprint256 }
+  const subject: Record<string, string> = {}
+  for (const [k, v] of Object.entries(cert.subject ?? {})) subject[k] = Array.isArray(v) ? v.join('+') : String(v)
+  return { subject, fingerprint256: cert.fingerprint256, authorized: socket.authorized === true }
 }
 
 export function toAuthRequest (request: FastifyRequest): AuthRequest {

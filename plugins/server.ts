@@ -1,20 +1,33 @@
 import type { FastifyInstance } from 'fastify'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { loadConfig } from '../src/config/load.js'
+import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import { buildApp } from './app.js'
 import { buildAdminApp } from './health.js'
 
+export interface ReloadResult {
+  ok: boolean
+  hash: string
+  errors: string[]
+}
+
 export interface RunningGateway {
-  gateway: Gateway
-  app: FastifyInstance
+  /** The gateway of the config in force now (a reload replaces it). */
+  readonly gateway: Gateway
+  readonly app: FastifyInstance
   admin: FastifyInstance | undefined
   /** `http://host:port` of the public listener (https with TLS). */
   url: string
   adminUrl: string | undefined
-  close (): Promise<void>
+  /** Re-reads the config file: validated first, swapped atomically, the old one kept on error. */
+  reload (): Promise<ReloadResult>
+  /** Stops accepting, lets in-flight requests finish (up to `drainMs`), then closes everything. */
+  close (drainMs?: number): Promise<void>
 }
 
 export interface StartOptions {
@@ -22,38 +35,147 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
 }
 
-function urlOf (app: FastifyInstance, scheme: string): string {
-  const addr = app.server.address() as AddressInfo
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-  return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`
+/** One config's app and gateway; retired generations close once their last request is done. */
+interface Generation {
+  gateway: Gateway
+  app: FastifyInstance
+  inflight: number
+  drained: (() => void) | undefined
 }
 
-/** Starts the public and admin listeners for one loaded config. */
-export async function startFromConfig (config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
-  const credentialHeaders = [...config.authenticators.values()].flatMap(a => 'header' in a.spec && typeof a.spec.header === 'string' ? [a.spec.header] : [])
-  const logger = options.logger ?? createLogger(config.server.logLevel, credentialHeaders)
+async function buildGeneration (config: GatewayConfig, logger: Logger): Promise<Generation> {
   const gateway = await createGateway(config, logger)
-  const app = await buildApp(gateway)
-  await app.listen({ host: config.server.listen.host, port: config.server.listen.port })
-  let admin: FastifyInstance | undefined
-  if (config.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => gateway.health())
-    await admin.listen({ host: config.server.admin.host, port: config.server.admin.port })
+  try {
+    const app = await buildApp(gateway)
+    await app.ready()
+    return { gateway, app, inflight: 0, drained: undefined }
+  } catch (err) {
+    await gateway.close()
+    throw err
   }
-  const url = urlOf(app, config.server.tls === undefined ? 'http' : 'https')
-  logger.info({ url, admin: admin === undefined ? undefined : urlOf(admin, 'http'), routes: gateway.routes.length, config: config.file, hash: config.hash.slice(0, 12) }, 'gatehouse listening')
+}
+
+async function retire (gen: Generation, maxWaitMs: number): Promise<void> {
+  if (gen.inflight > 0) {
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, maxWaitMs)
+      gen.drained = () => { clearTimeout(timer); resolve() }
+    })
+  }
+  await gen.app.close()
+  await gen.gateway.close()
+}
+
+function urlOf (server: Server, scheme: string): string {
+  const addr = server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  return `${scheme}://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`
+}
+
+function tlsOptions (tls: NonNullable<GatewayConfig['server']['tls']>): Record<string, unknown> {
   return {
-    gateway,
-    app,
+    cert: readFileSync(tls.cert),
+    key: readFileSync(tls.key),
+    // With a client CA the certificate is asked for but not required here: the mtls
+    // authenticator decides per route, and a route that does not need it still works.
+    ...(tls.clientCa === undefined ? {} : { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: false })
+  }
+}
+
+/**
+ * The public listener is one Node server for the life of the process; each config is a
+ * generation (gateway + Fastify app) it dispatches to. A reload builds the next generation
+ * beside the current one and swaps a reference: requests in flight finish on the old one.
+ */
+export async function startFromConfig (first: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const credentialHeaders = [...first.authenticators.values()].flatMap(a => 'header' in a.spec && typeof a.spec.header === 'string' ? [a.spec.header] : [])
+  const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
+  let config = first
+  let current = await buildGeneration(config, logger)
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    const gen = current
+    gen.inflight++
+    res.once('close', () => {
+      gen.inflight--
+      if (gen.inflight === 0) gen.drained?.()
+    })
+    gen.app.routing(req, res)
+  }
+  const server: Server = first.server.tls === undefined
+    ? createHttpServer(dispatch)
+    : createHttpsServer(tlsOptions(first.server.tls), dispatch) as unknown as Server
+  server.keepAliveTimeout = 72_000
+  server.requestTimeout = first.server.requestTimeoutMs
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(first.server.listen.port, first.server.listen.host, () => { server.off('error', reject); resolve() })
+  })
+
+  let admin: FastifyInstance | undefined
+  if (first.server.admin !== undefined) {
+    admin = await buildAdminApp(logger, () => current.gateway.health())
+    await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
+  }
+
+  let reloading: Promise<ReloadResult> | undefined
+  async function doReload (): Promise<ReloadResult> {
+    let next: Generation
+    try {
+      const nextConfig = await loadConfig(config.file, options.env)
+      if (nextConfig.hash === config.hash) return { ok: true, hash: config.hash, errors: [] }
+      next = await buildGeneration(nextConfig, logger)
+      if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
+        (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
+      }
+      config = nextConfig
+    } catch (err) {
+      const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [err instanceof Error ? err.message : String(err)]
+      logger.error({ errors, config: config.file }, 'config reload failed: keeping the config in force')
+      return { ok: false, hash: config.hash, errors }
+    }
+    const old = current
+    current = next
+    logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
+    void retire(old, 60_000).catch((err: unknown) => logger.error({ err }, 'closing the previous config failed'))
+    return { ok: true, hash: config.hash, errors: [] }
+  }
+
+  let watcher: FSWatcher | undefined
+  if (first.server.watch) {
+    let timer: NodeJS.Timeout | undefined
+    watcher = watch(first.file, () => {
+      clearTimeout(timer)
+      // Editors write in several steps; reload once the file has settled.
+      timer = setTimeout(() => { void running.reload() }, 150)
+    })
+  }
+
+  const scheme = first.server.tls === undefined ? 'http' : 'https'
+  const running: RunningGateway = {
+    get gateway () { return current.gateway },
+    get app () { return current.app },
     admin,
-    url,
-    adminUrl: admin === undefined ? undefined : urlOf(admin, 'http'),
-    async close () {
-      await app.close()
+    url: urlOf(server, scheme),
+    adminUrl: admin === undefined ? undefined : urlOf(admin.server, 'http'),
+    async reload () {
+      // Reloads queue rather than overlap: each one sees the file as it is when it runs.
+      const run = (reloading ?? Promise.resolve()).then(doReload, doReload)
+      reloading = run
+      return await run
+    },
+    async close (drainMs = 10_000) {
+      watcher?.close()
+      const closed = new Promise<void>(resolve => server.close(() => resolve()))
+      server.closeIdleConnections()
+      await retire(current, drainMs)
+      server.closeAllConnections()
+      await closed
       await admin?.close()
-      await gateway.close()
     }
   }
+  logger.info({ url: running.url, admin: running.adminUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')
+  return running
 }
 
 export async function startGateway (file: string, options: StartOptions = {}): Promise<RunningGateway> {

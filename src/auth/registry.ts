@@ -3,6 +3,8 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import { createApiKeyAuthenticator } from './api-key.js'
+import { createJwtAuthenticator } from './jwt.js'
+import { createMtlsAuthenticator } from './mtls.js'
 import type { Authenticator } from './types.js'
 
 /** What an authenticator factory may use besides its own entry. */
@@ -16,7 +18,9 @@ export interface AuthDeps {
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
-  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients)
+  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients),
+  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
+  jwt: createJwtAuthenticator
 }
 
 /** Builds every declared authenticator once, at load: keys imported, lookups built. */

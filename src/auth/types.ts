@@ -14,8 +14,12 @@ export interface AuthRequest {
 }
 
 export interface PeerCertificate {
-  subject: string
+  /** Subject attributes, e.g. `{ CN: 'android', O: 'Acme' }`. */
+  subject: Readonly<Record<string, string>>
+  /** `AB:CD:…`, as Node gives it. */
   fingerprint256: string
+  /** Whether the certificate chains to `server.tls.clientCa`. */
+  authorized: boolean
 }
 
 export interface ClientPrincipal {

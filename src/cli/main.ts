@@ -5,6 +5,9 @@ import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
 import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
 
+/** How long SIGTERM waits for in-flight requests before closing what is left. */
+const DRAIN_MS = Number(process.env.GATEHOUSE_DRAIN_MS ?? 10_000)
+
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
@@ -43,10 +46,11 @@ async function start (args: string[]): Promise<number> {
     return reportConfigError(err)
   }
   const gw = running
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  process.on('SIGHUP', () => { void gw.reload() })
+  closeWithGrace({ delay: DRAIN_MS + 2000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) gw.gateway.logger.error({ err }, 'stopping after an error')
     else gw.gateway.logger.info({ signal }, 'stopping: draining in-flight requests')
-    await gw.close()
+    await gw.close(DRAIN_MS)
   })
   return -1
 }

@@ -5,11 +5,12 @@ import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument,
 import { Value } from '@sinclair/typebox/value'
 import {
   AUTHENTICATOR_PRINCIPAL, AUTHENTICATOR_SCHEMAS, ConfigSchema, HTTP_METHODS, POLICIES,
-  type AuthenticatorType, type HttpMethod, type PolicyName, type RawConfig, type RawRoute
+  type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
+import { jwtSpecIssues } from '../auth/jwt-config.js'
 
 export interface ConfigIssue {
   file: string
@@ -312,9 +313,13 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       const v = resolved[key]
       if (typeof v === 'string' && !v.trimStart().startsWith('-----') && !v.trimStart().startsWith('{')) resolved[key] = resolve(dir, v)
     }
+    if (type === 'mtls' && raw.server?.tls?.clientCa === undefined) {
+      issues.add(['authenticators', name], 'an mtls authenticator needs server.tls with clientCa (the CA that issues client certificates)', true)
+    }
     if (type === 'jwt') {
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
+      for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }

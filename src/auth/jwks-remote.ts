@@ -1,0 +1,114 @@
+import { createLocalJWKSet, errors } from 'jose'
+import { GatehouseError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { isPublicJwk, type KeySource } from './jwt-keys.js'
+
+/** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
+const MAX_AGE_MS = 10 * 60_000
+/** After a failed fetch, how soon a request may try again (bounded by the cooldown). */
+const FAILURE_RETRY_MS = 5000
+const MAX_BYTES = 1024 * 1024
+
+export interface RemoteJwksOptions {
+  url: string
+  cooldownMs: number
+  timeoutMs: number
+  authenticator: string
+  logger: Logger
+}
+
+async function readLimited (res: Response, limit: number): Promise<string> {
+  if (res.body === null) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > limit) throw new Error(`the JWKS is larger than ${limit} bytes`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * A JWKS fetched once and kept: refetched when a token names an unknown `kid` (at most once
+ * per cooldown, so unknown kids cannot make the gateway hammer the IdP), and in the
+ * background when old. A refetch replaces the whole set, so a key the IdP dropped is
+ * dropped here too. With no usable key and the IdP unreachable, verification fails closed
+ * with 503. jose's createRemoteJWKSet is not used: it blocks every request on a refetch
+ * once its cache is old and fails them all if the IdP is down, even with the keys in hand.
+ */
+export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
+  const { url, cooldownMs, timeoutMs, authenticator, logger } = options
+  const where = (() => { const u = new URL(url); return `${u.origin}${u.pathname}` })()
+  const closing = new AbortController()
+  let local: ReturnType<typeof createLocalJWKSet> | undefined
+  let kids = new Set<string>()
+  let fetchedAt = 0
+  let attemptAt = Number.NEGATIVE_INFINITY
+  let failure: unknown
+  let pending: Promise<void> | undefined
+
+  async function fetchSet (): Promise<void> {
+    const res = await fetch(url, {
+      redirect: 'error',
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)])
+    })
+    if (res.status !== 200) {
+      await res.body?.cancel()
+      throw new Error(`HTTP ${res.status}`)
+    }
+    const json = JSON.parse(await readLimited(res, MAX_BYTES)) as { keys?: unknown }
+    if (json === null || typeof json !== 'object' || !Array.isArray(json.keys)) throw new Error('the response is not a JWK Set')
+    const keys = json.keys.filter(isPublicJwk)
+    local = createLocalJWKSet({ keys })
+    kids = new Set(keys.flatMap(k => typeof k.kid === 'string' ? [k.kid] : []))
+    fetchedAt = Date.now()
+    logger.info({ authenticator, jwksUri: where, keys: keys.length }, 'JWKS fetched')
+  }
+
+  function refresh (): Promise<void> {
+    if (pending !== undefined) return pending
+    attemptAt = Date.now()
+    pending = fetchSet().then(() => { failure = undefined }, (err: unknown) => {
+      failure = err
+      if (!closing.signal.aborted) logger.warn({ authenticator, jwksUri: where, error: (err as Error).message }, 'JWKS fetch failed')
+    }).finally(() => { pending = undefined })
+    return pending
+  }
+
+  const retryDelay = (): number => failure === undefined ? cooldownMs : Math.min(cooldownMs, FAILURE_RETRY_MS)
+  const mayRefetch = (): boolean => Date.now() - attemptAt >= retryDelay()
+  const unavailable = (): GatehouseError => {
+    const wait = Math.max(1, Math.ceil((attemptAt + retryDelay() - Date.now()) / 1000))
+    return new GatehouseError('auth_unavailable', 'the identity provider\'s signing keys cannot be fetched', {
+      cause: failure, headers: { 'retry-after': String(wait) }, principal: 'user', authenticator
+    })
+  }
+
+  void refresh()
+
+  return {
+    async resolve (header, token) {
+      if (local === undefined) {
+        if (pending !== undefined) await pending
+        else if (mayRefetch()) await refresh()
+        if (local === undefined) throw unavailable()
+      } else if (Date.now() - fetchedAt > MAX_AGE_MS && pending === undefined && mayRefetch()) {
+        void refresh()
+      }
+      try {
+        return await local(header, token)
+      } catch (err) {
+        if (!(err instanceof errors.JWKSNoMatchingKey)) throw err
+        if (pending !== undefined) await pending
+        else if (mayRefetch()) await refresh()
+        else if (failure === undefined) throw err
+        if (failure !== undefined) throw unavailable()
+        return await local(header, token)
+      }
+    },
+    published: kid => kid === undefined || kids.has(kid),
+    close () { closing.abort() }
+  }
+}

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto'
+import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { GatehouseError } from '../errors.js'
+import type { AuthenticatorConfig } from '../config/types.js'
+import type { AuthDeps } from './registry.js'
+import type { AuthRequest, Authenticator, UserPrincipal } from './types.js'
+import { jwtOptions } from './jwt-config.js'
+import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
+import { remoteJwksSource } from './jwks-remote.js'
+
+/** What a verified token taught us; JSON, so a shared cache tier can hold it. */
+interface Verified {
+  id: string
+  scopes: string[]
+  claims: Record<string, unknown>
+  tokenClientId: string | undefined
+  exp: number
+  kid: string | undefined
+}
+
+/** A verification outlives neither its token nor, in a shared tier, this long. */
+const MAX_CACHE_MS = 10 * 60_000
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+function reasonOf (err: unknown): string | undefined {
+  if (err instanceof errors.JWTExpired) return err.claim === 'exp' ? 'token expired' : `invalid ${err.claim} claim`
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return `token has no ${err.claim} claim`
+    return ({ nbf: 'token not yet valid', aud: 'wrong audience', iss: 'wrong issuer' } as Record<string, string>)[err.claim] ?? `invalid ${err.claim} claim`
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad signature'
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown signing key'
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'malformed token'
+  if (err instanceof errors.JOSEError) return 'unsupported token'
+  return undefined
+}
+
+function stringsOf (value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(' ').filter(s => s !== '')
+  if (Array.isArray(value) && value.every(v => typeof v === 'string')) return value as string[]
+  return undefined
+}
+
+/**
+ * Users' JWTs from an identity provider. Keys are imported (or fetched) once; a verified
+ * token is cached by its hash until it expires, so a repeated token costs a lookup. A token
+ * whose `iss` is another issuer's is not this authenticator's kind; any other problem with a
+ * token shaped like a JWT is a 401 with an RFC 6750 challenge.
+ */
+export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, deps: AuthDeps): Promise<Authenticator> {
+  const o = jwtOptions(cfg.spec)
+  const { jwksUri, publicKey, secret } = cfg.spec
+  const keys: KeySource = jwksUri !== undefined && jwksUri !== ''
+    ? remoteJwksSource({ url: jwksUri, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger })
+    : publicKey !== undefined && publicKey !== ''
+      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
+      : await secretKeySource(secret as string, o.algorithms)
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: o.issuer,
+    algorithms: o.algorithms,
+    clockTolerance: o.clockToleranceS,
+    requiredClaims: ['exp'],
+    ...(o.audience === undefined ? {} : { audience: o.audience })
+  }
+  // Verifications are cached per authenticator and per config: another audience or key must not reuse them.
+  const partition = createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec])).digest('hex').slice(0, 32)
+  const challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
+  const invalid = (reason: string, cause?: unknown): GatehouseError => new GatehouseError('invalid_token', reason, {
+    cause,
+    principal: 'user',
+    authenticator: cfg.name,
+    challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: reason } }]
+  })
+
+  async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined }> {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, verifyOptions)
+      return { payload, kid: protectedHeader.kid }
+    } catch (err) {
+      // A kid-less token against a set with several fitting keys: each is tried (jose leaves this to the caller).
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err
+      for await (const key of err) {
+        try {
+          const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions)
+          return { payload, kid: protectedHeader.kid }
+        } catch (inner) {
+          if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner
+        }
+      }
+      throw new errors.JWSSignatureVerificationFailed()
+    }
+  }
+
+  async function verify (token: string): Promise<Verified> {
+    let verified
+    try {
+      verified = await verifySignature(token)
+    } catch (err) {
+      const reason = reasonOf(err)
+      if (reason === undefined) throw err
+      throw invalid(reason, err)
+    }
+    const { payload, kid } = verified
+    for (const [claim, expected] of o.requiredClaims) {
+      if (payload[claim] === undefined) throw invalid(`token has no ${claim} claim`)
+      if (payload[claim] !== expected) throw invalid(`${claim} must be ${String(expected)}`)
+    }
+    const user = payload[o.userClaim]
+    if (!(typeof user === 'string' && user !== '') && typeof user !== 'number') throw invalid(`token has no ${o.userClaim} claim`)
+    let scopes: string[] = []
+    const scopeClaim = o.scopeClaims.find(c => payload[c] !== undefined)
+    if (scopeClaim !== undefined) {
+      const parsed = stringsOf(payload[scopeClaim])
+      if (parsed === undefined) throw invalid(`${scopeClaim} claim must be a string or a list of strings`)
+      scopes = parsed
+    }
+    const clientId = typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : undefined
+    return { id: String(user), scopes, claims: payload, tokenClientId: clientId, exp: payload.exp as number, kid }
+  }
+
+  const principal = (v: Verified): UserPrincipal => ({
+    kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
+  })
+  const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > Date.now()
+
+  return {
+    name: cfg.name,
+    type: 'jwt',
+    principal: 'user',
+    challenge,
+    consumes: { headers: ['authorization'], query: [] },
+    async authenticate (req: AuthRequest): Promise<UserPrincipal | undefined> {
+      const header = req.headers.authorization
+      if (typeof header !== 'string' || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
+      const token = header.slice(7).trimStart()
+      if (token === '') return undefined
+      // Before any parsing: an oversized token costs nothing but this comparison.
+      if (token.length > o.maxTokenSize) throw invalid('token too large')
+      if (!JWS_COMPACT.test(token)) {
+        // Opaque tokens belong to another authenticator (introspection); a broken JWT is ours to refuse.
+        if (token.split('.').length === 3) throw invalid('malformed token')
+        return undefined
+      }
+      const key = `${partition}.${token}`
+      const hit = await deps.cache.get<Verified>('jwt', key)
+      if (hit !== undefined) {
+        if (fresh(hit) && keys.published(hit.kid)) return principal(hit)
+        await deps.cache.delete('jwt', key)
+      }
+      let iss: unknown
+      try {
+        iss = decodeJwt(token).iss
+      } catch (err) {
+        throw invalid('malformed token', err)
+      }
+      if (iss !== o.issuer) return undefined
+      const verified = await deps.cache.getOrLoad('jwt', key, async () => {
+        const v = await verify(token)
+        return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - Date.now(), MAX_CACHE_MS) }
+      })
+      return principal(verified)
+    },
+    close: async () => keys.close()
+  }
+}
