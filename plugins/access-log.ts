@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import { acceptRequestId } from '../src/identity/headers.js'
+import { denials } from '../src/policy/decision-counters.js'
 import type { RequestState } from './types.js'
 
 /** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
@@ -9,8 +10,8 @@ export function requestId (req: { headers: Record<string, string | string[] | un
 }
 
 /**
- * One access line per request, with the decision and its reason; the path is logged
- * without its query string, which can carry an API key.
+ * One access line per request, with the principals, the decision and its reason (every
+ * denial is also counted); the path is logged without its query string, which can carry an API key.
  */
 export default fp(async function gatehouseAccessLog (app) {
   app.decorateRequest('gatehouse', null as unknown as RequestState)
@@ -21,10 +22,12 @@ export default fp(async function gatehouseAccessLog (app) {
   app.addHook('onResponse', async (request, reply) => {
     const state = request.gatehouse
     const err = state.error
+    const route = request.routeOptions.config.route?.match
+    if (err !== undefined && err.status < 500) denials.inc({ route: route ?? '', code: err.code })
     request.log.info({
       method: request.method,
       path: request.url.split('?', 1)[0],
-      route: request.routeOptions.config.route?.match,
+      route,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 100) / 100,
       client: state.identity?.client?.id,

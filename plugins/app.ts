@@ -5,6 +5,8 @@ import accessLog, { requestId } from './access-log.js'
 import errors from './errors.js'
 import requestGuard from './request-guard.js'
 import proxy from './proxy.js'
+import rateLimit, { routeLimiter } from './rate-limit.js'
+import tokenEndpoints from './token-endpoints.js'
 
 /**
  * The public listener's app for one config. It never listens itself: the process's one
@@ -28,6 +30,8 @@ export async function buildApp (gateway: Gateway): Promise<FastifyInstance> {
   // The guard's hook must be in place before the 404 handler is set, so it runs there too.
   await app.register(requestGuard, { bodyLimit: server.bodyLimit })
   await app.register(errors)
-  await app.register(proxy, { gateway })
+  await app.register(rateLimit, { gateway })
+  await app.register(tokenEndpoints, { gateway })
+  await app.register(proxy, { gateway, routeHooks: route => routeLimiter(app, gateway, route) })
   return app
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TLSSocket } from 'node:tls'
 import { authenticate } from '../src/policy/authenticate.js'
+import { authorize } from '../src/policy/authorize.js'
 import { identityHeaders } from '../src/identity/headers.js'
 import type { Gateway } from '../src/gateway.js'
 import type { AuthRequest, PeerCertificate } from '../src/auth/types.js'
@@ -27,13 +28,14 @@ export function toAuthRequest (request: FastifyRequest): AuthRequest {
   }
 }
 
-/** The route hook: authenticate per the route's policy, then precompute the identity headers. */
+/** The route hook: authenticate per the route's policy, authorize, then precompute the identity headers. */
 export function authHook (gateway: Gateway) {
   return async function gatehouseAuth (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const route = request.routeOptions.config.route
     if (route === undefined) return
     const identity = await authenticate(route, request.method, toAuthRequest(request))
     request.gatehouse.identity = identity
+    authorize(route, identity)
     request.gatehouse.identityHeaders = identityHeaders(gateway.identity, identity)
   }
 }

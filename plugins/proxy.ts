@@ -13,8 +13,8 @@ import './types.js'
 
 export interface ProxyOptions {
   gateway: Gateway
-  /** Registered before the auth hook of every proxied route (rate limiting and the like). */
-  routeHooks?: Array<(request: FastifyRequest, reply: FastifyReply) => Promise<void>>
+  /** A route's hooks that need the identity (rate limiting and the like): they run after the auth hook. */
+  routeHooks?: (route: RuntimeRoute) => Array<(request: FastifyRequest, reply: FastifyReply) => Promise<void>>
 }
 
 /** A chunked body is counted as it streams, so `bodyLimit` holds without buffering. */
@@ -78,12 +78,14 @@ function upstreamContext (app: FastifyInstance, gateway: Gateway, upstream: Upst
           sendProblem(reply.request as FastifyRequest, reply as FastifyReply, upstreamError(error, upstream.name))
         }
       }
+      // One set of hooks for all the URLs a pattern expands to: they share its state (a limiter's counters).
+      const onRequest = [auth, ...(hooks?.(route) ?? [])]
       for (const url of route.urls) {
         ctx.route({
           method: route.methods,
           url,
           config: { route },
-          onRequest: [...(hooks ?? []), auth],
+          onRequest,
           handler (request, reply) {
             const path = request.url.split('?', 1)[0]
             return reply.from(basePath + path, options)

@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import { buildApp } from './app.js'
+import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from './health.js'
 
 export interface ReloadResult {
@@ -114,7 +115,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
 
   let admin: FastifyInstance | undefined
   if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health())
+    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token))
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 

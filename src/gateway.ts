@@ -1,10 +1,13 @@
 import type { GatewayConfig, RouteConfig, UpstreamConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
-import { LocalCache, type Cache } from './cache/cache.js'
+import { createCache, type GatewayCache } from './cache/two-tier.js'
 import type { Authenticator } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import type { RouteAuth } from './policy/authenticate.js'
+import { createRedisClient, type RedisClient } from './cache/redis-client.js'
+import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
+import { createTokenService, type TokenService } from './tokens/token-service.js'
 
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
   upstreamConfig: UpstreamConfig
@@ -24,14 +27,51 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   identity: IdentityPlan
-  cache: Cache
+  cache: GatewayCache
+  /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
+  limitStore: (new () => LimitStore) | undefined
+  /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
+  tokens: TokenService
   health (): HealthReport
   close (): Promise<void>
 }
 
+/**
+ * The limiter's own Redis connection. Startup waits briefly for it so the first requests
+ * are counted in Redis, but never fails on it: until it connects, routes follow `onRedisError`.
+ */
+async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<RedisClient | undefined> {
+  if (config.cache.redis === undefined || !config.routes.some(r => r.rateLimit !== undefined)) return undefined
+  const redis = createRedisClient(config.cache.redis)
+  let up = false
+  redis.on('ready', () => {
+    if (!up) logger.info('rate-limit store connected')
+    up = true
+  })
+  redis.on('error', (err: Error) => {
+    if (up) logger.warn({ err: { message: err.message } }, 'rate-limit store connection lost')
+    up = false
+  })
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, 2000)
+    redis.once('ready', () => { clearTimeout(timer); resolve() })
+  })
+  if (!up) logger.warn('rate-limit store not reachable at startup; retrying in the background')
+  return redis
+}
+
 export async function createGateway (config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const cache = new LocalCache(config.cache.localMaxEntries)
-  const authenticators = await createAuthenticators({ config, logger, cache })
+  const cache = await createCache(config, logger)
+  let tokens: TokenService
+  let authenticators: Map<string, Authenticator>
+  try {
+    tokens = await createTokenService(config, logger)
+    authenticators = await createAuthenticators({ config, logger, cache, tokens })
+  } catch (err) {
+    await cache.close()
+    throw err
+  }
+  const redis = await limiterRedis(config, logger)
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
     const clientAuth = resolve(r.client)
@@ -51,10 +91,19 @@ export async function createGateway (config: GatewayConfig, logger: Logger): Pro
     authenticators,
     identity: compileIdentityPlan(config.identity),
     cache,
-    health: () => ({ status: 'ok', checks: { config: config.hash.slice(0, 12) } }),
+    limitStore: redis === undefined ? undefined : redisLimitStore(redis),
+    tokens,
+    health () {
+      // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
+      const checks: Record<string, string> = { config: config.hash.slice(0, 12), redis: cache.redisState }
+      if (redis !== undefined) checks.rateLimitStore = redis.status === 'ready' ? 'ok' : redis.status
+      const degraded = cache.redisState === 'down' || (redis !== undefined && redis.status !== 'ready')
+      return { status: degraded ? 'degraded' : 'ok', checks }
+    },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))
       await cache.close()
+      redis?.disconnect()
     }
   }
 }

@@ -50,10 +50,10 @@ routes:
   t.equal(impostor.body.detail, 'algorithm not allowed')
 
   const opaque = await get('2YotnFZFEjr1zCsicMWpAA')
-  t.equal(opaque.status, 401, 'an opaque (non-JWT) token is left to other authenticators: none here, so it is missing')
-  t.equal(opaque.body.code, 'missing_credentials')
+  t.equal(opaque.status, 401, 'an opaque (non-JWT) token is left to other authenticators: none here claims it, so it is invalid')
+  t.equal(opaque.body.code, 'invalid_token')
 
   const stranger = await get(await sign(key, { iss: 'https://elsewhere.test/' }))
   t.equal(stranger.status, 401, 'a token of an issuer nobody owns: 401')
-  t.equal(stranger.body.code, 'missing_credentials')
+  t.equal(stranger.body.code, 'invalid_token', 'a credential nobody claims is never treated as absent')
 })

@@ -2,7 +2,11 @@ import type { AuthenticatorType } from '../config/schema.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
+import type { TokenService } from '../tokens/token-service.js'
 import { createApiKeyAuthenticator } from './api-key.js'
+import { createBasicAuthenticator } from './basic.js'
+import { createClientTokenAuthenticator } from './client-token.js'
+import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
 import type { Authenticator } from './types.js'
@@ -13,14 +17,19 @@ export interface AuthDeps {
   logger: Logger
   /** Verified credentials, by kind (`jwt`, `introspection`…). */
   cache: Cache
+  /** The gateway's own token service (client tokens, assertions). */
+  tokens: TokenService
 }
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients),
+  clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
-  jwt: createJwtAuthenticator
+  jwt: createJwtAuthenticator,
+  introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
+  basic: async cfg => await createBasicAuthenticator(cfg)
 }
 
 /** Builds every declared authenticator once, at load: keys imported, lookups built. */

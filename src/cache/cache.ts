@@ -44,6 +44,10 @@ export class LocalCache implements Cache {
     this.lru.delete(key)
   }
 
+  clear (): void {
+    this.lru.clear()
+  }
+
   async get<T> (kind: string, credential: string): Promise<T | undefined> {
     return this.getByKey<T>(cacheKey(kind, credential))
   }

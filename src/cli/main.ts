@@ -4,6 +4,9 @@ import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
 import { startGateway } from '../../plugins/server.js'
 import { newApiKey } from './keys.js'
+import { loadSigningKeys } from '../tokens/signing-keys.js'
+import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
+import { cachePurge } from './cache-purge.js'
 
 /** How long SIGTERM waits for in-flight requests before closing what is left. */
 const DRAIN_MS = Number(process.env.GATEHOUSE_DRAIN_MS ?? 10_000)
@@ -13,6 +16,11 @@ const USAGE = `usage: gatehouse <command>
   start [-c gateway.config.yaml]   run the gateway
   check [-c gateway.config.yaml]   validate the config; exit 1 with file:line:col errors
   keys new                         print a new API key and its sha256: hash
+  clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
+  signing-key new                  print a JWKS with a new private Ed25519 signing key
+  hash-secret                      read a client secret on stdin, print its hash for secretHash
+  cache purge --token T [-c file]  forget a token in Redis and every instance's local tier
+                                   (--token - reads it from stdin)
 `
 
 function configFile (args: string[]): string {
@@ -31,6 +39,7 @@ function reportConfigError (err: unknown): number {
 async function check (args: string[]): Promise<number> {
   try {
     const config = await loadConfig(configFile(args))
+    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
     process.stdout.write(`${config.file}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} authenticators, ${config.upstreams.size} upstreams)\n`)
     return 0
   } catch (err) {
@@ -65,6 +74,36 @@ async function main (argv: string[]): Promise<number> {
         const { key, hash } = newApiKey()
         process.stdout.write(`key:  ${key}\nhash: ${hash}\n`)
         return 0
+      }
+      break
+    case 'clients':
+      if (rest[0] === 'new') {
+        const { values, positionals } = parseArgs({ args: rest.slice(1), options: { scopes: { type: 'string' } }, allowPositionals: true })
+        if (positionals.length !== 1) break
+        const scopes = (values.scopes ?? '').split(/[,\s]+/).filter(s => s !== '')
+        process.stdout.write(await newClientText(positionals[0] as string, scopes))
+        return 0
+      }
+      break
+    case 'signing-key':
+      if (rest[0] === 'new') {
+        process.stdout.write(await newSigningKeyText())
+        return 0
+      }
+      break
+    case 'hash-secret': {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      process.stdout.write(await hashSecretText(Buffer.concat(chunks).toString('utf8')))
+      return 0
+    }
+    case 'cache':
+      if (rest[0] === 'purge') {
+        try {
+          return await cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        } catch (err) {
+          return reportConfigError(err)
+        }
       }
       break
     case undefined:

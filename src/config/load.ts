@@ -11,6 +11,8 @@ import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
+import { parseSecretHash } from '../tokens/client-secret.js'
+import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 
 export interface ConfigIssue {
   file: string
@@ -142,7 +144,9 @@ const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
   [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
-  [/^\/server\/admin$/, 'must be host:port, or false']
+  [/^\/server\/admin$/, 'must be host:port, or false'],
+  [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
+  [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
 ]
 
 function schemaIssues (data: unknown, issues: Issues): void {
@@ -253,6 +257,13 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ok = false
     }
   }
+  if (typeof pattern !== 'string') {
+    const reserved = pattern.urls.find(u => (Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(u))
+    if (reserved !== undefined) {
+      issues.add(at('match'), `${reserved} is served by the gateway's token endpoints; it cannot be proxied`)
+      ok = false
+    }
+  }
   if (!ok || typeof pattern === 'string') return undefined
   return {
     index,
@@ -269,7 +280,7 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     bindUserToClient: raw.bindUserToClient ?? false,
     rateLimit: raw.rateLimit === undefined
       ? undefined
-      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy) },
+      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false
   }
 }
@@ -279,6 +290,9 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
   const keyOwners = new Map<string, string>()
   for (const [i, c] of (raw.clients ?? []).entries()) {
     if (clients.has(c.id)) issues.add(['clients', i, 'id'], `duplicate client id "${c.id}"`)
+    if (c.secretHash !== undefined && parseSecretHash(c.secretHash) === undefined) {
+      issues.add(['clients', i, 'secretHash'], 'not a secret hash this gateway can check; make one with `gatehouse hash-secret` or `gatehouse clients new`')
+    }
     const apiKeys = (c.apiKeys ?? []).map((k, j) => {
       const hash = k.hash.slice('sha256:'.length)
       const owner = keyOwners.get(hash)
@@ -320,6 +334,9 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
+    }
+    if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
+      issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
     }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }

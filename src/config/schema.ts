@@ -43,7 +43,10 @@ const RateLimit = strict({
 const RouteRateLimit = strict({
   max: Type.Integer({ minimum: 1 }),
   window: Duration,
-  by: Type.Optional(Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')]))
+  by: Type.Optional(Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')])),
+  onRedisError: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')], {
+    description: 'When the Redis counter store fails: open lets the request through (logged, counted); closed answers 503'
+  }))
 })
 
 const Server = strict({

@@ -48,7 +48,7 @@ export interface RouteConfig {
   requireClaims: Array<[claim: string, allowed: Array<string | number | boolean>]>
   clients: Set<string> | undefined
   bindUserToClient: boolean
-  rateLimit: { max: number, windowMs: number, by: RateLimitBy } | undefined
+  rateLimit: { max: number, windowMs: number, by: RateLimitBy, onRedisError: 'open' | 'closed' } | undefined
   forwardCredentials: boolean
 }
 

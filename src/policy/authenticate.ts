@@ -48,6 +48,24 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
 }
 
 /**
+ * A credential header this route reads was sent, but no authenticator took it (a JWT of an
+ * issuer none of them owns, a Basic header where only Bearer is taken): it is invalid,
+ * never anonymous, and never forwarded as if unseen.
+ */
+function refuseUnclaimed (route: RouteAuth, req: AuthRequest, succeeded: Array<Authenticator | undefined>): void {
+  const taken = new Set(succeeded.flatMap(a => a?.consumes.headers ?? []))
+  for (const a of [...route.clientAuth, ...route.userAuth]) {
+    for (const header of a.consumes.headers) {
+      if (taken.has(header) || req.headers[header] === undefined) continue
+      const principal = route.clientAuth.includes(a) ? route.clientAuth : route.userAuth
+      throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
+        challenges: challengesOf(principal), principal: a.principal, authenticator: a.name
+      })
+    }
+  }
+}
+
+/**
  * Runs the route's authenticators for the method's policy. A credential that is present is
  * always checked, whatever the policy: a bad key never silently becomes anonymous.
  */
@@ -55,6 +73,7 @@ export async function authenticate (route: RouteAuth, method: string, req: AuthR
   const policy = route.policy[method] ?? 'client+user'
   const client = await firstOf(route.clientAuth, req)
   const user = await firstOf(route.userAuth, req)
+  refuseUnclaimed(route, req, [client?.by, user?.by])
   const missingClient = client === undefined && (policy === 'client' || policy === 'client+user')
   const missingUser = user === undefined && (policy === 'user' || policy === 'client+user')
   if (missingClient || missingUser) {

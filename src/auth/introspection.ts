@@ -1,0 +1,177 @@
+import { Agent, request } from 'undici'
+import { GatehouseError, type Challenge } from '../errors.js'
+import { parseDuration } from '../config/units.js'
+import type { AuthenticatorConfig } from '../config/types.js'
+import type { Logger } from '../logger.js'
+import type { Cache } from '../cache/cache.js'
+import type { Authenticator, AuthRequest, UserPrincipal } from './types.js'
+
+const BEARER = /^Bearer(?:[ \t]|$)/i
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+/** Longer than any real access token: not worth the authorization server's time. */
+const MAX_TOKEN_LENGTH = 4096
+const RETRY_AFTER_SECONDS = '5'
+/** An introspection answer is a small JSON object; anything bigger is not one. */
+const MAX_RESPONSE_BYTES = 64 * 1024
+/** token_type values that mean "an access token usable as a Bearer" (RFC 7662 §2.2, Keycloak, Okta). */
+const BEARER_TYPES = new Set(['bearer', 'access_token'])
+
+/** What the cache keeps for a token: the principal's fields, or why the token is refused. */
+export type Introspected =
+  | { active: true, id: string, scopes: string[], claims: Record<string, unknown>, tokenClientId: string | undefined, exp: number | undefined }
+  | { active: false, reason: string }
+
+export interface IntrospectionSettings {
+  endpoint: string
+  clientAuth: 'basic' | 'post'
+  userClaim: string
+  scopeClaim: string
+  timeoutMs: number
+  cacheTtlMs: number
+  negativeCacheTtlMs: number
+}
+
+export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>): IntrospectionSettings {
+  const s = cfg.spec
+  return {
+    endpoint: s.endpoint,
+    clientAuth: s.clientAuth ?? 'basic',
+    userClaim: s.userClaim ?? 'sub',
+    scopeClaim: s.scopeClaim ?? 'scope',
+    timeoutMs: parseDuration(s.timeout ?? '2s'),
+    cacheTtlMs: parseDuration(s.cacheTtl ?? '60s'),
+    negativeCacheTtlMs: parseDuration(s.negativeCacheTtl ?? '5s')
+  }
+}
+
+/** RFC 6749 §2.3.1: the id and secret are form-encoded before they go into Basic. */
+function formEncode (text: string): string {
+  return encodeURIComponent(text).replace(/%20/g, '+')
+}
+
+function scopesOf (value: unknown): string[] {
+  if (typeof value === 'string') return value.split(/\s+/).filter(s => s !== '')
+  if (Array.isArray(value)) return value.filter((s): s is string => typeof s === 'string')
+  return []
+}
+
+/**
+ * Turns an RFC 7662 response into what is cached. Throws (→ 503, never cached) only when the
+ * answer is not a usable introspection response; a refused token is a cacheable result.
+ */
+export function interpret (body: unknown, settings: IntrospectionSettings, now = Date.now()): { result: Introspected, ttlMs: number } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof (body as { active?: unknown }).active !== 'boolean') {
+    throw new Error('malformed introspection response')
+  }
+  const claims = body as Record<string, unknown>
+  const refuse = (reason: string): { result: Introspected, ttlMs: number } => ({ result: { active: false, reason }, ttlMs: settings.negativeCacheTtlMs })
+  if (claims.active !== true) return refuse('token is not active')
+  const exp = claims.exp
+  if (exp !== undefined && typeof exp !== 'number') throw new Error('malformed introspection response: exp is not a number')
+  if (exp !== undefined && exp * 1000 <= now) return refuse('token has expired')
+  const type = claims.token_type
+  if (typeof type === 'string' && !BEARER_TYPES.has(type.toLowerCase())) return refuse('not a bearer access token')
+  const user = claims[settings.userClaim]
+  if ((typeof user !== 'string' || user === '') && typeof user !== 'number') return refuse(`token has no ${settings.userClaim}`)
+  const { active: _active, ...rest } = claims
+  const ttlMs = exp === undefined ? settings.cacheTtlMs : Math.min(exp * 1000 - now, settings.cacheTtlMs)
+  return {
+    result: {
+      active: true,
+      id: String(user),
+      scopes: scopesOf(claims[settings.scopeClaim]),
+      claims: rest,
+      tokenClientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
+      exp
+    },
+    ttlMs
+  }
+}
+
+/**
+ * Opaque bearer tokens checked with RFC 7662 and cached (positive until min(exp, cacheTtl),
+ * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
+ * a JWT authenticator placed before it on the route passes on tokens it does not own.
+ */
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger }): Authenticator {
+  const settings = introspectionSettings(cfg)
+  const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
+  const clientForm = new URLSearchParams()
+  if (settings.clientAuth === 'basic') {
+    headers.authorization = `Basic ${Buffer.from(`${formEncode(cfg.spec.clientId)}:${formEncode(cfg.spec.clientSecret)}`).toString('base64')}`
+  } else {
+    clientForm.set('client_id', cfg.spec.clientId)
+    clientForm.set('client_secret', cfg.spec.clientSecret)
+  }
+  const challenge: Challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
+  const invalid = (detail: string): GatehouseError => new GatehouseError('invalid_token', detail, {
+    principal: 'user',
+    authenticator: cfg.name,
+    challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: detail } }]
+  })
+  const log = deps.logger.child({ authenticator: cfg.name })
+
+  async function introspect (token: string): Promise<{ value: Introspected, ttlMs: number }> {
+    const form = new URLSearchParams(clientForm)
+    form.set('token', token)
+    form.set('token_type_hint', 'access_token')
+    let res
+    try {
+      res = await request(settings.endpoint, { method: 'POST', headers, body: form.toString(), dispatcher: agent, signal: AbortSignal.timeout(settings.timeoutMs) })
+    } catch (err) {
+      throw new Error(`introspection endpoint unreachable: ${(err as Error).message}`, { cause: err })
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump()
+      throw new Error(`introspection endpoint answered ${res.statusCode}`)
+    }
+    let body: unknown
+    try {
+      body = await res.body.json()
+    } catch (err) {
+      throw new Error('malformed introspection response: not JSON', { cause: err })
+    }
+    const { result, ttlMs } = interpret(body, settings)
+    return { value: result, ttlMs }
+  }
+
+  function bearer (req: AuthRequest): string | undefined {
+    const value = req.headers.authorization
+    if (typeof value !== 'string') return undefined
+    if (!BEARER.test(value)) return undefined
+    // A Bearer credential that is malformed is refused, never taken for an absent one.
+    const token = value.slice(6).trim()
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid('bearer token is too long')
+    if (!B64TOKEN.test(token)) throw invalid('malformed bearer token')
+    return token
+  }
+
+  return {
+    name: cfg.name,
+    type: 'introspection',
+    principal: 'user',
+    challenge,
+    consumes: { headers: ['authorization'], query: [] },
+    async authenticate (req): Promise<UserPrincipal | undefined> {
+      const token = bearer(req)
+      if (token === undefined) return undefined
+      let found: Introspected
+      try {
+        found = await deps.cache.getOrLoad('introspection', token, async () => await introspect(token))
+      } catch (err) {
+        log.warn({ err: { message: (err as Error).message } }, 'token introspection failed: refusing the request')
+        throw new GatehouseError('auth_unavailable', 'the authorization server could not check the token', {
+          cause: err, principal: 'user', authenticator: cfg.name, headers: { 'retry-after': RETRY_AFTER_SECONDS }
+        })
+      }
+      if (!found.active) throw invalid(found.reason)
+      // The cache never keeps an entry past exp; this guards against a clock that jumped.
+      if (found.exp !== undefined && found.exp * 1000 <= Date.now()) throw invalid('token has expired')
+      return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
+    },
+    async close () {
+      await agent.close()
+    }
+  }
+}

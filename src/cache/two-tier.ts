@@ -1,0 +1,240 @@
+import type { GatewayConfig } from '../config/types.js'
+import type { Logger } from '../logger.js'
+import { LocalCache, cacheKey, type Cache } from './cache.js'
+import { createRedisClient, type RedisClient } from './redis-client.js'
+
+/** Where every instance hears which keys to drop from its local tier. */
+export const INVALIDATION_CHANNEL = 'gatehouse:v1:invalidate'
+
+const WARN_INTERVAL_MS = 5000
+const FIRST_CONNECT_WAIT_MS = 2000
+
+export type RedisState = 'up' | 'down' | 'none'
+
+/** Plain counters; the metrics endpoint reads them as they are. */
+export interface CacheCounters {
+  localHits: number
+  redisHits: number
+  /** Loader calls: what reached the origin (authorization server, JWKS…). */
+  loads: number
+  /** Redis commands that failed. */
+  redisErrors: number
+  /** Lookups and writes that skipped Redis because it was down or failing. */
+  redisFallbacks: number
+  /** Local entries dropped because another instance (or this one) deleted them. */
+  invalidations: number
+}
+
+/** The cache as the gateway holds it: the shared contract plus what /readyz and metrics read. */
+export interface GatewayCache extends Cache {
+  readonly redisState: RedisState
+  readonly counters: CacheCounters
+}
+
+/** What travels through Redis: the value and when it stops being valid (ms since epoch). */
+interface Stored { v: unknown, e: number }
+
+/**
+ * The local LRU in front of Redis. Redis is only ever a cache: while it is down every
+ * operation falls back to the local tier and the loader, and no call waits on a reconnect
+ * (the client fails fast, and a client that is not ready is not even asked).
+ */
+export class TwoTierCache implements GatewayCache {
+  readonly counters: CacheCounters = { localHits: 0, redisHits: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0 }
+  private readonly local: LocalCache
+  private readonly inflight = new Map<string, Promise<unknown>>()
+  private lastWarn = 0
+  private suppressed = 0
+  private subscriberWasDown = false
+
+  constructor (maxEntries: number, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient) {
+    this.local = new LocalCache(maxEntries)
+    redis?.on('error', (err: Error) => this.warn('redis connection error', err))
+    redis?.on('ready', () => this.logger.info('redis cache connected'))
+    if (subscriber !== undefined) {
+      subscriber.on('error', (err: Error) => this.warn('redis subscriber connection error', err))
+      subscriber.on('message', (_channel: string, key: string) => {
+        this.counters.invalidations++
+        this.local.deleteByKey(key)
+      })
+      subscriber.on('close', () => { this.subscriberWasDown = true })
+      subscriber.on('ready', () => {
+        // Deletions published while this instance was not listening are lost: forget
+        // everything local rather than serve something another instance purged.
+        if (this.subscriberWasDown) {
+          this.local.clear()
+          this.subscriberWasDown = false
+        }
+        subscriber.subscribe(INVALIDATION_CHANNEL).catch((err: unknown) => this.warn('redis subscribe failed', err))
+      })
+    }
+  }
+
+  /** Up only with both connections: without the subscriber, purges from other instances are missed. */
+  get redisState (): RedisState {
+    if (this.redis === undefined) return 'none'
+    return this.redis.status === 'ready' && this.subscriber?.status === 'ready' ? 'up' : 'down'
+  }
+
+  /** Resolves once both connections are ready, or after `ms` either way: startup never fails on Redis. */
+  async connected (ms: number): Promise<void> {
+    const clients = [this.redis, this.subscriber].filter((c): c is RedisClient => c !== undefined && c.status !== 'ready')
+    if (clients.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(clients.map(async c => await new Promise<void>(resolve => c.once('ready', () => resolve())))),
+      new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })
+    ])
+    clearTimeout(timer)
+    if (this.redisState !== 'up') this.logger.warn('redis cache not reachable at startup: serving from the local tier until it is')
+  }
+
+  private warn (msg: string, err: unknown): void {
+    const now = Date.now()
+    if (now - this.lastWarn < WARN_INTERVAL_MS) {
+      this.suppressed++
+      return
+    }
+    this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, suppressed: this.suppressed }, msg)
+    this.lastWarn = now
+    this.suppressed = 0
+  }
+
+  private usable (): RedisClient | undefined {
+    if (this.redis === undefined) return undefined
+    if (this.redis.status !== 'ready') {
+      this.counters.redisFallbacks++
+      this.warn('redis unavailable: falling back to the local tier', new Error(`connection ${this.redis.status}`))
+      return undefined
+    }
+    return this.redis
+  }
+
+  private failed (op: string, err: unknown): void {
+    this.counters.redisErrors++
+    this.counters.redisFallbacks++
+    this.warn(`redis ${op} failed: falling back to the local tier`, err)
+  }
+
+  private async redisGet (key: string): Promise<unknown> {
+    const redis = this.usable()
+    if (redis === undefined) return undefined
+    let text: string | null
+    try {
+      text = await redis.get(key)
+    } catch (err) {
+      this.failed('get', err)
+      return undefined
+    }
+    if (text === null) return undefined
+    let stored: Stored
+    try {
+      stored = JSON.parse(text) as Stored
+    } catch {
+      return undefined
+    }
+    const ttlMs = stored.e - Date.now()
+    if (typeof stored.e !== 'number' || ttlMs <= 0) return undefined
+    this.counters.redisHits++
+    this.local.setByKey(key, stored.v, ttlMs)
+    return stored.v
+  }
+
+  private async redisSet (key: string, value: unknown, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return
+    const redis = this.usable()
+    if (redis === undefined) return
+    const stored: Stored = { v: value, e: Date.now() + ttlMs }
+    try {
+      await redis.set(key, JSON.stringify(stored), 'PX', Math.ceil(ttlMs))
+    } catch (err) {
+      this.failed('set', err)
+    }
+  }
+
+  async get<T> (kind: string, credential: string): Promise<T | undefined> {
+    const key = cacheKey(kind, credential)
+    const hit = this.local.getByKey<T>(key)
+    if (hit !== undefined) {
+      this.counters.localHits++
+      return hit
+    }
+    return await this.redisGet(key) as T | undefined
+  }
+
+  async set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void> {
+    const key = cacheKey(kind, credential)
+    this.local.setByKey(key, value, ttlMs)
+    await this.redisSet(key, value, ttlMs)
+  }
+
+  /**
+   * Drops the entry here, in Redis, and (through pub/sub) in every instance's local tier.
+   * Rejects when Redis is configured but the deletion could not be spread: a purge must
+   * not look done when other instances still hold the entry.
+   */
+  async delete (kind: string, credential: string): Promise<void> {
+    const key = cacheKey(kind, credential)
+    this.local.deleteByKey(key)
+    if (this.redis === undefined) return
+    if (this.redis.status !== 'ready') {
+      this.counters.redisFallbacks++
+      throw new Error('redis is down: the entry was dropped from this instance only')
+    }
+    try {
+      await this.redis.del(key)
+      await this.redis.publish(INVALIDATION_CHANNEL, key)
+    } catch (err) {
+      this.failed('delete', err)
+      throw new Error('redis delete failed: the entry was dropped from this instance only', { cause: err })
+    }
+  }
+
+  /** Local tier, then Redis, then the loader: one lookup chain per key and process at a time. */
+  async getOrLoad<T> (kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
+    const key = cacheKey(kind, credential)
+    const hit = this.local.getByKey<T>(key)
+    if (hit !== undefined) {
+      this.counters.localHits++
+      return hit
+    }
+    const pending = this.inflight.get(key)
+    if (pending !== undefined) return await (pending as Promise<T>)
+    const p = this.lookup(key, load).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, p)
+    return await p
+  }
+
+  private async lookup<T> (key: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
+    const shared = await this.redisGet(key)
+    if (shared !== undefined) return shared as T
+    this.counters.loads++
+    const { value, ttlMs } = await load()
+    this.local.setByKey(key, value, ttlMs)
+    await this.redisSet(key, value, ttlMs)
+    return value
+  }
+
+  async close (): Promise<void> {
+    await this.local.close()
+    for (const client of [this.subscriber, this.redis]) {
+      if (client === undefined) continue
+      // A closing connection may still report errors; they are no longer worth a warning.
+      client.removeAllListeners('error')
+      client.on('error', () => {})
+      await client.quit().catch(() => client.disconnect())
+    }
+  }
+}
+
+/** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
+export async function createCache (config: GatewayConfig, logger: Logger): Promise<GatewayCache> {
+  const redisConfig = config.cache.redis
+  if (redisConfig === undefined) return new TwoTierCache(config.cache.localMaxEntries, logger)
+  const redis = createRedisClient(redisConfig)
+  // A subscribed connection can run nothing else, hence a second one.
+  const subscriber = createRedisClient(redisConfig)
+  const cache = new TwoTierCache(config.cache.localMaxEntries, logger, redis, subscriber)
+  await cache.connected(FIRST_CONNECT_WAIT_MS)
+  return cache
+}
