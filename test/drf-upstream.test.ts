@@ -178,6 +178,11 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: missi
     const both = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(token) })
     t.equal(both.status, 200)
     t.match(both.seen, { user: 'alice', is_authenticated: true, remote_client: 'web', remote_scopes: 'orders:read', remote_auth: 'appKey,idp', saw_api_key: false, saw_authorization: false })
+
+    const noScope = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(await jwt('alice', { scope: 'profile' })) })
+    t.equal(noScope.status, 403, 'a user token without orders:read: 403 before DRF')
+    t.equal(noScope.code, 'insufficient_scope')
+    t.match(noScope.headers['www-authenticate'], /error="insufficient_scope", scope="orders:read"/)
   })
 
   await t.test('DRF sees the API key and the bearer token only with forwardCredentials: true', async t => {
