@@ -46,7 +46,7 @@ t.test('introspection: an active token passes, inactive and expired ones are 401
   t.equal(none.json().code, 'missing_credentials')
   t.equal(none.headers['www-authenticate'], 'Bearer realm="gatehouse"')
   const basic = await call(url, { headers: { authorization: 'Basic YWxpY2U6cw==' } })
-  t.equal(basic.json().code, 'missing_credentials', 'only Authorization: Bearer is read')
+  t.equal(basic.json().code, 'invalid_token', 'only Authorization: Bearer is read: a Basic header nobody takes is refused, not ignored')
   for (const malformed of ['Bearer', 'Bearer two words', 'bearer "quoted"']) {
     const res = await call(url, { headers: { authorization: malformed } })
     t.equal(res.json().code, 'invalid_token', `a malformed Bearer (${malformed}) is refused, not anonymous`)

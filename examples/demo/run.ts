@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { SignJWT } from 'jose'
 import { startGateway } from '../../plugins/server.js'
 import { listenEchoUpstream } from '../echo-upstream.js'
 
@@ -8,6 +9,10 @@ const upstream = await listenEchoUpstream()
 process.env.DEMO_UPSTREAM = upstream.url
 const gw = await startGateway(join(import.meta.dirname, '..', '..', '..', 'examples', 'demo', 'gateway.config.yaml'))
 const u = gw.url
+const secret = process.env.DEMO_JWT_SECRET ?? 'demo-only-hs256-secret-at-least-32-bytes'
+const userToken = await new SignJWT({ scope: 'orders:read', email: 'alice@example.com' })
+  .setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('https://demo-idp.local/').setAudience('demo-api')
+  .setIssuedAt().setExpirationTime('12h').sign(new TextEncoder().encode(secret))
 
 process.stdout.write(`
 gatehouse demo: the gateway on ${u}, in front of an echo upstream on ${upstream.url}
@@ -24,10 +29,17 @@ Admin: ${gw.adminUrl ?? 'off'}/healthz and /readyz. Ctrl-C stops.
   curl -si ${u}/api/public/hello -H 'X-API-Key: wrong'
 
   # client policy: no key is 401 with a WWW-Authenticate challenge
-  curl -si ${u}/api/orders/42
+  curl -si ${u}/api/catalog/42
 
   # client policy with the key: proxied, key removed, identity set
-  curl -s ${u}/api/orders/42 -H 'X-API-Key: ${DEMO_KEY}'
+  curl -s ${u}/api/catalog/42 -H 'X-API-Key: ${DEMO_KEY}'
+
+  # user policy: a JWT from the identity provider (valid 12h) makes Remote-User: alice
+  curl -s ${u}/api/me/profile -H 'Authorization: Bearer ${userToken}'
+
+  # client+user policy with a required scope: the app's key AND the user's token, or 401
+  curl -si ${u}/api/orders/42 -H 'X-API-Key: ${DEMO_KEY}'
+  curl -s ${u}/api/orders/42 -H 'X-API-Key: ${DEMO_KEY}' -H 'Authorization: Bearer ${userToken}'
 
   # a spoofed identity header never reaches the upstream
   curl -s ${u}/api/public/hello -H 'Remote-User: admin' -H 'Remote_User: admin'
