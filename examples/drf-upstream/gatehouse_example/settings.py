@@ -1,0 +1,56 @@
+"""An unmodified-style DRF project that trusts gatehouse for who is calling.
+
+The only auth code is configuration: Django's RemoteUserMiddleware + RemoteUserBackend and
+DRF's RemoteUserAuthentication, pointed at the `Remote-User` header the gateway sets.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY', 'drf-upstream-example-not-secret')
+DEBUG = os.environ.get('DJANGO_DEBUG') == '1'
+# gatehouse sends the host of its `upstreams` URL (the client's is in X-Forwarded-Host).
+ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', 'drf-upstream,localhost,127.0.0.1').split(',')
+
+INSTALLED_APPS = [
+    'django.contrib.contenttypes',
+    'django.contrib.auth',
+    'django.contrib.sessions',
+    'rest_framework',
+]
+
+MIDDLEWARE = [
+    'django.middleware.security.SecurityMiddleware',
+    'django.contrib.sessions.middleware.SessionMiddleware',
+    'django.middleware.common.CommonMiddleware',
+    'django.contrib.auth.middleware.AuthenticationMiddleware',
+    # Must come after AuthenticationMiddleware.
+    'gatehouse_example.remote_user.GatewayRemoteUserMiddleware',
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Creates a Django user the first time the gateway names one.
+    'django.contrib.auth.backends.RemoteUserBackend',
+]
+
+REST_FRAMEWORK = {
+    # Only the gateway's header: no SessionAuthentication, TokenAuthentication or JWT here.
+    'DEFAULT_AUTHENTICATION_CLASSES': ['gatehouse_example.remote_user.GatewayRemoteUserAuthentication'],
+    'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.IsAuthenticated'],
+    'DEFAULT_RENDERER_CLASSES': ['rest_framework.renderers.JSONRenderer'],
+}
+
+ROOT_URLCONF = 'gatehouse_example.urls'
+WSGI_APPLICATION = 'gatehouse_example.wsgi.application'
+
+DATABASES = {
+    'default': {
+        'ENGINE': 'django.db.backends.sqlite3',
+        'NAME': os.environ.get('DRF_DB_PATH', str(BASE_DIR / 'db.sqlite3')),
+    }
+}
+DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
+
+USE_TZ = True
+TIME_ZONE = 'UTC'

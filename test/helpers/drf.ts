@@ -1,0 +1,52 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { tempDir } from './gateway.js'
+import { freePort } from './ports.js'
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+/** Debian's python3-django and python3-djangorestframework are installed for the system Python only. */
+export const PYTHON = '/usr/bin/python3'
+export const DRF_EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'drf-upstream')
+
+/** Why the DRF example cannot run here, or undefined when it can. */
+export function drfMissing (): string | undefined {
+  const probe = spawnSync(PYTHON, ['-c', 'import django, rest_framework'], { encoding: 'utf8' })
+  if (probe.error !== undefined) return `${PYTHON} not found`
+  if (probe.status !== 0) return `${PYTHON} lacks Django or Django REST Framework (apt-get install python3-django python3-djangorestframework)`
+  return undefined
+}
+
+export interface DrfUpstream {
+  url: string
+  /** What the app wrote (its request log and any traceback). */
+  output (): string
+}
+
+/** The example DRF app on a free port with a fresh SQLite database, killed when the test ends. */
+export async function startDrf (t: Teardown): Promise<DrfUpstream> {
+  const port = await freePort()
+  const db = join(tempDir(t), 'db.sqlite3')
+  const child = spawn(PYTHON, ['serve.py', `127.0.0.1:${port}`], {
+    cwd: DRF_EXAMPLE,
+    env: { ...process.env, DRF_DB_PATH: db, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the DRF app did not start in 30s:\n${out}`)), 30_000)
+    const onData = (): void => {
+      if (out.includes('listening on')) { clearTimeout(timer); resolve() }
+    }
+    child.stdout.on('data', onData)
+    void exited.then(() => { clearTimeout(timer); reject(new Error(`the DRF app exited:\n${out}`)) })
+  })
+  return { url: `http://127.0.0.1:${port}`, output: () => out }
+}
