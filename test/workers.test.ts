@@ -4,17 +4,7 @@ import { join } from 'node:path'
 import { tempDir } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
 import { freePort } from './helpers/ports.js'
-import { getOnNewConnection, isRunning, startCli, type CliGateway } from './helpers/cluster.js'
-
-/** Sends `n` requests, each on its own connection; returns the pid of the worker that served each. */
-async function servedBy (gw: CliGateway, url: string, n: number): Promise<{ statuses: number[], pids: number[] }> {
-  const answers = []
-  for (let i = 0; i < n; i++) answers.push(await getOnNewConnection(url))
-  const ids = new Set(answers.map(a => a.requestId))
-  await gw.waitForLog(logs => logs.filter(l => l.msg === 'request' && ids.has(l.reqId as string)).length === n, 10_000)
-  const pidOf = new Map(gw.logs.filter(l => l.msg === 'request').map(l => [l.reqId as string, l.pid as number]))
-  return { statuses: answers.map(a => a.status), pids: answers.map(a => pidOf.get(a.requestId) as number) }
-}
+import { isRunning, onNewConnection, servedBy, startCli } from './helpers/cluster.js'
 
 t.test('workers: 2 share the port, a killed worker is replaced, SIGTERM stops them all', async t => {
   const upstream = await startEcho(t)
@@ -42,7 +32,7 @@ routes:
   const before = await servedBy(gw, `http://127.0.0.1:${port}/a`, 6)
   t.same(before.statuses, [200, 200, 200, 200, 200, 200])
   t.same(new Set(before.pids), new Set([first, second]), 'both workers serve the one port')
-  t.equal((await getOnNewConnection(`http://127.0.0.1:${adminPort}/healthz`)).status, 200, 'the admin port is shared too')
+  t.equal((await onNewConnection(`http://127.0.0.1:${adminPort}/healthz`)).status, 200, 'the admin port is shared too')
 
   process.kill(first, 'SIGKILL')
   await gw.waitForLog(logs => logs.some(l => l.msg === 'worker died: replacing it' && l.worker === first))

@@ -67,10 +67,10 @@ export function isRunning (pid: number): boolean {
   }
 }
 
-/** A GET on a new connection closed after the answer, so node:cluster can hand each one to another worker. */
-export async function getOnNewConnection (url: string, headers: Record<string, string> = {}): Promise<{ status: number, requestId: string, body: string }> {
+/** A request on a new connection closed after the answer, so node:cluster can hand each one to another worker. */
+export async function onNewConnection (url: string, options: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<{ status: number, requestId: string, body: string }> {
   return await new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { connection: 'close', ...headers } }, res => {
+    const req = request(url, { method: options.method ?? 'GET', agent: false, headers: { connection: 'close', ...options.headers } }, res => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => { body += chunk })
@@ -78,6 +78,16 @@ export async function getOnNewConnection (url: string, headers: Record<string, s
       res.on('error', reject)
     })
     req.on('error', reject)
-    req.end()
+    req.end(options.body)
   })
+}
+
+/** Sends `n` requests, each on its own connection; the status of each and the pid of the worker that served it. */
+export async function servedBy (gw: CliGateway, url: string, n: number, headers: Record<string, string> = {}): Promise<{ statuses: number[], pids: number[] }> {
+  const answers = []
+  for (let i = 0; i < n; i++) answers.push(await onNewConnection(url, { headers }))
+  const ids = new Set(answers.map(a => a.requestId))
+  await gw.waitForLog(logs => logs.filter(l => l.msg === 'request' && ids.has(l.reqId as string)).length === n, 10_000)
+  const pidOf = new Map(gw.logs.filter(l => l.msg === 'request').map(l => [l.reqId as string, l.pid as number]))
+  return { statuses: answers.map(a => a.status), pids: answers.map(a => pidOf.get(a.requestId) as number) }
 }
