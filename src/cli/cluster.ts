@@ -4,7 +4,10 @@ import type { JWK } from 'jose'
 import type { Logger } from '../logger.js'
 import { newSigningJwk } from '../tokens/signing-keys.js'
 
-/** Restart delay after a worker dies: doubled on each death, back to the minimum after a worker that ran STABLE_MS. */
+/**
+ * Restart delay after a worker dies: doubled on each death, back to the minimum when the
+ * worker that died had served for STABLE_MS (a worker that dies while starting is a crash loop).
+ */
 const RESTART_MIN_MS = 100
 const RESTART_MAX_MS = 10_000
 const STABLE_MS = 10_000
@@ -33,27 +36,29 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   // Without tokens.signingKeys each process would make its own ephemeral key, and a token
   // one worker signed would fail on the next; the primary makes the one they all use.
   const ephemeralKey = await newSigningJwk()
-  const startedAt = new Map<Worker, number>()
-  /** Workers whose signal handlers are set up; the others would die of a SIGHUP. */
-  const ready = new Set<Worker>()
+  const workersRunning = new Set<Worker>()
+  /** When each worker had set up its signal handlers (before that, a SIGHUP would kill it). */
+  const readySince = new Map<Worker, number>()
   /** Workers that were still starting at a SIGHUP: they reload once ready. */
   const reloadWhenReady = new Set<Worker>()
   const pendingRestarts = new Set<NodeJS.Timeout>()
   let restartDelay = RESTART_MIN_MS
   let stopping = false
   let allClean = true
-  const pids = (): Array<number | undefined> => [...startedAt.keys()].map(w => w.process.pid)
+  const pids = (): Array<number | undefined> => [...workersRunning].map(w => w.process.pid)
 
   const fork = (): void => {
     const worker = cluster.fork()
-    startedAt.set(worker, Date.now())
+    workersRunning.add(worker)
     worker.on('message', (message: unknown) => {
       if (message === KEY_REQUEST) worker.send({ type: KEY_REPLY, jwk: ephemeralKey })
       if (message === READY) {
-        ready.add(worker)
+        readySince.set(worker, Date.now())
         if (reloadWhenReady.delete(worker)) worker.process.kill('SIGHUP')
       }
     })
+    // A message or signal to a worker that just died fails here; its 'exit' handles the death.
+    worker.on('error', (err: Error) => logger.warn({ worker: worker.process.pid, err: err.message }, 'worker IPC error'))
     logger.info({ worker: worker.process.pid }, 'worker started')
   }
 
@@ -63,19 +68,19 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   }
 
   cluster.on('exit', (worker, code, signal) => {
-    const lived = Date.now() - (startedAt.get(worker) ?? Date.now())
-    startedAt.delete(worker)
-    ready.delete(worker)
+    const served = Date.now() - (readySince.get(worker) ?? Date.now())
+    workersRunning.delete(worker)
+    readySince.delete(worker)
     reloadWhenReady.delete(worker)
     if (stopping) {
       // SIGTERM kills a worker that had not yet set up its handlers: it had nothing to drain.
       if (code !== 0 && signal !== 'SIGTERM') allClean = false
       logger.info({ worker: worker.process.pid, code, signal }, 'worker exited')
-      if (startedAt.size === 0) finishStop()
+      if (workersRunning.size === 0) finishStop()
       return
     }
-    if (lived >= STABLE_MS) restartDelay = RESTART_MIN_MS
-    logger.error({ worker: worker.process.pid, code, signal, lived, restartInMs: restartDelay }, 'worker died: replacing it')
+    if (served >= STABLE_MS) restartDelay = RESTART_MIN_MS
+    logger.error({ worker: worker.process.pid, code, signal, servedMs: served, restartInMs: restartDelay }, 'worker died: replacing it')
     const timer = setTimeout(() => { pendingRestarts.delete(timer); fork() }, restartDelay)
     pendingRestarts.add(timer)
     restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS)
@@ -83,8 +88,8 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
 
   process.on('SIGHUP', () => {
     logger.info({ workers: pids() }, 'SIGHUP: every worker reloads the config')
-    for (const worker of startedAt.keys()) {
-      if (ready.has(worker)) worker.process.kill('SIGHUP')
+    for (const worker of workersRunning) {
+      if (readySince.has(worker)) worker.process.kill('SIGHUP')
       else reloadWhenReady.add(worker)
     }
   })
@@ -96,12 +101,12 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
     for (const timer of pendingRestarts) clearTimeout(timer)
     pendingRestarts.clear()
     logger.info({ signal, workers: pids() }, 'stopping: every worker drains its in-flight requests')
-    if (startedAt.size === 0) finishStop()
+    if (workersRunning.size === 0) finishStop()
     // Workers ignore SIGINT (a terminal sends it to the whole group): each gets one SIGTERM from here.
-    for (const worker of startedAt.keys()) worker.process.kill('SIGTERM')
+    for (const worker of workersRunning) worker.process.kill('SIGTERM')
     setTimeout(() => {
       logger.error({ workers: pids(), timeoutMs: stopTimeoutMs }, 'workers still running after the drain timeout: killing them')
-      for (const worker of startedAt.keys()) worker.process.kill('SIGKILL')
+      for (const worker of workersRunning) worker.process.kill('SIGKILL')
       process.exit(1)
     }, stopTimeoutMs).unref()
   }
