@@ -29,6 +29,6 @@ export const REDACT_PATHS = [
 
 export function createLogger (level: string, extraHeaders: readonly string[] = [], destination?: DestinationStream): Logger {
   const paths = [...REDACT_PATHS, ...extraHeaders.map(h => `req.headers["${h.toLowerCase()}"]`)]
-  const options = { level, redact: { paths, censor: '[redacted]' }, base: { service: 'gatehouse' } }
+  const options = { level, redact: { paths, censor: '[redacted]' }, base: { service: 'gatehouse', pid: process.pid } }
   return destination === undefined ? pino(options) : pino(options, destination)
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../config/load.js'
-import { startGateway } from '../../plugins/server.js'
+import { startFromConfig, startGateway, type RunningGateway } from '../../plugins/server.js'
+import type { GatewayConfig } from '../config/types.js'
+import { createLogger } from '../logger.js'
+import { ephemeralKeyFromPrimary, runPrimary, workerCount, workerReady } from './cluster.js'
 import { newApiKey } from './keys.js'
-import { loadSigningKeys } from '../tokens/signing-keys.js'
+import { adoptEphemeralKey, loadSigningKeys } from '../tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 
@@ -48,19 +52,55 @@ async function check (args: string[]): Promise<number> {
 }
 
 async function start (args: string[]): Promise<number> {
-  let running
+  const file = configFile(args)
+  if (cluster.isWorker) return await serve(file, true)
+  let config
   try {
-    running = await startGateway(configFile(args))
+    // Checked once here, so a bad file fails before any worker is forked.
+    config = await loadConfig(file)
+    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
   } catch (err) {
     return reportConfigError(err)
   }
-  const gw = running
+  const workers = workerCount(config.server.workers)
+  if (workers === 1) return await serve(config, false)
+  const logger = createLogger(config.server.logLevel)
+  if (config.cache.redis === undefined) logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  await runPrimary({ workers, logger, stopTimeoutMs: DRAIN_MS + 5000 })
+  return -1
+}
+
+/** The gateway itself, in a single process or in one cluster worker. */
+async function serve (source: string | GatewayConfig, isWorker: boolean): Promise<number> {
+  let gw: RunningGateway
+  try {
+    if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())
+    gw = typeof source === 'string' ? await startGateway(source) : await startFromConfig(source)
+  } catch (err) {
+    if (!isWorker) return reportConfigError(err)
+    const message = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : err instanceof Error ? err.message : String(err)
+    process.stderr.write(`gatehouse worker ${process.pid}: ${message}\n`)
+    // Exit rather than linger on the IPC channel: the primary replaces the worker.
+    process.exit(1)
+  }
   process.on('SIGHUP', () => { void gw.reload() })
-  closeWithGrace({ delay: DRAIN_MS + 2000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
+  const grace = closeWithGrace({ delay: DRAIN_MS + 2000, skip: isWorker ? ['SIGHUP', 'SIGINT', 'SIGTERM'] : ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) gw.gateway.logger.error({ err }, 'stopping after an error')
-    else gw.gateway.logger.info({ signal }, 'stopping: draining in-flight requests')
+    else gw.gateway.logger.info({ signal: signal ?? 'SIGTERM' }, 'stopping: draining in-flight requests')
     await gw.close(DRAIN_MS)
   })
+  if (isWorker) {
+    // A SIGTERM sent to the whole process group (systemd, `kill -- -PGID`) reaches a worker
+    // twice, directly and from the primary: one drain, not close-with-grace's "second signal,
+    // exit 1". Ctrl-C also reaches the whole group: the primary answers it with one SIGTERM.
+    let stopping = false
+    process.on('SIGTERM', () => {
+      if (!stopping) void grace.close()
+      stopping = true
+    })
+    process.on('SIGINT', () => {})
+    workerReady()
+  }
   return -1
 }
 

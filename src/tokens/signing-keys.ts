@@ -67,6 +67,11 @@ async function importSet (jwks: JWK[], source: string): Promise<SigningKeySet> {
 /** One per process, so a config reload keeps the tokens issued before it valid. */
 let ephemeral: Promise<SigningKeySet> | undefined
 
+/** Makes `jwk` this process's ephemeral key: workers of one primary share its key (src/cli/cluster.ts). */
+export function adoptEphemeralKey (jwk: JWK): void {
+  ephemeral = importSet([jwk], 'ephemeral key')
+}
+
 /**
  * Loads `tokens.signingKeys` (a JWKS of private keys), or makes an ephemeral Ed25519 key and
  * says what that costs to the logger given (none when the config never uses the key).
