@@ -19,7 +19,7 @@ t.test('gatehouse check: ok, or exit 1 with file:line:col lines', async t => {
   t.equal(bad.stdout, '')
   t.same(bad.stderr.trim().split('\n'), [`${join(dir, 'bad.yaml')}:7:5 routes[0].colour: unknown key`])
 
-  const start = spawnSync(process.execPath, [CLI, 'start', '-c', join(dir, 'bad.yaml')], { encoding: 'utf8', timeout: 10_000 })
+  const start = spawnSync(process.execPath, [CLI, 'start', '-c', join(dir, 'bad.yaml')], { encoding: 'utf8', timeout: 60_000 })
   t.equal(start.status, 1, 'the gateway refuses to start on the same errors')
   t.match(start.stderr, /bad\.yaml:7:5 routes\[0\]\.colour: unknown key/)
 
