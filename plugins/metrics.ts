@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { isWorker, metricsFromPrimary, shareWorkerRegistry } from '../src/cli/cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
@@ -40,6 +41,8 @@ class Children<T> {
 export interface Metrics {
   /** One per process: it outlives every reload. */
   readonly registry: Registry
+  /** The exposition text: this process's series, or the whole cluster's in a worker. */
+  render (): Promise<string>
   /** Handed to each config's gateway, so its cache and authenticators count into this registry. */
   readonly instruments: Instruments
   /** Scrape-time series (Redis state, config hash) read the gateway this returns: the config in force. */
@@ -121,6 +124,8 @@ export function createMetrics (): Metrics {
     name: 'gatehouse_config_info',
     help: 'The config in force: 1, labelled with the first 12 hex digits of its sha256',
     labelNames: ['hash'],
+    // Workers each report the same 1: the cluster's value is that 1, not the sum.
+    aggregator: 'max',
     registers: [registry],
     collect () {
       this.reset()
@@ -131,6 +136,8 @@ export function createMetrics (): Metrics {
     name: 'gatehouse_redis_up',
     help: 'Redis connections: 1 up, 0 down; absent when not configured (cache: cache and its invalidation subscriber; rate_limit: the limiter\'s counter store)',
     labelNames: ['connection'],
+    // One worker without Redis makes the cluster's value 0.
+    aggregator: 'min',
     registers: [registry],
     collect () {
       this.reset()
@@ -174,8 +181,10 @@ export function createMetrics (): Metrics {
   const upstreamSeries = new Children<Observe>((name, _b, i) => upstream.labels(name, STATUS_CLASSES[i] ?? 'error'))
   const rateLimitedSeries = new Children<Inc>(route => rateLimited.labels(route))
 
+  if (isWorker()) shareWorkerRegistry(registry)
   return {
     registry,
+    render: async () => isWorker() ? await metricsFromPrimary() : await registry.metrics(),
     instruments: {
       cacheCounters,
       observe (call, authenticator, seconds, ok) {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import type { JWK } from 'jose'
 import type { Logger } from '../logger.js'
 import { newSigningJwk } from '../tokens/signing-keys.js'
+import { servePrimaryMetrics } from './cluster-metrics.js'
 
 /**
  * Restart delay after a worker dies: doubled on each death, back to the minimum when the
@@ -36,6 +37,7 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   // Without tokens.signingKeys each process would make its own ephemeral key, and a token
   // one worker signed would fail on the next; the primary makes the one they all use.
   const ephemeralKey = await newSigningJwk()
+  const answerMetrics = servePrimaryMetrics()
   const workersRunning = new Set<Worker>()
   /** When each worker had set up its signal handlers (before that, a SIGHUP would kill it). */
   const readySince = new Map<Worker, number>()
@@ -52,6 +54,7 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
     workersRunning.add(worker)
     worker.on('message', (message: unknown) => {
       if (message === KEY_REQUEST) worker.send({ type: KEY_REPLY, jwk: ephemeralKey })
+      answerMetrics(worker, message)
       if (message === READY) {
         readySince.set(worker, Date.now())
         if (reloadWhenReady.delete(worker)) worker.process.kill('SIGHUP')
