@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../src/cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
-import { freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
+import { cpuMsOf, freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
 
 const { values: opt } = parseArgs({
@@ -97,6 +97,8 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
 interface Target {
   name: string
   kind: 'baseline' | 'gatehouse'
+  /** The process that does the work measured: its CPU time per request is reported. */
+  proc: Proc
   url: string
   headers?: Record<string, string>
   /** Bearer tokens per wrk thread, made fresh for each run (cold) or shared (warm). */
@@ -123,15 +125,15 @@ async function main (): Promise<void> {
 
   const procs: Proc[] = [upstreamProc, bareProc]
   const targets: Target[] = [
-    { name: 'direct upstream', kind: 'baseline', url: `${upstream}/public/x` },
-    { name: 'bare undici proxy', kind: 'baseline', url: `http://127.0.0.1:${barePort}/public/x` }
+    { name: 'direct upstream', kind: 'baseline', proc: upstreamProc, url: `${upstream}/public/x` },
+    { name: 'bare undici proxy', kind: 'baseline', proc: bareProc, url: `http://127.0.0.1:${barePort}/public/x` }
   ]
   if (onPath('nginx')) {
     const port = await freePort()
     const nginx = startNginx(dir, port, upstream, Number(opt['nginx-workers']))
     await waitForHttp(`http://127.0.0.1:${port}/`, {}, nginx)
     procs.push(nginx)
-    targets.push({ name: 'nginx', kind: 'baseline', url: `http://127.0.0.1:${port}/public/x` })
+    targets.push({ name: 'nginx', kind: 'baseline', proc: nginx, url: `http://127.0.0.1:${port}/public/x` })
   }
 
   const key = newApiKey()
@@ -145,24 +147,24 @@ async function main (): Promise<void> {
   let coldSerial = 1
   const coldTokens = (): string[][] => Array.from({ length: THREADS }, () => Array.from({ length: coldPerThread }, () => mintJwt(coldSerial++)))
   targets.push(
-    { name: 'gatehouse public', kind: 'gatehouse', url: `${gw.url}/public/x` },
-    { name: 'gatehouse apiKey', kind: 'gatehouse', url: `${gw.url}/key/x`, headers: { 'X-API-Key': key.key } },
-    { name: 'gatehouse jwt warm', kind: 'gatehouse', url: `${gw.url}/jwt/x`, headers: { Authorization: `Bearer ${warmJwt}` } },
-    { name: 'gatehouse jwt cold', kind: 'gatehouse', url: `${gw.url}/jwt/x`, bearer: coldTokens },
-    { name: 'gatehouse introspection warm', kind: 'gatehouse', url: `${gw.url}/opaque/x`, bearer: () => opaqueSplit },
-    { name: 'gatehouse client+user+scopes+limit (local)', kind: 'gatehouse', url: `${gw.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } }
+    { name: 'gatehouse public', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/public/x` },
+    { name: 'gatehouse apiKey', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/key/x`, headers: { 'X-API-Key': key.key } },
+    { name: 'gatehouse jwt warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, headers: { Authorization: `Bearer ${warmJwt}` } },
+    { name: 'gatehouse jwt cold', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, bearer: coldTokens },
+    { name: 'gatehouse introspection warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/opaque/x`, bearer: () => opaqueSplit },
+    { name: 'gatehouse client+user+scopes+limit (local)', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } }
   )
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
     const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, redis.url))
     procs.push(gwr.proc)
-    targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
+    targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
   }
   const selected = opt.targets === undefined ? targets : targets.filter(t => opt.targets?.split(',').some(s => t.name.includes(s)))
 
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
-  const results = new Map<string, LoadResult[]>()
+  const results = new Map<string, Array<LoadResult & { cpuUs: number }>>()
   const loads: string[] = []
   let asCallsMeasured = 0
   let introspectionRequests = 0
@@ -177,7 +179,9 @@ async function main (): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of selected) {
         const before = introspections
-        const r = await load(dir, spec(t, SECONDS))
+        const cpuBefore = cpuMsOf(t.proc.pids())
+        const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
+        r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
         if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
         if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
@@ -185,18 +189,18 @@ async function main (): Promise<void> {
       }
       loads.push(`after round ${round + 1}: ${load1()}`)
     }
-    const med = (name: string, f: (r: LoadResult) => number): number => {
+    const med = (name: string, f: (r: LoadResult & { cpuUs: number }) => number): number => {
       const rs = results.get(name)
       return rs === undefined ? NaN : median(rs.map(f))
     }
     const rps = (name: string): number => med(name, r => r.rps)
     console.log(`\nload average (1 min): ${loads.join(', ')}\n`)
-    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public |')
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
+    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy |')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const t of selected) {
       const x = rps(t.name)
       const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
-      console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} |`)
+      console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
     }
     if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
   }

@@ -11,8 +11,24 @@ export interface IdentityPlan {
   claims: ReadonlyArray<readonly [claim: string, header: string]>
 }
 
-function globToSource (glob: string): string {
-  return glob.toLowerCase().split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+/**
+ * One strip pattern as a plain string test where it can be one (`Remote-*` is a prefix),
+ * a regex only for a pattern with inner wildcards: this runs for every header of every request.
+ */
+function globMatcher (glob: string): (name: string) => boolean {
+  const lower = glob.toLowerCase()
+  const stars = lower.split('*').length - 1
+  if (stars === 0) return name => name === lower
+  if (stars === 1 && lower.endsWith('*')) {
+    const prefix = lower.slice(0, -1)
+    return name => name.startsWith(prefix)
+  }
+  if (stars === 1 && lower.startsWith('*')) {
+    const suffix = lower.slice(1)
+    return name => name.endsWith(suffix)
+  }
+  const re = new RegExp(`^${lower.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  return name => re.test(name)
 }
 
 export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
@@ -25,11 +41,10 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const claims = cfg.claims.map(([claim, header]) => [claim, header.toLowerCase()] as const)
   const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)])
   if (cfg.assertion !== undefined) exact.add(cfg.assertion.header.toLowerCase())
-  // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
-  const sources = ['.*_.*', ...cfg.strip.map(globToSource)]
-  const stripRe = new RegExp(`^(?:${sources.join('|')})$`)
+  const patterns = cfg.strip.map(globMatcher)
   return {
-    isStripped: name => exact.has(name) || stripRe.test(name),
+    // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
+    isStripped: name => name.includes('_') || exact.has(name) || patterns.some(matches => matches(name)),
     names,
     claims
   }
