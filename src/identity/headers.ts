@@ -90,23 +90,23 @@ export interface ForwardInfo {
 }
 
 /**
- * Rewrites the headers sent upstream, in place: strips every identity header a client
- * could have sent (on every route, public ones too), the credentials the gateway consumed,
- * then sets the identity and the X-Forwarded-* set.
+ * The headers sent upstream: the incoming ones without every identity header a client could
+ * have sent (on every route, public ones too) and the credentials the gateway consumed, then
+ * the identity and the X-Forwarded-* set. A new object rather than `delete`s on the copy:
+ * deleting keys turns an object into a slow dictionary for everything that reads it after.
  */
 export function rewriteUpstreamHeaders (plan: IdentityPlan, headers: Headers, identity: Array<[string, string]>, consumed: readonly string[], forward: ForwardInfo): Headers {
-  for (const name of Object.keys(headers)) {
-    if (plan.isStripped(name)) delete headers[name]
+  const out: Headers = {}
+  for (const name in headers) {
+    if (!plan.isStripped(name) && !consumed.includes(name) && !(name === 'forwarded' && !forward.trustProxy)) out[name] = headers[name]
   }
-  for (const name of consumed) delete headers[name]
-  for (const [name, value] of identity) headers[name] = value
-  const prior = headers['x-forwarded-for']
-  headers['x-forwarded-for'] = forward.trustProxy && typeof prior === 'string' && prior !== '' ? `${prior}, ${forward.ip}` : forward.ip
-  if (!forward.trustProxy) delete headers.forwarded
-  headers['x-forwarded-proto'] = forward.proto
-  if (forward.host !== undefined) headers['x-forwarded-host'] = forward.host
-  headers['x-request-id'] = forward.requestId
-  return headers
+  for (const [name, value] of identity) out[name] = value
+  const prior = out['x-forwarded-for']
+  out['x-forwarded-for'] = forward.trustProxy && typeof prior === 'string' && prior !== '' ? `${prior}, ${forward.ip}` : forward.ip
+  out['x-forwarded-proto'] = forward.proto
+  if (forward.host !== undefined) out['x-forwarded-host'] = forward.host
+  out['x-request-id'] = forward.requestId
+  return out
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/
