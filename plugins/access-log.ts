@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { randomUUID } from 'node:crypto'
 import { acceptRequestId } from '../src/identity/headers.js'
 import { denials } from '../src/policy/decision-counters.js'
+import { accessLogger, type Logger } from '../src/logger.js'
 import type { RequestState } from './types.js'
 
 /** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
@@ -14,6 +15,7 @@ export function requestId (req: { headers: Record<string, string | string[] | un
  * denial is also counted); the path is logged without its query string, which can carry an API key.
  */
 export default fp(async function gatehouseAccessLog (app) {
+  const access = accessLogger(app.log as Logger)
   app.decorateRequest('gatehouse', null as unknown as RequestState)
   app.addHook('onRequest', async (request, reply) => {
     request.gatehouse = { identity: undefined, identityHeaders: [], error: undefined, forwardedMs: -1, upstreamMs: -1, upstreamFailed: false }
@@ -24,7 +26,8 @@ export default fp(async function gatehouseAccessLog (app) {
     const err = state.error
     const route = request.routeOptions.config.route?.match
     if (err !== undefined && err.status < 500) denials.inc({ route: route ?? '', code: err.code })
-    request.log.info({
+    access.info({
+      reqId: request.id,
       method: request.method,
       path: request.url.split('?', 1)[0],
       route,

@@ -1,0 +1,109 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+export interface LoadResult {
+  rps: number
+  requests: number
+  /** Milliseconds. */
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+export interface LoadSpec {
+  url: string
+  connections: number
+  seconds: number
+  headers?: Record<string, string>
+  /** Each request carries the next of these as `Authorization: Bearer`; one array per wrk thread. */
+  bearer?: string[][]
+  /** Extra autocannon options (`amount`, `requests`…); used only where autocannon drives. */
+  cannon?: Record<string, unknown>
+}
+
+export const THREADS = 2
+export const hasWrk = spawnSync('wrk', ['-v']).error === undefined
+
+interface CannonResult { requests: { average: number, total: number }, latency: { p50: number, p99: number }, non2xx: number, errors: number, timeouts: number }
+type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon
+
+const luaString = (s: string): string => JSON.stringify(s)
+
+/**
+ * The wrk script: a `done` that prints the numbers as JSON, and, with tokens, a `request`
+ * that cycles through this thread's own token file (a fixed request otherwise, wrk's fast path).
+ */
+function wrkScript (dir: string, spec: LoadSpec): string {
+  const lines = [`wrk.headers = {}`]
+  for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`)
+  if (spec.bearer !== undefined) {
+    const files = spec.bearer.map((tokens, i) => {
+      const file = join(dir, `tokens-${i}.txt`)
+      writeFileSync(file, tokens.join('\n') + '\n')
+      return file
+    })
+    lines.push(
+      `local files = {${files.map(luaString).join(', ')}}`,
+      'local nthreads = 0',
+      'function setup (thread) nthreads = nthreads + 1; thread:set("file", files[nthreads]) end',
+      'local tokens, n, i = {}, 0, 1',
+      'function init () for line in io.lines(file) do n = n + 1; tokens[n] = line end end',
+      'function request ()',
+      '  wrk.headers["Authorization"] = "Bearer " .. tokens[i]',
+      '  i = i % n + 1',
+      '  return wrk.format()',
+      'end')
+  }
+  lines.push(
+    'function done (s, latency)',
+    '  io.write(string.format(\'BENCH {"requests":%d,"us":%d,"p50":%d,"p99":%d,"status":%d,"errors":%d}\\n\',',
+    '    s.requests, s.duration, latency:percentile(50), latency:percentile(99), s.errors.status,',
+    '    s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout))',
+    'end')
+  const file = join(dir, 'bench.lua')
+  writeFileSync(file, lines.join('\n') + '\n')
+  return file
+}
+
+async function runWrk (dir: string, spec: LoadSpec): Promise<LoadResult> {
+  const script = wrkScript(dir, spec)
+  const child = spawn('wrk', [`-t${THREADS}`, `-c${spec.connections}`, `-d${spec.seconds}s`, '--timeout', '10s', '-s', script, spec.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+  await new Promise(resolve => child.on('close', resolve))
+  const line = out.split('\n').find(l => l.startsWith('BENCH '))
+  if (line === undefined) throw new Error(`wrk printed no result:\n${out}`)
+  const r = JSON.parse(line.slice(6)) as { requests: number, us: number, p50: number, p99: number, status: number, errors: number }
+  return { rps: r.requests / (r.us / 1e6), requests: r.requests, p50: r.p50 / 1000, p99: r.p99 / 1000, non2xx: r.status, errors: r.errors }
+}
+
+async function runCannon (spec: LoadSpec & { overallRate?: number }): Promise<LoadResult> {
+  const tokens = spec.bearer?.flat()
+  let next = 0
+  const r = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.seconds,
+    headers: spec.headers,
+    ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate }),
+    ...(tokens === undefined
+      ? {}
+      : { requests: [{ setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length] as string}` } }) }] }),
+    ...spec.cannon
+  })
+  return { rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts }
+}
+
+/** Full-speed load: wrk when installed, autocannon otherwise. */
+export async function load (dir: string, spec: LoadSpec): Promise<LoadResult> {
+  return hasWrk ? await runWrk(dir, spec) : await runCannon(spec)
+}
+
+/** Load at a fixed total rate (wrk cannot hold a rate; autocannon can). */
+export async function loadAtRate (spec: LoadSpec, overallRate: number): Promise<LoadResult> {
+  return await runCannon({ ...spec, overallRate })
+}

@@ -1,0 +1,127 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export async function freePort (): Promise<number> {
+  return await new Promise(resolve => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
+
+export interface Proc { name: string, child: ChildProcess, pids: () => number[] }
+
+const started: Proc[] = []
+
+/** Starts a process whose output goes to `log` (or nowhere); every one is killed by `stopAll`. */
+export function startProc (name: string, cmd: string, args: string[], log?: string): Proc {
+  const out = log === undefined ? 'ignore' : openSync(log, 'a')
+  const child = spawn(cmd, args, { stdio: ['ignore', out, log === undefined ? 'inherit' : out] })
+  const proc: Proc = { name, child, pids: () => child.pid === undefined ? [] : [child.pid] }
+  started.push(proc)
+  return proc
+}
+
+export async function stopAll (): Promise<void> {
+  for (const p of started.reverse()) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) continue
+    const exited = new Promise(resolve => p.child.once('exit', resolve))
+    p.child.kill('SIGTERM')
+    await Promise.race([exited, sleep(15_000)])
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+  }
+}
+
+/** Polls until `url` answers 200 (the process may take a while on a loaded machine). */
+export async function waitForHttp (url: string, headers: Record<string, string> = {}, proc?: Proc): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc !== undefined && proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}`)
+    try {
+      const res = await fetch(url, { headers })
+      await res.arrayBuffer()
+      if (res.status === 200) return
+    } catch {}
+    await sleep(100)
+  }
+  throw new Error(`${url} did not answer 200`)
+}
+
+/** `VmHWM` (peak) and `VmRSS` (now) in MiB, summed over the given processes. */
+export function memoryOf (pids: number[]): { peak: number, now: number } {
+  let peak = 0
+  let now = 0
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+      peak += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+      now += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    } catch {}
+  }
+  return { peak, now }
+}
+
+/** CPU time (user + system) used so far by the given processes, in ms. */
+export function cpuMsOf (pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {}
+  }
+  return ticks * 1000 / CLOCK_TICKS
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
+
+function childrenOf (pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** nginx as a plain keep-alive reverse proxy, in its own prefix, in the foreground. */
+export function startNginx (dir: string, port: number, upstream: string, workers: number): Proc {
+  const prefix = join(dir, 'nginx')
+  mkdirSync(prefix, { recursive: true })
+  const conf = join(prefix, 'nginx.conf')
+  writeFileSync(conf, `daemon off;
+worker_processes ${workers};
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  upstream bench { server ${upstream.replace(/^http:\/\//, '')}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`)
+  const proc = startProc('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], join(prefix, 'stderr.log'))
+  // The master only forks: what serves is its workers, so their memory is what counts.
+  proc.pids = () => proc.child.pid === undefined ? [] : [proc.child.pid, ...childrenOf(proc.child.pid)]
+  return proc
+}
+
+export async function startRedis (): Promise<{ proc: Proc, url: string }> {
+  const port = await freePort()
+  const proc = startProc('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
+  for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() !== 'PONG'; i++) await sleep(50)
+  return { proc, url: `redis://127.0.0.1:${port}` }
+}

@@ -1,0 +1,268 @@
+/**
+ * `npm run bench [-- options]`: gatehouse against the upstream directly, a bare undici proxy
+ * and nginx, side by side in one run. See bench/README.md for the options and the numbers.
+ */
+import { execSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { newApiKey } from '../src/cli/keys.js'
+import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
+import { cpuMsOf, freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
+
+const { values: opt } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'throughput,halfload,memory' },
+    targets: { type: 'string' },
+    'memory-seconds': { type: 'string', default: '20' },
+    'memory-tokens': { type: 'string', default: '40000' },
+    'nginx-workers': { type: 'string', default: '1' },
+    'log-level': { type: 'string', default: 'info' },
+    'cpu-prof': { type: 'string' }
+  }
+})
+const SECONDS = Number(opt.seconds)
+const WARMUP = Number(opt.warmup)
+const CONNECTIONS = Number(opt.connections)
+const ROUNDS = Number(opt.rounds)
+const SECTIONS = new Set(opt.only.split(','))
+const DIST = resolve(import.meta.dirname, '..')
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
+const load1 = (): string => loadavg()[0].toFixed(1)
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number
+const fmt = (n: number, digits = 0): string => Number.isFinite(n) ? n.toFixed(digits) : '–'
+
+/** A tiny RFC 7662 endpoint: every `bench-` token is active for an hour. It counts its calls. */
+let introspections = 0
+const as = createServer((req, res) => {
+  let body = ''
+  req.on('data', (c: Buffer) => { body += c.toString() })
+  req.on('end', () => {
+    introspections++
+    const token = new URLSearchParams(body).get('token') ?? ''
+    const answer = token.startsWith('bench-')
+      ? { active: true, sub: `user-${token.split('-')[2] ?? ''}`, scope: 'orders:read', client_id: 'bench', exp: Math.floor(Date.now() / 1000) + 3600 }
+      : { active: false }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
+  })
+})
+
+function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, redis?: string): string {
+  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']} }
+${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
+  - id: bench
+    apiKeys: [{ hash: "${keyHash}" }]
+    scopes: [orders:read, orders:write]
+authenticators:
+  appKey: { type: apiKey, header: X-API-Key }
+  idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
+  oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
+upstreams:
+  up: { url: "${upstream}" }
+routes:
+  - { match: /public/*, upstream: up, policy: public }
+  - { match: /key/*, upstream: up, policy: client, client: [appKey] }
+  - { match: /jwt/*, upstream: up, policy: user, user: [idp] }
+  - { match: /opaque/*, upstream: up, policy: user, user: [oauth] }
+  - match: /limited/*
+    upstream: up
+    policy: client+user
+    client: [appKey]
+    user: [idp]
+    scopes: [orders:read]
+    rateLimit: { max: 1000000000, window: 1h, by: client+user }
+`
+}
+
+async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = []): Promise<{ proc: Proc, url: string }> {
+  const port = await freePort()
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
+  const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'src/cli/main.js'), 'start', '-c', file])
+  const url = `http://127.0.0.1:${port}`
+  await waitForHttp(`${url}/public/ping`, {}, proc)
+  return { proc, url }
+}
+
+interface Target {
+  name: string
+  kind: 'baseline' | 'gatehouse'
+  /** The process that does the work measured: its CPU time per request is reported. */
+  proc: Proc
+  url: string
+  headers?: Record<string, string>
+  /** Bearer tokens per wrk thread, made fresh for each run (cold) or shared (warm). */
+  bearer?: () => string[][]
+}
+
+async function main (): Promise<void> {
+  const header = [
+    `date: ${new Date().toISOString()}`,
+    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target; medians`
+  ]
+  console.log(header.join('\n'))
+
+  const upstreamPort = await freePort()
+  const upstreamProc = startProc('upstream', process.execPath, [join(DIST, 'bench/upstream.js'), String(upstreamPort)])
+  const upstream = `http://127.0.0.1:${upstreamPort}`
+  const barePort = await freePort()
+  const bareProc = startProc('bare undici proxy', process.execPath, [join(DIST, 'bench/bare-proxy.js'), String(barePort), upstream])
+  await new Promise<void>(r => as.listen(0, '127.0.0.1', r))
+  const asUrl = `http://127.0.0.1:${(as.address() as AddressInfo).port}`
+  await waitForHttp(upstream, {}, upstreamProc)
+  await waitForHttp(`http://127.0.0.1:${barePort}/`, {}, bareProc)
+
+  const procs: Proc[] = [upstreamProc, bareProc]
+  const targets: Target[] = [
+    { name: 'direct upstream', kind: 'baseline', proc: upstreamProc, url: `${upstream}/public/x` },
+    { name: 'bare undici proxy', kind: 'baseline', proc: bareProc, url: `http://127.0.0.1:${barePort}/public/x` }
+  ]
+  if (onPath('nginx')) {
+    const port = await freePort()
+    const nginx = startNginx(dir, port, upstream, Number(opt['nginx-workers']))
+    await waitForHttp(`http://127.0.0.1:${port}/`, {}, nginx)
+    procs.push(nginx)
+    targets.push({ name: 'nginx', kind: 'baseline', proc: nginx, url: `http://127.0.0.1:${port}/public/x` })
+  }
+
+  const key = newApiKey()
+  const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
+  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash), gwArgs)
+  procs.push(gw.proc)
+  const warmJwt = mintJwt(0)
+  const opaque = Array.from({ length: 100 }, (_, i) => opaqueToken(i))
+  const opaqueSplit = [opaque.filter((_, i) => i % 2 === 0), opaque.filter((_, i) => i % 2 === 1)].slice(0, THREADS)
+  let coldPerThread = 20_000
+  let coldSerial = 1
+  const coldTokens = (): string[][] => Array.from({ length: THREADS }, () => Array.from({ length: coldPerThread }, () => mintJwt(coldSerial++)))
+  targets.push(
+    { name: 'gatehouse public', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/public/x` },
+    { name: 'gatehouse apiKey', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/key/x`, headers: { 'X-API-Key': key.key } },
+    { name: 'gatehouse jwt warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, headers: { Authorization: `Bearer ${warmJwt}` } },
+    { name: 'gatehouse jwt cold', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, bearer: coldTokens },
+    { name: 'gatehouse introspection warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/opaque/x`, bearer: () => opaqueSplit },
+    { name: 'gatehouse client+user+scopes+limit (local)', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } }
+  )
+  if (onPath('redis-server')) {
+    const redis = await startRedis()
+    procs.push(redis.proc)
+    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, redis.url))
+    procs.push(gwr.proc)
+    targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
+  }
+  const selected = opt.targets === undefined ? targets : targets.filter(t => opt.targets?.split(',').some(s => t.name.includes(s)))
+
+  const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
+  const results = new Map<string, Array<LoadResult & { cpuUs: number }>>()
+  const loads: string[] = []
+  let asCallsMeasured = 0
+  let introspectionRequests = 0
+
+  if (SECTIONS.has('throughput')) {
+    for (const t of selected) {
+      const r = await load(dir, spec(t, WARMUP))
+      // A cold run must never wrap around to tokens it has already sent.
+      if (t.name === 'gatehouse public') coldPerThread = Math.ceil(Math.max(2000, r.rps) * SECONDS * 1.5 / THREADS)
+    }
+    loads.push(`before: ${load1()}`)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of selected) {
+        const before = introspections
+        const cpuBefore = cpuMsOf(t.proc.pids())
+        const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
+        r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
+        if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
+        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
+        results.set(t.name, [...(results.get(t.name) ?? []), r])
+      }
+      loads.push(`after round ${round + 1}: ${load1()}`)
+    }
+    const med = (name: string, f: (r: LoadResult & { cpuUs: number }) => number): number => {
+      const rs = results.get(name)
+      return rs === undefined ? NaN : median(rs.map(f))
+    }
+    const rps = (name: string): number => med(name, r => r.rps)
+    console.log(`\nload average (1 min): ${loads.join(', ')}\n`)
+    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy |')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for (const t of selected) {
+      const x = rps(t.name)
+      const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
+      console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
+    }
+    if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
+  }
+
+  if (SECTIONS.has('halfload')) {
+    const peak = median((results.get('gatehouse public') ?? []).map(r => r.rps))
+    const rate = Math.round((Number.isFinite(peak) ? peak : 2000) / 2)
+    const half = targets.filter(t => ['direct upstream', 'bare undici proxy', 'gatehouse public'].includes(t.name))
+    const p99s = new Map<string, number[]>()
+    for (const t of half) await loadAtRate(spec(t, WARMUP), rate)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of half) {
+        const r = await loadAtRate(spec(t, SECONDS), rate)
+        p99s.set(t.name, [...(p99s.get(t.name) ?? []), r.p99])
+      }
+    }
+    const p99 = (name: string): number => median(p99s.get(name) ?? [])
+    console.log(`\nhalf load: autocannon, ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, load average ${load1()}`)
+    console.log('| target | p99 ms | added over direct |\n|---|---:|---:|')
+    for (const t of half) console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+  }
+
+  if (SECTIONS.has('memory')) {
+    const seconds = Number(opt['memory-seconds'])
+    const count = Number(opt['memory-tokens'])
+    const samples: Array<{ t: number, rss: number }> = []
+    const start = Date.now()
+    const sampler = setInterval(() => samples.push({ t: (Date.now() - start) / 1000, rss: memoryOf(gw.proc.pids()).now }), 1000)
+    let n = 0
+    // Every request a token never seen before, alternating the jwt and the introspection route.
+    await loadAtRate({
+      url: `${gw.url}/jwt/x`,
+      connections: CONNECTIONS,
+      seconds: seconds + 30,
+      cannon: {
+        amount: count,
+        requests: [{
+          setupRequest: (req: { path?: string, headers?: Record<string, string> }) => {
+            const i = n++
+            return i % 2 === 0
+              ? { ...req, path: '/jwt/x', headers: { ...req.headers, authorization: `Bearer ${mintJwt(1_000_000_000 + i)}` } }
+              : { ...req, path: '/opaque/x', headers: { ...req.headers, authorization: `Bearer ${opaqueToken(i)}` } }
+          }
+        }]
+      }
+    }, count / seconds)
+    clearInterval(sampler)
+    const at = (fraction: number): number => samples[Math.min(samples.length - 1, Math.floor(samples.length * fraction))]?.rss ?? NaN
+    const tail = samples.slice(Math.floor(samples.length / 2)).map(s => s.rss)
+    console.log(`\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`)
+    console.log(`gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ${fmt((Math.max(...tail) - Math.min(...tail)) / median(tail) * 100, 1)}% of its median)`)
+  }
+
+  console.log('\n| process | peak RSS MiB (VmHWM) |\n|---|---:|')
+  for (const p of procs) console.log(`| ${p.name} | ${fmt(memoryOf(p.pids()).peak)} |`)
+}
+
+try {
+  await main()
+} finally {
+  await stopAll()
+  as.close()
+  await sleep(100)
+  rmSync(dir, { recursive: true, force: true })
+}
