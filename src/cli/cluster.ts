@@ -49,7 +49,8 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   let allClean = true
   const pids = (): Array<number | undefined> => [...workersRunning].map(w => w.process.pid)
 
-  const fork = (): void => {
+  /** `replaces`: the pid of the dead worker this one stands in for, so logs tie each restart to its death. */
+  const fork = (replaces?: number): void => {
     const worker = cluster.fork()
     workersRunning.add(worker)
     worker.on('message', (message: unknown) => {
@@ -62,7 +63,7 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
     })
     // A message or signal to a worker that just died fails here; its 'exit' handles the death.
     worker.on('error', (err: Error) => logger.warn({ worker: worker.process.pid, err: err.message }, 'worker IPC error'))
-    logger.info({ worker: worker.process.pid }, 'worker started')
+    logger.info({ worker: worker.process.pid, replaces }, 'worker started')
   }
 
   const finishStop = (): never => {
@@ -84,7 +85,7 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
     }
     if (served >= STABLE_MS) restartDelay = RESTART_MIN_MS
     logger.error({ worker: worker.process.pid, code, signal, servedMs: served, restartInMs: restartDelay }, 'worker died: replacing it')
-    const timer = setTimeout(() => { pendingRestarts.delete(timer); fork() }, restartDelay)
+    const timer = setTimeout(() => { pendingRestarts.delete(timer); fork(worker.process.pid) }, restartDelay)
     pendingRestarts.add(timer)
     restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS)
   })
