@@ -1,4 +1,4 @@
-import type { GatewayConfig, RouteConfig, UpstreamConfig } from './config/types.js'
+import type { GatewayConfig, RouteConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
 import { createCache, type CacheCounters, type GatewayCache } from './cache/two-tier.js'
@@ -10,11 +10,8 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 
-export interface RuntimeRoute extends RouteConfig, RouteAuth {
-  upstreamConfig: UpstreamConfig
-  /** Every header any of the route's authenticators reads. */
-  credentialHeaders: string[]
-}
+/** A route with its authenticators resolved once, at load. */
+export interface RuntimeRoute extends RouteConfig, RouteAuth {}
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down'
@@ -88,9 +85,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     return {
       ...r,
       clientAuth,
-      userAuth,
-      upstreamConfig: config.upstreams.get(r.upstream) as UpstreamConfig,
-      credentialHeaders: [...new Set([...clientAuth, ...userAuth].flatMap(a => a.consumes.headers))]
+      userAuth
     }
   })
   return {

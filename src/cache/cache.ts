@@ -22,10 +22,12 @@ export function cacheKey (kind: string, credential: string): string {
   return `gatehouse:v1:${kind}:${createHash('sha256').update(credential).digest('hex')}`
 }
 
-/** The in-process tier: bounded by entries, each entry with its own TTL. */
-export class LocalCache implements Cache {
+/**
+ * The in-process tier: bounded by entries, each entry with its own TTL. The two-tier cache
+ * (src/cache/two-tier.ts) puts it in front of Redis and owns single-flight and invalidation.
+ */
+export class LocalCache {
   private readonly lru: LRUCache<string, { v: unknown }>
-  private readonly inflight = new Map<string, Promise<unknown>>()
 
   constructor (maxEntries: number) {
     this.lru = new LRUCache({ max: maxEntries, ttlAutopurge: false })
@@ -46,36 +48,6 @@ export class LocalCache implements Cache {
 
   clear (): void {
     this.lru.clear()
-  }
-
-  async get<T> (kind: string, credential: string): Promise<T | undefined> {
-    return this.getByKey<T>(cacheKey(kind, credential))
-  }
-
-  async set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void> {
-    this.setByKey(cacheKey(kind, credential), value, ttlMs)
-  }
-
-  async delete (kind: string, credential: string): Promise<void> {
-    this.lru.delete(cacheKey(kind, credential))
-  }
-
-  async getOrLoad<T> (kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
-    const key = cacheKey(kind, credential)
-    const hit = this.lru.get(key)
-    if (hit !== undefined) return hit.v as T
-    const pending = this.inflight.get(key)
-    if (pending !== undefined) return await (pending as Promise<T>)
-    const p = load().then(({ value, ttlMs }) => {
-      this.setByKey(key, value, ttlMs)
-      return value
-    }).finally(() => this.inflight.delete(key))
-    this.inflight.set(key, p)
-    return await p
-  }
-
-  get size (): number {
-    return this.lru.size
   }
 
   async close (): Promise<void> {
