@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY plugins ./plugins
+COPY cli ./cli
 COPY examples ./examples
 COPY bench ./bench
 RUN npm run build
@@ -27,5 +28,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM drains for GATEHOUSE_DRAIN_MS (10 s by default): give `docker stop` a longer --time.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["start", "-c", "/etc/gatehouse/gateway.config.yaml"]

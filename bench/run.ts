@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { newApiKey } from '../src/cli/keys.js'
+import { newApiKey } from '../cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
 import { cpuMsOf, freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
@@ -88,7 +88,7 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
   const port = await freePort()
   const file = join(dir, `${name}.yaml`)
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-  const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'src/cli/main.js'), 'start', '-c', file])
+  const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'cli/main.js'), 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
   return { proc, url }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { isWorker, metricsFromPrimary, shareWorkerRegistry } from '../src/cli/cluster-metrics.js'
+import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'

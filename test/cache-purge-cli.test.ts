@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Readable, PassThrough } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { cachePurge } from '../src/cli/cache-purge.js'
+import { cachePurge } from '../cli/cache-purge.js'
 import { startTestGateway, type TestGateway } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
 import { startRedis } from './helpers/redis.js'

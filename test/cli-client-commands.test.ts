@@ -9,7 +9,7 @@ import { fetchToken } from './helpers/tokens.js'
 import { parseSecretHash, verifySecret } from '../src/tokens/client-secret.js'
 
 /** The built CLI (the test script compiles first), as a user runs it. */
-const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 async function gatehouse (args: string[], stdin = ''): Promise<{ code: number | null, stdout: string, stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })

@@ -6,7 +6,7 @@ import { parse } from 'yaml'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..')
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js')
+const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const SECRET = 'compose-test-secret-0123456789abcdef0123456789'
 
 async function exitOf (file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number, stdout: string, stderr: string }> {

@@ -8,7 +8,7 @@ import { startEcho } from './helpers/upstream.js'
 import { freePort } from './helpers/ports.js'
 import { call } from './helpers/http.js'
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'src', 'cli', 'main.js')
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js')
 
 const config = (port: number, upstream: string, path: string): string => `server:
   listen: 127.0.0.1:${port}

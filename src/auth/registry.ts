@@ -1,29 +1,14 @@
 import type { AuthenticatorType } from '../config/schema.js'
-import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
-import type { Logger } from '../logger.js'
-import type { Cache } from '../cache/cache.js'
-import type { TokenService } from '../tokens/token-service.js'
+import type { AuthenticatorConfig } from '../config/types.js'
 import { createApiKeyAuthenticator } from './api-key.js'
 import { createBasicAuthenticator } from './basic.js'
 import { createClientTokenAuthenticator } from './client-token.js'
 import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
-import type { Authenticator, OriginObserver } from './types.js'
+import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
 import { authDecisions } from '../policy/decision-counters.js'
-
-/** What an authenticator factory may use besides its own entry. */
-export interface AuthDeps {
-  config: GatewayConfig
-  logger: Logger
-  /** Verified credentials, by kind (`jwt`, `introspection`…). */
-  cache: Cache
-  /** The gateway's own token service (client tokens, assertions). */
-  tokens: TokenService
-  /** Told about every introspection and JWKS call (metrics). */
-  observe?: OriginObserver | undefined
-}
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
 

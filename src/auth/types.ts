@@ -1,5 +1,8 @@
 import type { Challenge } from '../errors.js'
-import type { ClientRecord } from '../config/types.js'
+import type { ClientRecord, GatewayConfig } from '../config/types.js'
+import type { Logger } from '../logger.js'
+import type { Cache } from '../cache/cache.js'
+import type { TokenService } from '../tokens/token-service.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {
@@ -74,3 +77,15 @@ export type OriginCall = 'introspection' | 'jwks'
  * listen. Plain callback, so the core knows nothing of the exporter.
  */
 export type OriginObserver = (call: OriginCall, authenticator: string, seconds: number, ok: boolean) => void
+
+/** What an authenticator factory may use besides its own entry. */
+export interface AuthDeps {
+  config: GatewayConfig
+  logger: Logger
+  /** Verified credentials, by kind (`jwt`, `introspection`…). */
+  cache: Cache
+  /** The gateway's own token service (client tokens, assertions). */
+  tokens: TokenService
+  /** Told about every introspection and JWKS call (metrics). */
+  observe?: OriginObserver | undefined
+}

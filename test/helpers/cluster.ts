@@ -4,7 +4,7 @@ import { join } from 'node:path'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js')
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 export interface CliGateway {
   child: ChildProcess

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { hashApiKey } from '../../src/auth/api-key.js'
 import { createLogger } from '../../src/logger.js'
-import { startGateway, type RunningGateway } from '../../plugins/server.js'
+import { startGateway, type RunningGateway } from '../../cli/server.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 

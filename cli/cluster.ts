@@ -1,9 +1,9 @@
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import type { JWK } from 'jose'
-import type { Logger } from '../logger.js'
-import { newSigningJwk } from '../tokens/signing-keys.js'
-import { servePrimaryMetrics } from './cluster-metrics.js'
+import type { Logger } from '../src/logger.js'
+import { newSigningJwk } from '../src/tokens/signing-keys.js'
+import { servePrimaryMetrics } from '../plugins/cluster-metrics.js'
 
 /**
  * Restart delay after a worker dies: doubled on each death, back to the minimum when the

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { hashApiKey } from '../auth/api-key.js'
+import { hashApiKey } from '../src/auth/api-key.js'
 
 /** 32 random bytes: a key that cannot be guessed, so a fast hash is enough to store it. */
 export function newApiKey (): { key: string, hash: string } {

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
-import { loadConfig } from '../config/load.js'
-import { createLogger } from '../logger.js'
-import { createCache } from '../cache/two-tier.js'
-import { purgeToken } from '../cache/purge.js'
+import { loadConfig } from '../src/config/load.js'
+import { createLogger } from '../src/logger.js'
+import { createCache } from '../src/cache/two-tier.js'
+import { purgeToken } from '../src/cache/purge.js'
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream

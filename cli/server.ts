@@ -7,10 +7,10 @@ import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
-import { buildApp } from './app.js'
+import { buildApp } from '../plugins/app.js'
 import { purgeToken } from '../src/cache/purge.js'
-import { buildAdminApp } from './health.js'
-import { createMetrics, type Metrics } from './metrics.js'
+import { buildAdminApp } from '../plugins/health.js'
+import { createMetrics, type Metrics } from '../plugins/metrics.js'
 
 export interface ReloadResult {
   ok: boolean

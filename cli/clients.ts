@@ -1,5 +1,5 @@
-import { hashSecret, newClientSecret } from '../tokens/client-secret.js'
-import { newSigningJwk } from '../tokens/signing-keys.js'
+import { hashSecret, newClientSecret } from '../src/tokens/client-secret.js'
+import { newSigningJwk } from '../src/tokens/signing-keys.js'
 import { newApiKey } from './keys.js'
 
 const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
