@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import { routerUrl } from '../src/policy/request-path.js'
-import errors from './errors.js'
+import errors, { answerProblem } from './errors.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
@@ -16,6 +16,8 @@ import tokenEndpoints from './token-endpoints.js'
 export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<FastifyInstance> {
   const { server } = gateway.config
   const { routing } = server
+  const observe = observer(gateway.logger)
+  const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),
     loggerInstance: gateway.logger,
@@ -29,9 +31,13 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     // Matching is never stricter than the upstreams': /API/x and /api/x/ are the route of /api/x.
     routerOptions: { maxParamLength: 1000, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash },
     // With `;` parameters allowed, routes match each segment without its parameter, as Tomcat and Spring read it.
-    ...(routing.allowSemicolons ? { rewriteUrl: (req: { url?: string }) => routerUrl(req.url ?? '/') } : {})
+    ...(routing.allowSemicolons ? { rewriteUrl: (req: { url?: string }) => routerUrl(req.url ?? '/') } : {}),
+    // What the router itself refuses (a path it cannot decode) is answered like every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      reply.hijack()
+      answerProblem(observe(request, reply, undefined, unrouted), error)
+    }
   }) as unknown as FastifyInstance
-  const observe = observer(gateway.logger)
   app.decorateRequest('gatehouse', undefined)
   await app.register(errors, { observe, metrics, routing })
   await app.register(rateLimit, { gateway })

@@ -42,7 +42,11 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const patterns = cfg.strip.map(globMatcher)
   return {
     // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
-    isStripped: name => name.includes('_') || exact.has(name) || patterns.some(matches => matches(name)),
+    isStripped: name => {
+      if (name.includes('_') || exact.has(name)) return true
+      for (const matches of patterns) if (matches(name)) return true
+      return false
+    },
     names,
     claims
   }
