@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
-import { cpuMsOf, freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
+import { startNginx } from './peers.js'
+import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
 
 const { values: opt } = parseArgs({
