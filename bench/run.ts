@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- options]`: gatehouse against the upstream directly, a bare undici proxy
- * and nginx, side by side in one run. See bench/README.md for the options and the numbers.
+ * `npm run bench [-- options]`: gatehouse against the upstream directly, a bare undici proxy,
+ * nginx, and Apache mod_auth_openidc and HAProxy verifying the same RS256 token, side by side
+ * in one run. See bench/README.md for the options and the numbers.
  */
 import { execSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,9 +13,9 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
-import { startNginx } from './peers.js'
-import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
-import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
+import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
+import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, withChildren, type Proc } from './procs.js'
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -58,8 +59,8 @@ const as = createServer((req, res) => {
   })
 })
 
-function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, redis?: string): string {
-  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']} }
+function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, rsaPublicKey: string, { redis, workers }: { redis?: string, workers?: 'auto' } = {}): string {
+  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
 ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
   - id: bench
     apiKeys: [{ hash: "${keyHash}" }]
@@ -67,6 +68,7 @@ ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key }
   idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
+  idpRs: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, publicKey: "${rsaPublicKey}", algorithms: [RS256] }
   oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
 upstreams:
   up: { url: "${upstream}" }
@@ -74,6 +76,7 @@ routes:
   - { match: /public/*, upstream: up, policy: public }
   - { match: /key/*, upstream: up, policy: client, client: [appKey] }
   - { match: /jwt/*, upstream: up, policy: user, user: [idp] }
+  - { match: /rs256/*, upstream: up, policy: user, user: [idpRs] }
   - { match: /opaque/*, upstream: up, policy: user, user: [oauth] }
   - match: /limited/*
     upstream: up
@@ -95,9 +98,15 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
   return { proc, url }
 }
 
+const GW_ONE = 'gatehouse jwt RS256'
+const GW_WORKERS = 'gatehouse jwt RS256 (workers: auto)'
+const APACHE = 'apache mod_auth_openidc'
+const HAPROXY = 'haproxy jwt_verify'
+
 interface Target {
   name: string
-  kind: 'baseline' | 'gatehouse'
+  /** baseline: a plain proxy or none; peer: a C proxy verifying the RS256 token. */
+  kind: 'baseline' | 'peer' | 'gatehouse'
   /** The process that does the work measured: its CPU time per request is reported. */
   proc: Proc
   url: string
@@ -138,8 +147,9 @@ async function main (): Promise<void> {
   }
 
   const key = newApiKey()
+  const idp = rsaIssuer(dir)
   const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
-  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash), gwArgs)
+  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), gwArgs)
   procs.push(gw.proc)
   const warmJwt = mintJwt(0)
   const opaque = Array.from({ length: 100 }, (_, i) => opaqueToken(i))
@@ -158,10 +168,42 @@ async function main (): Promise<void> {
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
-    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, redis.url))
+    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
     procs.push(gwr.proc)
     targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
   }
+
+  // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and
+  // the C peers that verify JWTs themselves.
+  const rsJwt = idp.mint(0)
+  const rsHeaders = { Authorization: `Bearer ${rsJwt}` }
+  const gwc = await startGatehouse('gatehouse (workers: auto)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { workers: 'auto' }))
+  procs.push(withChildren(gwc.proc))
+  const rs256: Target[] = [
+    { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
+    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders }
+  ]
+  const noApache = apacheMissing()
+  if (noApache !== undefined) console.log(`${APACHE}: skipped (${noApache})`)
+  else {
+    const port = await freePort()
+    const apache = startApache(dir, port, upstream, idp)
+    procs.push(apache)
+    rs256.push({ name: APACHE, kind: 'peer', proc: apache, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
+  }
+  if (!onPath('haproxy')) console.log(`${HAPROXY}: skipped (haproxy is not on PATH)`)
+  else {
+    const port = await freePort()
+    const haproxy = startHaproxy(dir, port, upstream, idp)
+    procs.push(haproxy)
+    rs256.push({ name: HAPROXY, kind: 'peer', proc: haproxy, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
+  }
+  for (const t of rs256) {
+    await waitForHttp(t.url, t.headers, t.proc)
+    await checkVerifies(t.name, t.url, rsJwt, idp.refused())
+  }
+  console.log(`RS256 targets (${rs256.map(t => t.name).join(', ')}): each answers 200 to the token and 401 to: ${Object.keys(idp.refused()).join(', ')}`)
+  targets.push(...rs256)
   const selected = opt.targets === undefined ? targets : targets.filter(t => opt.targets?.split(',').some(s => t.name.includes(s)))
 
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
@@ -203,6 +245,8 @@ async function main (): Promise<void> {
       const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
       console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
     }
+    const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
+    if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
     if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
   }
 
