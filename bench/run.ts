@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -113,13 +113,15 @@ interface Target {
   headers?: Record<string, string>
   /** Bearer tokens per wrk thread, made fresh for each run (cold) or shared (warm). */
   bearer?: () => string[][]
+  /** Node processes sharing the load: each JIT-compiles on its own share of the warm-up, so it runs this many times longer. */
+  processes?: number
 }
 
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
     `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
-    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target; medians`
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
@@ -181,7 +183,7 @@ async function main (): Promise<void> {
   procs.push(withChildren(gwc.proc))
   const rs256: Target[] = [
     { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
-    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders }
+    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
   ]
   const noApache = apacheMissing()
   if (noApache !== undefined) console.log(`${APACHE}: skipped (${noApache})`)
@@ -214,7 +216,7 @@ async function main (): Promise<void> {
 
   if (SECTIONS.has('throughput')) {
     for (const t of selected) {
-      const r = await load(dir, spec(t, WARMUP))
+      const r = await load(dir, spec(t, WARMUP * (t.processes ?? 1)))
       // A cold run must never wrap around to tokens it has already sent.
       if (t.name === 'gatehouse public') coldPerThread = Math.ceil(Math.max(2000, r.rps) * SECONDS * 1.5 / THREADS)
     }
