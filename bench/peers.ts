@@ -67,7 +67,6 @@ ServerName 127.0.0.1
 Listen 127.0.0.1:${port}
 PidFile ${prefix}/httpd.pid
 DefaultRuntimeDir ${prefix}
-Mutex file:${prefix} default
 ErrorLog ${prefix}/error.log
 LogLevel warn
 ${process.getuid?.() === 0 ? '# As root, Apache must switch its children to some user: the one the Debian package made.\nUser www-data\nGroup www-data\n' : ''}${modules.map(m => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
