@@ -54,9 +54,9 @@ export function apacheMissing (): string | undefined {
 
 /**
  * Apache httpd 2.4 (mpm_event) as an OAuth 2.0 resource server: mod_auth_openidc verifies the
- * JWT locally against the issuer's certificate on every request (it caches only introspection
- * results), then mod_proxy_http forwards over kept-alive upstream connections. Its own
- * ServerRoot and config: the system's /etc/apache2 instance is never touched.
+ * JWT locally against the issuer's certificate on every request, then mod_proxy_http forwards
+ * over kept-alive upstream connections. Its own ServerRoot and config: the system's
+ * /etc/apache2 instance is never touched.
  */
 export function startApache (dir: string, port: number, upstream: string, issuer: RsaIssuer): Proc {
   const prefix = prefixIn(dir, 'apache')
