@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
@@ -119,6 +119,21 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)
+  // Upgrades go where requests go, to the generation in force, on a response bound to the
+  // socket: the route's pipeline answers a refusal over it, or hands the socket to its
+  // WebSocket. That response closes only with the socket, so an open WebSocket is one of its
+  // generation's requests in flight: a reload leaves it there, a drain waits for it.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // A reset before anything owns the socket ends in its close event, which is all that matters.
+    socket.on('error', () => {})
+    if (head.length > 0) socket.unshift(head)
+    const res = new ServerResponse(req)
+    res.shouldKeepAlive = false
+    res.assignSocket(socket)
+    // An answer that is not a switch (a refusal) is the last thing on this connection.
+    res.once('finish', () => socket.end())
+    dispatch(req, res)
+  })
   server.keepAliveTimeout = 72_000
   server.requestTimeout = first.server.requestTimeoutMs
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,10 @@ export interface Upstream {
   /** The URL's path, without a trailing slash: prefixed to every forwarded path. */
   readonly basePath: string
   readonly host: string
+  /** `ws://host:port` (`wss:` for an https upstream): where its WebSockets are opened. */
+  readonly webSocketOrigin: string
+  /** How long the upstream may take to answer (a request's headers, a WebSocket handshake). */
+  readonly timeoutMs: number
 }
 
 export function createUpstream (cfg: UpstreamConfig): Upstream {
@@ -30,7 +34,9 @@ export function createUpstream (cfg: UpstreamConfig): Upstream {
       connect: { rejectUnauthorized: true }
     }),
     basePath: url.pathname.replace(/\/$/, ''),
-    host: url.host
+    host: url.host,
+    webSocketOrigin: `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`,
+    timeoutMs: cfg.timeoutMs
   }
 }
 

@@ -27,6 +27,21 @@ export interface Metrics {
   reloaded (ok: boolean): void
   /** The series of one route (its pattern, or an endpoint's path; '' for no route), bound once per config. */
   route (label: string, upstream: string | undefined): RouteSeries
+  /** The WebSocket series of one route (its pattern), bound once per config. */
+  webSocket (label: string): WebSocketSeries
+}
+
+/** How an upgrade ended: switched, refused by the route's policy, or by (or for want of) the upstream. */
+export type UpgradeOutcome = 'opened' | 'denied' | 'upstream_refused' | 'upstream_failed'
+/** `in`: from the client towards the upstream; `out`: from the upstream to the client. */
+export type FrameDirection = 'in' | 'out'
+
+export interface WebSocketSeries {
+  upgrade (outcome: UpgradeOutcome): void
+  /** One more open connection (+1) or one fewer (-1). */
+  open (delta: 1 | -1): void
+  /** One message, ping or pong relayed; `bytes` of message payload (0 for a ping or pong). */
+  frame (direction: FrameDirection, bytes: number): void
 }
 
 /** What one answered request adds to the metrics. */
@@ -191,6 +206,30 @@ export function createMetrics (): Metrics {
     return series
   }
 
+  const wsOpen = new Gauge({ name: 'gatehouse_websocket_connections', help: 'WebSocket connections open now, by route pattern', labelNames: ['route'], registers: [registry] })
+  const wsUpgrades = new Counter({ name: 'gatehouse_websocket_upgrades_total', help: 'WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route\'s policy, upstream_refused, upstream_failed)', labelNames: ['route', 'outcome'], registers: [registry] })
+  const wsFrames = new Counter({ name: 'gatehouse_websocket_frames_total', help: 'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)', labelNames: ['route', 'direction'], registers: [registry] })
+  const wsBytes = new Counter({ name: 'gatehouse_websocket_bytes_total', help: 'WebSocket message payload bytes relayed, by route pattern and direction', labelNames: ['route', 'direction'], registers: [registry] })
+  const webSocketSeries = (label: string): WebSocketSeries => {
+    // Children bound once: a message adds to a plain child, no label lookup per frame.
+    const open = wsOpen.labels({ route: label })
+    const upgrades = new Map<UpgradeOutcome, Inc>()
+    const frames = { in: wsFrames.labels({ route: label, direction: 'in' }), out: wsFrames.labels({ route: label, direction: 'out' }) }
+    const bytes = { in: wsBytes.labels({ route: label, direction: 'in' }), out: wsBytes.labels({ route: label, direction: 'out' }) }
+    return {
+      upgrade (outcome) {
+        let child = upgrades.get(outcome)
+        if (child === undefined) upgrades.set(outcome, child = wsUpgrades.labels({ route: label, outcome }))
+        child.inc()
+      },
+      open (delta) { open.inc(delta) },
+      frame (direction, n) {
+        frames[direction].inc()
+        if (n > 0) bytes[direction].inc(n)
+      }
+    }
+  }
+
   if (isWorker()) shareWorkerRegistry(registry)
   return {
     registry,
@@ -203,6 +242,7 @@ export function createMetrics (): Metrics {
     },
     follow (source) { current = source },
     reloaded (ok) { reloads.inc({ result: ok ? 'ok' : 'failed' }) },
-    route: routeSeries
+    route: routeSeries,
+    webSocket: webSocketSeries
   }
 }

@@ -123,17 +123,38 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   })
   const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > Date.now()
 
+  const fromProtocol = cfg.spec.webSocket?.protocol
+  const fromQuery = cfg.spec.webSocket?.query
+  /**
+   * The token from `Authorization: Bearer`; on a WebSocket upgrade, where a browser cannot set
+   * that header, also from a `Sec-WebSocket-Protocol` entry or a query parameter, if configured.
+   */
+  function bearerToken (req: AuthRequest): string | undefined {
+    const header = req.headers.authorization
+    if (typeof header === 'string' && header.length >= 7 && header.slice(0, 7).toLowerCase() === 'bearer ') return header.slice(7).trimStart()
+    if (req.upgrade !== true) return undefined
+    if (fromProtocol !== undefined) {
+      const offered = req.headers['sec-websocket-protocol']
+      const entry = typeof offered === 'string' ? offered.split(',').map(p => p.trim()).find(p => p.startsWith(fromProtocol)) : undefined
+      if (entry !== undefined) return entry.slice(fromProtocol.length)
+    }
+    if (fromQuery !== undefined && req.query !== '') return new URLSearchParams(req.query).get(fromQuery) ?? undefined
+    return undefined
+  }
+
   return {
     name: cfg.name,
     type: 'jwt',
     principal: 'user',
     challenge,
-    consumes: { headers: ['authorization'], query: [] },
+    consumes: {
+      headers: ['authorization'],
+      query: fromQuery === undefined ? [] : [fromQuery],
+      protocols: fromProtocol === undefined ? [] : [fromProtocol]
+    },
     async authenticate (req: AuthRequest): Promise<UserPrincipal | undefined> {
-      const header = req.headers.authorization
-      if (typeof header !== 'string' || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
-      const token = header.slice(7).trimStart()
-      if (token === '') return undefined
+      const token = bearerToken(req)
+      if (token === undefined || token === '') return undefined
       // Before any parsing: an oversized token costs nothing but this comparison.
       if (token.length > o.maxTokenSize) throw invalid('token too large')
       if (!JWS_COMPACT.test(token)) {

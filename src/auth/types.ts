@@ -12,6 +12,8 @@ export interface AuthRequest {
   /** The raw query string, without `?`. */
   query: string
   ip: string
+  /** A WebSocket upgrade: an authenticator may also read what a browser can send there (a subprotocol entry, a query parameter). */
+  upgrade?: boolean | undefined
   /** The verified TLS client certificate, when the connection has one. */
   peerCertificate?: PeerCertificate | undefined
 }
@@ -52,6 +54,8 @@ export type Principal = ClientPrincipal | UserPrincipal
 export interface Consumed {
   headers: readonly string[]
   query: readonly string[]
+  /** Prefixes of `Sec-WebSocket-Protocol` entries that carry a credential (`bearer.`). */
+  protocols?: readonly string[] | undefined
 }
 
 export interface Authenticator {

@@ -8,7 +8,7 @@ import {
   type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig } from './types.js'
+import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
@@ -264,6 +264,10 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ok = false
     }
   }
+  if (raw.websocket !== undefined && raw.websocket !== false && !methods.includes('GET')) {
+    issues.add(at('websocket'), 'a WebSocket upgrade is a GET: add GET to the route\'s methods')
+    ok = false
+  }
   if (!ok || typeof pattern === 'string') return undefined
   return {
     index,
@@ -281,7 +285,19 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     rateLimit: raw.rateLimit === undefined
       ? undefined
       : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
-    forwardCredentials: raw.forwardCredentials ?? false
+    forwardCredentials: raw.forwardCredentials ?? false,
+    websocket: normaliseWebSocket(raw.websocket)
+  }
+}
+
+/** `websocket: true` takes every default: 1 MiB messages, no idle limit, left open past the token's exp. */
+function normaliseWebSocket (raw: RawRoute['websocket']): WebSocketRouteConfig | undefined {
+  if (raw === undefined || raw === false) return undefined
+  const spec = raw === true ? {} : raw
+  return {
+    maxPayload: parseSize(spec.maxPayload ?? '1MiB'),
+    idleTimeoutMs: spec.idleTimeout === undefined ? 0 : parseDuration(spec.idleTimeout),
+    closeOnExpiry: spec.closeOnExpiry ?? false
   }
 }
 

@@ -140,7 +140,11 @@ const JwtAuth = strict({
   requiredClaims: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
   maxTokenSize: Type.Optional(Size),
   jwksCooldown: Type.Optional(Duration),
-  timeout: Type.Optional(Duration)
+  timeout: Type.Optional(Duration),
+  webSocket: Type.Optional(strict({
+    protocol: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', description: 'A Sec-WebSocket-Protocol entry of this prefix carries the token: bearer. reads bearer.<token>' })),
+    query: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]+$', description: 'A query parameter of this name carries the token' }))
+  }, 'On a WebSocket upgrade only (a browser cannot set Authorization there), where else the token may come from; removed before forwarding'))
 })
 const IntrospectionAuth = strict({
   type: Type.Literal('introspection'),
@@ -196,7 +200,15 @@ const Route = strict({
   clients: Type.Optional(Type.Array(Name)),
   bindUserToClient: Type.Optional(Type.Boolean()),
   rateLimit: Type.Optional(RouteRateLimit),
-  forwardCredentials: Type.Optional(Type.Boolean())
+  forwardCredentials: Type.Optional(Type.Boolean()),
+  websocket: Type.Optional(Type.Union([
+    Type.Boolean(),
+    strict({
+      maxPayload: Type.Optional(Size),
+      idleTimeout: Type.Optional(Duration),
+      closeOnExpiry: Type.Optional(Type.Boolean({ description: "Close with 1008 when the user token that opened the connection expires (its exp)" }))
+    })
+  ], { description: 'Carry WebSocket upgrades on this route: the upgrade runs the whole pipeline first' }))
 })
 
 export const ConfigSchema = Type.Object({

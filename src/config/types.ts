@@ -50,6 +50,16 @@ export interface RouteConfig {
   bindUserToClient: boolean
   rateLimit: { max: number, windowMs: number, by: RateLimitBy, onRedisError: 'open' | 'closed' } | undefined
   forwardCredentials: boolean
+  /** Undefined: upgrades on this route are refused (404, as an undeclared path). */
+  websocket: WebSocketRouteConfig | undefined
+}
+
+export interface WebSocketRouteConfig {
+  /** The largest message either side may send, in bytes. */
+  maxPayload: number
+  /** No frame either way for this long closes the connection (1001); 0: never. */
+  idleTimeoutMs: number
+  closeOnExpiry: boolean
 }
 
 export interface IdentityConfig {
