@@ -69,8 +69,9 @@ export class Exchange {
       path: url.charCodeAt(0) === 47 ? (q === -1 ? url : url.slice(0, q)) : '[not a path]',
       route: this.route?.match,
       status: res.statusCode,
-      // The answer was cut short: the client went away, or the upstream broke off mid-body.
-      incomplete: res.writableFinished ? undefined : true,
+      // The answer was cut short: the client went away, or the upstream broke off mid-body. A
+      // switched WebSocket has no body to finish: its line is written when it closes.
+      incomplete: res.writableFinished || res.statusCode === 101 ? undefined : true,
       ms: Math.round(elapsedMs * 100) / 100,
       client: identity?.client?.id,
       user: identity?.user?.id,

@@ -21,6 +21,8 @@ export interface WsUpstream {
   closes: Array<{ code: number, reason: string }>
   /** The connections open now, for the test to drive from the upstream's end. */
   sockets: Set<WebSocket>
+  /** How many messages it received, over all connections. */
+  readonly received: number
 }
 
 /**
@@ -32,6 +34,7 @@ export async function startWsUpstream (t: Teardown, options: { refuse?: number }
   const handshakes: Handshake[] = []
   const closes: WsUpstream['closes'] = []
   const sockets = new Set<WebSocket>()
+  let received = 0
   const server = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
@@ -54,6 +57,7 @@ export async function startWsUpstream (t: Teardown, options: { refuse?: number }
     })
     ws.send(JSON.stringify(seen))
     ws.on('message', (data, isBinary) => {
+      received++
       const text = isBinary ? '' : data.toString()
       const command = /^close (\d+) ?(.*)$/.exec(text)
       if (command !== null) ws.close(Number(command[1]), command[2])
@@ -66,7 +70,7 @@ export async function startWsUpstream (t: Teardown, options: { refuse?: number }
     for (const ws of server.clients) ws.terminate()
     server.close(() => resolve())
   }))
-  return { url: `http://127.0.0.1:${port}`, handshakes, closes, sockets }
+  return { url: `http://127.0.0.1:${port}`, handshakes, closes, sockets, get received () { return received } }
 }
 
 export type Opened = { kind: 'open', ws: WebSocket, hello: Handshake, protocol: string }
