@@ -91,6 +91,17 @@ function tlsOptions (tls: NonNullable<GatewayConfig['server']['tls']>): Record<s
   }
 }
 
+/** The request head as it came, minus its Upgrade header: parsed again, a plain request. */
+function withoutUpgrade (req: IncomingMessage): Buffer {
+  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}\r\n`
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string
+    if (name.toLowerCase() !== 'upgrade') head += `${name}: ${req.rawHeaders[i + 1] as string}\r\n`
+  }
+  // Node reads header bytes as latin1: written back the same way, they are the bytes that came.
+  return Buffer.from(`${head}\r\n`, 'latin1')
+}
+
 /**
  * The public listener is one Node server for the life of the process; each config is a
  * generation (gateway + Fastify app) it dispatches to. A reload builds the next generation
@@ -124,9 +135,17 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // WebSocket. That response closes only with the socket, so an open WebSocket is one of its
   // generation's requests in flight: a reload leaves it there, a drain waits for it.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (head.length > 0) socket.unshift(head)
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      // Node hands every upgrade here, but only WebSocket is offered: another (h2c) is served
+      // as the plain request it also is, body and keep-alive included, by giving its bytes
+      // back to the HTTP server without the Upgrade header.
+      socket.unshift(withoutUpgrade(req))
+      server.emit(first.server.tls === undefined ? 'connection' : 'secureConnection', socket)
+      return
+    }
     // A reset before anything owns the socket ends in its close event, which is all that matters.
     socket.on('error', () => {})
-    if (head.length > 0) socket.unshift(head)
     const res = new ServerResponse(req)
     res.shouldKeepAlive = false
     res.assignSocket(socket)
