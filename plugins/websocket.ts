@@ -161,8 +161,12 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
         res.once('close', () => request.destroy())
       })
       outward.once('open', () => {
+        if (!settle()) return
         const socket = res.socket
-        if (!settle() || socket === null) return
+        if (socket === null) {
+          outward.terminate()
+          return
+        }
         // The client gets the subprotocol the upstream chose; a client that offered only its
         // credential entry gets that entry back, as browsers insist on one of theirs.
         chosen.set(req, outward.protocol !== '' ? outward.protocol : forwarded.length === 0 && credentials[0] !== undefined ? credentials[0] : false)
