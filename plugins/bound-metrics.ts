@@ -44,9 +44,9 @@ interface CounterSeries { labels: Record<string, string>, value: number }
 export class BoundCounter<L extends string> extends BoundFamily<L, CounterSeries> {
   readonly type = 'counter'
 
-  bind (labels: Record<L, string>): { inc: () => void } {
+  bind (labels: Record<L, string>): { inc: (by?: number) => void } {
     const s = this.seriesOf(labels)
-    return { inc () { s.value++ } }
+    return { inc (by = 1) { s.value += by } }
   }
 
   protected create (labels: Record<string, string>): CounterSeries {

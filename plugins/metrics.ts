@@ -208,14 +208,14 @@ export function createMetrics (): Metrics {
 
   const wsOpen = new Gauge({ name: 'gatehouse_websocket_connections', help: 'WebSocket connections open now, by route pattern', labelNames: ['route'], registers: [registry] })
   const wsUpgrades = new Counter({ name: 'gatehouse_websocket_upgrades_total', help: 'WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route\'s policy, upstream_refused, upstream_failed)', labelNames: ['route', 'outcome'], registers: [registry] })
-  const wsFrames = new Counter({ name: 'gatehouse_websocket_frames_total', help: 'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)', labelNames: ['route', 'direction'], registers: [registry] })
-  const wsBytes = new Counter({ name: 'gatehouse_websocket_bytes_total', help: 'WebSocket message payload bytes relayed, by route pattern and direction', labelNames: ['route', 'direction'], registers: [registry] })
+  const wsFrames = new BoundCounter('gatehouse_websocket_frames_total', 'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)', ['route', 'direction'], registry)
+  const wsBytes = new BoundCounter('gatehouse_websocket_bytes_total', 'WebSocket message payload bytes relayed, by route pattern and direction', ['route', 'direction'], registry)
   const webSocketSeries = (label: string): WebSocketSeries => {
-    // Children bound once: a message adds to a plain child, no label lookup per frame.
+    // Bound once: a message adds to a plain series, no label lookup per frame.
     const open = wsOpen.labels({ route: label })
     const upgrades = new Map<UpgradeOutcome, Inc>()
-    const frames = { in: wsFrames.labels({ route: label, direction: 'in' }), out: wsFrames.labels({ route: label, direction: 'out' }) }
-    const bytes = { in: wsBytes.labels({ route: label, direction: 'in' }), out: wsBytes.labels({ route: label, direction: 'out' }) }
+    const frames = { in: wsFrames.bind({ route: label, direction: 'in' }), out: wsFrames.bind({ route: label, direction: 'out' }) }
+    const bytes = { in: wsBytes.bind({ route: label, direction: 'in' }), out: wsBytes.bind({ route: label, direction: 'out' }) }
     return {
       upgrade (outcome) {
         let child = upgrades.get(outcome)
