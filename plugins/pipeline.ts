@@ -62,9 +62,8 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const noneConsumed: readonly string[] = []
 
   /** Steps 1 to 6, the same for a request and an upgrade: the request as the upstream will see it, or a throw. */
-  async function admit (request: FastifyRequest, x: Exchange): Promise<Admitted> {
+  async function admit (request: FastifyRequest, x: Exchange, upgrade: boolean): Promise<Admitted> {
     const { req } = x
-    const upgrade = isWebSocketUpgrade(req)
     // 1. Guard: a path the upstream could read as another, a body declared too large, an
     //    upgrade the route does not carry (nothing is switched that was not declared).
     const target = judgeTarget(request.originalUrl, server.routing)
@@ -101,13 +100,14 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   return async function gatehousePipeline (request, reply) {
     reply.hijack()
     const x = observe(request, reply, route, series)
+    const upgrade = isWebSocketUpgrade(x.req)
     try {
-      const { identity, path, headers } = await admit(request, x)
+      const { identity, path, headers } = await admit(request, x, upgrade)
       // 7. Forward: stream the request upstream, or open the upstream's WebSocket and switch.
-      if (isWebSocketUpgrade(x.req)) (webSocket as WebSocketRoute).open(x, identity, path, headers)
+      if (upgrade) (webSocket as WebSocketRoute).open(x, identity, path, headers)
       else forward(x, upstream, path, headers, body)
     } catch (err) {
-      if (isWebSocketUpgrade(x.req)) webSocket?.denied()
+      if (upgrade) webSocket?.denied()
       answerProblem(x, err)
     }
   }
