@@ -15,6 +15,8 @@ import { Bridge } from './websocket-bridge.js'
 /** The client's handshake headers describe its own connection: the upstream gets the gateway's. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'])
 const KEY = /^[+/0-9A-Za-z]{22}==$/
+/** RFC 6455 §4.1: each subprotocol is an RFC 7230 token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const NO_HEAD = Buffer.alloc(0)
 
 /**
@@ -32,6 +34,8 @@ function handshakeProblem (req: IncomingMessage): string | undefined {
   if (typeof key !== 'string' || !KEY.test(key)) return 'missing or malformed Sec-WebSocket-Key'
   const version = req.headers['sec-websocket-version']
   if (version !== '13' && version !== '8') return 'unsupported Sec-WebSocket-Version'
+  const protocols = protocolList(req.headers['sec-websocket-protocol'])
+  if (protocols.some(p => !TOKEN.test(p)) || new Set(protocols).size !== protocols.length) return 'malformed Sec-WebSocket-Protocol'
   return undefined
 }
 

@@ -42,6 +42,11 @@ routes:
   const forged = await openWs(`${gw.url}/live/feed`, { protocols: ['bearer.a.b.c', 'chat'] })
   t.equal(forged.kind === 'refused' && forged.status, 401, 'a bad token in the subprotocol is 401')
 
+  const before = upstream.handshakes.length
+  const duplicated = await openWs(`${gw.url}/live/feed`, { headers: { 'sec-websocket-protocol': `bearer.${token}, chat, chat` } })
+  t.equal(duplicated.kind === 'refused' && duplicated.status, 400, 'a malformed offer is 400')
+  t.equal(upstream.handshakes.length, before, 'and never reaches the upstream')
+
   const notAllowed = await openWs(`${gw.url}/strict/feed?access_token=${token}`, { protocols: [`bearer.${token}`] })
   t.equal(notAllowed.kind === 'refused' && notAllowed.status, 401, 'an authenticator without webSocket: takes neither')
 
