@@ -44,7 +44,10 @@ interface Generation {
   gateway: Gateway
   app: FastifyInstance
   inflight: number
-  drained: (() => void) | undefined
+  /** Told when `inflight` drops to 0: the reload's retirement and a shutdown can both be waiting. */
+  waiters: Array<() => void>
+  /** Set once the generation starts closing: closing it again waits for the same close. */
+  closing: Promise<void> | undefined
 }
 
 async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: Metrics): Promise<Generation> {
@@ -52,7 +55,7 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
   try {
     const app = await buildApp(gateway, metrics)
     await app.ready()
-    return { gateway, app, inflight: 0, drained: undefined }
+    return { gateway, app, inflight: 0, waiters: [], closing: undefined }
   } catch (err) {
     await gateway.close()
     throw err
@@ -63,16 +66,17 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
 async function drained (gen: Generation, maxWaitMs: number): Promise<void> {
   if (gen.inflight === 0) return
   await new Promise<void>(resolve => {
-    const timer = setTimeout(resolve, maxWaitMs)
-    gen.drained = () => { clearTimeout(timer); resolve() }
+    const done = (): void => { clearTimeout(timer); resolve() }
+    const timer = setTimeout(done, maxWaitMs)
+    gen.waiters.push(done)
   })
 }
 
 /** Closes the generation's app (its upstream pools: what is still in flight is cut off) and gateway. */
 async function retire (gen: Generation, maxWaitMs: number): Promise<void> {
   await drained(gen, maxWaitMs)
-  await gen.app.close()
-  await gen.gateway.close()
+  gen.closing ??= gen.app.close().then(async () => await gen.gateway.close())
+  await gen.closing
 }
 
 function urlOf (server: Server, scheme: string): string {
@@ -120,7 +124,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     gen.inflight++
     res.once('close', () => {
       gen.inflight--
-      if (gen.inflight === 0) gen.drained?.()
+      if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
     })
     gen.app.routing(req, res)
   }
@@ -166,6 +170,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 
+  /** Generations a reload replaced, closing once their last request (or WebSocket) is done. */
+  const retiring = new Set<Generation>()
   let reloading: Promise<ReloadResult> | undefined
   async function doReload (): Promise<ReloadResult> {
     let next: Generation
@@ -190,7 +196,11 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     current = next
     metrics.reloaded(true)
     logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
-    void retire(old, 60_000).catch((err: unknown) => logger.error({ err }, 'closing the previous config failed'))
+    // An open WebSocket can hold the old generation for long: after a minute it is closed (1001).
+    retiring.add(old)
+    void retire(old, 60_000)
+      .catch((err: unknown) => logger.error({ err }, 'closing the previous config failed'))
+      .finally(() => retiring.delete(old))
     return { ok: true, hash: config.hash, errors: [] }
   }
 
@@ -222,10 +232,12 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       watcher?.close()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
-      await drained(current, drainMs)
+      // Generations a reload left behind drain on the same deadline as the one in force.
+      const generations = [current, ...retiring]
+      await Promise.all(generations.map(async gen => await drained(gen, drainMs)))
       // Past the drain deadline: the clients still waiting are cut off first, then their upstream requests.
       server.closeAllConnections()
-      await retire(current, 0)
+      await Promise.all(generations.map(async gen => await retire(gen, 0)))
       await closed
       await admin?.close()
     }

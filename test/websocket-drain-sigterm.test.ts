@@ -40,3 +40,34 @@ routes:
   }, 'the upstream is told 1001 too')
   t.equal(await gw.exited, 0, 'exit 0')
 })
+
+t.test('SIGTERM after a reload: WebSockets still on the old config are drained on the same deadline', async t => {
+  const upstream = await startWsUpstream(t)
+  const port = await freePort()
+  const file = join(tempDir(t), 'gw.yaml')
+  const config = (path: string): string => `server:
+  listen: 127.0.0.1:${port}
+  admin: false
+  drainTimeout: 1s
+upstreams:
+  live: { url: "${upstream.url}" }
+routes:
+  - { match: ${path}, upstream: live, policy: public, websocket: true }
+`
+  writeFileSync(file, config('/live/*'))
+  const gw = startCli(t, file)
+  await gw.waitForLog(logs => logs.some(l => l.msg === 'gatehouse listening'))
+  const old = await mustOpen(`http://127.0.0.1:${port}/live/feed`)
+  writeFileSync(file, config('/*'))
+  gw.child.kill('SIGHUP')
+  await gw.waitForLog(logs => logs.some(l => l.msg === 'config reloaded'))
+  const current = await mustOpen(`http://127.0.0.1:${port}/other`)
+  const ends = [closed(old.ws), closed(current.ws)]
+  const signalled = Date.now()
+  gw.child.kill('SIGTERM')
+  const [oldEnd, currentEnd] = await Promise.all(ends)
+  t.equal(oldEnd.code, 1001, 'the connection on the old config gets 1001')
+  t.equal(currentEnd.code, 1001, 'so does the one on the config in force')
+  t.equal(await gw.exited, 0, 'exit 0')
+  t.ok(Date.now() - signalled < 10_000, `without waiting out the old config's minute (${Date.now() - signalled} ms)`)
+})
