@@ -350,3 +350,12 @@ export function echoOf (body: Buffer | string): Echo {
   } catch {}
   return { method: '', url: '', headers: {}, body: { bytes: -1, sha256: '' } }
 }
+
+/** The `code` of a problem+json body, or undefined when the body is something else. */
+export function problemCode (body: Buffer | string): string | undefined {
+  try {
+    return (JSON.parse(body.toString()) as { code?: string }).code
+  } catch {
+    return undefined
+  }
+}
