@@ -359,3 +359,13 @@ export function problemCode (body: Buffer | string): string | undefined {
     return undefined
   }
 }
+
+/** Polls `predicate` every 20 ms; false if it still does not hold after `ms`. */
+export async function waitUntil (predicate: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!predicate()) {
+    if (Date.now() > deadline) return false
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  return true
+}
