@@ -1,0 +1,53 @@
+import t from 'tap'
+import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
+import { startEcho } from './helpers/upstream.js'
+import { echoOf, header, hostOf, problemCode, rawConnect, rawRequest, requestBytes } from './helpers/raw-http.js'
+
+t.test('a request body that stalls for server.bodyTimeout is 408 request_timeout and frees the upstream slot', async t => {
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+upstreams:
+  web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  const stalls = {
+    sized: requestBytes('POST', '/api/upload', host, ['Content-Length: 100', 'Content-Type: application/octet-stream']) + '0123456789',
+    chunked: requestBytes('POST', '/api/upload', host, ['Transfer-Encoding: chunked', 'Content-Type: application/octet-stream']) + 'a\r\n0123456789\r\n'
+  }
+  for (const [kind, bytes] of Object.entries(stalls)) {
+    await t.test(`${kind} body`, async t => {
+      const conn = await rawConnect(t, gw.url)
+      const started = Date.now()
+      conn.write(bytes)
+      const res = await conn.response({ ms: 4000 })
+      const waited = Date.now() - started
+      t.equal(res.status, 408, 'the stalled body is answered 408')
+      t.equal(problemCode(res.body), 'request_timeout')
+      t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
+      t.ok(waited >= 900 && waited < 3000, `after about bodyTimeout (${waited} ms)`)
+      conn.destroy()
+
+      const begun = Date.now()
+      const next = await rawRequest(t, gw.url, requestBytes('POST', '/api/next', host, [], 'hello'), { ms: 3000 })
+      t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
+      t.equal(echoOf(next.body).body.bytes, 5)
+      t.ok(Date.now() - begun < 1000, `at once (${Date.now() - begun} ms)`)
+      next.connection.destroy()
+    })
+  }
+
+  await t.test('a slow body that keeps moving is not cut off', async t => {
+    const conn = await rawConnect(t, gw.url)
+    conn.write(requestBytes('POST', '/api/slow-but-alive', host, ['Content-Length: 6']))
+    for (const c of 'abcdef') {
+      conn.write(c)
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    const res = await conn.response({ ms: 3000 })
+    t.equal(res.status, 200, 'each pause is under bodyTimeout, the whole upload is over it: 200')
+    t.equal(echoOf(res.body).body.bytes, 6)
+  })
+})
