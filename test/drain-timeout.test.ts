@@ -24,10 +24,8 @@ routes:
     policy: public
 `)
   const gw = startCli(t, file)
-  await Promise.race([
-    gw.waitForLog(logs => logs.some(l => l.msg === 'gatehouse listening'), 30_000),
-    gw.exited.then(code => { throw new Error(`the gateway exited ${String(code)}: ${gw.output()}`) })
-  ])
+  const up = await waitUntil(() => gw.logs.some(l => l.msg === 'gatehouse listening') || gw.child.exitCode !== null, 30_000)
+  if (!up || gw.child.exitCode !== null) throw new Error(`the gateway did not start: ${gw.output()}`)
 
   const slow = await rawConnect(t, url)
   slow.write(requestBytes('GET', '/slow/5000', `127.0.0.1:${port}`))
