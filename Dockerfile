@@ -26,7 +26,7 @@ EXPOSE 8080 9090
 # The admin listener answers /healthz; the slim image has no curl, node has fetch.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# SIGTERM drains for GATEHOUSE_DRAIN_MS (10 s by default): give `docker stop` a longer --time.
+# SIGTERM drains for the config's server.drainTimeout (30s by default): give `docker stop` a longer --time.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/cli/main.js"]
 CMD ["start", "-c", "/etc/gatehouse/gateway.config.yaml"]

@@ -12,9 +12,6 @@ import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.j
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 
-/** How long SIGTERM waits for in-flight requests before closing what is left. */
-const DRAIN_MS = Number(process.env.GATEHOUSE_DRAIN_MS ?? 10_000)
-
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
@@ -66,7 +63,7 @@ async function start (args: string[]): Promise<number> {
   if (workers === 1) return await serve(config, false)
   const logger = createLogger(config.server.logLevel)
   if (config.cache.redis === undefined) logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
-  await runPrimary({ workers, logger, stopTimeoutMs: DRAIN_MS + 5000 })
+  await runPrimary({ workers, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
   return -1
 }
 
@@ -84,10 +81,12 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     process.exit(1)
   }
   process.on('SIGHUP', () => { void gw.reload() })
-  const grace = closeWithGrace({ delay: DRAIN_MS + 2000, skip: isWorker ? ['SIGHUP', 'SIGINT', 'SIGTERM'] : ['SIGHUP'] }, async ({ signal, err }) => {
+  // `server.drainTimeout` as the process started: SIGTERM lets in-flight requests finish that long, then cuts what is left.
+  const drainMs = gw.gateway.config.server.drainTimeoutMs
+  const grace = closeWithGrace({ delay: drainMs + 2000, skip: isWorker ? ['SIGHUP', 'SIGINT', 'SIGTERM'] : ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) gw.gateway.logger.error({ err }, 'stopping after an error')
     else gw.gateway.logger.info({ signal: signal ?? 'SIGTERM' }, 'stopping: draining in-flight requests')
-    await gw.close(DRAIN_MS)
+    await gw.close(drainMs)
   })
   if (isWorker) {
     // A SIGTERM sent to the whole process group (systemd, `kill -- -PGID`) reaches a worker

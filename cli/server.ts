@@ -30,7 +30,7 @@ export interface RunningGateway {
   adminUrl: string | undefined
   /** Re-reads the config file: validated first, swapped atomically, the old one kept on error. */
   reload (): Promise<ReloadResult>
-  /** Stops accepting, lets in-flight requests finish (up to `drainMs`), then closes everything. */
+  /** Stops accepting, lets in-flight requests finish (up to `drainMs`, default `server.drainTimeout`), then closes everything. */
   close (drainMs?: number): Promise<void>
 }
 
@@ -59,13 +59,18 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
   }
 }
 
+/** Waits until the generation's last request is answered, or `maxWaitMs`, whichever is first. */
+async function drained (gen: Generation, maxWaitMs: number): Promise<void> {
+  if (gen.inflight === 0) return
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, maxWaitMs)
+    gen.drained = () => { clearTimeout(timer); resolve() }
+  })
+}
+
+/** Closes the generation's app (its upstream pools: what is still in flight is cut off) and gateway. */
 async function retire (gen: Generation, maxWaitMs: number): Promise<void> {
-  if (gen.inflight > 0) {
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(resolve, maxWaitMs)
-      gen.drained = () => { clearTimeout(timer); resolve() }
-    })
-  }
+  await drained(gen, maxWaitMs)
   await gen.app.close()
   await gen.gateway.close()
 }
@@ -111,6 +116,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const server: Server = first.server.tls === undefined
     ? createHttpServer(dispatch)
     : createHttpsServer(tlsOptions(first.server.tls), dispatch) as unknown as Server
+  // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
+  // Continue only once the request has passed its route's policy.
+  server.on('checkContinue', dispatch)
   server.keepAliveTimeout = 72_000
   server.requestTimeout = first.server.requestTimeoutMs
   await new Promise<void>((resolve, reject) => {
@@ -176,12 +184,14 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       reloading = run
       return await run
     },
-    async close (drainMs = 10_000) {
+    async close (drainMs = first.server.drainTimeoutMs) {
       watcher?.close()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
-      await retire(current, drainMs)
+      await drained(current, drainMs)
+      // Past the drain deadline: the clients still waiting are cut off first, then their upstream requests.
       server.closeAllConnections()
+      await retire(current, 0)
       await closed
       await admin?.close()
     }

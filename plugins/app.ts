@@ -1,10 +1,10 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
-import accessLog, { requestId } from './access-log.js'
-import errors from './errors.js'
-import metricsPlugin, { type Metrics } from './metrics.js'
-import requestGuard from './request-guard.js'
+import { routerUrl } from '../src/policy/request-path.js'
+import errors, { answerProblem } from './errors.js'
+import { observer, requestId } from './exchange.js'
+import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
 import rateLimit, { routeLimiter } from './rate-limit.js'
 import tokenEndpoints from './token-endpoints.js'
@@ -15,6 +15,9 @@ import tokenEndpoints from './token-endpoints.js'
  */
 export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<FastifyInstance> {
   const { server } = gateway.config
+  const { routing } = server
+  const observe = observer(gateway.logger)
+  const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),
     loggerInstance: gateway.logger,
@@ -25,15 +28,20 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     bodyLimit: server.bodyLimit,
     return503OnClosing: true,
     exposeHeadRoutes: false,
-    routerOptions: { maxParamLength: 1000 }
+    // Matching is never stricter than the upstreams': /API/x and /api/x/ are the route of /api/x.
+    routerOptions: { maxParamLength: 1000, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash },
+    // With `;` parameters allowed, routes match each segment without its parameter, as Tomcat and Spring read it.
+    ...(routing.allowSemicolons ? { rewriteUrl: (req: { url?: string }) => routerUrl(req.url ?? '/') } : {}),
+    // What the router itself refuses (a path it cannot decode) is answered like every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      reply.hijack()
+      answerProblem(observe(request, reply, undefined, unrouted), error)
+    }
   }) as unknown as FastifyInstance
-  await app.register(accessLog)
-  await app.register(metricsPlugin, { metrics })
-  // The guard's hook must be in place before the 404 handler is set, so it runs there too.
-  await app.register(requestGuard, { bodyLimit: server.bodyLimit })
-  await app.register(errors)
+  app.decorateRequest('gatehouse', undefined)
+  await app.register(errors, { observe, metrics, routing })
   await app.register(rateLimit, { gateway })
-  await app.register(tokenEndpoints, { gateway })
-  await app.register(proxy, { gateway, routeHooks: route => routeLimiter(app, gateway, route) })
+  await app.register(tokenEndpoints, { gateway, observe, metrics })
+  await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(app, gateway, route) })
   return app
 }

@@ -1,27 +1,65 @@
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { RoutingConfig } from '../src/config/types.js'
 import { GatehouseError, renderChallenge, toGatehouseError, toProblem } from '../src/errors.js'
-import './types.js'
+import { judgeTarget } from '../src/policy/request-path.js'
+import type { Exchange, Observe } from './exchange.js'
+import type { Metrics } from './metrics.js'
 
-export function sendProblem (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+/**
+ * Answers an error as problem+json on the raw response. Every error the gateway answers goes
+ * through here, with a stable code; no stack, token or secret ever reaches the body.
+ */
+export function answerProblem (x: Exchange, error: unknown): void {
   const err = toGatehouseError(error)
-  request.gatehouse.error = err
-  if (err.code === 'internal_error') request.log.error({ err: error }, 'internal error')
-  reply.code(err.status)
-  reply.header('content-type', 'application/problem+json')
-  reply.header('cache-control', 'no-store')
-  if (err.challenges !== undefined && err.challenges.length > 0 && (err.status === 401 || err.status === 403)) {
-    reply.header('www-authenticate', err.challenges.map(renderChallenge))
+  x.error = err
+  if (err.code === 'internal_error') x.request.log.error({ err: error }, 'internal error')
+  const { res } = x
+  if (res.headersSent || res.destroyed) {
+    // Part of an answer is out already: only a broken connection tells the client it is not whole.
+    res.destroy()
+    return
   }
-  for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v)
+  const body = JSON.stringify(toProblem(err, x.request.id))
+  const own = err.headers ?? {}
+  const headers = ['content-type', 'application/problem+json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(Buffer.byteLength(body))]
+  // The error's own headers (a 429's Retry-After) win over what an earlier step had added.
+  for (let i = 0; i < x.responseHeaders.length; i += 2) {
+    const name = x.responseHeaders[i] as string
+    if (!(name in own)) headers.push(name, x.responseHeaders[i + 1] as string)
+  }
+  for (const [k, v] of Object.entries(own)) headers.push(k, v)
+  if (err.challenges !== undefined && (err.status === 401 || err.status === 403)) {
+    for (const c of err.challenges) headers.push('www-authenticate', renderChallenge(c))
+  }
   // Answered before the body was read: close, or the connection stays busy draining it.
-  if (!request.raw.complete) reply.header('connection', 'close')
-  return reply.send(JSON.stringify(toProblem(err, request.id)))
+  if (!x.req.complete) headers.push('connection', 'close')
+  res.writeHead(err.status, headers)
+  res.end(body)
 }
 
-/** Every error the gateway answers is problem+json with a stable code; nothing else leaks. */
-export default fp(async function gatehouseErrors (app) {
-  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error))
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new GatehouseError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)))
+export interface ErrorsOptions {
+  observe: Observe
+  metrics: Metrics
+  routing: RoutingConfig
+}
+
+/** Errors Fastify meets outside the route pipeline (a malformed body, no route) are answered the same way. */
+export default fp<ErrorsOptions>(async function gatehouseErrors (app, { observe, metrics, routing }) {
+  const unrouted = metrics.route('', undefined)
+  app.setErrorHandler((error, request, reply) => {
+    const x = request.gatehouse ?? observe(request, reply, undefined, unrouted)
+    reply.hijack()
+    answerProblem(x, error)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.hijack()
+    const x = observe(request, reply, undefined, unrouted)
+    try {
+      // A path the router could not place may still be one a server would read as another.
+      const target = judgeTarget(request.originalUrl, routing)
+      answerProblem(x, new GatehouseError('not_found', `no route for ${request.method} ${target.path}`))
+    } catch (err) {
+      answerProblem(x, err)
+    }
+  })
 }, { fastify: '5.x', name: 'gatehouse-errors' })

@@ -1,11 +1,8 @@
-import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
-import './types.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -17,27 +14,6 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 interface Inc { inc: (value?: number) => void }
 interface Observe { observe: (value: number) => void }
 
-/** prom-client children by label values, cached in nested maps keyed by strings the request already holds. */
-class Children<T> {
-  private readonly byA = new Map<string, Map<string, T[]>>()
-
-  constructor (private readonly make: (a: string, b: string, i: number) => T) {}
-
-  get (a: string, b: string, i: number): T {
-    let byB = this.byA.get(a)
-    if (byB === undefined) {
-      byB = new Map()
-      this.byA.set(a, byB)
-    }
-    let list = byB.get(b)
-    if (list === undefined) {
-      list = []
-      byB.set(b, list)
-    }
-    return list[i] ?? (list[i] = this.make(a, b, i))
-  }
-}
-
 export interface Metrics {
   /** One per process: it outlives every reload. */
   readonly registry: Registry
@@ -48,7 +24,66 @@ export interface Metrics {
   /** Scrape-time series (Redis state, config hash) read the gateway this returns: the config in force. */
   follow (current: () => Gateway): void
   reloaded (ok: boolean): void
-  request (request: FastifyRequest, reply: FastifyReply): void
+  /** The series of one route (its pattern, or an endpoint's path; '' for no route), bound once per config. */
+  route (label: string, upstream: string | undefined): RouteSeries
+}
+
+/** What one answered request adds to the metrics. */
+export interface Answered {
+  method: string
+  status: number
+  elapsedMs: number
+  /** ms until the request went upstream; -1 when it never did. */
+  forwardedMs: number
+  /** ms from then until the upstream's response headers or failure; -1 when it never went. */
+  upstreamMs: number
+  upstreamFailed: boolean
+  rateLimited: boolean
+}
+
+export interface RouteSeries {
+  record (answer: Answered): void
+}
+
+interface Series {
+  requests: Counter<'route' | 'method' | 'status_class'>
+  duration: Histogram<'route' | 'method' | 'status_class'>
+  overhead: Histogram<'route'>
+  upstream: Histogram<'upstream' | 'status_class'>
+  rateLimited: Counter<'route'>
+}
+
+/**
+ * One route's label children, bound when the route is compiled: recording a request is a
+ * lookup by method and status class, never a label-set hash.
+ */
+function bindRouteSeries (label: string, upstreamName: string | undefined, s: Series): RouteSeries {
+  const byMethod = new Map<string, Array<{ inc: Inc['inc'], duration: Observe } | undefined>>()
+  const overhead = s.overhead.labels(label)
+  const upstreamByClass: Array<Observe | undefined> = []
+  let rateLimited: Inc | undefined
+  return {
+    record (a) {
+      const cls = (a.status / 100) | 0
+      let classes = byMethod.get(a.method)
+      if (classes === undefined) byMethod.set(a.method, classes = [])
+      let series = classes[cls]
+      if (series === undefined) {
+        const name = STATUS_CLASSES[cls] ?? 'error'
+        const counter = s.requests.labels(label, a.method, name)
+        series = classes[cls] = { inc: counter.inc.bind(counter), duration: s.duration.labels(label, a.method, name) }
+      }
+      series.inc()
+      series.duration.observe(a.elapsedMs / 1000)
+      overhead.observe((a.forwardedMs >= 0 ? a.forwardedMs : a.elapsedMs) / 1000)
+      if (upstreamName !== undefined && a.upstreamMs >= 0) {
+        const i = a.upstreamFailed ? 0 : cls
+        const child = upstreamByClass[i] ?? (upstreamByClass[i] = s.upstream.labels(upstreamName, STATUS_CLASSES[i] ?? 'error'))
+        child.observe(a.upstreamMs / 1000)
+      }
+      if (a.rateLimited) (rateLimited ??= s.rateLimited.labels(label)).inc()
+    }
+  }
 }
 
 /** Copies a plain core counter into a prom-client counter at scrape time. */
@@ -172,14 +207,16 @@ export function createMetrics (): Metrics {
   mirror(registry, denials)
   mirror(registry, rateLimitStoreErrors)
 
-  const requestSeries = new Children<Inc & { duration: Observe }>((route, method, i) => {
-    const cls = STATUS_CLASSES[i] ?? 'error'
-    const counter = requests.labels(route, method, cls)
-    return { inc: counter.inc, duration: duration.labels(route, method, cls) }
-  })
-  const overheadSeries = new Children<Observe>(route => overhead.labels(route))
-  const upstreamSeries = new Children<Observe>((name, _b, i) => upstream.labels(name, STATUS_CLASSES[i] ?? 'error'))
-  const rateLimitedSeries = new Children<Inc>(route => rateLimited.labels(route))
+  const routes = new Map<string, RouteSeries>()
+  const routeSeries = (label: string, upstreamName: string | undefined): RouteSeries => {
+    const key = `${label}\0${upstreamName ?? ''}`
+    let series = routes.get(key)
+    if (series === undefined) {
+      series = bindRouteSeries(label, upstreamName, { requests, duration, overhead, upstream, rateLimited })
+      routes.set(key, series)
+    }
+    return series
+  }
 
   if (isWorker()) shareWorkerRegistry(registry)
   return {
@@ -193,29 +230,6 @@ export function createMetrics (): Metrics {
     },
     follow (source) { current = source },
     reloaded (ok) { reloads.inc({ result: ok ? 'ok' : 'failed' }) },
-    request (request, reply) {
-      const state = request.gatehouse
-      const route = request.routeOptions.config.route
-      // The route's pattern, or the endpoint's own path (/oauth/token); empty for a 404.
-      const label = route?.match ?? request.routeOptions.url ?? ''
-      const elapsedMs = reply.elapsedTime
-      const cls = (reply.statusCode / 100) | 0
-      const series = requestSeries.get(label, request.method, cls)
-      series.inc()
-      series.duration.observe(elapsedMs / 1000)
-      overheadSeries.get(label, '', 0).observe((state.forwardedMs >= 0 ? state.forwardedMs : elapsedMs) / 1000)
-      if (route !== undefined && state.upstreamMs >= 0) {
-        upstreamSeries.get(route.upstream, '', state.upstreamFailed ? 0 : cls).observe(state.upstreamMs / 1000)
-      }
-      if (state.error?.code === 'rate_limited') rateLimitedSeries.get(label, '', 0).inc()
-    }
+    route: routeSeries
   }
 }
-
-/** Records every answered request of the app it is registered in (one per config) into the process's metrics. */
-export default fp<{ metrics: Metrics }>(async function gatehouseMetrics (app, { metrics }) {
-  app.addHook('onResponse', (request, reply, done) => {
-    metrics.request(request, reply)
-    done()
-  })
-}, { fastify: '5.x', name: 'gatehouse-metrics', dependencies: ['gatehouse-access-log'] })

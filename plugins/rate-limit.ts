@@ -1,12 +1,13 @@
 import fp from 'fastify-plugin'
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { isGatehouseError } from '../src/errors.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../src/policy/rate-limit.js'
-import './types.js'
+import type { Exchange } from './exchange.js'
 
-export type RouteHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+/** A route's limiter: counts the request as the identity found; throws 429 (or 503, closed) when refused. */
+export type RouteLimiter = (x: Exchange) => Promise<void>
 
 /** @fastify/rate-limit, registered once per app: no global limit, counters in Redis when configured. */
 export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, { gateway }) {
@@ -20,26 +21,29 @@ export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, 
 }, { fastify: '5.x', name: 'gatehouse-rate-limit' })
 
 /**
- * The route's limiter, to run after authentication and authorization (it counts by
- * identity, and a refused request spends no quota); none when the route has no limit.
+ * The route's limiter, run after authentication and authorization (it counts by identity,
+ * and a refused request spends no quota); undefined when the route has no limit. Its
+ * `RateLimit-*` headers go on whatever answer the client gets.
  */
-export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: RuntimeRoute): RouteHook[] {
+export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: RuntimeRoute): RouteLimiter | undefined {
   const limit = route.rateLimit
-  if (limit === undefined) return []
+  if (limit === undefined) return undefined
   const scope = limitScope(route, gateway.routes)
+  const exchange = (request: { gatehouse: Exchange | undefined }): Exchange => request.gatehouse as Exchange
   const check = app.rateLimit({
     cache: gateway.config.cache.localMaxEntries,
-    keyGenerator: request => limitKey(scope, limit.by, request.gatehouse.identity, normalizeIP(request.ip)),
-    max: request => effectiveLimit(limit, request.gatehouse.identity).max,
-    timeWindow: request => effectiveLimit(limit, request.gatehouse.identity).windowMs,
+    keyGenerator: request => limitKey(scope, limit.by, exchange(request).identity, normalizeIP(exchange(request).ip)),
+    max: request => effectiveLimit(limit, exchange(request).identity).max,
+    timeWindow: request => effectiveLimit(limit, exchange(request).identity).windowMs,
     errorResponseBuilder: (_request, ctx) => rateLimited(ctx.max, ctx.ttl)
-  })
-  return [async function gatehouseRateLimit (request, reply) {
+  }) as unknown as (request: unknown, reply: { header: (name: string, value: unknown) => void }) => Promise<void>
+  return async function gatehouseRateLimit (x) {
+    const headers = { header: (name: string, value: unknown) => { x.responseHeaders.push(name, String(value)) } }
     try {
-      await check.call(app, request, reply)
+      await check(x.request, headers)
     } catch (err) {
       if (isGatehouseError(err)) throw err
-      onLimitStoreError({ match: route.match, rateLimit: limit }, err, request.log)
+      onLimitStoreError({ match: route.match, rateLimit: limit }, err, x.request.log)
     }
-  }]
+  }
 }

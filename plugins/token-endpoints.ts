@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Gateway } from '../src/gateway.js'
 import { createOAuthEndpoints, type OAuthResponse } from '../src/tokens/oauth-endpoints.js'
 import { TOKEN_ENDPOINT_PATHS as PATHS } from '../src/tokens/endpoint-paths.js'
-import './types.js'
+import type { Observe } from './exchange.js'
+import type { Metrics, RouteSeries } from './metrics.js'
 
 /** Token requests are a few short parameters: a larger body is not one. */
 const FORM_LIMIT = 16 * 1024
@@ -16,8 +17,15 @@ function send (reply: FastifyReply, res: OAuthResponse): FastifyReply {
  * POST /oauth/token, POST /oauth/revoke and GET /.well-known/jwks.json. Encapsulated (no
  * fastify-plugin): the form parser lives here only; proxied bodies elsewhere stay untouched.
  */
-export default async function gatehouseTokenEndpoints (app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
-  const { gateway } = opts
+export default async function gatehouseTokenEndpoints (app: FastifyInstance, opts: { gateway: Gateway, observe: Observe, metrics: Metrics }): Promise<void> {
+  const { gateway, observe, metrics } = opts
+  const series = new Map<string, RouteSeries>(Object.values(PATHS).map(path => [path, metrics.route(path, undefined)]))
+  app.addHook('onRequest', async (request, reply) => {
+    const x = observe(request, reply, undefined, series.get(request.routeOptions.url ?? '') ?? metrics.route('', undefined))
+    reply.header('x-request-id', request.id)
+    // Nothing here refuses before reading the body: let a client waiting on 100 Continue send it.
+    if (request.headers.expect !== undefined) x.res.writeContinue()
+  })
   const endpoints = createOAuthEndpoints({ clients: gateway.config.clients, tokens: gateway.tokens, cache: gateway.cache, logger: gateway.logger })
   const jwks = JSON.stringify(gateway.tokens.jwks)
 

@@ -54,6 +54,6 @@ routes:
       }).on('error', reject)
     })
     t.equal(res.status, 400, `${path}: 400`)
-    t.equal((JSON.parse(res.body) as { code: string }).code, 'bad_request')
+    t.equal((JSON.parse(res.body) as { code: string }).code, 'ambiguous_path', `${path}: ambiguous_path`)
   }
 })

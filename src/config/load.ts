@@ -375,12 +375,16 @@ function normaliseRedis (redis: NonNullable<NonNullable<RawConfig['cache']>['red
   return redis
 }
 
-function duplicateRoutes (routes: RouteConfig[], issues: Issues): void {
+/** Two routes the router would match alike: same method and path, once case and a trailing slash are folded as configured. */
+function duplicateRoutes (routes: RouteConfig[], routing: { caseSensitive?: boolean, ignoreTrailingSlash?: boolean } | undefined, issues: Issues): void {
   const seen = new Map<string, number>()
   for (const r of routes) {
     for (const url of r.urls) {
+      let path = url.replace(/:[^/]+/g, ':')
+      if (routing?.caseSensitive !== true) path = path.toLowerCase()
+      if (routing?.ignoreTrailingSlash !== false && path.length > 1) path = path.replace(/\/$/, '')
       for (const m of r.methods) {
-        const key = `${m} ${url.replace(/:[^/]+/g, ':')}`
+        const key = `${m} ${path}`
         const first = seen.get(key)
         if (first !== undefined && first !== r.index) {
           issues.add(['routes', r.index, 'match'], `duplicate route: ${m} ${r.match} is already served by routes[${first}] (${routes.find(x => x.index === first)?.match ?? ''})`)
@@ -414,7 +418,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   const authenticators = normaliseAuthenticators(raw, dir, issues)
   const upstreams = normaliseUpstreams(raw, issues)
   const routes = raw.routes.map((r, i) => normaliseRoute(r, i, raw, issues)).filter((r): r is RouteConfig => r !== undefined)
-  duplicateRoutes(routes, issues)
+  duplicateRoutes(routes, raw.server?.routing, issues)
 
   const headers = {
     user: raw.identity?.headers?.user ?? 'Remote-User',
@@ -426,6 +430,10 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   const redis = raw.cache?.redis === undefined ? undefined : normaliseRedis(raw.cache.redis, issues)
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
+  for (const key of ['bodyTimeout', 'requestTimeout'] as const) {
+    // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
+    if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
+  }
   if (issues.list.length > 0) throw new ConfigError(issues.list)
 
   return {
@@ -437,7 +445,14 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       workers: server.workers ?? 1,
       trustProxy: server.trustProxy ?? false,
       bodyLimit: parseSize(server.bodyLimit ?? '10MiB'),
-      requestTimeoutMs: server.requestTimeout === undefined ? 0 : parseDuration(server.requestTimeout),
+      bodyTimeoutMs: parseDuration(server.bodyTimeout ?? '30s'),
+      requestTimeoutMs: parseDuration(server.requestTimeout ?? '300s'),
+      drainTimeoutMs: parseDuration(server.drainTimeout ?? '30s'),
+      routing: {
+        caseSensitive: server.routing?.caseSensitive ?? false,
+        ignoreTrailingSlash: server.routing?.ignoreTrailingSlash ?? true,
+        allowSemicolons: server.routing?.allowSemicolons ?? false
+      },
       logLevel: server.logLevel ?? 'info',
       watch: server.watch ?? false,
       tls: server.tls === undefined

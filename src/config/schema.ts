@@ -55,7 +55,14 @@ const Server = strict({
   workers: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
   trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())])),
   bodyLimit: Type.Optional(Size),
+  bodyTimeout: Type.Optional(Duration),
   requestTimeout: Type.Optional(Duration),
+  drainTimeout: Type.Optional(Duration),
+  routing: Type.Optional(strict({
+    caseSensitive: Type.Optional(Type.Boolean({ description: 'false (default): /API/x is matched as /api/x, as case-insensitive upstreams read it' })),
+    ignoreTrailingSlash: Type.Optional(Type.Boolean({ description: 'true (default): /a/b/ is matched as /a/b' })),
+    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false (default): a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part' }))
+  })),
   logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)))),
   watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes' })),
   tls: Type.Optional(strict({ cert: Type.String(), key: Type.String(), clientCa: Type.Optional(Type.String()) }))

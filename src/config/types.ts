@@ -64,6 +64,13 @@ export type RedisConfig =
   | { cluster: Array<string | HostPort> }
   | { sentinels: HostPort[], name: string, password?: string }
 
+/** How paths are matched: never weaker than the upstreams' own matching (DESIGN.md, "The request pipeline"). */
+export interface RoutingConfig {
+  caseSensitive: boolean
+  ignoreTrailingSlash: boolean
+  allowSemicolons: boolean
+}
+
 export interface GatewayConfig {
   file: string
   /** sha256 of the file's text: tells which config a process runs. */
@@ -74,7 +81,13 @@ export interface GatewayConfig {
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     bodyLimit: number
+    /** A request body that sends nothing for this long is answered 408 and its upstream request aborted. */
+    bodyTimeoutMs: number
+    /** Node's whole-request timeout; never 0 (0 would let a slow upload hold a connection forever). */
     requestTimeoutMs: number
+    /** SIGTERM: in-flight requests get this long, then what is left is closed. */
+    drainTimeoutMs: number
+    routing: RoutingConfig
     logLevel: string
     watch: boolean
     tls: { cert: string, key: string, clientCa: string | undefined } | undefined

@@ -2,8 +2,6 @@ import { GatehouseError } from '../errors.js'
 import type { IdentityConfig } from '../config/types.js'
 import type { Identity } from '../policy/authenticate.js'
 
-type Headers = Record<string, string | string[] | number | undefined>
-
 /** The identity headers, compiled once: one regex and one set decide what is stripped. */
 export interface IdentityPlan {
   isStripped (lowercaseName: string): boolean
@@ -44,7 +42,11 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const patterns = cfg.strip.map(globMatcher)
   return {
     // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
-    isStripped: name => name.includes('_') || exact.has(name) || patterns.some(matches => matches(name)),
+    isStripped: name => {
+      if (name.includes('_') || exact.has(name)) return true
+      for (const matches of patterns) if (matches(name)) return true
+      return false
+    },
     names,
     claims
   }
@@ -78,34 +80,6 @@ export function identityHeaders (plan: IdentityPlan, identity: Identity): Array<
   if (identity.user !== undefined) {
     for (const [claim, header] of plan.claims) push(header, claimValue(identity.user.claims[claim]))
   }
-  return out
-}
-
-export interface ForwardInfo {
-  ip: string
-  proto: string
-  host: string | undefined
-  requestId: string
-  trustProxy: boolean
-}
-
-/**
- * The headers sent upstream: the incoming ones without every identity header a client could
- * have sent (on every route, public ones too) and the credentials the gateway consumed, then
- * the identity and the X-Forwarded-* set. A new object rather than `delete`s on the copy:
- * deleting keys turns an object into a slow dictionary for everything that reads it after.
- */
-export function rewriteUpstreamHeaders (plan: IdentityPlan, headers: Headers, identity: Array<[string, string]>, consumed: readonly string[], forward: ForwardInfo): Headers {
-  const out: Headers = {}
-  for (const name in headers) {
-    if (!plan.isStripped(name) && !consumed.includes(name) && !(name === 'forwarded' && !forward.trustProxy)) out[name] = headers[name]
-  }
-  for (const [name, value] of identity) out[name] = value
-  const prior = out['x-forwarded-for']
-  out['x-forwarded-for'] = forward.trustProxy && typeof prior === 'string' && prior !== '' ? `${prior}, ${forward.ip}` : forward.ip
-  out['x-forwarded-proto'] = forward.proto
-  if (forward.host !== undefined) out['x-forwarded-host'] = forward.host
-  out['x-request-id'] = forward.requestId
   return out
 }
 

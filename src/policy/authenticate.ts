@@ -52,15 +52,15 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
  * issuer none of them owns, a Basic header where only Bearer is taken): it is invalid,
  * never anonymous, and never forwarded as if unseen.
  */
-function refuseUnclaimed (route: RouteAuth, req: AuthRequest, succeeded: Array<Authenticator | undefined>): void {
-  const taken = new Set(succeeded.flatMap(a => a?.consumes.headers ?? []))
-  for (const a of [...route.clientAuth, ...route.userAuth]) {
-    for (const header of a.consumes.headers) {
-      if (taken.has(header) || req.headers[header] === undefined) continue
-      const principal = route.clientAuth.includes(a) ? route.clientAuth : route.userAuth
-      throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
-        challenges: challengesOf(principal), principal: a.principal, authenticator: a.name
-      })
+function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authenticator | undefined, user: Authenticator | undefined): void {
+  for (const list of [route.clientAuth, route.userAuth]) {
+    for (const a of list) {
+      for (const header of a.consumes.headers) {
+        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) continue
+        throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
+          challenges: challengesOf(list), principal: a.principal, authenticator: a.name
+        })
+      }
     }
   }
 }
@@ -73,7 +73,7 @@ export async function authenticate (route: RouteAuth, method: string, req: AuthR
   const policy = route.policy[method] ?? 'client+user'
   const client = await firstOf(route.clientAuth, req)
   const user = await firstOf(route.userAuth, req)
-  refuseUnclaimed(route, req, [client?.by, user?.by])
+  refuseUnclaimed(route, req, client?.by, user?.by)
   const missingClient = client === undefined && (policy === 'client' || policy === 'client+user')
   const missingUser = user === undefined && (policy === 'user' || policy === 'client+user')
   if (missingClient || missingUser) {

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { GatehouseError } from '../src/errors.js'
+import type { RuntimeRoute } from '../src/gateway.js'
+import { acceptRequestId } from '../src/identity/headers.js'
+import { accessLogger, type Logger } from '../src/logger.js'
+import type { Identity } from '../src/policy/authenticate.js'
+import { denials } from '../src/policy/decision-counters.js'
+import type { RouteSeries } from './metrics.js'
+
+/** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
+export function requestId (req: { headers: Record<string, string | string[] | undefined> }): string {
+  return acceptRequestId(req.headers['x-request-id']) ?? randomUUID()
+}
+
+/**
+ * One request as the gateway handles it: who it turned out to be, what was refused, how long
+ * the upstream took. When the answer is done (or the connection gone) it writes the access
+ * line and records the metrics, once, whoever answered (the pipeline, the 404 handler, the
+ * token endpoints).
+ */
+export class Exchange {
+  identity: Identity | undefined = undefined
+  error: GatehouseError | undefined = undefined
+  /** ms from arrival until the request went upstream (the gateway's own time); -1 until then. */
+  forwardedMs = -1
+  /** ms from then until the upstream's response headers (or its failure); -1 until then. */
+  upstreamMs = -1
+  upstreamFailed = false
+  /** The client's address (through trusted proxies), read once. */
+  ip = ''
+  /** Headers the gateway adds to whatever answer the client gets: the request id, rate-limit state. */
+  readonly responseHeaders: string[]
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+
+  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger) {
+    this.req = request.raw
+    this.res = reply.raw
+    this.responseHeaders = ['x-request-id', request.id]
+    this.res.once('close', () => this.done())
+  }
+
+  elapsedMs (): number {
+    return this.reply.elapsedTime
+  }
+
+  private done (): void {
+    const { request, res, error: err, identity } = this
+    const elapsedMs = this.reply.elapsedTime
+    if (err !== undefined && err.status < 500) denials.inc({ route: this.route?.match ?? '', code: err.code })
+    this.series.record({
+      method: request.method,
+      status: res.statusCode,
+      elapsedMs,
+      forwardedMs: this.forwardedMs,
+      upstreamMs: this.upstreamMs,
+      upstreamFailed: this.upstreamFailed,
+      rateLimited: err?.code === 'rate_limited'
+    })
+    const url = request.originalUrl
+    const q = url.indexOf('?')
+    this.access.info({
+      reqId: request.id,
+      method: request.method,
+      // Never the query (it can carry an API key), nor anything but an origin-form path (an
+      // absolute-form target can carry userinfo).
+      path: url.charCodeAt(0) === 47 ? (q === -1 ? url : url.slice(0, q)) : '[not a path]',
+      route: this.route?.match,
+      status: res.statusCode,
+      // The answer was cut short: the client went away, or the upstream broke off mid-body.
+      incomplete: res.writableFinished ? undefined : true,
+      ms: Math.round(elapsedMs * 100) / 100,
+      client: identity?.client?.id,
+      user: identity?.user?.id,
+      auth: identity?.authenticators.join(',') || undefined,
+      decision: err !== undefined ? (err.status < 500 ? 'deny' : 'error') : this.route === undefined && res.statusCode >= 400 ? 'deny' : 'allow',
+      reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
+      authenticator: err?.authenticator
+    }, 'request')
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gatehouse: Exchange | undefined
+  }
+}
+
+/** Starts an exchange for a request: every answer the gateway gives is observed through one. */
+export type Observe = (request: FastifyRequest, reply: FastifyReply, route: RuntimeRoute | undefined, series: RouteSeries) => Exchange
+
+export function observer (logger: Logger): Observe {
+  const access = accessLogger(logger)
+  return (request, reply, route, series) => (request.gatehouse = new Exchange(request, reply, route, series, access))
+}

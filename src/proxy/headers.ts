@@ -1,0 +1,80 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { IdentityPlan } from '../identity/headers.js'
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the message: they
+ * cross the gateway in neither direction. `Expect` is answered by the gateway itself
+ * (100 Continue), `Host` is the upstream's, `Proxy-Authorization` was meant for a proxy.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']
+const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'expect', 'host', 'proxy-authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id'])
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'x-request-id'])
+
+/** The header names a `Connection` value lists (`Connection: close, X-Foo`): hop-by-hop for this message. */
+function connectionListed (value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined
+  const names = new Set<string>()
+  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') names.add(name)
+  }
+  return names.size === 0 ? undefined : names
+}
+
+export interface ForwardInfo {
+  /** The upstream's `host:port`: the Host it is sent. */
+  upstreamHost: string
+  ip: string
+  proto: string
+  host: string | undefined
+  requestId: string
+  trustProxy: boolean
+}
+
+/**
+ * The request headers sent upstream, as undici's flat `[name, value, …]` list: the incoming
+ * ones without hop-by-hop headers, without every identity header a client could have sent
+ * (on every route, public ones too) and without the credentials the gateway consumed; then
+ * the identity the gateway vouches for and the `X-Forwarded-*` set.
+ */
+export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHttpHeaders, identity: ReadonlyArray<readonly [string, string]>, consumed: readonly string[], forward: ForwardInfo): string[] {
+  const listed = connectionListed(headers.connection)
+  const out: string[] = ['host', forward.upstreamHost]
+  let priorFor: string | string[] | undefined
+  for (const name in headers) {
+    if (REQUEST_DROPPED.has(name) || plan.isStripped(name) || consumed.includes(name) || listed?.has(name) === true) continue
+    const value = headers[name]
+    if (value === undefined) continue
+    if (name === 'x-forwarded-for') {
+      priorFor = value
+      continue
+    }
+    if (name === 'forwarded' && !forward.trustProxy) continue
+    if (typeof value === 'string') out.push(name, value)
+    else for (const v of value) out.push(name, v)
+  }
+  for (const [name, value] of identity) out.push(name, value)
+  out.push('x-forwarded-for', forward.trustProxy && typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${forward.ip}` : forward.ip)
+  out.push('x-forwarded-proto', forward.proto)
+  if (forward.host !== undefined) out.push('x-forwarded-host', forward.host)
+  out.push('x-request-id', forward.requestId)
+  return out
+}
+
+/**
+ * The upstream's response headers for the client, as a flat `[name, value, …]` list:
+ * hop-by-hop ones (and those `Connection` lists) dropped, repeated ones (several
+ * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended.
+ */
+export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[]): string[] {
+  const listed = connectionListed(headers.connection)
+  const out: string[] = []
+  for (const name in headers) {
+    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+    const value = headers[name]
+    if (typeof value === 'string') out.push(name, value)
+    else if (value !== undefined) for (const v of value) out.push(name, v)
+  }
+  for (const h of extra) out.push(h)
+  return out
+}

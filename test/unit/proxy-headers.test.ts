@@ -1,0 +1,77 @@
+import t from 'tap'
+import { compileIdentityPlan } from '../../src/identity/headers.js'
+import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js'
+
+const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], assertion: undefined })
+const forward = { upstreamHost: 'orders:8000', ip: '10.0.0.7', proto: 'https', host: 'api.example', requestId: 'req-1', trustProxy: false }
+
+function pairs (flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string])
+  return out
+}
+
+t.test('request: hop-by-hop headers, those Connection lists, Expect and Host never reach the upstream', async t => {
+  const out = pairs(upstreamRequestHeaders(plan, {
+    host: 'api.example',
+    connection: 'keep-alive, X-Secret',
+    'keep-alive': 'timeout=5',
+    'proxy-connection': 'keep-alive',
+    te: 'trailers',
+    trailer: 'x-checksum',
+    'transfer-encoding': 'chunked',
+    upgrade: 'h2c',
+    expect: '100-continue',
+    'proxy-authorization': 'Basic cHJveHk6cHc=',
+    'x-secret': 'for the next hop only',
+    accept: 'application/json',
+    cookie: 'a=1; b=2'
+  }, [], [], forward))
+  t.same(out, [
+    ['host', 'orders:8000'],
+    ['accept', 'application/json'],
+    ['cookie', 'a=1; b=2'],
+    ['x-forwarded-for', '10.0.0.7'],
+    ['x-forwarded-proto', 'https'],
+    ['x-forwarded-host', 'api.example'],
+    ['x-request-id', 'req-1']
+  ])
+})
+
+t.test('request: client-sent identity, forwarding headers and consumed credentials are replaced', async t => {
+  const out = pairs(upstreamRequestHeaders(plan, {
+    'remote-user': 'admin',
+    remote_user: 'admin',
+    'x-api-key': 'k',
+    'x-forwarded-for': '6.6.6.6',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'http',
+    'x-request-id': 'spoofed',
+    forwarded: 'for=6.6.6.6'
+  }, [['remote-user', 'alice']], ['x-api-key'], forward))
+  t.same(out, [
+    ['host', 'orders:8000'],
+    ['remote-user', 'alice'],
+    ['x-forwarded-for', '10.0.0.7'],
+    ['x-forwarded-proto', 'https'],
+    ['x-forwarded-host', 'api.example'],
+    ['x-request-id', 'req-1']
+  ])
+  const trusted = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6' }, [], [], { ...forward, trustProxy: true }))
+  t.same(trusted.filter(([n]) => n === 'x-forwarded-for' || n === 'forwarded'), [['forwarded', 'for=6.6.6.6'], ['x-forwarded-for', '6.6.6.6, 10.0.0.7']], 'behind a trusted proxy the chain is kept and appended to')
+})
+
+t.test('response: hop-by-hop headers dropped, repeated Set-Cookie kept apart, the gateway\'s own appended', async t => {
+  const out = pairs(clientResponseHeaders({
+    'content-type': 'text/plain',
+    connection: 'X-Internal',
+    'keep-alive': 'timeout=5',
+    'transfer-encoding': 'chunked',
+    trailer: 'x-checksum',
+    'proxy-authenticate': 'Basic',
+    'x-internal': 'upstream only',
+    'x-request-id': 'upstream-id',
+    'set-cookie': ['a=1', 'b=2']
+  }, ['x-request-id', 'req-1']))
+  t.same(out, [['content-type', 'text/plain'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-request-id', 'req-1']])
+})

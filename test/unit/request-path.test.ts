@@ -1,0 +1,41 @@
+import t from 'tap'
+import { GatehouseError } from '../../src/errors.js'
+import { judgeTarget, routerUrl } from '../../src/policy/request-path.js'
+
+const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false }
+const SEMICOLONS = { ...STRICT, allowSemicolons: true }
+
+function codeOf (fn: () => unknown): string | undefined {
+  try {
+    fn()
+    return undefined
+  } catch (err) {
+    return err instanceof GatehouseError ? err.code : 'not a GatehouseError'
+  }
+}
+
+t.test('a target is split once into the path as sent and the query', async t => {
+  t.same(judgeTarget('/api/Items/5/?a=1&b', STRICT), { path: '/api/Items/5/', query: 'a=1&b' })
+  t.same(judgeTarget('/', STRICT), { path: '/', query: '' })
+  t.same(judgeTarget('/a?', STRICT), { path: '/a', query: '' })
+  t.same(judgeTarget('/a?x=/../y', STRICT), { path: '/a', query: 'x=/../y' }, 'the query is not a path')
+})
+
+t.test('paths a server could read as another are ambiguous_path', async t => {
+  for (const path of ['/api//admin', '//api', '/api/admin;x/y', '/api/admin;', '/a/../b', '/a/./b', '/a/..', '/a/%2e%2e/b', '/a/%2F', '/a/%5c', '/a\\b']) {
+    t.equal(codeOf(() => judgeTarget(path, STRICT)), 'ambiguous_path', path)
+  }
+})
+
+t.test('only the origin form is routed: absolute-form and * targets are bad_request', async t => {
+  for (const target of ['http://other.example/x', 'http://admin:secret@host/x', '*', 'host:443']) {
+    t.equal(codeOf(() => judgeTarget(target, STRICT)), 'bad_request', target)
+  }
+})
+
+t.test('allowSemicolons: each segment is judged without its ; parameter, the path kept as sent', async t => {
+  t.same(judgeTarget('/api/admin;jsessionid=1/x?q', SEMICOLONS), { path: '/api/admin;jsessionid=1/x', query: 'q' })
+  t.equal(routerUrl('/api/admin;jsessionid=1/x;v=2?a=;b'), '/api/admin/x?a=;b', 'the router matches the segments without parameters; the query is untouched')
+  t.equal(codeOf(() => judgeTarget('/api/..;/admin', SEMICOLONS)), 'ambiguous_path', 'a dot segment behind a parameter (Tomcat reads /api/../admin)')
+  t.equal(codeOf(() => judgeTarget('/api/;x/admin', SEMICOLONS)), 'ambiguous_path', 'a segment that is only a parameter leaves an empty segment')
+})
