@@ -51,3 +51,38 @@ routes:
     t.equal(echoOf(res.body).body.bytes, 6)
   })
 })
+
+t.test('a body that stalls while its request waits for a busy pool is 408 too; the gateway survives', async t => {
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+upstreams:
+  web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  // The pool's one connection is busy for 2.5 s.
+  const busy = await rawConnect(t, gw.url)
+  busy.write(requestBytes('GET', '/slow/2500', host))
+  await new Promise(resolve => setTimeout(resolve, 200))
+  // Queued behind it: a body announced and never sent (as after Expect: 100-continue, or a client that stalls at once).
+  const stalled = await rawConnect(t, gw.url)
+  stalled.write(requestBytes('POST', '/upload', host, ['Content-Length: 5', 'Expect: 100-continue']))
+  const answers: number[] = []
+  for (;;) {
+    const res = await stalled.response({ ms: 4000 }).catch((err: Error) => err)
+    if (res instanceof Error) { t.fail(`the stalled request: ${res.message}`); break }
+    answers.push(res.status)
+    if (res.status >= 200) {
+      t.equal(res.status, 408, 'the stalled body is answered 408')
+      t.equal(problemCode(res.body), 'request_timeout')
+      break
+    }
+  }
+  const slow = await busy.response({ ms: 4000 }).catch((err: Error) => err)
+  t.notOk(slow instanceof Error, 'the request ahead of it was not hurt')
+  if (!(slow instanceof Error)) t.equal(slow.status, 200)
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/after', host), { ms: 3000 })
+  t.equal(next.status, 200, 'the gateway still answers')
+})
