@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export async function freePort (): Promise<number> {
@@ -89,32 +88,11 @@ function childrenOf (pid: number): number[] {
   }
 }
 
-/** nginx as a plain keep-alive reverse proxy, in its own prefix, in the foreground. */
-export function startNginx (dir: string, port: number, upstream: string, workers: number): Proc {
-  const prefix = join(dir, 'nginx')
-  mkdirSync(prefix, { recursive: true })
-  const conf = join(prefix, 'nginx.conf')
-  writeFileSync(conf, `daemon off;
-worker_processes ${workers};
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  upstream bench { server ${upstream.replace(/^http:\/\//, '')}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`)
-  const proc = startProc('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], join(prefix, 'stderr.log'))
-  // The master only forks: what serves is its workers, so their memory is what counts.
+/**
+ * For servers whose parent only forks (nginx, Apache, a gatehouse cluster primary): what
+ * serves is the children, so their CPU time and memory are what count, with the parent's.
+ */
+export function withChildren (proc: Proc): Proc {
   proc.pids = () => proc.child.pid === undefined ? [] : [proc.child.pid, ...childrenOf(proc.child.pid)]
   return proc
 }

@@ -1,19 +1,21 @@
 /**
- * `npm run bench [-- options]`: gatehouse against the upstream directly, a bare undici proxy
- * and nginx, side by side in one run. See bench/README.md for the options and the numbers.
+ * `npm run bench [-- options]`: gatehouse against the upstream directly, a bare undici proxy,
+ * nginx, and Apache mod_auth_openidc and HAProxy verifying the same RS256 token, side by side
+ * in one run. See bench/README.md for the options and the numbers.
  */
 import { execSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
-import { cpuMsOf, freePort, memoryOf, onPath, startNginx, startProc, startRedis, stopAll, waitForHttp, type Proc } from './procs.js'
-import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken } from './tokens.js'
+import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
+import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, withChildren, type Proc } from './procs.js'
+import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -57,8 +59,8 @@ const as = createServer((req, res) => {
   })
 })
 
-function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, redis?: string): string {
-  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']} }
+function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, rsaPublicKey: string, { redis, workers }: { redis?: string, workers?: 'auto' } = {}): string {
+  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
 ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
   - id: bench
     apiKeys: [{ hash: "${keyHash}" }]
@@ -66,6 +68,7 @@ ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key }
   idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
+  idpRs: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, publicKey: "${rsaPublicKey}", algorithms: [RS256] }
   oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
 upstreams:
   up: { url: "${upstream}" }
@@ -73,6 +76,7 @@ routes:
   - { match: /public/*, upstream: up, policy: public }
   - { match: /key/*, upstream: up, policy: client, client: [appKey] }
   - { match: /jwt/*, upstream: up, policy: user, user: [idp] }
+  - { match: /rs256/*, upstream: up, policy: user, user: [idpRs] }
   - { match: /opaque/*, upstream: up, policy: user, user: [oauth] }
   - match: /limited/*
     upstream: up
@@ -94,22 +98,30 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
   return { proc, url }
 }
 
+const GW_ONE = 'gatehouse jwt RS256'
+const GW_WORKERS = 'gatehouse jwt RS256 (workers: auto)'
+const APACHE = 'apache mod_auth_openidc'
+const HAPROXY = 'haproxy jwt_verify'
+
 interface Target {
   name: string
-  kind: 'baseline' | 'gatehouse'
+  /** baseline: a plain proxy or none; peer: a C proxy verifying the RS256 token. */
+  kind: 'baseline' | 'peer' | 'gatehouse'
   /** The process that does the work measured: its CPU time per request is reported. */
   proc: Proc
   url: string
   headers?: Record<string, string>
   /** Bearer tokens per wrk thread, made fresh for each run (cold) or shared (warm). */
   bearer?: () => string[][]
+  /** Node processes sharing the load: each JIT-compiles on its own share of the warm-up, so it runs this many times longer. */
+  processes?: number
 }
 
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
     `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
-    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target; medians`
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
@@ -137,8 +149,9 @@ async function main (): Promise<void> {
   }
 
   const key = newApiKey()
+  const idp = rsaIssuer(dir)
   const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
-  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash), gwArgs)
+  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), gwArgs)
   procs.push(gw.proc)
   const warmJwt = mintJwt(0)
   const opaque = Array.from({ length: 100 }, (_, i) => opaqueToken(i))
@@ -157,10 +170,42 @@ async function main (): Promise<void> {
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
-    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, redis.url))
+    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
     procs.push(gwr.proc)
     targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
   }
+
+  // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and
+  // the C peers that verify JWTs themselves.
+  const rsJwt = idp.mint(0)
+  const rsHeaders = { Authorization: `Bearer ${rsJwt}` }
+  const gwc = await startGatehouse('gatehouse (workers: auto)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { workers: 'auto' }))
+  procs.push(withChildren(gwc.proc))
+  const rs256: Target[] = [
+    { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
+    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
+  ]
+  const noApache = apacheMissing()
+  if (noApache !== undefined) console.log(`${APACHE}: skipped (${noApache})`)
+  else {
+    const port = await freePort()
+    const apache = startApache(dir, port, upstream, idp)
+    procs.push(apache)
+    rs256.push({ name: APACHE, kind: 'peer', proc: apache, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
+  }
+  if (!onPath('haproxy')) console.log(`${HAPROXY}: skipped (haproxy is not on PATH)`)
+  else {
+    const port = await freePort()
+    const haproxy = startHaproxy(dir, port, upstream, idp)
+    procs.push(haproxy)
+    rs256.push({ name: HAPROXY, kind: 'peer', proc: haproxy, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
+  }
+  for (const t of rs256) {
+    await waitForHttp(t.url, t.headers, t.proc)
+    await checkVerifies(t.name, t.url, rsJwt, idp.refused())
+  }
+  console.log(`RS256 targets (${rs256.map(t => t.name).join(', ')}): each answers 200 to the token and 401 to: ${Object.keys(idp.refused()).join(', ')}`)
+  targets.push(...rs256)
   const selected = opt.targets === undefined ? targets : targets.filter(t => opt.targets?.split(',').some(s => t.name.includes(s)))
 
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
@@ -171,7 +216,7 @@ async function main (): Promise<void> {
 
   if (SECTIONS.has('throughput')) {
     for (const t of selected) {
-      const r = await load(dir, spec(t, WARMUP))
+      const r = await load(dir, spec(t, WARMUP * (t.processes ?? 1)))
       // A cold run must never wrap around to tokens it has already sent.
       if (t.name === 'gatehouse public') coldPerThread = Math.ceil(Math.max(2000, r.rps) * SECONDS * 1.5 / THREADS)
     }
@@ -202,6 +247,8 @@ async function main (): Promise<void> {
       const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
       console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
     }
+    const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
+    if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
     if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
   }
 
