@@ -39,3 +39,26 @@ routes:
   }
   t.notOk(conn.ended, 'the connection stayed open throughout')
 })
+
+t.test("an upstream's 1xx (103 Early Hints) before its answer leaves the client's stream in step", async t => {
+  const upstream = await startRawUpstream(t, (req, socket) => {
+    socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n')
+    setTimeout(() => socket.write(responseBytes(200, ['Content-Type: text/plain'], `final:${req.target}`)), 50)
+  })
+  const gw = await startTestGateway(t, `${TEST_SERVER}
+upstreams:
+  web: { url: "${upstream.url}" }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+`)
+  const conn = await rawConnect(t, gw.url)
+  for (const path of ['/api/one', '/api/two']) {
+    conn.write(requestBytes('GET', path, hostOf(gw.url)))
+    let res = await conn.response({ ms: 3000 })
+    while (res.status < 200) res = await conn.response({ ms: 3000 })
+    t.equal(res.startLine, 'HTTP/1.1 200 OK', `${path}: the final answer`)
+    t.equal(res.body.toString(), `final:${path}`, `${path}: its own body`)
+  }
+})
