@@ -30,6 +30,9 @@ routes:
   const up = await waitUntil(() => gw.logs.some(l => l.msg === 'gatehouse listening') || gw.child.exitCode !== null, 30_000)
   if (!up || gw.child.exitCode !== null) throw new Error(`the gateway did not start: ${gw.output()}`)
 
+  // Another client's slow request keeps the drain going for 2 s.
+  const other = await rawConnect(t, url)
+  other.write(requestBytes('GET', '/slow/2000', `127.0.0.1:${port}`))
   const conn = await rawConnect(t, url)
   conn.write(requestBytes('GET', '/slow/600', `127.0.0.1:${port}`))
   await sleep(150)
@@ -37,6 +40,14 @@ routes:
   const res = await conn.response({ ms: 3000 })
   t.equal(res.status, 200, 'the in-flight request is answered')
   t.equal(header(res, 'connection')?.toLowerCase(), 'close', 'with Connection: close')
-  t.ok(await conn.closedWithin(1000), 'and the connection is closed after it')
+  const closed = await conn.closedWithin(500)
+  t.ok(closed, 'and the connection is closed after it, while the drain goes on')
+  if (!closed) {
+    conn.write(requestBytes('GET', '/second', `127.0.0.1:${port}`))
+    const second = await conn.response({ ms: 1000 }).catch((err: Error) => err)
+    t.ok(second instanceof Error, `no new request is served on it (got ${second instanceof Error ? 'none' : second.status})`)
+  }
+  const otherRes = await other.response({ ms: 4000 }).catch((err: Error) => err)
+  t.ok(!(otherRes instanceof Error) && otherRes.status === 200, 'the other in-flight request finishes')
   await gw.exited
 })
