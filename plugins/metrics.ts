@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { BoundCounter, BoundHistogram } from './bound-metrics.js'
 import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
@@ -46,11 +47,11 @@ export interface RouteSeries {
 }
 
 interface Series {
-  requests: Counter<'route' | 'method' | 'status_class'>
-  duration: Histogram<'route' | 'method' | 'status_class'>
-  overhead: Histogram<'route'>
-  upstream: Histogram<'upstream' | 'status_class'>
-  rateLimited: Counter<'route'>
+  requests: BoundCounter<'route' | 'method' | 'status_class'>
+  duration: BoundHistogram<'route' | 'method' | 'status_class'>
+  overhead: BoundHistogram<'route'>
+  upstream: BoundHistogram<'upstream' | 'status_class'>
+  rateLimited: BoundCounter<'route'>
 }
 
 /**
@@ -59,7 +60,7 @@ interface Series {
  */
 function bindRouteSeries (label: string, upstreamName: string | undefined, s: Series): RouteSeries {
   const byMethod = new Map<string, Array<{ inc: Inc['inc'], duration: Observe } | undefined>>()
-  const overhead = s.overhead.labels(label)
+  const overhead = s.overhead.bind({ route: label })
   const upstreamByClass: Array<Observe | undefined> = []
   let rateLimited: Inc | undefined
   return {
@@ -70,18 +71,18 @@ function bindRouteSeries (label: string, upstreamName: string | undefined, s: Se
       let series = classes[cls]
       if (series === undefined) {
         const name = STATUS_CLASSES[cls] ?? 'error'
-        const counter = s.requests.labels(label, a.method, name)
-        series = classes[cls] = { inc: counter.inc.bind(counter), duration: s.duration.labels(label, a.method, name) }
+        const labels = { route: label, method: a.method, status_class: name }
+        series = classes[cls] = { inc: s.requests.bind(labels).inc, duration: s.duration.bind(labels) }
       }
       series.inc()
       series.duration.observe(a.elapsedMs / 1000)
       overhead.observe((a.forwardedMs >= 0 ? a.forwardedMs : a.elapsedMs) / 1000)
       if (upstreamName !== undefined && a.upstreamMs >= 0) {
         const i = a.upstreamFailed ? 0 : cls
-        const child = upstreamByClass[i] ?? (upstreamByClass[i] = s.upstream.labels(upstreamName, STATUS_CLASSES[i] ?? 'error'))
+        const child = upstreamByClass[i] ?? (upstreamByClass[i] = s.upstream.bind({ upstream: upstreamName, status_class: STATUS_CLASSES[i] ?? 'error' }))
         child.observe(a.upstreamMs / 1000)
       }
-      if (a.rateLimited) (rateLimited ??= s.rateLimited.labels(label)).inc()
+      if (a.rateLimited) (rateLimited ??= s.rateLimited.bind({ route: label })).inc()
     }
   }
 }
@@ -106,39 +107,11 @@ export function createMetrics (): Metrics {
   let current: (() => Gateway) | undefined
   const cacheCounters = newCacheCounters()
 
-  const requests = new Counter({
-    name: 'gatehouse_requests_total',
-    help: 'Requests answered, by route pattern, method and status class',
-    labelNames: ['route', 'method', 'status_class'],
-    registers: [registry]
-  })
-  const duration = new Histogram({
-    name: 'gatehouse_request_duration_seconds',
-    help: 'Time from arrival to the last byte of the answer',
-    labelNames: ['route', 'method', 'status_class'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry]
-  })
-  const overhead = new Histogram({
-    name: 'gatehouse_gateway_overhead_seconds',
-    help: 'The gateway\'s own time: from arrival until the request is sent upstream, or until the gateway answers itself',
-    labelNames: ['route'],
-    buckets: OVERHEAD_BUCKETS,
-    registers: [registry]
-  })
-  const upstream = new Histogram({
-    name: 'gatehouse_upstream_duration_seconds',
-    help: 'From sending the request upstream to the upstream\'s response headers (or its failure)',
-    labelNames: ['upstream', 'status_class'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry]
-  })
-  const rateLimited = new Counter({
-    name: 'gatehouse_rate_limited_total',
-    help: 'Requests refused with 429 by a route\'s rate limit',
-    labelNames: ['route'],
-    registers: [registry]
-  })
+  const requests = new BoundCounter('gatehouse_requests_total', 'Requests answered, by route pattern, method and status class', ['route', 'method', 'status_class'], registry)
+  const duration = new BoundHistogram('gatehouse_request_duration_seconds', 'Time from arrival to the last byte of the answer', ['route', 'method', 'status_class'], LATENCY_BUCKETS, registry)
+  const overhead = new BoundHistogram('gatehouse_gateway_overhead_seconds', 'The gateway\'s own time: from arrival until the request is sent upstream, or until the gateway answers itself', ['route'], OVERHEAD_BUCKETS, registry)
+  const upstream = new BoundHistogram('gatehouse_upstream_duration_seconds', 'From sending the request upstream to the upstream\'s response headers (or its failure)', ['upstream', 'status_class'], LATENCY_BUCKETS, registry)
+  const rateLimited = new BoundCounter('gatehouse_rate_limited_total', 'Requests refused with 429 by a route\'s rate limit', ['route'], registry)
   const originCalls = new Histogram({
     name: 'gatehouse_auth_origin_duration_seconds',
     help: 'Calls to introspection endpoints and JWKS URIs, by outcome (error: unreachable, refused or unusable answer)',
