@@ -43,6 +43,17 @@ t.test('a client that goes away mid-body while its request is queued', async t =
   await stillServing(t, url, host, busy)
 })
 
+t.test('a client that half-closes (FIN) mid-body while its request is queued', async t => {
+  const { url, host, busy } = await busyGateway(t)
+  const conn = await rawConnect(t, url)
+  conn.write(requestBytes('POST', '/upload', host, ['Content-Length: 100']) + '0123456789')
+  await sleep(100)
+  conn.end()
+  const res = await conn.response({ ms: 4000 }).catch((err: Error) => err)
+  t.ok(res instanceof Error || res.status === 400, `the cut request is answered 400 or closed (${res instanceof Error ? 'closed' : res.status})`)
+  await stillServing(t, url, host, busy)
+})
+
 t.test('a chunked body that grows past bodyLimit while its request is queued', async t => {
   const { url, host, busy } = await busyGateway(t)
   const conn = await rawConnect(t, url)
