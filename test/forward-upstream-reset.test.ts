@@ -2,6 +2,39 @@ import t from 'tap'
 import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
 import { header, hostOf, problemCode, rawConnect, requestBytes, startRawUpstream } from './helpers/raw-http.js'
 
+t.test('an upstream that resets while the request body is still uploading: 502, the upload cut off', async t => {
+  // Resets as soon as the request head arrives, whatever the body.
+  const { createServer } = await import('node:net')
+  const server = createServer(socket => {
+    socket.once('data', () => socket.resetAndDestroy())
+    socket.on('error', () => {})
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => server.close(() => resolve())))
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyLimit: 32MiB
+upstreams:
+  web: { url: "http://127.0.0.1:${(server.address() as { port: number }).port}", timeout: 5s }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+`)
+  const conn = await rawConnect(t, gw.url)
+  conn.socket.on('error', () => {})
+  conn.write(requestBytes('POST', '/api/upload', hostOf(gw.url), ['Content-Length: 8388608']))
+  const chunk = Buffer.alloc(64 * 1024, 120)
+  for (let i = 0; i < 128 && !conn.ended && conn.received.length === 0; i++) {
+    conn.write(chunk)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+  const res = await conn.response({ ms: 3000 }).catch((err: Error) => err)
+  if (res instanceof Error) t.ok(conn.ended, 'the client connection was closed')
+  else {
+    t.equal(res.status, 502, 'answered 502')
+    t.equal(problemCode(res.body), 'upstream_unavailable')
+  }
+})
+
 t.test('an upstream that resets mid-body destroys the client connection: never a response that looks complete', async t => {
   const upstream = await startRawUpstream(t, (req, socket) => {
     if (req.target === '/api/before-head') {
