@@ -50,6 +50,18 @@ t.test('a request the route refuses is answered 401 without 100 Continue first',
   t.equal(problemCode(first.body), 'missing_credentials')
 })
 
+t.test('no route, or a declared body over bodyLimit: the refusal comes without 100 Continue', async t => {
+  const gw = await startTestGateway(t, config(await startEcho(t)))
+  for (const [path, length, status, code] of [['/nowhere', 1024, 404, 'not_found'], ['/upload/huge', 64 * 1024 * 1024, 413, 'payload_too_large']] as const) {
+    const conn = await rawConnect(t, gw.url)
+    conn.write(requestBytes('POST', path, hostOf(gw.url), [`Content-Length: ${length}`, 'Expect: 100-continue']))
+    const first = await conn.response({ ms: 2000 })
+    t.equal(first.status, status, `${path}: ${status} first`)
+    t.equal(problemCode(first.body), code)
+    t.notOk(conn.received.toString('latin1').includes('100 Continue'), `${path}: never 100 Continue`)
+  }
+})
+
 t.test("a 20 MiB upload with curl's defaults (it sends Expect: 100-continue) arrives byte for byte", async t => {
   const gw = await startTestGateway(t, config(await startEcho(t)))
   const file = join(tempDir(t), 'upload.bin')
