@@ -86,3 +86,49 @@ routes:
   const next = await rawRequest(t, gw.url, requestBytes('GET', '/after', host), { ms: 3000 })
   t.equal(next.status, 200, 'the gateway still answers')
 })
+
+t.test('an upstream slow to read the body is not a stalled client: no 408', async t => {
+  // Reads nothing for 2.5 s (over bodyTimeout), then the whole body, then answers with its size.
+  const { createServer } = await import('node:net')
+  const server = createServer(socket => {
+    socket.pause()
+    socket.on('error', () => {})
+    let head = ''
+    let bytes = 0
+    let length = -1
+    setTimeout(() => {
+      socket.on('data', (d: Buffer) => {
+        if (length < 0) {
+          head += d.toString('latin1')
+          const end = head.indexOf('\r\n\r\n')
+          if (end === -1) return
+          length = Number(/content-length: (\d+)/i.exec(head.slice(0, end))?.[1] ?? 0)
+          bytes = Buffer.byteLength(head.slice(end + 4), 'latin1')
+        } else bytes += d.length
+        if (bytes >= length) socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(bytes).length}\r\nConnection: close\r\n\r\n${bytes}`)
+      })
+      socket.resume()
+    }, 2500)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()) }))
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+  bodyLimit: 64MiB
+upstreams:
+  web: { url: "http://127.0.0.1:${(server.address() as { port: number }).port}", timeout: 20s }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const size = 16 * 1024 * 1024
+  const conn = await rawConnect(t, gw.url)
+  conn.write(requestBytes('POST', '/upload', hostOf(gw.url), [`Content-Length: ${size}`]))
+  const chunk = Buffer.alloc(256 * 1024, 97)
+  for (let sent = 0; sent < size && !conn.ended; sent += chunk.length) {
+    if (!conn.socket.write(chunk)) await new Promise(resolve => conn.socket.once('drain', resolve))
+  }
+  const res = await conn.response({ ms: 8000 })
+  t.equal(res.status, 200, 'the upload is answered by the upstream, not 408')
+  t.equal(res.body.toString(), String(size), 'every byte arrived')
+})
