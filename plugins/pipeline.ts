@@ -46,7 +46,8 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const signer = gateway.assertion
   const trustProxy = server.trustProxy !== false
   const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
-  const noneConsumed: readonly string[] = []
+  // The credentials removed before forwarding: every one the gateway's authenticators read.
+  const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
 
   return async function gatehousePipeline (request, reply) {
     reply.hijack()
@@ -75,10 +76,9 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       // 6. Assertion: the identity signed for this upstream, last, so a refusal costs no signature.
       if (signer !== undefined) identityOut.push([signer.header, await signer.assert(identity, route.upstream)])
 
-      // 7. Forward, with the credentials the gateway consumed taken out.
-      const consumedHeaders = route.forwardCredentials ? noneConsumed : identity.consumedHeaders
-      const query = route.forwardCredentials ? target.query : withoutQueryParams(target.query, identity.consumedQuery)
-      const headers = upstreamRequestHeaders(plan, req.headers, identityOut, consumedHeaders, {
+      // 7. Forward, with the credentials taken out.
+      const query = withoutQueryParams(target.query, credentials.query)
+      const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
         upstreamHost: upstream.host, ip: x.ip, proto: request.protocol, host: req.headers.host, requestId: request.id, trustProxy
       })
       forward(x, upstream, query === '' ? target.path : `${target.path}?${query}`, headers, body)

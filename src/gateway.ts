@@ -2,7 +2,7 @@ import type { GatewayConfig, RouteConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
 import { createCache, type CacheCounters, type GatewayCache } from './cache/two-tier.js'
-import type { Authenticator, OriginObserver } from './auth/types.js'
+import type { Authenticator, Consumed, OriginObserver } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import { createAssertionSigner, type AssertionSigner } from './identity/assertion.js'
 import type { RouteAuth } from './policy/authenticate.js'
@@ -24,6 +24,12 @@ export interface Gateway {
   logger: Logger
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
+  /**
+   * Every credential header and query parameter any configured authenticator reads: removed
+   * before forwarding on every route (unless it says `forwardCredentials: true`), so a
+   * credential never reaches an upstream that did not ask for it, whichever route it came by.
+   */
+  credentials: Consumed
   identity: IdentityPlan
   /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
   assertion: AssertionSigner | undefined
@@ -93,6 +99,10 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     logger,
     routes,
     authenticators,
+    credentials: {
+      headers: [...new Set([...authenticators.values()].flatMap(a => a.consumes.headers))],
+      query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))]
+    },
     identity: compileIdentityPlan(config.identity),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,

@@ -87,6 +87,7 @@ const Identity = strict({
   })),
   claims: Type.Optional(Type.Record(Type.String(), HeaderName)),
   strip: Type.Optional(Type.Array(HeaderGlob)),
+  stripOverrides: Type.Optional(Type.Array(HeaderGlob, { description: 'Headers that let a client steer an upstream past a per-method or per-path policy; removed from every request. Default: X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL' })),
   assertion: Type.Optional(strict({ header: Type.Optional(HeaderName), ttl: Type.Optional(Duration) }))
 })
 

@@ -56,6 +56,8 @@ export interface IdentityConfig {
   headers: { user: string, client: string, scopes: string, auth: string }
   claims: Array<[claim: string, header: string]>
   strip: string[]
+  /** Headers that would let a client steer an upstream past a per-method or per-path policy. */
+  stripOverrides: string[]
   assertion: { header: string, ttlMs: number } | undefined
 }
 

@@ -14,7 +14,7 @@ export interface IdentityPlan {
  * a regex only for a pattern with inner wildcards: this runs for every header of every request.
  */
 function globMatcher (glob: string): (name: string) => boolean {
-  const lower = glob.toLowerCase()
+  const lower = glob.toLowerCase().split('*').map(fold).join('*')
   const stars = lower.split('*').length - 1
   if (stars === 0) return name => name === lower
   if (stars === 1 && lower.endsWith('*')) {
@@ -29,6 +29,18 @@ function globMatcher (glob: string): (name: string) => boolean {
   return name => re.test(name)
 }
 
+const UNUSUAL = /[^a-z0-9-]/
+const NOT_ALPHANUMERIC = /[^a-z0-9]/g
+
+/**
+ * A header name as a CGI layer reads it: every character that is not a letter or digit is
+ * the same one there (`Remote.User`, `Remote~User` and `Remote-User` are all `REMOTE_USER`),
+ * so names are compared folded. Most names need no work: only letters, digits and `-`.
+ */
+function fold (lowercaseName: string): string {
+  return UNUSUAL.test(lowercaseName) ? lowercaseName.replace(NOT_ALPHANUMERIC, '-') : lowercaseName
+}
+
 export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const names = {
     user: cfg.headers.user.toLowerCase(),
@@ -37,14 +49,16 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
     auth: cfg.headers.auth.toLowerCase()
   }
   const claims = cfg.claims.map(([claim, header]) => [claim, header.toLowerCase()] as const)
-  const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)])
-  if (cfg.assertion !== undefined) exact.add(cfg.assertion.header.toLowerCase())
-  const patterns = cfg.strip.map(globMatcher)
+  const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)].map(fold))
+  if (cfg.assertion !== undefined) exact.add(fold(cfg.assertion.header.toLowerCase()))
+  const patterns = [...cfg.strip, ...cfg.stripOverrides].map(globMatcher)
   return {
     // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
     isStripped: name => {
-      if (name.includes('_') || exact.has(name)) return true
-      for (const matches of patterns) if (matches(name)) return true
+      if (name.includes('_')) return true
+      const folded = fold(name)
+      if (exact.has(folded)) return true
+      for (const matches of patterns) if (matches(folded)) return true
       return false
     },
     names,

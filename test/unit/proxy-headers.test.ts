@@ -2,7 +2,7 @@ import t from 'tap'
 import { compileIdentityPlan } from '../../src/identity/headers.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js'
 
-const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], assertion: undefined })
+const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], stripOverrides: ['X-HTTP-Method-Override'], assertion: undefined })
 const forward = { upstreamHost: 'orders:8000', ip: '10.0.0.7', proto: 'https', host: 'api.example', requestId: 'req-1', trustProxy: false }
 
 function pairs (flat: string[]): Array<[string, string]> {
