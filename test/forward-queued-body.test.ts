@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
 import { hostOf, problemCode, rawConnect, rawRequest, requestBytes, sleep, type RawConnection } from './helpers/raw-http.js'
@@ -8,7 +8,7 @@ import { hostOf, problemCode, rawConnect, rawRequest, requestBytes, sleep, type 
  * Whatever its body does meanwhile (the client goes away, it grows past bodyLimit), the
  * gateway answers or closes that one request and goes on serving.
  */
-async function busyGateway (t: Tap.Test): Promise<{ url: string, host: string, busy: RawConnection }> {
+async function busyGateway (t: Test): Promise<{ url: string, host: string, busy: RawConnection }> {
   const gw = await startTestGateway(t, `${TEST_SERVER}  bodyLimit: 1KiB
 upstreams:
   web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
@@ -24,7 +24,7 @@ routes:
   return { url: gw.url, host, busy }
 }
 
-async function stillServing (t: Tap.Test, url: string, host: string, busy: RawConnection): Promise<void> {
+async function stillServing (t: Test, url: string, host: string, busy: RawConnection): Promise<void> {
   const slow = await busy.response({ ms: 4000 }).catch((err: Error) => err)
   t.notOk(slow instanceof Error, `the request holding the pool was not hurt${slow instanceof Error ? `: ${slow.message}` : ''}`)
   const next = await rawRequest(t, url, requestBytes('GET', '/after', host), { ms: 3000 }).catch((err: Error) => err)

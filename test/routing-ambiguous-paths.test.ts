@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
 import { USER_AUTH_YAML, userToken } from './helpers/user-token.js'
 import { header, hostOf, problemCode, rawRequest, requestBytes, responseBytes, startRawUpstream } from './helpers/raw-http.js'
@@ -25,13 +25,13 @@ const AMBIGUOUS = [
   '/api\\admin\\x'
 ]
 
-async function send (t: Tap.Test, url: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
+async function send (t: Test, url: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
   const res = await rawRequest(t, url, requestBytes('GET', path, hostOf(url), ['Connection: close', ...headers]), { ms: 3000 })
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), contentType: header(res, 'content-type'), body: res.body.toString() }
 }
 
-function upstreamSeeing (t: Tap.Test): ReturnType<typeof startRawUpstream> {
+function upstreamSeeing (t: Test): ReturnType<typeof startRawUpstream> {
   return startRawUpstream(t, (req, socket) => { socket.write(responseBytes(200, ['Content-Type: text/plain'], `upstream saw ${req.target}`)) })
 }
 

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { KEYS, TEST_SERVER, clientsYaml, startTestGateway } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
 import { USER_AUTH_YAML, userToken } from './helpers/user-token.js'
@@ -22,7 +22,7 @@ routes:
     client: [appKey]
 `
 
-async function send (t: Tap.Test, url: string, method: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
+async function send (t: Test, url: string, method: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
   const res = await rawRequest(t, url, requestBytes(method, path, hostOf(url), ['Connection: close', ...headers], method === 'POST' ? '{}' : ''), { ms: 3000 })
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), upstreamPath: echoOf(res.body).url }

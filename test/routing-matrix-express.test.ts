@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import express from 'express'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -27,14 +27,14 @@ const VARIANTS = [
 
 const isAdmin = (path: string): boolean => path === '/api/admin' || path.startsWith('/api/admin/')
 
-async function listen (t: Tap.Test, server: Server): Promise<string> {
+async function listen (t: Test, server: Server): Promise<string> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 /** Express 5: case-insensitive, non-strict (a trailing slash is optional), as most apps run it. */
-async function expressUpstream (t: Tap.Test): Promise<TestUpstream> {
+async function expressUpstream (t: Test): Promise<TestUpstream> {
   const hits: Hit[] = []
   const app = express()
   app.all(['/api/admin', '/api/admin/{*rest}'], (req, res) => {
@@ -49,7 +49,7 @@ async function expressUpstream (t: Tap.Test): Promise<TestUpstream> {
 }
 
 /** A plain node:http server that matches the path exactly and case-sensitively. */
-async function strictUpstream (t: Tap.Test): Promise<TestUpstream> {
+async function strictUpstream (t: Test): Promise<TestUpstream> {
   const hits: Hit[] = []
   const server = createServer((req, res) => {
     const target = req.url ?? ''
@@ -78,7 +78,7 @@ function lenientPath (target: string): string {
   return p.startsWith('/') ? p : `/${p}`
 }
 
-async function lenientUpstream (t: Tap.Test): Promise<TestUpstream> {
+async function lenientUpstream (t: Test): Promise<TestUpstream> {
   const hits: Hit[] = []
   const server = createServer((req, res) => {
     const target = req.url ?? ''
