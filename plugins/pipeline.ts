@@ -7,6 +7,7 @@ import { authenticate } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
+import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
 import { answerProblem } from './errors.js'
 import type { Observe } from './exchange.js'
@@ -44,7 +45,6 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const { server } = gateway.config
   const plan = gateway.identity
   const signer = gateway.assertion
-  const trustProxy = server.trustProxy !== false
   const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
   // The credentials removed before forwarding: every one the gateway's authenticators read.
   const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
@@ -58,7 +58,8 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       const target = judgeTarget(request.originalUrl, server.routing)
       const length = req.headers['content-length']
       if (length !== undefined && Number(length) > body.limit) throw new GatehouseError('payload_too_large', `the request body is larger than ${body.limit} bytes`)
-      x.ip = request.ip
+      const peer = peerOf(req, gateway.trust)
+      x.ip = peer.clientIp
 
       // 2. Authenticate: the client, then the user, as the method's policy asks.
       const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, peerCertificate: peerCertificate(request) })
@@ -79,7 +80,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       // 7. Forward, with the credentials taken out.
       const query = withoutQueryParams(target.query, credentials.query)
       const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
-        upstreamHost: upstream.host, ip: x.ip, proto: request.protocol, host: req.headers.host, requestId: request.id, trustProxy
+        upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id
       })
       forward(x, upstream, query === '' ? target.path : `${target.path}?${query}`, headers, body)
     } catch (err) {

@@ -9,6 +9,7 @@ import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
+import { compileTrust, type TrustFn } from './proxy/trust.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {}
@@ -31,6 +32,8 @@ export interface Gateway {
    */
   credentials: Consumed
   identity: IdentityPlan
+  /** `server.trustProxy`, compiled: which hops may speak for the client. */
+  trust: TrustFn
   /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
   assertion: AssertionSigner | undefined
   cache: GatewayCache
@@ -104,6 +107,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
       query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))]
     },
     identity: compileIdentityPlan(config.identity),
+    trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),

@@ -52,6 +52,7 @@ const RouteRateLimit = strict({
 const Server = strict({
   listen: Type.Optional(HostPort),
   admin: Type.Optional(Type.Union([HostPort, Type.Literal(false)])),
+  adminToken: Type.Optional(Type.String({ description: 'Bearer token the admin listener asks for on /metrics and POST /cache/purge; empty: none (then bind admin to loopback)' })),
   workers: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
   trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())])),
   bodyLimit: Type.Optional(Size),

@@ -80,6 +80,8 @@ export interface GatewayConfig {
   server: {
     listen: HostPort
     admin: HostPort | undefined
+    /** Bearer token for the admin listener's /metrics and POST /cache/purge; undefined: none asked. */
+    adminToken: string | undefined
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     bodyLimit: number
