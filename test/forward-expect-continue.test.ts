@@ -77,3 +77,16 @@ t.test("a 20 MiB upload with curl's defaults (it sends Expect: 100-continue) arr
   t.equal(echo.body.sha256, createHash('sha256').update(body).digest('hex'), 'byte-identical')
   t.ok(Date.now() - started < 5000, 'without waiting out curl\'s 1 s Expect timeout more than once')
 })
+
+t.test('a chunked upload with Expect: 100-continue (curl -H "Transfer-Encoding: chunked") arrives byte for byte', async t => {
+  const gw = await startTestGateway(t, config(await startEcho(t)))
+  const file = join(tempDir(t), 'upload.bin')
+  const body = randomBytes(4 * 1024 * 1024)
+  writeFileSync(file, body)
+  const { stdout, stderr } = await run('/usr/bin/curl', ['-sS', '-v', '-H', 'Transfer-Encoding: chunked', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `${gw.url}/upload/chunked`], { maxBuffer: 1024 * 1024 })
+  t.match(stderr, /^< HTTP\/1\.1 100 Continue/m, '100 Continue')
+  t.match(stderr, /^< HTTP\/1\.1 200 /m, 'then 200')
+  const echo = echoOf(stdout)
+  t.equal(echo.body.bytes, body.length)
+  t.equal(echo.body.sha256, createHash('sha256').update(body).digest('hex'), 'byte-identical')
+})
