@@ -3,6 +3,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { GatehouseError, toProblem } from '../src/errors.js'
 import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
@@ -75,6 +78,25 @@ async function retire (gen: Generation, maxWaitMs: number): Promise<void> {
   await gen.gateway.close()
 }
 
+/**
+ * What Node's HTTP parser refuses before any app sees it (a malformed header line, both
+ * Transfer-Encoding and Content-Length, a bad chunk) is answered like every other refusal:
+ * problem+json, then the connection is closed, since the stream can no longer be trusted.
+ */
+function answerClientError (err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const error = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new GatehouseError('headers_too_large', 'the request headers are larger than the gateway accepts')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new GatehouseError('request_timeout', 'the request did not arrive within server.requestTimeout')
+      : new GatehouseError('bad_request', 'the request is not well-formed HTTP')
+  const body = JSON.stringify(toProblem(error, randomUUID()))
+  socket.end(`HTTP/1.1 ${error.status} ${error.title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+}
+
 function urlOf (server: Server, scheme: string): string {
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -119,6 +141,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)
+  server.on('clientError', answerClientError)
   server.keepAliveTimeout = 72_000
   server.requestTimeout = first.server.requestTimeoutMs
   await new Promise<void>((resolve, reject) => {
