@@ -62,9 +62,9 @@ routes:
     policy: public
 `)
   const host = hostOf(gw.url)
-  // The pool's one connection is busy for 2.5 s.
+  // The pool's one connection is busy for 1.8 s.
   const busy = await rawConnect(t, gw.url)
-  busy.write(requestBytes('GET', '/slow/2500', host))
+  busy.write(requestBytes('GET', '/slow/1800', host))
   await new Promise(resolve => setTimeout(resolve, 200))
   // Queued behind it: a body announced and never sent (as after Expect: 100-continue, or a client that stalls at once).
   const stalled = await rawConnect(t, gw.url)
@@ -88,7 +88,7 @@ routes:
 })
 
 t.test('an upstream slow to read the body is not a stalled client: no 408', async t => {
-  // Reads nothing for 2.5 s (over bodyTimeout), then the whole body, then answers with its size.
+  // Reads nothing for 1.8 s (over bodyTimeout), then the whole body, then answers with its size.
   const { createServer } = await import('node:net')
   const server = createServer(socket => {
     socket.pause()
@@ -108,7 +108,7 @@ t.test('an upstream slow to read the body is not a stalled client: no 408', asyn
         if (bytes >= length) socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(bytes).length}\r\nConnection: close\r\n\r\n${bytes}`)
       })
       socket.resume()
-    }, 2500)
+    }, 1800)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()) }))
