@@ -4,18 +4,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isGatehouseError } from '../src/errors.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../src/policy/rate-limit.js'
+import { localLimitStore } from '../src/cache/local-limit-store.js'
 import './types.js'
 
 export type RouteHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
-/** @fastify/rate-limit, registered once per app: no global limit, counters in Redis when configured. */
+/**
+ * @fastify/rate-limit, registered once per app: no global limit, counters in Redis when
+ * configured, else in one in-process LRU bounded like the local cache tier (entries and bytes).
+ */
 export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, { gateway }) {
+  const { localMaxEntries, localMaxSize } = gateway.config.cache
   await app.register(rateLimit, {
     global: false,
     enableDraftSpec: true,
     skipOnError: false,
-    cache: gateway.config.cache.localMaxEntries,
-    ...(gateway.limitStore === undefined ? {} : { store: gateway.limitStore })
+    store: gateway.limitStore ?? localLimitStore({ maxEntries: localMaxEntries, maxSize: localMaxSize })
   })
 }, { fastify: '5.x', name: 'gatehouse-rate-limit' })
 
@@ -28,7 +32,6 @@ export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: Run
   if (limit === undefined) return []
   const scope = limitScope(route, gateway.routes)
   const check = app.rateLimit({
-    cache: gateway.config.cache.localMaxEntries,
     keyGenerator: request => limitKey(scope, limit.by, request.gatehouse.identity, normalizeIP(request.ip)),
     max: request => effectiveLimit(limit, request.gatehouse.identity).max,
     timeWindow: request => effectiveLimit(limit, request.gatehouse.identity).windowMs,

@@ -71,7 +71,7 @@ const Cache = strict({
   local: Type.Optional(strict({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds (default 100000)' })),
     maxSize: Type.Optional(Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {
-      description: 'Most bytes the in-process tier holds, keys and values estimated (default 32MiB, at least 64KiB); the least recently used entries go first'
+      description: 'Most bytes the in-process tier holds, keys and values estimated (default 16MiB, at least 64KiB); the least recently used entries go first'
     }))
   }))
 })
