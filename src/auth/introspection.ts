@@ -1,10 +1,9 @@
 import { Agent, request } from 'undici'
 import { GatehouseError, type Challenge } from '../errors.js'
 import { parseDuration } from '../config/units.js'
-import type { AuthenticatorConfig } from '../config/types.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
-import type { GatewayConfig } from '../config/types.js'
 import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 
