@@ -156,6 +156,18 @@ export function createMetrics (): Metrics {
       if (limiter !== undefined) this.set({ connection: 'rate_limit' }, limiter === 'ok' ? 1 : 0)
     }
   })
+  const localTier = (name: string, help: string, read: (usage: { entries: number, bytes: number }) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect () {
+        if (current !== undefined) this.set(read(current().cache.localUsage))
+      }
+    })
+  }
+  localTier('gatehouse_cache_local_bytes', 'Bytes the in-process cache tier holds, as counted against cache.local.maxSize (keys, values and bookkeeping, estimated)', u => u.bytes)
+  localTier('gatehouse_cache_local_entries', 'Entries the in-process cache tier holds (bounded by cache.local.maxEntries)', u => u.entries)
   new Counter({
     name: 'gatehouse_cache_lookups_total',
     help: 'Cache lookups of verified credentials, by tier and result',

@@ -6,15 +6,20 @@ import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './type
 import { jwtOptions } from './jwt-config.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource } from './jwks-remote.js'
+import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 
-/** What a verified token taught us; JSON, so a shared cache tier can hold it. */
+/**
+ * What a verified token taught us, and all the request path needs of it (never the whole
+ * payload: see kept-claims.ts); JSON, so a shared cache tier can hold it.
+ */
 interface Verified {
   id: string
   scopes: string[]
-  claims: Record<string, unknown>
-  tokenClientId: string | undefined
+  /** Only the claims the config maps to headers or requires; absent when none of them is present. */
+  claims?: Record<string, unknown> | undefined
+  tokenClientId?: string | undefined
   exp: number
-  kid: string | undefined
+  kid?: string | undefined
 }
 
 /** A verification outlives neither its token nor, in a shared tier, this long. */
@@ -62,8 +67,10 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     requiredClaims: ['exp'],
     ...(o.audience === undefined ? {} : { audience: o.audience })
   }
-  // Verifications are cached per authenticator and per config: another audience or key must not reuse them.
-  const partition = createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec])).digest('hex').slice(0, 32)
+  const keep = claimsToKeep(deps.config)
+  // Verifications are cached per authenticator and per config: another audience or key must not
+  // reuse them, nor a config that reads claims this one did not keep.
+  const partition = createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec, keep])).digest('hex').slice(0, 32)
   const challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
   const invalid = (reason: string, cause?: unknown): GatehouseError => new GatehouseError('invalid_token', reason, {
     cause,
@@ -115,11 +122,16 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       scopes = parsed
     }
     const clientId = typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : undefined
-    return { id: String(user), scopes, claims: payload, tokenClientId: clientId, exp: payload.exp as number, kid }
+    const out: Verified = { id: String(user), scopes, exp: payload.exp as number }
+    const claims = pickClaims(payload, keep)
+    if (claims !== undefined) out.claims = claims
+    if (clientId !== undefined) out.tokenClientId = clientId
+    if (kid !== undefined) out.kid = kid
+    return out
   }
 
   const principal = (v: Verified): UserPrincipal => ({
-    kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
+    kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims ?? NO_CLAIMS, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
   })
   const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > Date.now()
 

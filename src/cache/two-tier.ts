@@ -1,12 +1,17 @@
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { LocalCache, cacheKey, type Cache } from './cache.js'
+import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
 
 /** Where every instance hears which keys to drop from its local tier. */
 export const INVALIDATION_CHANNEL = 'gatehouse:v1:invalidate'
 
 const WARN_INTERVAL_MS = 5000
+/**
+ * Most keys with a lookup in flight: past it a miss still loads, only without sharing its
+ * load, so a flood of new credentials cannot grow the single-flight map without bound.
+ */
+export const MAX_INFLIGHT = 10_000
 const FIRST_CONNECT_WAIT_MS = 2000
 
 export type RedisState = 'up' | 'down' | 'none'
@@ -36,6 +41,8 @@ export interface CacheCounters {
 export interface GatewayCache extends Cache {
   readonly redisState: RedisState
   readonly counters: CacheCounters
+  /** What the in-process tier holds now: entries, and bytes as counted against `cache.local.maxSize`. */
+  readonly localUsage: { entries: number, bytes: number }
 }
 
 /** What travels through Redis: the value and when it stops being valid (ms since epoch). */
@@ -54,8 +61,8 @@ export class TwoTierCache implements GatewayCache {
   private subscriberWasDown = false
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (maxEntries: number, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters()) {
-    this.local = new LocalCache(maxEntries)
+  constructor (limits: LocalLimits, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters()) {
+    this.local = new LocalCache(limits)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
     if (subscriber !== undefined) {
@@ -75,6 +82,10 @@ export class TwoTierCache implements GatewayCache {
         subscriber.subscribe(INVALIDATION_CHANNEL).catch((err: unknown) => this.warn('redis subscribe failed', err))
       })
     }
+  }
+
+  get localUsage (): { entries: number, bytes: number } {
+    return { entries: this.local.entries, bytes: this.local.bytes }
   }
 
   /** Up only with both connections: without the subscriber, purges from other instances are missed. */
@@ -209,6 +220,7 @@ export class TwoTierCache implements GatewayCache {
     this.counters.localMisses++
     const pending = this.inflight.get(key)
     if (pending !== undefined) return await (pending as Promise<T>)
+    if (this.inflight.size >= MAX_INFLIGHT) return await this.lookup(key, load)
     const p = this.lookup(key, load).finally(() => this.inflight.delete(key))
     this.inflight.set(key, p)
     return await p
@@ -239,11 +251,12 @@ export class TwoTierCache implements GatewayCache {
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
 export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
-  if (redisConfig === undefined) return new TwoTierCache(config.cache.localMaxEntries, logger, undefined, undefined, counters)
+  const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
+  if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters)
   const redis = createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one.
   const subscriber = createRedisClient(redisConfig)
-  const cache = new TwoTierCache(config.cache.localMaxEntries, logger, redis, subscriber, counters)
+  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

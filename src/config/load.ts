@@ -143,6 +143,7 @@ function pointerToSegments (pointer: string, data: unknown): Segment[] {
 const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
   [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
+  [/^\/cache\/local\/maxSize$/, 'must be a size of at least 64KiB: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
   [/^\/server\/admin$/, 'must be host:port, or false'],
   [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
@@ -396,6 +397,14 @@ function duplicateRoutes (routes: RouteConfig[], routing: { caseSensitive?: bool
   }
 }
 
+/**
+ * The in-process tier's byte bound when the config sets none: with compact entries (about
+ * 450 bytes each) it holds some 37,000 credentials, and keeps the gateway's RSS under 256 MiB
+ * however many distinct tokens arrive (bench/RESULTS.md, the memory run).
+ */
+const DEFAULT_LOCAL_MAX_SIZE = '16MiB'
+const MIN_LOCAL_MAX_SIZE = 64 * 1024
+
 /** Parses, interpolates, validates and normalises one config text. Throws ConfigError with every issue found. */
 export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const lines = new LineCounter()
@@ -428,6 +437,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   }
   const server = raw.server ?? {}
   const redis = raw.cache?.redis === undefined ? undefined : normaliseRedis(raw.cache.redis, issues)
+  const localMaxSize = parseSize(raw.cache?.local?.maxSize ?? DEFAULT_LOCAL_MAX_SIZE)
+  if (localMaxSize < MIN_LOCAL_MAX_SIZE) issues.add(['cache', 'local', 'maxSize'], 'must be at least 64KiB')
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
   if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
@@ -461,7 +472,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
         ? undefined
         : { cert: resolve(dir, server.tls.cert), key: resolve(dir, server.tls.key), clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa) }
     },
-    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000 },
+    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000, localMaxSize },
     identity: {
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),

@@ -76,7 +76,12 @@ const Cache = strict({
     strict({ cluster: Type.Array(Type.Union([Type.String(), RedisNode]), { minItems: 1 }) }),
     strict({ sentinels: Type.Array(RedisNode, { minItems: 1 }), name: Type.String(), password: Type.Optional(Type.String()) })
   ])),
-  local: Type.Optional(strict({ maxEntries: Type.Optional(Type.Integer({ minimum: 1 })) }))
+  local: Type.Optional(strict({
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds (default 100000)' })),
+    maxSize: Type.Optional(Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {
+      description: 'Most bytes the in-process tier holds, keys and values estimated (default 16MiB, at least 64KiB); the least recently used entries go first'
+    }))
+  }))
 })
 
 const Identity = strict({

@@ -96,7 +96,12 @@ export interface GatewayConfig {
     watch: boolean
     tls: { cert: string, key: string, clientCa: string | undefined } | undefined
   }
-  cache: { redis: RedisConfig | undefined, localMaxEntries: number }
+  cache: {
+    redis: RedisConfig | undefined
+    localMaxEntries: number
+    /** Bytes (estimated: keys and values) the in-process tier may hold, besides `localMaxEntries`. */
+    localMaxSize: number
+  }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
   clients: Map<string, ClientRecord>
