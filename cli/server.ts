@@ -126,10 +126,20 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let current = await buildGeneration(config, logger, metrics)
   metrics.follow(() => current.gateway)
 
+  // Answers in flight, so a drain can tell each one to close its connection after it.
+  const answering = new Set<ServerResponse>()
+  let draining = false
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.shouldKeepAlive = false
+    else res.once('finish', () => res.socket?.end())
+  }
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const gen = current
     gen.inflight++
+    answering.add(res)
+    if (draining) closeAfter(res)
     res.once('close', () => {
+      answering.delete(res)
       gen.inflight--
       if (gen.inflight === 0) gen.drained?.()
     })
@@ -211,6 +221,10 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       watcher?.close()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
+      // A keep-alive connection (a load balancer's pool) must not feed the draining process new
+      // requests: each answer in flight says Connection: close, and its connection ends after it.
+      draining = true
+      for (const res of answering) closeAfter(res)
       await drained(current, drainMs)
       // Past the drain deadline: the clients still waiting are cut off first, then their upstream requests.
       server.closeAllConnections()
