@@ -120,7 +120,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
 
   let admin: FastifyInstance | undefined
   if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token), metrics)
+    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics)
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 
