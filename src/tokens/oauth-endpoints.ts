@@ -4,7 +4,6 @@ import type { Logger } from '../logger.js'
 import { clientUnusable } from '../auth/api-key.js'
 import { AttemptLimiter } from './attempt-limiter.js'
 import { DECOY_HASH, parseSecretHash, verifySecret, type SecretHash } from './client-secret.js'
-import { revoke } from './revocation.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */
@@ -169,7 +168,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
         }
         if (claims.client_id !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client')
         try {
-          await revoke(cache, claims)
+          await tokens.revocations.revoke(claims)
         } catch (err) {
           // RFC 7009 §2.2.1: the client is told to retry rather than believe a revocation only some instances know of.
           logger.warn({ err, client: client.id, jti: claims.jti }, 'client token revoked on this instance only: the shared cache is unavailable')
