@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
+import { RevokedJtis, Revocations } from './tokens/revocation.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {}
@@ -73,16 +74,21 @@ async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<Red
 export interface Instruments {
   cacheCounters?: CacheCounters
   observe?: OriginObserver
+  /** The client-token revocations this process knows of: set on the first gateway, kept across reloads. */
+  revokedJtis?: RevokedJtis
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const cache = await createCache(config, logger, instruments.cacheCounters)
+  instruments.revokedJtis ??= new RevokedJtis()
+  const revocations = new Revocations(cache, instruments.revokedJtis, logger)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger)
+    tokens = await createTokenService(config, logger, revocations)
     authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe })
   } catch (err) {
+    revocations.close()
     await cache.close()
     throw err
   }
@@ -121,6 +127,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))
+      revocations.close()
       await cache.close()
       redis?.disconnect()
     }

@@ -47,6 +47,9 @@ t.test('docker-compose accepts docker-compose.yml: gateway, Redis and the DRF up
   t.equal(services.drf?.ports, undefined, 'the upstream that trusts Remote-User publishes no port')
   t.equal(services.redis?.ports, undefined, 'Redis publishes no port')
   t.equal(services.redis?.image, 'redis:7-alpine')
+  const redis = services.redis as { command: string[], volumes: Array<string | { source?: string, target?: string }> }
+  t.match(redis.command.join(' '), /--appendonly yes/, 'Redis persists (revocations survive its restart)')
+  t.ok(redis.volumes.some(v => typeof v === 'string' ? v.startsWith('redis-data:/data') : v.source === 'redis-data' && v.target === '/data'), 'on a named volume')
 
   const unset = await exitOf('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], cleanEnv({ GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN }))
   t.not(unset.code, 0, 'no JWT secret, no stack')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Agent, request } from 'undici'
 import { GatehouseError, type Challenge } from '../errors.js'
 import { parseDuration } from '../config/units.js'
@@ -52,6 +53,23 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
   }
 }
 
+/**
+ * Which cache entries an introspection authenticator may read: one partition per
+ * authorization server (endpoint), per gateway client at it (clientId) and per reading of its
+ * answers (userClaim, scopeClaim). Another server's answer about the same token, positive or
+ * negative, is never reused. Computed from the config alone, so `gatehouse cache purge` finds
+ * the entries too.
+ */
+export function introspectionPartition (spec: AuthenticatorConfig<'introspection'>['spec']): string {
+  const identity = [spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
+}
+
+/** The credential an introspection result is cached under (the cache hashes it into the key). */
+export function introspectionCacheCredential (partition: string, token: string): string {
+  return `${partition}.${token}`
+}
+
 /** RFC 6749 §2.3.1: the id and secret are form-encoded before they go into Basic. */
 function formEncode (text: string): string {
   return encodeURIComponent(text).replace(/%20/g, '+')
@@ -100,6 +118,7 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
 export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'> }): Authenticator {
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
+  const partition = introspectionPartition(cfg.spec)
   const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
   const clientForm = new URLSearchParams()
@@ -176,11 +195,13 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
       if (token === undefined) return undefined
       let found: Introspected
       try {
-        found = await deps.cache.getOrLoad('introspection', token, async () => await introspect(token))
+        // Positive and negative results, and the single-flight, are all per partition.
+        const credential = introspectionCacheCredential(partition, token)
+        found = await deps.cache.getOrLoad('introspection', credential, async () => await introspect(token))
         if (found.active && found.k !== tag) {
           // Cached (in Redis) under a config that kept other claims: ask again, and replace it.
           const fresh = await introspect(token)
-          await deps.cache.set('introspection', token, fresh.value, fresh.ttlMs)
+          await deps.cache.set('introspection', credential, fresh.value, fresh.ttlMs)
           found = fresh.value
         }
       } catch (err) {

@@ -40,6 +40,15 @@ function reasonOf (err: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * Whether the token says it is a refresh token: its `typ` header (`refresh`, `rt+jwt`,
+ * `application/refresh+jwt`…), its `token_type` claim (simplejwt: `refresh`) or its `typ`
+ * claim (Keycloak: `Refresh`). A refresh token is never a credential for an API.
+ */
+export function saysRefresh (headerTyp: unknown, payload: JWTPayload): boolean {
+  return [headerTyp, payload.token_type, payload.typ].some(v => typeof v === 'string' && /refresh|^rt\+jwt$/i.test(v.replace(/^application\//i, '')))
+}
+
 function stringsOf (value: unknown): string[] | undefined {
   if (typeof value === 'string') return value.split(' ').filter(s => s !== '')
   if (Array.isArray(value) && value.every(v => typeof v === 'string')) return value as string[]
@@ -79,17 +88,17 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: reason } }]
   })
 
-  async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined }> {
+  async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined, typ: unknown }> {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, verifyOptions)
-      return { payload, kid: protectedHeader.kid }
+      return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
     } catch (err) {
       // A kid-less token against a set with several fitting keys: each is tried (jose leaves this to the caller).
       if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err
       for await (const key of err) {
         try {
           const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions)
-          return { payload, kid: protectedHeader.kid }
+          return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
         } catch (inner) {
           if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner
         }
@@ -107,7 +116,10 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       if (reason === undefined) throw err
       throw invalid(reason, err)
     }
-    const { payload, kid } = verified
+    const { payload, kid, typ } = verified
+    if (saysRefresh(typ, payload)) throw invalid('refresh tokens are not accepted')
+    // jose checks iat only against a maximum age: a token minted ahead of the clock is refused here.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + o.clockToleranceS) throw invalid('token issued in the future')
     for (const [claim, expected] of o.requiredClaims) {
       if (payload[claim] === undefined) throw invalid(`token has no ${claim} claim`)
       if (payload[claim] !== expected) throw invalid(`${claim} must be ${String(expected)}`)

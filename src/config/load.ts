@@ -150,6 +150,11 @@ const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
 ]
 
+/** Authenticator keys whose schema errors get their own words: [type, path, when missing, when wrong]. */
+const AUTHENTICATOR_MESSAGES: Array<[AuthenticatorType, RegExp, string, string]> = [
+  ['jwt', /^\/audience(\/|$)/, 'the audience (API identifier) its tokens must be issued for, or audience: false to accept tokens issued for any API, on purpose', 'must be a string, a list of strings, or false']
+]
+
 function schemaIssues (data: unknown, issues: Issues): void {
   const reported = new Set<string>()
   const authenticators = (data as RawConfig | null)?.authenticators
@@ -180,7 +185,10 @@ function schemaIssues (data: unknown, issues: Issues): void {
         if (seen.has(e.path)) continue
         seen.add(e.path)
         const segments = [...base, ...pointerToSegments(e.path, spec)]
+        const special = AUTHENTICATOR_MESSAGES.find(([t, re]) => t === type && re.test(e.path))
         if (e.message === 'Unexpected property') issues.add(segments, `unknown key for a ${type} authenticator`, true)
+        else if (special !== undefined && e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator: ${special[2]}`, true)
+        else if (special !== undefined) issues.add(segments, special[3])
         else if (e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator`, true)
         else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
       }

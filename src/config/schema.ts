@@ -136,7 +136,9 @@ const MtlsAuth = strict({ type: Type.Literal('mtls') })
 const JwtAuth = strict({
   type: Type.Literal('jwt'),
   issuer: Type.String(),
-  audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+  audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
+    description: 'The token\'s aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)'
+  }),
   jwksUri: Type.Optional(Type.String()),
   publicKey: Type.Optional(Type.String()),
   secret: Type.Optional(Type.String()),
