@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
@@ -118,19 +119,21 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
    */
   async function authenticateClient (req: OAuthRequest, form: URLSearchParams): Promise<ClientRecord> {
     const { id, secret } = presentedCredentials(req, form)
+    // An id that names no client may be a secret pasted in the wrong field: logged as a hash prefix only.
+    const logged = clients.has(id) ? id : `unknown:${createHash('sha256').update(id).digest('hex').slice(0, 12)}`
     const here = JSON.stringify([id, req.ip])
     const limits: Limit[] = [{ key: `client-address:${here}`, max: MAX_FAILED_ATTEMPTS }]
     const knownGood = (await cache.get<number>(KNOWN_GOOD, here)) !== undefined
     if (!knownGood) limits.push({ key: `address:${req.ip}`, max: MAX_FAILED_ATTEMPTS_PER_ADDRESS })
     const reservation = await limiter.reserve(limits)
     if (!reservation.ok) {
-      logger.warn({ client: id, ip: req.ip }, 'client authentication refused: too many failed attempts')
+      logger.warn({ client: logged, ip: req.ip }, 'client authentication refused: too many failed attempts')
       throw new Throttled(id, 'rate_limited', `too many failed client authentications; retry in ${reservation.retryAfter}s`, 429, reservation.retryAfter)
     }
     const slot = takeCheckSlot(`oauth:${id}`)
     if (!slot.ok) {
       await reservation.release()
-      logger.warn({ client: id, ip: req.ip, busy: slot.busy }, 'client authentication refused: too many secret checks at once')
+      logger.warn({ client: logged, ip: req.ip, busy: slot.busy }, 'client authentication refused: too many secret checks at once')
       throw slot.busy === 'name'
         ? new Throttled(id, 'rate_limited', 'too many concurrent authentications for this client; retry', 429, 1)
         : new Throttled(id, 'temporarily_unavailable', 'too many client authentications at once; retry', 503, 1)
@@ -145,7 +148,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
     }
     if (client === undefined || stored === undefined || !ok) {
       // The reservation stays: it was a failure.
-      logger.info({ client: id, ip: req.ip }, 'client authentication failed')
+      logger.info({ client: logged, ip: req.ip }, 'client authentication failed')
       throw invalidClient('unknown client or wrong secret')
     }
     await reservation.release()
