@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { GatehouseError } from '../errors.js'
-import type { AuthenticatorConfig } from '../config/types.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
 import { jwtOptions } from './jwt-config.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
@@ -20,6 +20,8 @@ interface Verified {
   tokenClientId?: string | undefined
   exp: number
   kid?: string | undefined
+  /** For a kid-less token: the key set it was verified against. */
+  set?: string | undefined
 }
 
 /** A verification outlives neither its token nor, in a shared tier, this long. */
@@ -56,6 +58,21 @@ function stringsOf (value: unknown): string[] | undefined {
 }
 
 /**
+ * Verifications are cached per authenticator and per config: another audience or key must
+ * not reuse them, nor a config that reads claims this one did not keep.
+ */
+function jwtPartition (cfg: AuthenticatorConfig<'jwt'>, keep: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec, keep])).digest('hex').slice(0, 32)
+}
+
+const cacheKey = (partition: string, token: string): string => `${partition}.${token}`
+
+/** The cache credential of `token` under the config's jwt authenticator `cfg`: what a purge deletes. */
+export function jwtCacheCredential (cfg: AuthenticatorConfig<'jwt'>, config: Pick<GatewayConfig, 'identity' | 'routes'>, token: string): string {
+  return cacheKey(jwtPartition(cfg, claimsToKeep(config)), token)
+}
+
+/**
  * Users' JWTs from an identity provider. Keys are imported (or fetched) once; a verified
  * token is cached by its hash until it expires, so a repeated token costs a lookup. A token
  * whose `iss` is another issuer's is not this authenticator's kind; any other problem with a
@@ -77,9 +94,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     ...(o.audience === undefined ? {} : { audience: o.audience })
   }
   const keep = claimsToKeep(deps.config)
-  // Verifications are cached per authenticator and per config: another audience or key must not
-  // reuse them, nor a config that reads claims this one did not keep.
-  const partition = createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec, keep])).digest('hex').slice(0, 32)
+  const partition = jwtPartition(cfg, keep)
   const challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
   const invalid = (reason: string, cause?: unknown): GatehouseError => new GatehouseError('invalid_token', reason, {
     cause,
@@ -108,6 +123,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   }
 
   async function verify (token: string): Promise<Verified> {
+    const set = keys.set()
     let verified
     try {
       verified = await verifySignature(token)
@@ -139,6 +155,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     if (claims !== undefined) out.claims = claims
     if (clientId !== undefined) out.tokenClientId = clientId
     if (kid !== undefined) out.kid = kid
+    else if (set !== undefined) out.set = set
     return out
   }
 
@@ -165,11 +182,13 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
         if (token.split('.').length === 3) throw invalid('malformed token')
         return undefined
       }
-      const key = `${partition}.${token}`
+      const key = cacheKey(partition, token)
       const hit = await deps.cache.get<Verified>('jwt', key)
       if (hit !== undefined) {
-        if (fresh(hit) && keys.published(hit.kid)) return principal(hit)
-        await deps.cache.delete('jwt', key)
+        if (fresh(hit) && keys.published(hit.kid, hit.set)) return principal(hit)
+        // Stale here (expired, or its key left the set): forgotten in this process and verified
+        // again below. Never a cluster-wide delete on the request path: that needs Redis.
+        deps.cache.evict('jwt', key)
       }
       let iss: unknown
       try {
@@ -178,11 +197,15 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
         throw invalid('malformed token', err)
       }
       if (iss !== o.issuer) return undefined
-      const verified = await deps.cache.getOrLoad('jwt', key, async () => {
+      const load = async (): Promise<{ value: Verified, ttlMs: number }> => {
         const v = await verify(token)
         return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - Date.now(), MAX_CACHE_MS) }
-      })
-      return principal(verified)
+      }
+      if (hit === undefined) return principal(await deps.cache.getOrLoad('jwt', key, load))
+      // The stale entry may still be in Redis: the new verification overwrites it there too.
+      const { value, ttlMs } = await load()
+      await deps.cache.set('jwt', key, value, ttlMs)
+      return principal(value)
     },
     close: async () => keys.close()
   }

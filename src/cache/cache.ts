@@ -10,6 +10,8 @@ export interface Cache {
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
   /** Removes the entry from every instance: Redis, and each local tier (through Redis pub/sub when configured). */
   delete (kind: string, credential: string): Promise<void>
+  /** Forgets the entry in this process only: never fails, needs no Redis (what the request path may do). */
+  evict (kind: string, credential: string): void
   /**
    * The cached value, or the loader's: concurrent misses for one key share one call
    * (single-flight), and the result is stored for the `ttlMs` the loader gives.

@@ -187,6 +187,10 @@ export class TwoTierCache implements GatewayCache {
     await this.redisSet(key, value, ttlMs)
   }
 
+  evict (kind: string, credential: string): void {
+    this.local.deleteByKey(cacheKey(kind, credential))
+  }
+
   /**
    * Drops the entry here, in Redis, and (through pub/sub) in every instance's local tier.
    * Rejects when Redis is configured but the deletion could not be spread: a purge must
