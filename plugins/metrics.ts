@@ -187,6 +187,7 @@ export function createMetrics (): Metrics {
   plain('gatehouse_cache_loads_total', 'Cache misses that went to the origin (introspection endpoint, signature check)', () => cacheCounters.loads)
   plain('gatehouse_cache_redis_errors_total', 'Redis commands of the cache that failed', () => cacheCounters.redisErrors)
   plain('gatehouse_cache_redis_fallbacks_total', 'Cache operations that skipped Redis because it was down or failing', () => cacheCounters.redisFallbacks)
+  plain('gatehouse_cache_integrity_failures_total', 'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out', () => cacheCounters.integrityFailures)
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
   mirror(registry, authDecisions)
   mirror(registry, denials)

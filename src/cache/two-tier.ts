@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
+import { createSealer, type Sealer } from './integrity.js'
 import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
 
@@ -17,7 +18,7 @@ const FIRST_CONNECT_WAIT_MS = 2000
 export type RedisState = 'up' | 'down' | 'none'
 
 export function newCacheCounters (): CacheCounters {
-  return { localHits: 0, localMisses: 0, redisHits: 0, redisMisses: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0 }
+  return { localHits: 0, localMisses: 0, redisHits: 0, redisMisses: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0, integrityFailures: 0 }
 }
 
 /** Plain counters; the metrics endpoint reads them as they are. */
@@ -35,6 +36,8 @@ export interface CacheCounters {
   redisFallbacks: number
   /** Local entries dropped because another instance (or this one) deleted them. */
   invalidations: number
+  /** Redis values ignored because their HMAC (cache.integrityKey) did not check out. */
+  integrityFailures: number
 }
 
 /** The cache as the gateway holds it: the shared contract plus what /readyz and metrics read. */
@@ -61,7 +64,7 @@ export class TwoTierCache implements GatewayCache {
   private subscriberWasDown = false
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (limits: LocalLimits, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters()) {
+  constructor (limits: LocalLimits, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined)) {
     this.local = new LocalCache(limits)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
@@ -145,8 +148,14 @@ export class TwoTierCache implements GatewayCache {
       return undefined
     }
     let stored: Stored | undefined
+    const opened = text === null ? undefined : this.sealer.open(key, text)
+    if (text !== null && opened === undefined) {
+      // Written by something that does not hold the integrity key: never trusted.
+      this.counters.integrityFailures++
+      this.warn('redis cache value failed its integrity check: ignored', new Error(`key ${key}`))
+    }
     try {
-      stored = text === null ? undefined : JSON.parse(text) as Stored
+      stored = opened === undefined ? undefined : JSON.parse(opened) as Stored
     } catch {} // an entry that does not parse is a miss, like an absent one
     const ttlMs = typeof stored?.e === 'number' ? stored.e - Date.now() : 0
     if (stored === undefined || ttlMs <= 0) {
@@ -164,7 +173,7 @@ export class TwoTierCache implements GatewayCache {
     if (redis === undefined) return
     const stored: Stored = { v: value, e: Date.now() + ttlMs }
     try {
-      await redis.set(key, JSON.stringify(stored), 'PX', Math.ceil(ttlMs))
+      await redis.set(key, this.sealer.seal(key, JSON.stringify(stored)), 'PX', Math.ceil(ttlMs))
     } catch (err) {
       this.failed('set', err)
     }
@@ -260,7 +269,9 @@ export async function createCache (config: GatewayConfig, logger: Logger, counte
   const redis = createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one.
   const subscriber = createRedisClient(redisConfig)
-  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters)
+  const sealer = createSealer(config.cache.integrityKey)
+  if (!sealer.keyed) logger.warn('cache.integrityKey is not set: whoever can write to Redis can forge cached identities; set it (the same on every instance)')
+  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

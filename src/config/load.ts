@@ -447,6 +447,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   const redis = raw.cache?.redis === undefined ? undefined : normaliseRedis(raw.cache.redis, issues)
   const localMaxSize = parseSize(raw.cache?.local?.maxSize ?? DEFAULT_LOCAL_MAX_SIZE)
   if (localMaxSize < MIN_LOCAL_MAX_SIZE) issues.add(['cache', 'local', 'maxSize'], 'must be at least 64KiB')
+  const integrityKey = raw.cache?.integrityKey === undefined || raw.cache.integrityKey === '' ? undefined : raw.cache.integrityKey
+  if (integrityKey !== undefined && integrityKey.length < 32) issues.add(['cache', 'integrityKey'], 'at least 32 characters: `openssl rand -hex 32` makes one')
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
   if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
@@ -480,7 +482,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
         ? undefined
         : { cert: resolve(dir, server.tls.cert), key: resolve(dir, server.tls.key), clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa) }
     },
-    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000, localMaxSize },
+    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000, localMaxSize, integrityKey },
     identity: {
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),

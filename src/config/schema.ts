@@ -76,6 +76,7 @@ const Cache = strict({
     strict({ cluster: Type.Array(Type.Union([Type.String(), RedisNode]), { minItems: 1 }) }),
     strict({ sentinels: Type.Array(RedisNode, { minItems: 1 }), name: Type.String(), password: Type.Optional(Type.String()) })
   ])),
+  integrityKey: Type.Optional(Type.String({ description: 'HMAC key over every cached value in Redis, the same on every instance (e.g. ${GATEHOUSE_CACHE_KEY}); empty: values are not authenticated' })),
   local: Type.Optional(strict({
     maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds (default 100000)' })),
     maxSize: Type.Optional(Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {

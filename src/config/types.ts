@@ -101,6 +101,8 @@ export interface GatewayConfig {
     localMaxEntries: number
     /** Bytes (estimated: keys and values) the in-process tier may hold, besides `localMaxEntries`. */
     localMaxSize: number
+    /** HMAC key over every value in Redis; undefined: values travel unauthenticated (warned at start). */
+    integrityKey: string | undefined
   }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
