@@ -25,9 +25,7 @@ async function main (): Promise<void> {
   const identity = (user: string): Identity => ({
     user: { kind: 'user', id: user, scopes: ['orders:read'], claims: {}, tokenClientId: undefined, authenticator: 'idp' },
     client: undefined,
-    authenticators: ['idp'],
-    consumedHeaders: [],
-    consumedQuery: []
+    authenticators: ['idp']
   })
   const alice = identity('alice')
   const users = Array.from({ length: 1000 }, (_, i) => identity(`user-${i}`))

@@ -32,7 +32,7 @@ export async function cachePurge (args: string[], io: CliIo): Promise<number> {
   }
   const cache = await createCache(config, createLogger('error'))
   try {
-    await purgeToken(cache, token)
+    await purgeToken(cache, token, config)
   } catch (err) {
     io.stderr.write(`gatehouse cache purge: ${(err as Error).message}\n`)
     return 1

@@ -11,6 +11,7 @@ import { newApiKey } from './keys.js'
 import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
+import { tuneHeapGrowth } from './heap.js'
 
 const USAGE = `usage: gatehouse <command>
 
@@ -69,6 +70,13 @@ async function start (args: string[]): Promise<number> {
 
 /** The gateway itself, in a single process or in one cluster worker. */
 async function serve (source: string | GatewayConfig, isWorker: boolean): Promise<number> {
+  try {
+    tuneHeapGrowth()
+  } catch (err) {
+    process.stderr.write(`gatehouse: ${(err as Error).message}\n`)
+    if (isWorker) process.exit(1)
+    return 1
+  }
   let gw: RunningGateway
   try {
     if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())

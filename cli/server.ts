@@ -3,6 +3,9 @@ import { createServer as createHttpServer, ServerResponse, type IncomingMessage,
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
+import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import { GatehouseError, toProblem } from '../src/errors.js'
 import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
@@ -79,6 +82,25 @@ async function retire (gen: Generation, maxWaitMs: number): Promise<void> {
   await gen.closing
 }
 
+/**
+ * What Node's HTTP parser refuses before any app sees it (a malformed header line, both
+ * Transfer-Encoding and Content-Length, a bad chunk) is answered like every other refusal:
+ * problem+json, then the connection is closed, since the stream can no longer be trusted.
+ */
+function answerClientError (err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const error = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new GatehouseError('headers_too_large', 'the request headers are larger than the gateway accepts')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new GatehouseError('request_timeout', 'the request did not arrive within server.requestTimeout')
+      : new GatehouseError('bad_request', 'the request is not well-formed HTTP')
+  const body = JSON.stringify(toProblem(error, randomUUID()))
+  socket.end(`HTTP/1.1 ${error.status} ${error.title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+}
+
 function urlOf (server: Server, scheme: string): string {
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -119,10 +141,20 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let current = await buildGeneration(config, logger, metrics)
   metrics.follow(() => current.gateway)
 
+  // Answers in flight, so a drain can tell each one to close its connection after it.
+  const answering = new Set<ServerResponse>()
+  let draining = false
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.shouldKeepAlive = false
+    else res.once('finish', () => res.socket?.end())
+  }
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     const gen = current
     gen.inflight++
+    answering.add(res)
+    if (draining) closeAfter(res)
     res.once('close', () => {
+      answering.delete(res)
       gen.inflight--
       if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
     })
@@ -157,6 +189,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     res.once('finish', () => socket.end())
     dispatch(req, res)
   })
+  server.on('clientError', answerClientError)
   server.keepAliveTimeout = 72_000
   server.requestTimeout = first.server.requestTimeoutMs
   await new Promise<void>((resolve, reject) => {
@@ -166,7 +199,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
 
   let admin: FastifyInstance | undefined
   if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token), metrics)
+    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken)
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 
@@ -232,6 +265,10 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       watcher?.close()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
+      // A keep-alive connection (a load balancer's pool) must not feed the draining process new
+      // requests: each answer in flight says Connection: close, and its connection ends after it.
+      draining = true
+      for (const res of answering) closeAfter(res)
       // Generations a reload left behind drain on the same deadline as the one in force.
       const generations = [current, ...retiring]
       await Promise.all(generations.map(async gen => await drained(gen, drainMs)))

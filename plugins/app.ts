@@ -24,7 +24,8 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
     requestIdHeader: false,
-    trustProxy: server.trustProxy as boolean | string | string[],
+    // One reading of trustProxy for the whole request path: Fastify's protocol and host agree with the pipeline's peer.
+    trustProxy: gateway.trust,
     bodyLimit: server.bodyLimit,
     return503OnClosing: true,
     exposeHeadRoutes: false,

@@ -107,6 +107,16 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     x.res.once('close', () => {
       if (!this.settled) this.abort(new Error('the client went away'))
     })
+    // The body can fail (stall, grow past the limit, break off) while the request still waits
+    // for a pool connection, before undici listens to it: answered here, whenever it happens.
+    body?.on('error', err => this.bodyFailed(err))
+  }
+
+  private bodyFailed (err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.controller?.abort(err)
+    answerProblem(this.x, err instanceof GatehouseError ? err : new GatehouseError('bad_request', 'the request body broke off'))
   }
 
   private abort (reason: Error): void {
@@ -142,7 +152,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseError (_controller: Dispatcher.DispatchController, err: Error): void {
     const { x } = this
-    if (this.settled && x.res.destroyed) return
+    // Settled already: the client went away or its body failed, and that was answered.
+    if (this.settled) return
     this.settled = true
     this.body?.destroy()
     if (x.upstreamMs < 0) {

@@ -171,6 +171,18 @@ export function createMetrics (): Metrics {
       if (limiter !== undefined) this.set({ connection: 'rate_limit' }, limiter === 'ok' ? 1 : 0)
     }
   })
+  const localTier = (name: string, help: string, read: (usage: { entries: number, bytes: number }) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect () {
+        if (current !== undefined) this.set(read(current().cache.localUsage))
+      }
+    })
+  }
+  localTier('gatehouse_cache_local_bytes', 'Bytes the in-process cache tier holds, as counted against cache.local.maxSize (keys, values and bookkeeping, estimated)', u => u.bytes)
+  localTier('gatehouse_cache_local_entries', 'Entries the in-process cache tier holds (bounded by cache.local.maxEntries)', u => u.entries)
   new Counter({
     name: 'gatehouse_cache_lookups_total',
     help: 'Cache lookups of verified credentials, by tier and result',
@@ -190,6 +202,7 @@ export function createMetrics (): Metrics {
   plain('gatehouse_cache_loads_total', 'Cache misses that went to the origin (introspection endpoint, signature check)', () => cacheCounters.loads)
   plain('gatehouse_cache_redis_errors_total', 'Redis commands of the cache that failed', () => cacheCounters.redisErrors)
   plain('gatehouse_cache_redis_fallbacks_total', 'Cache operations that skipped Redis because it was down or failing', () => cacheCounters.redisFallbacks)
+  plain('gatehouse_cache_integrity_failures_total', 'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out', () => cacheCounters.integrityFailures)
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
   mirror(registry, authDecisions)
   mirror(registry, denials)

@@ -7,6 +7,7 @@ import { authenticate, type Identity } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
+import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
 import { answerProblem } from './errors.js'
 import type { Exchange, Observe } from './exchange.js'
@@ -57,9 +58,9 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const { server } = gateway.config
   const plan = gateway.identity
   const signer = gateway.assertion
-  const trustProxy = server.trustProxy !== false
   const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
-  const noneConsumed: readonly string[] = []
+  // The credentials removed before forwarding: every one the gateway's authenticators read.
+  const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
 
   /** Steps 1 to 6, the same for a request and an upgrade: the request as the upstream will see it, or a throw. */
   async function admit (request: FastifyRequest, x: Exchange, upgrade: boolean): Promise<Admitted> {
@@ -70,7 +71,8 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     const length = req.headers['content-length']
     if (length !== undefined && Number(length) > body.limit) throw new GatehouseError('payload_too_large', `the request body is larger than ${body.limit} bytes`)
     if (upgrade && webSocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
-    x.ip = request.ip
+    const peer = peerOf(req, gateway.trust)
+    x.ip = peer.clientIp
 
     // 2. Authenticate: the client, then the user, as the method's policy asks.
     const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request) })
@@ -88,11 +90,10 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     // 6. Assertion: the identity signed for this upstream, last, so a refusal costs no signature.
     if (signer !== undefined) identityOut.push([signer.header, await signer.assert(identity, route.upstream)])
 
-    // The credentials the gateway consumed are taken out of what goes upstream.
-    const consumedHeaders = route.forwardCredentials ? noneConsumed : identity.consumedHeaders
-    const query = route.forwardCredentials ? target.query : withoutQueryParams(target.query, identity.consumedQuery)
-    const headers = upstreamRequestHeaders(plan, req.headers, identityOut, consumedHeaders, {
-      upstreamHost: upstream.host, ip: x.ip, proto: request.protocol, host: req.headers.host, requestId: request.id, trustProxy
+    // Every credential any authenticator reads is taken out of what goes upstream.
+    const query = withoutQueryParams(target.query, credentials.query)
+    const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
+      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id
     })
     return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
   }

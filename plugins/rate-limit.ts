@@ -4,19 +4,23 @@ import type { FastifyInstance } from 'fastify'
 import { isGatehouseError } from '../src/errors.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../src/policy/rate-limit.js'
+import { localLimitStore } from '../src/cache/local-limit-store.js'
 import type { Exchange } from './exchange.js'
 
 /** A route's limiter: counts the request as the identity found; throws 429 (or 503, closed) when refused. */
 export type RouteLimiter = (x: Exchange) => Promise<void>
 
-/** @fastify/rate-limit, registered once per app: no global limit, counters in Redis when configured. */
+/**
+ * @fastify/rate-limit, registered once per app: no global limit, counters in Redis when
+ * configured, else in one in-process LRU bounded like the local cache tier (entries and bytes).
+ */
 export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, { gateway }) {
+  const { localMaxEntries, localMaxSize } = gateway.config.cache
   await app.register(rateLimit, {
     global: false,
     enableDraftSpec: true,
     skipOnError: false,
-    cache: gateway.config.cache.localMaxEntries,
-    ...(gateway.limitStore === undefined ? {} : { store: gateway.limitStore })
+    store: gateway.limitStore ?? localLimitStore({ maxEntries: localMaxEntries, maxSize: localMaxSize })
   })
 }, { fastify: '5.x', name: 'gatehouse-rate-limit' })
 
@@ -31,7 +35,6 @@ export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: Run
   const scope = limitScope(route, gateway.routes)
   const exchange = (request: { gatehouse: Exchange | undefined }): Exchange => request.gatehouse as Exchange
   const check = app.rateLimit({
-    cache: gateway.config.cache.localMaxEntries,
     keyGenerator: request => limitKey(scope, limit.by, exchange(request).identity, normalizeIP(exchange(request).ip)),
     max: request => effectiveLimit(limit, exchange(request).identity).max,
     timeWindow: request => effectiveLimit(limit, exchange(request).identity).windowMs,

@@ -2,13 +2,15 @@ import type { GatewayConfig, RouteConfig } from './config/types.js'
 import type { Logger } from './logger.js'
 import { createAuthenticators } from './auth/registry.js'
 import { createCache, type CacheCounters, type GatewayCache } from './cache/two-tier.js'
-import type { Authenticator, OriginObserver } from './auth/types.js'
+import type { Authenticator, Consumed, OriginObserver } from './auth/types.js'
 import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import { createAssertionSigner, type AssertionSigner } from './identity/assertion.js'
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
+import { compileTrust, type TrustFn } from './proxy/trust.js'
+import { RevokedJtis, Revocations } from './tokens/revocation.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {}
@@ -24,7 +26,15 @@ export interface Gateway {
   logger: Logger
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
+  /**
+   * Every credential header and query parameter any configured authenticator reads: removed
+   * before forwarding on every route (unless it says `forwardCredentials: true`), so a
+   * credential never reaches an upstream that did not ask for it, whichever route it came by.
+   */
+  credentials: Consumed
   identity: IdentityPlan
+  /** `server.trustProxy`, compiled: which hops may speak for the client. */
+  trust: TrustFn
   /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
   assertion: AssertionSigner | undefined
   cache: GatewayCache
@@ -64,16 +74,21 @@ async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<Red
 export interface Instruments {
   cacheCounters?: CacheCounters
   observe?: OriginObserver
+  /** The client-token revocations this process knows of: set on the first gateway, kept across reloads. */
+  revokedJtis?: RevokedJtis
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const cache = await createCache(config, logger, instruments.cacheCounters)
+  instruments.revokedJtis ??= new RevokedJtis()
+  const revocations = new Revocations(cache, instruments.revokedJtis, logger)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger)
+    tokens = await createTokenService(config, logger, revocations)
     authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe })
   } catch (err) {
+    revocations.close()
     await cache.close()
     throw err
   }
@@ -93,7 +108,12 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     logger,
     routes,
     authenticators,
+    credentials: {
+      headers: [...new Set([...authenticators.values()].flatMap(a => a.consumes.headers))],
+      query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))]
+    },
     identity: compileIdentityPlan(config.identity),
+    trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
@@ -107,6 +127,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     },
     async close () {
       await Promise.all([...authenticators.values()].map(async a => await a.close?.()))
+      revocations.close()
       await cache.close()
       redis?.disconnect()
     }

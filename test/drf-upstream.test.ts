@@ -22,6 +22,8 @@ interface Seen {
 }
 
 const ISSUER = 'https://auth.test.example/'
+/** The examples' default DRF_JWT_AUDIENCE, as simplejwt's SIMPLE_JWT["AUDIENCE"]. */
+const AUDIENCE = 'orders-api'
 const SECRET = 'drf-example-test-secret-0123456789abcdef'
 const KEY = KEYS.android
 
@@ -29,6 +31,7 @@ async function jwt (sub: string, claims: Record<string, unknown> = {}, options: 
   return await new SignJWT({ token_type: 'access', ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
     .setSubject(sub)
     .setJti(randomUUID())
     .setIssuedAt()

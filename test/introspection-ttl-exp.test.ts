@@ -1,6 +1,8 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { cacheKey } from '../src/cache/cache.js'
+import { introspectionCacheCredential, introspectionPartition } from '../src/auth/introspection.js'
+import type { AuthenticatorConfig } from '../src/config/types.js'
 import { startTestGateway } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
 import { startRedis } from './helpers/redis.js'
@@ -18,7 +20,8 @@ t.test('introspection: a cached result never outlives the token exp, even with a
   const headers = { authorization: `Bearer ${token}` }
 
   t.equal((await call(`${gw.url}/api/orders/1`, { headers })).status, 200, 'valid before exp')
-  const pttl = await client.pttl(cacheKey('introspection', token))
+  const oauth = gw.gateway.config.authenticators.get('oauth') as AuthenticatorConfig<'introspection'>
+  const pttl = await client.pttl(cacheKey('introspection', introspectionCacheCredential(introspectionPartition(oauth.spec), token)))
   t.ok(pttl > 0 && pttl <= 2000, `the Redis entry lives until exp, not cacheTtl (pttl ${pttl}ms)`)
   t.equal((await call(`${gw.url}/api/orders/1`, { headers })).status, 200, 'served from cache')
   t.equal(as.calls, 1)

@@ -5,7 +5,7 @@ import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
 import { makeKey } from './helpers/jwt.js'
 
 const config = (idp: string): string => `authenticators:
-  idp: { type: jwt, issuer: "https://idp.test/", ${idp} }
+  idp: { type: jwt, issuer: "https://idp.test/", audience: orders-api, ${idp} }
 upstreams:
   orders: { url: "http://127.0.0.1:9" }
 routes:

@@ -13,7 +13,7 @@ t.test('two issuers on one route: each token goes to the authenticator that owns
   const gw = await startTestGateway(t, `${TEST_SERVER}
 authenticators:
   auth0: { type: jwt, issuer: "https://idp.test/", audience: orders-api, jwksUri: "${jwks.url}" }
-  django: { type: jwt, issuer: "https://backend.test", secret: "${secret}", userClaim: user_id, requiredClaims: { token_type: access } }
+  django: { type: jwt, issuer: "https://backend.test", audience: false, secret: "${secret}", userClaim: user_id, requiredClaims: { token_type: access } }
 upstreams:
   orders: { url: "${upstream}" }
 routes:
@@ -43,7 +43,7 @@ routes:
   t.equal(expired.body.detail, 'token expired')
   const refresh = await get(await django({ token_type: 'refresh' }))
   t.equal(refresh.status, 401, 'a simplejwt refresh token is not an access token')
-  t.equal(refresh.body.detail, 'token_type must be access')
+  t.equal(refresh.body.detail, 'refresh tokens are not accepted')
 
   const impostor = await get(await django({ iss: 'https://idp.test/' }))
   t.equal(impostor.status, 401, 'an HS256 token claiming the IdP as issuer goes to the IdP authenticator, which refuses it')

@@ -10,7 +10,7 @@ t.test('a credential no authenticator of the route claims is 401, never anonymou
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, `${TEST_SERVER}
 authenticators:
-  idp: { type: jwt, issuer: https://idp.example/, secret: "${SECRET}", algorithms: [HS256] }
+  idp: { type: jwt, issuer: https://idp.example/, audience: articles, secret: "${SECRET}", algorithms: [HS256] }
 upstreams:
   web: { url: "${upstream}" }
 routes:

@@ -3,7 +3,8 @@
 
     DRF_JWT_SECRET=... python3 mint_token.py alice [scope ...]
 
-Uses DRF_JWT_ISSUER (default https://auth.example.com/, as in gateway.config.yaml); valid 5 minutes.
+Uses DRF_JWT_ISSUER (default https://auth.example.com/) and DRF_JWT_AUDIENCE (default
+orders-api), as gateway.config.yaml does; valid 5 minutes.
 """
 import base64
 import hashlib
@@ -30,6 +31,7 @@ def main():
     claims = {
         'token_type': 'access',
         'iss': os.environ.get('DRF_JWT_ISSUER', 'https://auth.example.com/'),
+        'aud': os.environ.get('DRF_JWT_AUDIENCE', 'orders-api'),
         'sub': sys.argv[1],
         'iat': now,
         'exp': now + 300,

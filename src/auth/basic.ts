@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
-import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../tokens/client-secret.js'
+import { decoyHash, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from '../tokens/client-secret.js'
 import type { Authenticator, UserPrincipal } from './types.js'
 
 /**
@@ -77,7 +77,19 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
       const colon = decoded.indexOf(':')
       if (colon <= 0) throw fail('malformed Basic credentials')
       const user = users.get(decoded.slice(0, colon))
-      const matches = await verifySecret(decoded.slice(colon + 1), user?.hash ?? decoy)
+      // scrypt shares the thread pool with everything else: one check per user at a time, and a few overall.
+      const slot = takeCheckSlot(`basic:${cfg.name}:${decoded.slice(0, colon)}`)
+      if (!slot.ok) {
+        throw slot.busy === 'name'
+          ? new GatehouseError('rate_limited', 'too many concurrent logins for this user; retry', { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': '1' } })
+          : new GatehouseError('auth_unavailable', 'too many password checks at once; retry', { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': '1' } })
+      }
+      let matches: boolean
+      try {
+        matches = await verifySecret(decoded.slice(colon + 1), user?.hash ?? decoy)
+      } finally {
+        slot.release()
+      }
       if (!matches || user === undefined) throw fail('unknown user or wrong password')
       return {
         kind: 'user',

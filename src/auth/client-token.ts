@@ -3,7 +3,7 @@ import { GatehouseError, type Challenge } from '../errors.js'
 import type { Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import { TokenRejected, type ClientTokenClaims, type TokenService } from '../tokens/token-service.js'
-import { VERIFIED_CLIENT_TOKEN, isRevoked } from '../tokens/revocation.js'
+import { VERIFIED_CLIENT_TOKEN } from '../tokens/revocation.js'
 import { clientUnusable } from './api-key.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
 
@@ -44,10 +44,12 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
     return token !== undefined && tokens.claimsOurs(token) ? token : undefined
   }
 
+  /** The token's claims the request path reads, and no others: this is what the cache keeps. */
   async function check (token: string): Promise<ClientTokenClaims> {
     const claims = await tokens.verifyClientToken(token)
-    if (await isRevoked(cache, claims.jti)) throw new TokenRejected('token has been revoked')
-    return claims
+    if (await tokens.revocations.isRevoked(claims)) throw new TokenRejected('token has been revoked')
+    const { sub, client_id: clientId, scope, jti, exp } = claims
+    return { sub, client_id: clientId, scope, jti, exp }
   }
 
   /**
@@ -62,7 +64,10 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
         const claims = await check(token)
         return { value: { hash, claims }, ttlMs: claims.exp * 1000 - Date.now() }
       })
-      return entry.hash === hash ? entry.claims : await check(token)
+      if (entry.hash !== hash) return await check(token)
+      // A verification cached before a revocation this instance knows of (heard while Redis was away, say) is not reused.
+      if (tokens.revocations.knownRevoked(entry.claims.jti)) throw new TokenRejected('token has been revoked')
+      return entry.claims
     } catch (err) {
       if (err instanceof TokenRejected) throw fail(err.message, err)
       throw new GatehouseError('auth_unavailable', 'client tokens cannot be checked right now', { cause: err, authenticator: cfg.name, headers: { 'retry-after': '1' } })

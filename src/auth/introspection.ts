@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto'
 import { Agent, request } from 'undici'
 import { GatehouseError, type Challenge } from '../errors.js'
 import { parseDuration } from '../config/units.js'
-import type { AuthenticatorConfig } from '../config/types.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
+import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 
 const BEARER = /^Bearer(?:[ \t]|$)/i
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -16,13 +18,19 @@ const MAX_RESPONSE_BYTES = 64 * 1024
 /** token_type values that mean "an access token usable as a Bearer" (RFC 7662 §2.2, Keycloak, Okta). */
 const BEARER_TYPES = new Set(['bearer', 'access_token'])
 
-/** What the cache keeps for a token: the principal's fields, or why the token is refused. */
+/**
+ * What the cache keeps for a token: the principal's fields, or why the token is refused.
+ * Never the whole answer: only the claims the config reads (see kept-claims.ts), and `k`,
+ * the tag of that set of claims, so an entry made under another config is not reused.
+ */
 export type Introspected =
-  | { active: true, id: string, scopes: string[], claims: Record<string, unknown>, tokenClientId: string | undefined, exp: number | undefined }
+  | { active: true, id: string, scopes: string[], claims?: Record<string, unknown>, tokenClientId?: string, exp?: number, k: string }
   | { active: false, reason: string }
 
 export interface IntrospectionSettings {
   endpoint: string
+  /** The claims a cached principal keeps (kept-claims.ts); none when absent. */
+  keepClaims?: readonly string[]
   clientAuth: 'basic' | 'post'
   userClaim: string
   scopeClaim: string
@@ -31,10 +39,11 @@ export interface IntrospectionSettings {
   negativeCacheTtlMs: number
 }
 
-export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>): IntrospectionSettings {
+export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>, keepClaims: readonly string[] = []): IntrospectionSettings {
   const s = cfg.spec
   return {
     endpoint: s.endpoint,
+    keepClaims,
     clientAuth: s.clientAuth ?? 'basic',
     userClaim: s.userClaim ?? 'sub',
     scopeClaim: s.scopeClaim ?? 'scope',
@@ -42,6 +51,23 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
     cacheTtlMs: parseDuration(s.cacheTtl ?? '60s'),
     negativeCacheTtlMs: parseDuration(s.negativeCacheTtl ?? '5s')
   }
+}
+
+/**
+ * Which cache entries an introspection authenticator may read: one partition per
+ * authorization server (endpoint), per gateway client at it (clientId) and per reading of its
+ * answers (userClaim, scopeClaim). Another server's answer about the same token, positive or
+ * negative, is never reused. Computed from the config alone, so `gatehouse cache purge` finds
+ * the entries too.
+ */
+export function introspectionPartition (spec: AuthenticatorConfig<'introspection'>['spec']): string {
+  const identity = [spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
+}
+
+/** The credential an introspection result is cached under (the cache hashes it into the key). */
+export function introspectionCacheCredential (partition: string, token: string): string {
+  return `${partition}.${token}`
 }
 
 /** RFC 6749 §2.3.1: the id and secret are form-encoded before they go into Basic. */
@@ -73,19 +99,15 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
   if (typeof type === 'string' && !BEARER_TYPES.has(type.toLowerCase())) return refuse('not a bearer access token')
   const user = claims[settings.userClaim]
   if ((typeof user !== 'string' || user === '') && typeof user !== 'number') return refuse(`token has no ${settings.userClaim}`)
-  const { active: _active, ...rest } = claims
   const ttlMs = exp === undefined ? settings.cacheTtlMs : Math.min(exp * 1000 - now, settings.cacheTtlMs)
-  return {
-    result: {
-      active: true,
-      id: String(user),
-      scopes: scopesOf(claims[settings.scopeClaim]),
-      claims: rest,
-      tokenClientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
-      exp
-    },
-    ttlMs
-  }
+  const keep = settings.keepClaims ?? []
+  const result: Introspected = { active: true, id: String(user), scopes: scopesOf(claims[settings.scopeClaim]), k: keptClaimsTag(keep) }
+  // `active` is the answer's, never a claim of the user's.
+  const kept = pickClaims(claims, keep.filter(c => c !== 'active'))
+  if (kept !== undefined) result.claims = kept
+  if (typeof claims.client_id === 'string') result.tokenClientId = claims.client_id
+  if (exp !== undefined) result.exp = exp
+  return { result, ttlMs }
 }
 
 /**
@@ -93,8 +115,10 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined }): Authenticator {
-  const settings = introspectionSettings(cfg)
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'> }): Authenticator {
+  const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
+  const tag = keptClaimsTag(settings.keepClaims ?? [])
+  const partition = introspectionPartition(cfg.spec)
   const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
   const clientForm = new URLSearchParams()
@@ -171,7 +195,15 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
       if (token === undefined) return undefined
       let found: Introspected
       try {
-        found = await deps.cache.getOrLoad('introspection', token, async () => await introspect(token))
+        // Positive and negative results, and the single-flight, are all per partition.
+        const credential = introspectionCacheCredential(partition, token)
+        found = await deps.cache.getOrLoad('introspection', credential, async () => await introspect(token))
+        if (found.active && found.k !== tag) {
+          // Cached (in Redis) under a config that kept other claims: ask again, and replace it.
+          const fresh = await introspect(token)
+          await deps.cache.set('introspection', credential, fresh.value, fresh.ttlMs)
+          found = fresh.value
+        }
       } catch (err) {
         log.warn({ err: { message: (err as Error).message } }, 'token introspection failed: refusing the request')
         throw new GatehouseError('auth_unavailable', 'the authorization server could not check the token', {
@@ -181,7 +213,7 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
       if (!found.active) throw invalid(found.reason)
       // The cache never keeps an entry past exp; this guards against a clock that jumped.
       if (found.exp !== undefined && found.exp * 1000 <= Date.now()) throw invalid('token has expired')
-      return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
+      return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims ?? NO_CLAIMS, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
     },
     async close () {
       await agent.close()

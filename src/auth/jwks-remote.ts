@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createLocalJWKSet, errors } from 'jose'
 import { GatehouseError } from '../errors.js'
 import type { Logger } from '../logger.js'
@@ -45,6 +46,8 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   const closing = new AbortController()
   let local: ReturnType<typeof createLocalJWKSet> | undefined
   let kids = new Set<string>()
+  /** Names the key set in force: a kid-less verification stands only while it is unchanged. */
+  let setId: string | undefined
   let fetchedAt = 0
   let attemptAt = Number.NEGATIVE_INFINITY
   let failure: unknown
@@ -65,6 +68,7 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
     const keys = json.keys.filter(isPublicJwk)
     local = createLocalJWKSet({ keys })
     kids = new Set(keys.flatMap(k => typeof k.kid === 'string' ? [k.kid] : []))
+    setId = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 16)
     fetchedAt = Date.now()
     logger.info({ authenticator, jwksUri: where, keys: keys.length }, 'JWKS fetched')
   }
@@ -115,7 +119,8 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
         return await local(header, token)
       }
     },
-    published: kid => kid === undefined || kids.has(kid),
+    published: (kid, set) => kid === undefined ? set === setId : kids.has(kid),
+    set: () => setId,
     close () { closing.abort() }
   }
 }

@@ -14,6 +14,7 @@ export type JwtSpec = RawAuthenticator<'jwt'>
 /** The jwt entry with every default applied, in the units the request path uses. */
 export interface JwtOptions {
   issuer: string
+  /** Undefined only when the config says `audience: false`. */
   audience: string | string[] | undefined
   algorithms: string[]
   clockToleranceS: number
@@ -30,7 +31,7 @@ export function jwtOptions (spec: JwtSpec): JwtOptions {
   const secret = spec.secret !== undefined && spec.secret !== ''
   return {
     issuer: spec.issuer,
-    audience: spec.audience,
+    audience: spec.audience === false ? undefined : spec.audience,
     algorithms: spec.algorithms ?? (secret ? [...HMAC_ALGORITHMS] : [...ASYMMETRIC_ALGORITHMS]),
     clockToleranceS: spec.clockTolerance === undefined ? 0 : Math.floor(parseDuration(spec.clockTolerance) / 1000),
     maxTokenSize: spec.maxTokenSize === undefined ? 8192 : parseSize(spec.maxTokenSize),

@@ -6,8 +6,14 @@ import { createLocalJWKSet, errors, importJWK, type CryptoKey, type FlattenedJWS
 export interface KeySource {
   /** The key for a token's (unverified) header; throws JWKSNoMatchingKey, or a GatehouseError when keys cannot be had. */
   resolve (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<KeyInput>
-  /** Whether a verification made with this `kid` still stands: false once a JWKS refresh dropped the key. */
-  published (kid: string | undefined): boolean
+  /**
+   * Whether a verification made with this `kid` still stands: false once a JWKS refresh
+   * dropped the key. A kid-less token names no key: its verification stands while the set it
+   * was verified against (`set()` then) is the set in force.
+   */
+  published (kid: string | undefined, set: string | undefined): boolean
+  /** Which key set is in force (changes whenever a refresh changes the keys); undefined for a fixed key. */
+  set (): string | undefined
   close (): void
 }
 
@@ -31,6 +37,7 @@ function byAlgorithm (keys: Map<string, CryptoKey>): KeySource {
       return key
     },
     published: () => true,
+    set: () => undefined,
     close () {}
   }
 }
@@ -66,7 +73,7 @@ export async function publicKeySource (value: string, algorithms: readonly strin
     if (Array.isArray(json.keys)) {
       if (!json.keys.every(isPublicJwk)) throw new Error('publicKey: the JWK Set holds a private or symmetric key; give only public keys')
       const set = createLocalJWKSet({ keys: json.keys })
-      return { resolve: async (header, token) => await set(header, token), published: () => true, close () {} }
+      return { resolve: async (header, token) => await set(header, token), published: () => true, set: () => undefined, close () {} }
     }
     if (!isPublicJwk(json)) throw new Error('publicKey: the JWK is a private or symmetric key; give the public key')
     key = createPublicKey({ key: json as JWK & { kty: string }, format: 'jwk' })

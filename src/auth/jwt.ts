@@ -1,20 +1,27 @@
 import { createHash } from 'node:crypto'
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { GatehouseError } from '../errors.js'
-import type { AuthenticatorConfig } from '../config/types.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
 import { jwtOptions } from './jwt-config.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource } from './jwks-remote.js'
+import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 
-/** What a verified token taught us; JSON, so a shared cache tier can hold it. */
+/**
+ * What a verified token taught us, and all the request path needs of it (never the whole
+ * payload: see kept-claims.ts); JSON, so a shared cache tier can hold it.
+ */
 interface Verified {
   id: string
   scopes: string[]
-  claims: Record<string, unknown>
-  tokenClientId: string | undefined
+  /** Only the claims the config maps to headers or requires; absent when none of them is present. */
+  claims?: Record<string, unknown> | undefined
+  tokenClientId?: string | undefined
   exp: number
-  kid: string | undefined
+  kid?: string | undefined
+  /** For a kid-less token: the key set it was verified against. */
+  set?: string | undefined
 }
 
 /** A verification outlives neither its token nor, in a shared tier, this long. */
@@ -35,10 +42,34 @@ function reasonOf (err: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * Whether the token says it is a refresh token: its `typ` header (`refresh`, `rt+jwt`,
+ * `application/refresh+jwt`…), its `token_type` claim (simplejwt: `refresh`) or its `typ`
+ * claim (Keycloak: `Refresh`). A refresh token is never a credential for an API.
+ */
+export function saysRefresh (headerTyp: unknown, payload: JWTPayload): boolean {
+  return [headerTyp, payload.token_type, payload.typ].some(v => typeof v === 'string' && /refresh|^rt\+jwt$/i.test(v.replace(/^application\//i, '')))
+}
+
 function stringsOf (value: unknown): string[] | undefined {
   if (typeof value === 'string') return value.split(' ').filter(s => s !== '')
   if (Array.isArray(value) && value.every(v => typeof v === 'string')) return value as string[]
   return undefined
+}
+
+/**
+ * Verifications are cached per authenticator and per config: another audience or key must
+ * not reuse them, nor a config that reads claims this one did not keep.
+ */
+function jwtPartition (cfg: AuthenticatorConfig<'jwt'>, keep: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec, keep])).digest('hex').slice(0, 32)
+}
+
+const cacheKey = (partition: string, token: string): string => `${partition}.${token}`
+
+/** The cache credential of `token` under the config's jwt authenticator `cfg`: what a purge deletes. */
+export function jwtCacheCredential (cfg: AuthenticatorConfig<'jwt'>, config: Pick<GatewayConfig, 'identity' | 'routes'>, token: string): string {
+  return cacheKey(jwtPartition(cfg, claimsToKeep(config)), token)
 }
 
 /**
@@ -62,8 +93,8 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     requiredClaims: ['exp'],
     ...(o.audience === undefined ? {} : { audience: o.audience })
   }
-  // Verifications are cached per authenticator and per config: another audience or key must not reuse them.
-  const partition = createHash('sha256').update(JSON.stringify([cfg.name, cfg.spec])).digest('hex').slice(0, 32)
+  const keep = claimsToKeep(deps.config)
+  const partition = jwtPartition(cfg, keep)
   const challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
   const invalid = (reason: string, cause?: unknown): GatehouseError => new GatehouseError('invalid_token', reason, {
     cause,
@@ -72,17 +103,17 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: reason } }]
   })
 
-  async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined }> {
+  async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined, typ: unknown }> {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, verifyOptions)
-      return { payload, kid: protectedHeader.kid }
+      return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
     } catch (err) {
       // A kid-less token against a set with several fitting keys: each is tried (jose leaves this to the caller).
       if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err
       for await (const key of err) {
         try {
           const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions)
-          return { payload, kid: protectedHeader.kid }
+          return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
         } catch (inner) {
           if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner
         }
@@ -92,6 +123,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   }
 
   async function verify (token: string): Promise<Verified> {
+    const set = keys.set()
     let verified
     try {
       verified = await verifySignature(token)
@@ -100,7 +132,10 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       if (reason === undefined) throw err
       throw invalid(reason, err)
     }
-    const { payload, kid } = verified
+    const { payload, kid, typ } = verified
+    if (saysRefresh(typ, payload)) throw invalid('refresh tokens are not accepted')
+    // jose checks iat only against a maximum age: a token minted ahead of the clock is refused here.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + o.clockToleranceS) throw invalid('token issued in the future')
     for (const [claim, expected] of o.requiredClaims) {
       if (payload[claim] === undefined) throw invalid(`token has no ${claim} claim`)
       if (payload[claim] !== expected) throw invalid(`${claim} must be ${String(expected)}`)
@@ -115,11 +150,17 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       scopes = parsed
     }
     const clientId = typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : undefined
-    return { id: String(user), scopes, claims: payload, tokenClientId: clientId, exp: payload.exp as number, kid }
+    const out: Verified = { id: String(user), scopes, exp: payload.exp as number }
+    const claims = pickClaims(payload, keep)
+    if (claims !== undefined) out.claims = claims
+    if (clientId !== undefined) out.tokenClientId = clientId
+    if (kid !== undefined) out.kid = kid
+    else if (set !== undefined) out.set = set
+    return out
   }
 
   const principal = (v: Verified): UserPrincipal => ({
-    kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
+    kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims ?? NO_CLAIMS, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
   })
   const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > Date.now()
 
@@ -162,11 +203,13 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
         if (token.split('.').length === 3) throw invalid('malformed token')
         return undefined
       }
-      const key = `${partition}.${token}`
+      const key = cacheKey(partition, token)
       const hit = await deps.cache.get<Verified>('jwt', key)
       if (hit !== undefined) {
-        if (fresh(hit) && keys.published(hit.kid)) return principal(hit)
-        await deps.cache.delete('jwt', key)
+        if (fresh(hit) && keys.published(hit.kid, hit.set)) return principal(hit)
+        // Stale here (expired, or its key left the set): forgotten in this process and verified
+        // again below. Never a cluster-wide delete on the request path: that needs Redis.
+        deps.cache.evict('jwt', key)
       }
       let iss: unknown
       try {
@@ -175,11 +218,15 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
         throw invalid('malformed token', err)
       }
       if (iss !== o.issuer) return undefined
-      const verified = await deps.cache.getOrLoad('jwt', key, async () => {
+      const load = async (): Promise<{ value: Verified, ttlMs: number }> => {
         const v = await verify(token)
         return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - Date.now(), MAX_CACHE_MS) }
-      })
-      return principal(verified)
+      }
+      if (hit === undefined) return principal(await deps.cache.getOrLoad('jwt', key, load))
+      // The stale entry may still be in Redis: the new verification overwrites it there too.
+      const { value, ttlMs } = await load()
+      await deps.cache.set('jwt', key, value, ttlMs)
+      return principal(value)
     },
     close: async () => keys.close()
   }

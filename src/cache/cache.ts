@@ -10,6 +10,8 @@ export interface Cache {
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
   /** Removes the entry from every instance: Redis, and each local tier (through Redis pub/sub when configured). */
   delete (kind: string, credential: string): Promise<void>
+  /** Forgets the entry in this process only: never fails, needs no Redis (what the request path may do). */
+  evict (kind: string, credential: string): void
   /**
    * The cached value, or the loader's: concurrent misses for one key share one call
    * (single-flight), and the result is stored for the `ttlMs` the loader gives.
@@ -23,23 +25,99 @@ export function cacheKey (kind: string, credential: string): string {
 }
 
 /**
- * The in-process tier: bounded by entries, each entry with its own TTL. The two-tier cache
- * (src/cache/two-tier.ts) puts it in front of Redis and owns single-flight and invalidation.
+ * What an entry costs the local tier besides its key and value, in bytes (64-bit V8): its
+ * slot in the LRU's key map (~32) and in its seven per-index arrays (key, value, next, prev,
+ * ttl, start, size: ~48), with room for allocator rounding.
+ */
+export const ENTRY_OVERHEAD_BYTES = 96
+const NOT_ONE_BYTE = /[^\x00-\xff]/
+/** Deeper than any real claim: below it a value is counted from its JSON text. */
+const MAX_DEPTH = 32
+
+function stringBytes (s: string): number {
+  const chars = NOT_ONE_BYTE.test(s) ? s.length * 2 : s.length
+  // Header (map, hash, length) + characters, rounded to the 8-byte allocation unit.
+  return 16 + Math.ceil(chars / 8) * 8
+}
+
+/**
+ * An estimate of the heap bytes a JSON-shaped value holds, as V8 lays it out (64-bit, no
+ * pointer compression): objects 24 + 8 per property, arrays 32 + a 16-byte backing store
+ * + 8 per element, strings 16 + their characters, numbers that are not small integers 16.
+ * Honest rather than exact: within a few tens of percent of what a heap snapshot shows.
+ */
+export function estimateBytes (value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case 'string': return stringBytes(value)
+    case 'number': return Number.isInteger(value) && Math.abs(value) < 2 ** 30 ? 0 : 16
+    case 'object': {
+      if (value === null) return 0
+      if (depth >= MAX_DEPTH) return 2 * (JSON.stringify(value)?.length ?? 0)
+      let bytes = 0
+      if (Array.isArray(value)) {
+        bytes = 48 + 8 * value.length
+        for (const v of value) bytes += estimateBytes(v, depth + 1)
+        return bytes
+      }
+      bytes = 24
+      for (const k in value) {
+        // Property names are interned in the object's shape, shared by every object of that shape.
+        bytes += 8 + estimateBytes((value as Record<string, unknown>)[k], depth + 1)
+      }
+      return bytes
+    }
+    default: return 0
+  }
+}
+
+/** What one local entry is counted as against `maxSize`: its key, its value and the LRU's own bookkeeping. */
+export function entryBytes (key: string, value: unknown): number {
+  return ENTRY_OVERHEAD_BYTES + stringBytes(key) + estimateBytes(value)
+}
+
+export interface LocalLimits {
+  maxEntries: number
+  /** Bytes, as {@link entryBytes} counts them. */
+  maxSize: number
+}
+
+/**
+ * The in-process tier: bounded by entries and by bytes (each entry counted by
+ * {@link entryBytes}), each entry with its own TTL; the least recently used go first. An
+ * entry bigger than a sixteenth of `maxSize` is not kept here (it would push out many
+ * others). The two-tier cache (src/cache/two-tier.ts) puts it in front of Redis and owns
+ * single-flight and invalidation.
  */
 export class LocalCache {
-  private readonly lru: LRUCache<string, { v: unknown }>
+  private readonly lru: LRUCache<string, NonNullable<unknown>>
 
-  constructor (maxEntries: number) {
-    this.lru = new LRUCache({ max: maxEntries, ttlAutopurge: false })
+  constructor (limits: LocalLimits) {
+    this.lru = new LRUCache({
+      max: limits.maxEntries,
+      maxSize: limits.maxSize,
+      maxEntrySize: Math.max(1, Math.floor(limits.maxSize / 16)),
+      sizeCalculation: (value, key) => entryBytes(key, value),
+      ttlAutopurge: false
+    })
+  }
+
+  /** Entries held (expired ones included until they are looked up or pushed out). */
+  get entries (): number {
+    return this.lru.size
+  }
+
+  /** Bytes held, as counted against `maxSize`. */
+  get bytes (): number {
+    return this.lru.calculatedSize
   }
 
   getByKey<T> (key: string): T | undefined {
-    return this.lru.get(key)?.v as T | undefined
+    return this.lru.get(key) as T | undefined
   }
 
   setByKey (key: string, value: unknown, ttlMs: number): void {
-    if (ttlMs <= 0) this.lru.delete(key)
-    else this.lru.set(key, { v: value }, { ttl: ttlMs })
+    if (ttlMs <= 0 || value === undefined || value === null) this.lru.delete(key)
+    else this.lru.set(key, value, { ttl: ttlMs })
   }
 
   deleteByKey (key: string): void {

@@ -1,4 +1,7 @@
 import type { Cache } from './cache.js'
+import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
+import { introspectionCacheCredential, introspectionPartition } from '../auth/introspection.js'
+import { jwtCacheCredential } from '../auth/jwt.js'
 
 /** Every kind of cache entry a bearer token can have: it may have been checked as either. */
 const TOKEN_KINDS = ['introspection', 'jwt'] as const
@@ -6,8 +9,20 @@ const TOKEN_KINDS = ['introspection', 'jwt'] as const
 /**
  * Forgets what the gateway learned about a token, in Redis and in every instance's local
  * tier: the next request with it goes back to the authorization server. Rejects when the
- * deletion could not reach the other instances.
+ * deletion could not reach the other instances. With the config, the entries of each
+ * introspection and JWT authenticator's partition are dropped too.
  */
-export async function purgeToken (cache: Cache, token: string): Promise<void> {
-  for (const kind of TOKEN_KINDS) await cache.delete(kind, token)
+export async function purgeToken (cache: Cache, token: string, config?: Pick<GatewayConfig, 'authenticators' | 'identity' | 'routes'>): Promise<void> {
+  const entries: Array<[kind: string, credential: string]> = TOKEN_KINDS.map(kind => [kind, token])
+  for (const a of config?.authenticators.values() ?? []) {
+    if (a.type === 'introspection') entries.push(['introspection', introspectionCacheCredential(introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
+    if (a.type === 'jwt') entries.push(['jwt', jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+  }
+  // Authenticators of one server share a partition: each entry is deleted once.
+  const seen = new Set<string>()
+  for (const [kind, credential] of entries) {
+    if (seen.has(`${kind} ${credential}`)) continue
+    seen.add(`${kind} ${credential}`)
+    await cache.delete(kind, credential)
+  }
 }

@@ -1,18 +1,24 @@
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { LocalCache, cacheKey, type Cache } from './cache.js'
+import { createSealer, type Sealer } from './integrity.js'
+import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
 
 /** Where every instance hears which keys to drop from its local tier. */
 export const INVALIDATION_CHANNEL = 'gatehouse:v1:invalidate'
 
 const WARN_INTERVAL_MS = 5000
+/**
+ * Most keys with a lookup in flight: past it a miss still loads, only without sharing its
+ * load, so a flood of new credentials cannot grow the single-flight map without bound.
+ */
+export const MAX_INFLIGHT = 10_000
 const FIRST_CONNECT_WAIT_MS = 2000
 
 export type RedisState = 'up' | 'down' | 'none'
 
 export function newCacheCounters (): CacheCounters {
-  return { localHits: 0, localMisses: 0, redisHits: 0, redisMisses: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0 }
+  return { localHits: 0, localMisses: 0, redisHits: 0, redisMisses: 0, loads: 0, redisErrors: 0, redisFallbacks: 0, invalidations: 0, integrityFailures: 0 }
 }
 
 /** Plain counters; the metrics endpoint reads them as they are. */
@@ -30,12 +36,16 @@ export interface CacheCounters {
   redisFallbacks: number
   /** Local entries dropped because another instance (or this one) deleted them. */
   invalidations: number
+  /** Redis values ignored because their HMAC (cache.integrityKey) did not check out. */
+  integrityFailures: number
 }
 
 /** The cache as the gateway holds it: the shared contract plus what /readyz and metrics read. */
 export interface GatewayCache extends Cache {
   readonly redisState: RedisState
   readonly counters: CacheCounters
+  /** What the in-process tier holds now: entries, and bytes as counted against `cache.local.maxSize`. */
+  readonly localUsage: { entries: number, bytes: number }
 }
 
 /** What travels through Redis: the value and when it stops being valid (ms since epoch). */
@@ -54,8 +64,8 @@ export class TwoTierCache implements GatewayCache {
   private subscriberWasDown = false
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (maxEntries: number, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters()) {
-    this.local = new LocalCache(maxEntries)
+  constructor (limits: LocalLimits, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined)) {
+    this.local = new LocalCache(limits)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
     if (subscriber !== undefined) {
@@ -75,6 +85,10 @@ export class TwoTierCache implements GatewayCache {
         subscriber.subscribe(INVALIDATION_CHANNEL).catch((err: unknown) => this.warn('redis subscribe failed', err))
       })
     }
+  }
+
+  get localUsage (): { entries: number, bytes: number } {
+    return { entries: this.local.entries, bytes: this.local.bytes }
   }
 
   /** Up only with both connections: without the subscriber, purges from other instances are missed. */
@@ -134,8 +148,14 @@ export class TwoTierCache implements GatewayCache {
       return undefined
     }
     let stored: Stored | undefined
+    const opened = text === null ? undefined : this.sealer.open(key, text)
+    if (text !== null && opened === undefined) {
+      // Written by something that does not hold the integrity key: never trusted.
+      this.counters.integrityFailures++
+      this.warn('redis cache value failed its integrity check: ignored', new Error(`key ${key}`))
+    }
     try {
-      stored = text === null ? undefined : JSON.parse(text) as Stored
+      stored = opened === undefined ? undefined : JSON.parse(opened) as Stored
     } catch {} // an entry that does not parse is a miss, like an absent one
     const ttlMs = typeof stored?.e === 'number' ? stored.e - Date.now() : 0
     if (stored === undefined || ttlMs <= 0) {
@@ -153,7 +173,7 @@ export class TwoTierCache implements GatewayCache {
     if (redis === undefined) return
     const stored: Stored = { v: value, e: Date.now() + ttlMs }
     try {
-      await redis.set(key, JSON.stringify(stored), 'PX', Math.ceil(ttlMs))
+      await redis.set(key, this.sealer.seal(key, JSON.stringify(stored)), 'PX', Math.ceil(ttlMs))
     } catch (err) {
       this.failed('set', err)
     }
@@ -174,6 +194,10 @@ export class TwoTierCache implements GatewayCache {
     const key = cacheKey(kind, credential)
     this.local.setByKey(key, value, ttlMs)
     await this.redisSet(key, value, ttlMs)
+  }
+
+  evict (kind: string, credential: string): void {
+    this.local.deleteByKey(cacheKey(kind, credential))
   }
 
   /**
@@ -209,6 +233,7 @@ export class TwoTierCache implements GatewayCache {
     this.counters.localMisses++
     const pending = this.inflight.get(key)
     if (pending !== undefined) return await (pending as Promise<T>)
+    if (this.inflight.size >= MAX_INFLIGHT) return await this.lookup(key, load)
     const p = this.lookup(key, load).finally(() => this.inflight.delete(key))
     this.inflight.set(key, p)
     return await p
@@ -239,11 +264,14 @@ export class TwoTierCache implements GatewayCache {
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
 export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
-  if (redisConfig === undefined) return new TwoTierCache(config.cache.localMaxEntries, logger, undefined, undefined, counters)
+  const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
+  if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters)
   const redis = createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one.
   const subscriber = createRedisClient(redisConfig)
-  const cache = new TwoTierCache(config.cache.localMaxEntries, logger, redis, subscriber, counters)
+  const sealer = createSealer(config.cache.integrityKey)
+  if (!sealer.keyed) logger.warn('cache.integrityKey is not set: whoever can write to Redis can forge cached identities; set it (the same on every instance)')
+  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

@@ -143,10 +143,16 @@ function pointerToSegments (pointer: string, data: unknown): Segment[] {
 const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
   [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
+  [/^\/cache\/local\/maxSize$/, 'must be a size of at least 64KiB: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
   [/^\/server\/admin$/, 'must be host:port, or false'],
   [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
   [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
+]
+
+/** Authenticator keys whose schema errors get their own words: [type, path, when missing, when wrong]. */
+const AUTHENTICATOR_MESSAGES: Array<[AuthenticatorType, RegExp, string, string]> = [
+  ['jwt', /^\/audience(\/|$)/, 'the audience (API identifier) its tokens must be issued for, or audience: false to accept tokens issued for any API, on purpose', 'must be a string, a list of strings, or false']
 ]
 
 function schemaIssues (data: unknown, issues: Issues): void {
@@ -179,7 +185,10 @@ function schemaIssues (data: unknown, issues: Issues): void {
         if (seen.has(e.path)) continue
         seen.add(e.path)
         const segments = [...base, ...pointerToSegments(e.path, spec)]
+        const special = AUTHENTICATOR_MESSAGES.find(([t, re]) => t === type && re.test(e.path))
         if (e.message === 'Unexpected property') issues.add(segments, `unknown key for a ${type} authenticator`, true)
+        else if (special !== undefined && e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator: ${special[2]}`, true)
+        else if (special !== undefined) issues.add(segments, special[3])
         else if (e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator`, true)
         else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
       }
@@ -412,6 +421,14 @@ function duplicateRoutes (routes: RouteConfig[], routing: { caseSensitive?: bool
   }
 }
 
+/**
+ * The in-process tier's byte bound when the config sets none: with compact entries (about
+ * 450 bytes each) it holds some 37,000 credentials, and keeps the gateway's RSS under 256 MiB
+ * however many distinct tokens arrive (bench/RESULTS.md, the memory run).
+ */
+const DEFAULT_LOCAL_MAX_SIZE = '16MiB'
+const MIN_LOCAL_MAX_SIZE = 64 * 1024
+
 /** Parses, interpolates, validates and normalises one config text. Throws ConfigError with every issue found. */
 export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const lines = new LineCounter()
@@ -444,8 +461,13 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   }
   const server = raw.server ?? {}
   const redis = raw.cache?.redis === undefined ? undefined : normaliseRedis(raw.cache.redis, issues)
+  const localMaxSize = parseSize(raw.cache?.local?.maxSize ?? DEFAULT_LOCAL_MAX_SIZE)
+  if (localMaxSize < MIN_LOCAL_MAX_SIZE) issues.add(['cache', 'local', 'maxSize'], 'must be at least 64KiB')
+  const integrityKey = raw.cache?.integrityKey === undefined || raw.cache.integrityKey === '' ? undefined : raw.cache.integrityKey
+  if (integrityKey !== undefined && integrityKey.length < 32) issues.add(['cache', 'integrityKey'], 'at least 32 characters: `openssl rand -hex 32` makes one')
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
+  if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
   for (const key of ['bodyTimeout', 'requestTimeout'] as const) {
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
@@ -458,6 +480,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     server: {
       listen,
       admin: server.admin === false ? undefined : parseHostPort(server.admin ?? '127.0.0.1:9090'),
+      adminToken: server.adminToken === undefined || server.adminToken === '' ? undefined : server.adminToken,
       workers: server.workers ?? 1,
       trustProxy: server.trustProxy ?? false,
       bodyLimit: parseSize(server.bodyLimit ?? '10MiB'),
@@ -475,11 +498,12 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
         ? undefined
         : { cert: resolve(dir, server.tls.cert), key: resolve(dir, server.tls.key), clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa) }
     },
-    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000 },
+    cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000, localMaxSize, integrityKey },
     identity: {
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),
       strip: raw.identity?.strip ?? ['Remote-*'],
+      stripOverrides: raw.identity?.stripOverrides ?? ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'],
       assertion: raw.identity?.assertion === undefined
         ? undefined
         : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }

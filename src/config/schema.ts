@@ -52,6 +52,7 @@ const RouteRateLimit = strict({
 const Server = strict({
   listen: Type.Optional(HostPort),
   admin: Type.Optional(Type.Union([HostPort, Type.Literal(false)])),
+  adminToken: Type.Optional(Type.String({ description: 'Bearer token the admin listener asks for on /metrics and POST /cache/purge; empty: none (then bind admin to loopback)' })),
   workers: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
   trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())])),
   bodyLimit: Type.Optional(Size),
@@ -75,7 +76,13 @@ const Cache = strict({
     strict({ cluster: Type.Array(Type.Union([Type.String(), RedisNode]), { minItems: 1 }) }),
     strict({ sentinels: Type.Array(RedisNode, { minItems: 1 }), name: Type.String(), password: Type.Optional(Type.String()) })
   ])),
-  local: Type.Optional(strict({ maxEntries: Type.Optional(Type.Integer({ minimum: 1 })) }))
+  integrityKey: Type.Optional(Type.String({ description: 'HMAC key over every cached value in Redis, the same on every instance (e.g. ${GATEHOUSE_CACHE_KEY}); empty: values are not authenticated' })),
+  local: Type.Optional(strict({
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds (default 100000)' })),
+    maxSize: Type.Optional(Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {
+      description: 'Most bytes the in-process tier holds, keys and values estimated (default 16MiB, at least 64KiB); the least recently used entries go first'
+    }))
+  }))
 })
 
 const Identity = strict({
@@ -87,6 +94,7 @@ const Identity = strict({
   })),
   claims: Type.Optional(Type.Record(Type.String(), HeaderName)),
   strip: Type.Optional(Type.Array(HeaderGlob)),
+  stripOverrides: Type.Optional(Type.Array(HeaderGlob, { description: 'Headers that let a client steer an upstream past a per-method or per-path policy; removed from every request. Default: X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL' })),
   assertion: Type.Optional(strict({ header: Type.Optional(HeaderName), ttl: Type.Optional(Duration) }))
 })
 
@@ -129,7 +137,9 @@ const MtlsAuth = strict({ type: Type.Literal('mtls') })
 const JwtAuth = strict({
   type: Type.Literal('jwt'),
   issuer: Type.String(),
-  audience: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+  audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
+    description: 'The token\'s aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)'
+  }),
   jwksUri: Type.Optional(Type.String()),
   publicKey: Type.Optional(Type.String()),
   secret: Type.Optional(Type.String()),

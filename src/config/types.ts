@@ -66,6 +66,8 @@ export interface IdentityConfig {
   headers: { user: string, client: string, scopes: string, auth: string }
   claims: Array<[claim: string, header: string]>
   strip: string[]
+  /** Headers that would let a client steer an upstream past a per-method or per-path policy. */
+  stripOverrides: string[]
   assertion: { header: string, ttlMs: number } | undefined
 }
 
@@ -88,6 +90,8 @@ export interface GatewayConfig {
   server: {
     listen: HostPort
     admin: HostPort | undefined
+    /** Bearer token for the admin listener's /metrics and POST /cache/purge; undefined: none asked. */
+    adminToken: string | undefined
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     bodyLimit: number
@@ -102,7 +106,14 @@ export interface GatewayConfig {
     watch: boolean
     tls: { cert: string, key: string, clientCa: string | undefined } | undefined
   }
-  cache: { redis: RedisConfig | undefined, localMaxEntries: number }
+  cache: {
+    redis: RedisConfig | undefined
+    localMaxEntries: number
+    /** Bytes (estimated: keys and values) the in-process tier may hold, besides `localMaxEntries`. */
+    localMaxSize: number
+    /** HMAC key over every value in Redis; undefined: values travel unauthenticated (warned at start). */
+    integrityKey: string | undefined
+  }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
   clients: Map<string, ClientRecord>

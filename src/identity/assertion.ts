@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { entryBytes } from '../cache/cache.js'
 import type { IdentityConfig } from '../config/types.js'
 import type { Identity } from '../policy/authenticate.js'
 import type { TokenService } from '../tokens/token-service.js'
@@ -16,6 +17,8 @@ export const ASSERTION_TYPE = 'identity+jwt'
  */
 const REUSE_FRACTION = 0.25
 const MAX_CACHED = 10_000
+/** And at most this many bytes (keys and tokens, estimated as the local cache tier counts them). */
+const MAX_CACHED_BYTES = 8 * 1024 * 1024
 
 export interface AssertionSigner {
   /** Lowercase header name. */
@@ -26,7 +29,7 @@ export interface AssertionSigner {
 
 export function createAssertionSigner (cfg: NonNullable<IdentityConfig['assertion']>, tokens: TokenService): AssertionSigner {
   const reuseMs = cfg.ttlMs * REUSE_FRACTION
-  const cache = new LRUCache<string, { token: string, until: number }>({ max: MAX_CACHED })
+  const cache = new LRUCache<string, { token: string, until: number }>({ max: MAX_CACHED, maxSize: MAX_CACHED_BYTES, sizeCalculation: (value, key) => entryBytes(key, value) })
   return {
     header: cfg.header.toLowerCase(),
     async assert (identity, upstream) {

@@ -14,7 +14,7 @@ export interface IdentityPlan {
  * a regex only for a pattern with inner wildcards: this runs for every header of every request.
  */
 function globMatcher (glob: string): (name: string) => boolean {
-  const lower = glob.toLowerCase()
+  const lower = glob.toLowerCase().split('*').map(fold).join('*')
   const stars = lower.split('*').length - 1
   if (stars === 0) return name => name === lower
   if (stars === 1 && lower.endsWith('*')) {
@@ -29,6 +29,18 @@ function globMatcher (glob: string): (name: string) => boolean {
   return name => re.test(name)
 }
 
+const UNUSUAL = /[^a-z0-9-]/
+const NOT_ALPHANUMERIC = /[^a-z0-9]/g
+
+/**
+ * A header name as a CGI layer reads it: every character that is not a letter or digit is
+ * the same one there (`Remote.User`, `Remote~User` and `Remote-User` are all `REMOTE_USER`),
+ * so names are compared folded. Most names need no work: only letters, digits and `-`.
+ */
+function fold (lowercaseName: string): string {
+  return UNUSUAL.test(lowercaseName) ? lowercaseName.replace(NOT_ALPHANUMERIC, '-') : lowercaseName
+}
+
 export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const names = {
     user: cfg.headers.user.toLowerCase(),
@@ -37,14 +49,16 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
     auth: cfg.headers.auth.toLowerCase()
   }
   const claims = cfg.claims.map(([claim, header]) => [claim, header.toLowerCase()] as const)
-  const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)])
-  if (cfg.assertion !== undefined) exact.add(cfg.assertion.header.toLowerCase())
-  const patterns = cfg.strip.map(globMatcher)
+  const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)].map(fold))
+  if (cfg.assertion !== undefined) exact.add(fold(cfg.assertion.header.toLowerCase()))
+  const patterns = [...cfg.strip, ...cfg.stripOverrides].map(globMatcher)
   return {
     // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
     isStripped: name => {
-      if (name.includes('_') || exact.has(name)) return true
-      for (const matches of patterns) if (matches(name)) return true
+      if (name.includes('_')) return true
+      const folded = fold(name)
+      if (exact.has(folded)) return true
+      for (const matches of patterns) if (matches(folded)) return true
       return false
     },
     names,
@@ -52,33 +66,57 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   }
 }
 
-const UNSAFE_VALUE = /[\0\r\n]/
+/** A user or client id is one header value, whole: visible ASCII without a comma (a list separator), 1 to 256 characters. */
+const ID = /^[\x21-\x2B\x2D-\x7E]{1,256}$/
+/** An RFC 6749 scope-token: a scope the gateway counted as one never reads as two upstream. */
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+/** One value of a mapped claim: printable ASCII or Latin-1, no comma, no space at either end, at most 1024 characters. */
+const CLAIM_ELEMENT = /^[\x21-\x2B\x2D-\x7E\xA1-\xFF](?:[\x20-\x2B\x2D-\x7E\xA0-\xFF]{0,1022}[\x21-\x2B\x2D-\x7E\xA1-\xFF])?$/
 
-function claimValue (value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined
-  if (Array.isArray(value)) return value.map(v => String(v)).join(',')
-  if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
+function unforwardable (what: string, rule: string): GatehouseError {
+  return new GatehouseError('invalid_token', `the token's ${what} cannot be told to the upstream: ${rule}`, { principal: 'user' })
+}
+
+/** A mapped claim as its header value: a scalar, or a list joined with `,`; undefined when absent. */
+function claimValue (claim: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const elements = Array.isArray(value) ? value : [value]
+  for (const e of elements) {
+    if ((typeof e !== 'string' && typeof e !== 'number' && typeof e !== 'boolean') || !CLAIM_ELEMENT.test(String(e))) {
+      throw unforwardable(`${claim} claim`, 'each value is a string, number or boolean of printable characters without a comma or surrounding spaces')
+    }
+  }
+  return elements.join(',')
 }
 
 /**
  * The headers that tell the upstream who is calling, computed once per request after
- * authentication. A value that could split a header is refused, never forwarded.
+ * authentication. Every value has one allowed form, checked here: an upstream reads
+ * exactly what the gateway decided on (no header split, no value its parser trims or
+ * splits into two), and anything else is refused with 401, never forwarded.
  */
 export function identityHeaders (plan: IdentityPlan, identity: Identity): Array<[string, string]> {
   const out: Array<[string, string]> = []
-  const push = (name: string, value: string | undefined): void => {
-    if (value === undefined || value === '') return
-    if (UNSAFE_VALUE.test(value)) throw new GatehouseError('invalid_token', `a value for ${name} contains a line break`, { principal: 'user' })
-    out.push([name, value])
+  const { user, client } = identity
+  if (user !== undefined) {
+    if (!ID.test(user.id)) throw unforwardable('user id', 'visible ASCII without a comma or spaces, at most 256 characters')
+    out.push([plan.names.user, user.id])
   }
-  push(plan.names.user, identity.user?.id)
-  push(plan.names.client, identity.client?.id)
-  const scopes = identity.user?.scopes ?? identity.client?.scopes
-  if (scopes !== undefined) push(plan.names.scopes, scopes.join(' '))
-  push(plan.names.auth, identity.authenticators.join(','))
-  if (identity.user !== undefined) {
-    for (const [claim, header] of plan.claims) push(header, claimValue(identity.user.claims[claim]))
+  if (client !== undefined) {
+    if (!ID.test(client.id)) throw unforwardable('client id', 'visible ASCII without a comma or spaces, at most 256 characters')
+    out.push([plan.names.client, client.id])
+  }
+  const scopes = user?.scopes ?? client?.scopes
+  if (scopes !== undefined && scopes.length > 0) {
+    for (const scope of scopes) if (!SCOPE.test(scope)) throw unforwardable('scope', 'each scope is an RFC 6749 scope-token (no spaces, quotes or backslashes)')
+    out.push([plan.names.scopes, scopes.join(' ')])
+  }
+  if (identity.authenticators.length > 0) out.push([plan.names.auth, identity.authenticators.join(',')])
+  if (user !== undefined) {
+    for (const [claim, header] of plan.claims) {
+      const value = claimValue(claim, user.claims[claim])
+      if (value !== undefined && value !== '') out.push([header, value])
+    }
   }
   return out
 }

@@ -14,9 +14,6 @@ export interface Identity {
   user: UserPrincipal | undefined
   /** Names of the authenticators that succeeded, client first. */
   authenticators: string[]
-  /** What those authenticators read, to be removed before forwarding. */
-  consumedHeaders: string[]
-  consumedQuery: string[]
 }
 
 /** One challenge per scheme, in route order (two Bearer authenticators offer one Bearer). */
@@ -84,15 +81,9 @@ export async function authenticate (route: RouteAuth, method: string, req: AuthR
   const identity: Identity = {
     client: client?.principal as ClientPrincipal | undefined,
     user: user?.principal as UserPrincipal | undefined,
-    authenticators: [],
-    consumedHeaders: [],
-    consumedQuery: []
+    authenticators: []
   }
-  for (const found of [client, user]) {
-    if (found === undefined) continue
-    identity.authenticators.push(found.by.name)
-    identity.consumedHeaders.push(...found.by.consumes.headers)
-    identity.consumedQuery.push(...found.by.consumes.query)
-  }
+  if (client !== undefined) identity.authenticators.push(client.by.name)
+  if (user !== undefined) identity.authenticators.push(user.by.name)
   return identity
 }

@@ -24,11 +24,13 @@ function connectionListed (value: string | string[] | undefined): Set<string> | 
 export interface ForwardInfo {
   /** The upstream's `host:port`: the Host it is sent. */
   upstreamHost: string
-  ip: string
+  /** The direct peer's address: what this hop appends to X-Forwarded-For. */
+  peerIp: string
+  /** Whether the peer is a trusted proxy: only then are its X-Forwarded-For and Forwarded kept. */
+  peerTrusted: boolean
   proto: string
   host: string | undefined
   requestId: string
-  trustProxy: boolean
 }
 
 /**
@@ -49,12 +51,12 @@ export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHtt
       priorFor = value
       continue
     }
-    if (name === 'forwarded' && !forward.trustProxy) continue
+    if (name === 'forwarded' && !forward.peerTrusted) continue
     if (typeof value === 'string') out.push(name, value)
     else for (const v of value) out.push(name, v)
   }
   for (const [name, value] of identity) out.push(name, value)
-  out.push('x-forwarded-for', forward.trustProxy && typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${forward.ip}` : forward.ip)
+  out.push('x-forwarded-for', forward.peerTrusted && typeof priorFor === 'string' && priorFor !== '' ? `${priorFor}, ${forward.peerIp}` : forward.peerIp)
   out.push('x-forwarded-proto', forward.proto)
   if (forward.host !== undefined) out.push('x-forwarded-host', forward.host)
   out.push('x-request-id', forward.requestId)

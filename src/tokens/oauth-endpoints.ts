@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { clientUnusable } from '../auth/api-key.js'
-import { AttemptLimiter } from './attempt-limiter.js'
-import { DECOY_HASH, parseSecretHash, verifySecret, type SecretHash } from './client-secret.js'
-import { revoke } from './revocation.js'
+import { AttemptLimiter, type Limit } from './attempt-limiter.js'
+import { DECOY_HASH, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from './client-secret.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */
@@ -21,9 +21,14 @@ export interface OAuthResponse {
   body: Record<string, unknown>
 }
 
-/** Failed client authentications allowed per client id and per IP in each window. */
+/** Failed client authentications allowed per client id from one address in each window. */
 export const MAX_FAILED_ATTEMPTS = 10
+/** Failed client authentications allowed per address, whatever the client ids, in each window. */
+export const MAX_FAILED_ATTEMPTS_PER_ADDRESS = 20
 export const FAILED_ATTEMPTS_WINDOW_MS = 60_000
+/** A client that authenticated from an address is exempt from that address's limit across ids this long. */
+const KNOWN_GOOD_MS = 24 * 60 * 60 * 1000
+const KNOWN_GOOD = 'auth-ok'
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
@@ -31,6 +36,13 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 class OAuthError extends Error {
   constructor (readonly error: string, readonly description: string, readonly status = 400, readonly headers: Record<string, string> = {}) {
     super(`${error}: ${description}`)
+  }
+}
+
+/** Client authentication was not attempted (too many failures, or too many secret checks at once). */
+class Throttled extends OAuthError {
+  constructor (readonly clientId: string, error: string, description: string, status: number, retryAfter: number) {
+    super(error, description, status, { 'retry-after': String(retryAfter) })
   }
 }
 
@@ -97,27 +109,63 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
     const parsed = client.secretHash === undefined ? undefined : parseSecretHash(client.secretHash)
     if (parsed !== undefined) secrets.set(client.id, parsed)
   }
-  const limiter = new AttemptLimiter(cache, MAX_FAILED_ATTEMPTS, FAILED_ATTEMPTS_WINDOW_MS)
+  const limiter = new AttemptLimiter(cache, FAILED_ATTEMPTS_WINDOW_MS)
 
+  /**
+   * The client, once its secret is checked. Failures are counted per client id *and address*
+   * (someone elsewhere cannot lock a client out) and per address across ids (unless this id
+   * authenticated from there before); each attempt is counted before scrypt runs and taken
+   * back when it succeeds. scrypt itself runs under a per-client and an overall cap.
+   */
   async function authenticateClient (req: OAuthRequest, form: URLSearchParams): Promise<ClientRecord> {
     const { id, secret } = presentedCredentials(req, form)
-    const keys = [`client:${id}`, `ip:${req.ip}`]
-    const retryAfter = await limiter.retryAfter(keys)
-    if (retryAfter !== undefined) {
-      logger.warn({ client: id, ip: req.ip }, 'client authentication refused: too many failed attempts')
-      throw new OAuthError('rate_limited', `too many failed client authentications; retry in ${retryAfter}s`, 429, { 'retry-after': String(retryAfter) })
+    // An id that names no client may be a secret pasted in the wrong field: logged as a hash prefix only.
+    const logged = clients.has(id) ? id : `unknown:${createHash('sha256').update(id).digest('hex').slice(0, 12)}`
+    const here = JSON.stringify([id, req.ip])
+    const limits: Limit[] = [{ key: `client-address:${here}`, max: MAX_FAILED_ATTEMPTS }]
+    const knownGood = (await cache.get<number>(KNOWN_GOOD, here)) !== undefined
+    if (!knownGood) limits.push({ key: `address:${req.ip}`, max: MAX_FAILED_ATTEMPTS_PER_ADDRESS })
+    const reservation = await limiter.reserve(limits)
+    if (!reservation.ok) {
+      logger.warn({ client: logged, ip: req.ip }, 'client authentication refused: too many failed attempts')
+      throw new Throttled(id, 'rate_limited', `too many failed client authentications; retry in ${reservation.retryAfter}s`, 429, reservation.retryAfter)
+    }
+    const slot = takeCheckSlot(`oauth:${id}`)
+    if (!slot.ok) {
+      await reservation.release()
+      logger.warn({ client: logged, ip: req.ip, busy: slot.busy }, 'client authentication refused: too many secret checks at once')
+      throw slot.busy === 'name'
+        ? new Throttled(id, 'rate_limited', 'too many concurrent authentications for this client; retry', 429, 1)
+        : new Throttled(id, 'temporarily_unavailable', 'too many client authentications at once; retry', 503, 1)
     }
     const client = clients.get(id)
     const stored = secrets.get(id)
-    const ok = await verifySecret(secret, stored ?? DECOY_HASH)
+    let ok: boolean
+    try {
+      ok = await verifySecret(secret, stored ?? DECOY_HASH)
+    } finally {
+      slot.release()
+    }
     if (client === undefined || stored === undefined || !ok) {
-      await limiter.fail(keys)
-      logger.info({ client: id, ip: req.ip }, 'client authentication failed')
+      // The reservation stays: it was a failure.
+      logger.info({ client: logged, ip: req.ip }, 'client authentication failed')
       throw invalidClient('unknown client or wrong secret')
     }
+    await reservation.release()
+    if (!knownGood) await cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
     const unusable = clientUnusable(client)
     if (unusable !== undefined) throw invalidClient(unusable)
     return client
+  }
+
+  async function revokeOrRetry (claims: { jti: string, exp: number }, clientId: string): Promise<void> {
+    try {
+      await tokens.revocations.revoke(claims)
+    } catch (err) {
+      // RFC 7009 §2.2.1: the client is told to retry rather than believe a revocation only some instances know of.
+      logger.warn({ err, client: clientId, jti: claims.jti }, 'client token revoked on this instance only: the shared cache is unavailable')
+      throw new OAuthError('temporarily_unavailable', 'the revocation could not reach every instance; retry', 503, { 'retry-after': '5' })
+    }
   }
 
   function formOf (req: OAuthRequest): URLSearchParams {
@@ -157,7 +205,20 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
       try {
         const form = formOf(req)
         const token = param(form, 'token')
-        const client = await authenticateClient(req, form)
+        let client: ClientRecord
+        try {
+          client = await authenticateClient(req, form)
+        } catch (err) {
+          // A client can always revoke: while its authentication is throttled here, a valid token
+          // issued to it is revoked on possession alone. The secret is not checked, so this is
+          // no way around the limits for someone guessing it.
+          if (!(err instanceof Throttled) || token === undefined) throw err
+          const claims = await tokens.verifyClientToken(token).catch((e: unknown) => { if (e instanceof TokenRejected) return undefined; throw e })
+          if (claims === undefined || claims.client_id !== err.clientId) throw err
+          await revokeOrRetry(claims, err.clientId)
+          logger.info({ client: claims.client_id, jti: claims.jti }, 'client token revoked on possession: client authentication is throttled')
+          return { status: 200, headers: NO_STORE, body: {} }
+        }
         if (token === undefined) throw new OAuthError('invalid_request', 'token is required')
         let claims
         try {
@@ -168,13 +229,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
           throw err
         }
         if (claims.client_id !== client.id) throw new OAuthError('unauthorized_client', 'the token was issued to another client')
-        try {
-          await revoke(cache, claims)
-        } catch (err) {
-          // RFC 7009 §2.2.1: the client is told to retry rather than believe a revocation only some instances know of.
-          logger.warn({ err, client: client.id, jti: claims.jti }, 'client token revoked on this instance only: the shared cache is unavailable')
-          throw new OAuthError('temporarily_unavailable', 'the revocation could not reach every instance; retry', 503, { 'retry-after': '5' })
-        }
+        await revokeOrRetry(claims, client.id)
         logger.info({ client: client.id, jti: claims.jti }, 'client token revoked')
         return { status: 200, headers: NO_STORE, body: {} }
       } catch (err) {

@@ -3,6 +3,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVer
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { loadSigningKeys, type SigningKeySet } from './signing-keys.js'
+import type { Revocations } from './revocation.js'
 
 export interface SignOptions {
   ttlMs: number
@@ -42,11 +43,20 @@ export class TokenService {
   readonly issuer: string
   readonly ttlMs: number
   private readonly keys: SigningKeySet
+  private readonly denylist: Revocations | undefined
 
-  constructor (keys: SigningKeySet, issuer: string, ttlMs: number) {
+  /** `revocations` may be left out by a service that only signs (a benchmark of assertions, say). */
+  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations?: Revocations) {
     this.keys = keys
     this.issuer = issuer
     this.ttlMs = ttlMs
+    this.denylist = revocations
+  }
+
+  /** The denylist of revoked client tokens: `POST /oauth/revoke` writes it, the `clientToken` authenticator reads it. */
+  get revocations (): Revocations {
+    if (this.denylist === undefined) throw new Error('this token service was built without a revocation list')
+    return this.denylist
   }
 
   get jwks (): { keys: JWK[] } {
@@ -129,7 +139,7 @@ function usesTokens (config: GatewayConfig): boolean {
     config.identity.assertion !== undefined
 }
 
-export async function createTokenService (config: GatewayConfig, logger: Logger): Promise<TokenService> {
+export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations): Promise<TokenService> {
   const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined)
-  return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs)
+  return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations)
 }

@@ -2,8 +2,8 @@ import t from 'tap'
 import { compileIdentityPlan } from '../../src/identity/headers.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js'
 
-const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], assertion: undefined })
-const forward = { upstreamHost: 'orders:8000', ip: '10.0.0.7', proto: 'https', host: 'api.example', requestId: 'req-1', trustProxy: false }
+const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], stripOverrides: ['X-HTTP-Method-Override'], assertion: undefined })
+const forward = { upstreamHost: 'orders:8000', peerIp: '10.0.0.7', peerTrusted: false, proto: 'https', host: 'api.example', requestId: 'req-1' }
 
 function pairs (flat: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = []
@@ -57,7 +57,7 @@ t.test('request: client-sent identity, forwarding headers and consumed credentia
     ['x-forwarded-host', 'api.example'],
     ['x-request-id', 'req-1']
   ])
-  const trusted = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6' }, [], [], { ...forward, trustProxy: true }))
+  const trusted = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6' }, [], [], { ...forward, peerTrusted: true }))
   t.same(trusted.filter(([n]) => n === 'x-forwarded-for' || n === 'forwarded'), [['forwarded', 'for=6.6.6.6'], ['x-forwarded-for', '6.6.6.6, 10.0.0.7']], 'behind a trusted proxy the chain is kept and appended to')
 })
 
