@@ -22,6 +22,9 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     serverFactory: handler => createServer(handler),
     loggerInstance: gateway.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: the gateway logs a request once, in its access line; the
+    // rare request-scoped line (an internal error) names the request id itself.
+    childLoggerFactory: logger => logger,
     genReqId: requestId,
     requestIdHeader: false,
     // One reading of trustProxy for the whole request path: Fastify's protocol and host agree with the pipeline's peer.

@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js'
 export function answerProblem (x: Exchange, error: unknown): void {
   const err = toGatehouseError(error)
   x.error = err
-  if (err.code === 'internal_error') x.request.log.error({ err: error }, 'internal error')
+  if (err.code === 'internal_error') x.request.log.error({ err: error, reqId: x.request.id }, 'internal error')
   const { res } = x
   if (res.headersSent || res.destroyed) {
     // Part of an answer is out already: only a broken connection tells the client it is not whole.

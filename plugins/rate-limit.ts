@@ -46,7 +46,7 @@ export function routeLimiter (app: FastifyInstance, gateway: Gateway, route: Run
       await check(x.request, headers)
     } catch (err) {
       if (isGatehouseError(err)) throw err
-      onLimitStoreError({ match: route.match, rateLimit: limit }, err, x.request.log)
+      onLimitStoreError({ match: route.match, rateLimit: limit }, err, x.request.log.child({ reqId: x.request.id }))
     }
   }
 }
