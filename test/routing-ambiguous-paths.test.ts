@@ -1,20 +1,9 @@
 import t, { type Test } from 'tap'
 import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
-import { USER_AUTH_YAML, userToken } from './helpers/user-token.js'
+import { adminBehindPublicYaml, userToken } from './helpers/user-token.js'
 import { header, hostOf, problemCode, rawRequest, requestBytes, responseBytes, startRawUpstream } from './helpers/raw-http.js'
 
-const config = (upstream: string, routing = ''): string => `${TEST_SERVER}${routing}authenticators:
-${USER_AUTH_YAML}upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-  - match: /api/admin/*
-    upstream: web
-    policy: user
-    user: [idp]
-`
+const config = (upstream: string, routing = ''): string => adminBehindPublicYaml(TEST_SERVER, upstream, { routing })
 
 /** Paths a router and an upstream could read differently: 400 ambiguous_path by default. */
 const AMBIGUOUS = [

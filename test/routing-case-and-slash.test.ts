@@ -1,26 +1,18 @@
 import t, { type Test } from 'tap'
 import { KEYS, TEST_SERVER, clientsYaml, startTestGateway } from './helpers/gateway.js'
 import { startEcho } from './helpers/upstream.js'
-import { USER_AUTH_YAML, userToken } from './helpers/user-token.js'
+import { adminBehindPublicYaml, userToken } from './helpers/user-token.js'
 import { echoOf, hostOf, problemCode, rawRequest, requestBytes } from './helpers/raw-http.js'
 
-const config = (upstream: string, routing = ''): string => `${TEST_SERVER}${routing}${clientsYaml()}authenticators:
-  appKey: { type: apiKey }
-${USER_AUTH_YAML}upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-  - match: /api/admin/*
-    upstream: web
-    policy: user
-    user: [idp]
-  - match: /api/items/:id
+const config = (upstream: string, routing = ''): string => adminBehindPublicYaml(TEST_SERVER, upstream, {
+  routing,
+  client: clientsYaml(),
+  routes: `  - match: /api/items/:id
     upstream: web
     policy: { GET: public, "*": client }
     client: [appKey]
 `
+})
 
 async function send (t: Test, url: string, method: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
   const res = await rawRequest(t, url, requestBytes(method, path, hostOf(url), ['Connection: close', ...headers], method === 'POST' ? '{}' : ''), { ms: 3000 })

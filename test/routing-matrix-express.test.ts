@@ -3,7 +3,7 @@ import express from 'express'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { TEST_SERVER, startTestGateway } from './helpers/gateway.js'
-import { USER_AUTH_YAML, userToken } from './helpers/user-token.js'
+import { adminBehindPublicYaml, userToken } from './helpers/user-token.js'
 import { hostOf, rawRequest, requestBytes } from './helpers/raw-http.js'
 
 interface Hit { handler: 'admin' | 'public', target: string }
@@ -89,18 +89,7 @@ async function lenientUpstream (t: Test): Promise<TestUpstream> {
   return { url: await listen(t, server), hits }
 }
 
-const config = (upstream: string, routing: string): string => `${TEST_SERVER}${routing}authenticators:
-${USER_AUTH_YAML}upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-  - match: /api/admin/*
-    upstream: web
-    policy: user
-    user: [idp]
-`
+const config = (upstream: string, routing: string): string => adminBehindPublicYaml(TEST_SERVER, upstream, { routing })
 
 const UPSTREAMS = { express: expressUpstream, strict: strictUpstream, lenient: lenientUpstream }
 const ROUTINGS = { defaults: '', allowSemicolons: '  routing: { allowSemicolons: true }\n' }

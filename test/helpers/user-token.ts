@@ -17,3 +17,22 @@ export async function userToken (sub: string, claims: Record<string, unknown> = 
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(USER_SECRET))
 }
+
+/**
+ * The routing tests' gateway: `/api/*` public in front of `/api/admin/*` for users (idp).
+ * `routing` is indented server lines; `client` adds a clients list and authenticator, `routes` more routes.
+ */
+export function adminBehindPublicYaml (server: string, upstream: string, options: { routing?: string, client?: string, routes?: string } = {}): string {
+  return `${server}${options.routing ?? ''}${options.client ?? ''}authenticators:
+${options.client === undefined ? '' : '  appKey: { type: apiKey }\n'}${USER_AUTH_YAML}upstreams:
+  web: { url: "${upstream}" }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+  - match: /api/admin/*
+    upstream: web
+    policy: user
+    user: [idp]
+${options.routes ?? ''}`
+}
