@@ -136,11 +136,11 @@ const ClientTokenAuth = strict({
 const MtlsAuth = strict({ type: Type.Literal('mtls') })
 const JwtAuth = strict({
   type: Type.Literal('jwt'),
-  issuer: Type.String(),
+  issuer: Type.String({ description: 'The iss its tokens carry. With no jwksUri, publicKey or secret, the JWKS is found from this issuer\'s metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer' }),
   audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
     description: 'The token\'s aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)'
   }),
-  jwksUri: Type.Optional(Type.String()),
+  jwksUri: Type.Optional(Type.String({ description: 'Where the signing keys are; absent (with no publicKey or secret): the issuer metadata\'s jwks_uri' })),
   publicKey: Type.Optional(Type.String()),
   secret: Type.Optional(Type.String()),
   algorithms: Type.Optional(Type.Array(Type.String())),
@@ -158,7 +158,8 @@ const JwtAuth = strict({
 })
 const IntrospectionAuth = strict({
   type: Type.Literal('introspection'),
-  endpoint: Type.String(),
+  endpoint: Type.Optional(Type.String({ description: 'The RFC 7662 introspection endpoint; or give issuer instead' })),
+  issuer: Type.Optional(Type.String({ description: 'The authorization server\'s issuer: its introspection_endpoint is found from its metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer' })),
   clientId: Type.String(),
   clientSecret: Type.String(),
   clientAuth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('post')])),
@@ -221,12 +222,23 @@ const Route = strict({
   ], { description: 'Carry WebSocket upgrades on this route: the upgrade runs the whole pipeline first' }))
 })
 
+const Telemetry = strict({
+  otlp: Type.Optional(strict({
+    endpoint: Type.String({ description: 'The OTLP/HTTP collector (http://collector:4318): spans are POSTed to its /v1/traces, as JSON. Empty: no spans (traceparent is still passed on)' }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Headers sent with every export, e.g. a vendor\'s API key as ${OTLP_TOKEN}' })),
+    serviceName: Type.Optional(Type.String({ minLength: 1, default: 'gatehouse', description: 'The service.name the spans carry' })),
+    sampleRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Share of the traces the gateway starts that are recorded; a caller\'s sampled flag is always followed' })),
+    exportInterval: Type.Optional(Type.String({ pattern: Duration.pattern, default: '5s', description: 'How often buffered spans are sent (a duration)' }))
+  }, 'OpenTelemetry traces over OTLP/HTTP: a span per request, authenticator, introspection, JWKS and discovery call, Redis command and upstream call'))
+}, 'Tracing; W3C traceparent and tracestate are passed on to upstreams whether or not spans are exported')
+
 export const ConfigSchema = Type.Object({
   $schema: Type.Optional(Type.String()),
   server: Type.Optional(Server),
   cache: Type.Optional(Cache),
   identity: Type.Optional(Identity),
   tokens: Type.Optional(Tokens),
+  telemetry: Type.Optional(Telemetry),
   clients: Type.Optional(Type.Array(Client)),
   authenticators: Type.Optional(Type.Record(Name, AuthenticatorSpec)),
   upstreams: Type.Record(Name, Upstream),

@@ -83,6 +83,14 @@ export interface RoutingConfig {
   allowSemicolons: boolean
 }
 
+export interface TelemetryConfig {
+  endpoint: string
+  headers: Record<string, string>
+  serviceName: string
+  sampleRatio: number
+  exportIntervalMs: number
+}
+
 export interface GatewayConfig {
   file: string
   /** sha256 of the file's text: tells which config a process runs. */
@@ -116,6 +124,8 @@ export interface GatewayConfig {
   }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
+  /** OTLP span export; undefined: no spans, and nothing of the OpenTelemetry SDK loaded. */
+  telemetry: TelemetryConfig | undefined
   clients: Map<string, ClientRecord>
   authenticators: Map<string, AuthenticatorConfig>
   upstreams: Map<string, UpstreamConfig>
