@@ -35,6 +35,9 @@ export function setTracer (tracer: Tracer | undefined): void {
   active = tracer
 }
 
+/** What a Redis command's span says of it (OpenTelemetry semantic conventions for databases). */
+export const redisSpanAttributes = (command: string): SpanAttributes => ({ 'db.system.name': 'redis', 'db.operation.name': command })
+
 /** `fn` in a CLIENT span when tracing: for origin calls off the hot path (JWKS, discovery, introspection). */
 export async function traced<T> (name: string, attributes: SpanAttributes, fn: () => Promise<T>): Promise<T> {
   return active === undefined ? await fn() : await active.inSpan(name, 'client', attributes, fn)
