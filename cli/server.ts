@@ -148,7 +148,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const metrics = createMetrics()
   // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
   // generation is built, as its authenticators are wrapped in spans then.
-  const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry)
+  const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
   setTracer(tracer)
   if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
   let current: Generation

@@ -75,7 +75,8 @@ export const newSpanId = (): string => randomHex(8, ZERO_SPAN)
 
 /** The trace of a request from its headers: the caller's continued, or a new one started. */
 export function requestTrace (headers: Readonly<Record<string, string | string[] | undefined>>): RequestTrace {
-  const parent = parseTraceparent(headers.traceparent)
+  const value = headers.traceparent
+  const parent = parseTraceparent(value)
   if (parent === undefined) {
     const traceId = newTraceId()
     return { traceId, parent, traceparent: formatTraceparent(traceId, newSpanId(), NEW_TRACE_FLAGS), tracestate: undefined }
@@ -83,7 +84,8 @@ export function requestTrace (headers: Readonly<Record<string, string | string[]
   return {
     traceId: parent.traceId,
     parent,
-    traceparent: formatTraceparent(parent.traceId, parent.parentId, parent.flags),
+    // A version 00 header is passed on as it came; a later version is written as 00.
+    traceparent: (value as string).startsWith('00-') ? value as string : formatTraceparent(parent.traceId, parent.parentId, parent.flags),
     tracestate: acceptTracestate(headers.tracestate)
   }
 }

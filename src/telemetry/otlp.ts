@@ -2,12 +2,13 @@
  * The OpenTelemetry SDK behind the gateway's Tracer. Imported only when `telemetry.otlp` is
  * configured (cli/server.ts loads it dynamically): a gateway without it never loads the SDK.
  */
-import { context, createTraceState, SpanKind, SpanStatusCode, trace, ROOT_CONTEXT, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
+import { context, createTraceState, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, ROOT_CONTEXT, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base'
 import type { TelemetryConfig } from '../config/types.js'
+import type { Logger } from '../logger.js'
 import { formatTraceparent, type TraceParent } from '../proxy/trace-context.js'
 import type { RequestSpan, SpanAttributes, Tracer } from './tracing.js'
 
@@ -35,7 +36,16 @@ export function tracesUrl (endpoint: string): string {
   return /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`
 }
 
-export function createOtlpTracer (cfg: TelemetryConfig): Tracer {
+export function createOtlpTracer (cfg: TelemetryConfig, logger: Logger): Tracer {
+  // The SDK's own complaints (an export the collector refused or never answered) reach the gateway's log.
+  const log = logger.child({ component: 'otlp' })
+  diag.setLogger({
+    error: (message: string) => log.error(message),
+    warn: (message: string) => log.warn(message),
+    info: () => {},
+    debug: () => {},
+    verbose: () => {}
+  }, DiagLogLevel.WARN)
   const contextManager = new AsyncLocalStorageContextManager().enable()
   context.setGlobalContextManager(contextManager)
   const exporter = new OTLPTraceExporter({ url: tracesUrl(cfg.endpoint), headers: cfg.headers, timeoutMillis: 10_000 })
@@ -89,6 +99,7 @@ export function createOtlpTracer (cfg: TelemetryConfig): Tracer {
     async shutdown () {
       await provider.shutdown()
       context.disable()
+      diag.disable()
     }
   }
 }
