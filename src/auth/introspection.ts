@@ -45,7 +45,7 @@ export interface IntrospectionSettings {
 export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>, keepClaims: readonly string[] = []): IntrospectionSettings {
   const s = cfg.spec
   return {
-    endpoint: s.endpoint,
+    endpoint: s.endpoint === '' ? undefined : s.endpoint,
     keepClaims,
     clientAuth: s.clientAuth ?? 'basic',
     userClaim: s.userClaim ?? 'sub',
@@ -64,7 +64,7 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
  * the entries too.
  */
 export function introspectionPartition (spec: AuthenticatorConfig<'introspection'>['spec']): string {
-  const identity = [spec.endpoint ?? spec.issuer, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
+  const identity = [spec.endpoint === undefined || spec.endpoint === '' ? spec.issuer : spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
 }
 
