@@ -12,6 +12,9 @@ import type { Logger } from '../logger.js'
 import { formatTraceparent, type TraceParent } from '../proxy/trace-context.js'
 import type { RequestSpan, SpanAttributes, Tracer } from './tracing.js'
 
+/** The longest a shutdown waits for the last spans to be exported. */
+const SHUTDOWN_WAIT_MS = 2000
+
 function attributesOf (attributes: SpanAttributes): Attributes {
   const out: Attributes = {}
   for (const key in attributes) {
@@ -97,7 +100,11 @@ export function createOtlpTracer (cfg: TelemetryConfig, logger: Logger): Tracer 
       })
     },
     async shutdown () {
-      await provider.shutdown()
+      // A collector that is down must not hold up a shutdown: what cannot be sent in time is dropped.
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<void>(resolve => { timer = setTimeout(resolve, SHUTDOWN_WAIT_MS).unref() })
+      await Promise.race([provider.shutdown().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'the last spans could not be exported')), late])
+      clearTimeout(timer)
       context.disable()
       diag.disable()
     }
