@@ -35,7 +35,7 @@ function endSpan (span: Span, status: number, attributes: SpanAttributes): void 
 }
 
 /** The traces endpoint from the configured one: a collector's base URL gets OTLP/HTTP's `/v1/traces`. */
-export function tracesUrl (endpoint: string): string {
+function tracesUrl (endpoint: string): string {
   return /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`
 }
 
