@@ -12,11 +12,18 @@ import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.j
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 import { tuneHeapGrowth } from './heap.js'
+import { explainCommand } from './explain.js'
 
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
-  check [-c gateway.config.yaml]   validate the config; exit 1 with file:line:col errors
+  check [-c gateway.config.yaml] [--strict]
+                                   validate the config; exit 1 with file:line:col errors;
+                                   warnings print too (exit 0, or 1 with --strict)
+  explain [-c file] [--json] [--ip ADDR] METHOD PATH [-H 'Name: value']...
+                                   what the gateway does with that request: route, policy,
+                                   authenticators, checks, headers; with credentials, the
+                                   real allow or deny (exit 0 allowed, 2 refused)
   keys new                         print a new API key and its sha256: hash
   clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
   signing-key new                  print a JWKS with a new private Ed25519 signing key
@@ -116,6 +123,12 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'start': return await start(rest)
     case 'check': return await check(rest)
+    case 'explain':
+      try {
+        return await explainCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+      } catch (err) {
+        return reportConfigError(err)
+      }
     case 'keys':
       if (rest[0] === 'new') {
         const { key, hash } = newApiKey()
