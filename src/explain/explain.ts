@@ -223,7 +223,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
     const name = flat[i] as string
     headers.push([name, masked(gateway, name) && !set.some(([n]) => n === name) ? '<redacted>' : flat[i + 1] as string])
   }
-  const dropped = Object.keys(req.headers).filter(h => !headers.some(([n]) => n === h)).map(header => ({
+  // A client's copy of an identity header is dropped even when the gateway sets its own under that name.
+  const dropped = Object.keys(req.headers).filter(h => credentials.headers.includes(h) || plan.isStripped(h) || !headers.some(([n]) => n === h)).map(header => ({
     header,
     why: credentials.headers.includes(header)
       ? 'a credential the gateway reads: not forwarded'
