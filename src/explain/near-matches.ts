@@ -77,7 +77,7 @@ export function nearMatches (routes: readonly Route[], routing: RoutingConfig, m
       continue
     }
     const base = `/${prefix.join('/')}`
-    if (prefix.length > 0 && fold(path).startsWith(fold(base)) && path.length > base.length && path[base.length] !== '/') {
+    if (prefix.length > 0 && r.methods.includes(method as never) && fold(path).startsWith(fold(base)) && path.length > base.length && path[base.length] !== '/') {
       add(r, 'prefix', `its static part ${base} is only the start of a segment of ${path}: patterns match whole segments`)
     }
   }
