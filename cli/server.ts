@@ -67,7 +67,7 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
 
 /** The config's warnings (what `gatehouse check` prints), logged once for each config put in force. */
 function logWarnings (logger: Logger, config: GatewayConfig): void {
-  for (const w of config.warnings) logger.warn({ config: config.file, line: w.line, col: w.col, key: w.path, level: w.level }, `config ${formatWarning(w)}`)
+  for (const w of config.warnings) logger.warn({ config: config.file, line: w.line, col: w.col, key: w.path, severity: w.level }, `config ${formatWarning(w)}`)
 }
 
 /** Waits until the generation's last request is answered, or `maxWaitMs`, whichever is first. */
