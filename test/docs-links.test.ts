@@ -5,17 +5,19 @@ import { dirname, join, relative, resolve } from 'node:path'
 const root = join(import.meta.dirname, '..')
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter(f => f.endsWith('.md')).map(f => join('docs', f))]
 
+const withoutFences = (text: string): string => text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
+
 /** Markdown without its fenced code blocks and code spans: links there are examples, not links. */
 function prose (text: string): string {
-  return text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '``')
+  return withoutFences(text).replace(/`[^`\n]*`/g, '``')
 }
 
 /** The anchors GitHub gives a page's headings (github-slugger: lowercase, punctuation dropped, spaces to -, repeats numbered). */
 function anchors (text: string): Set<string> {
   const seen = new Map<string, number>()
   const out = new Set<string>()
-  for (const [, heading] of prose(text.replace(/`([^`\n]*)`/g, '$1')).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const base = heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+  for (const [, heading] of withoutFences(text).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const base = heading.replace(/`/g, '').toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
     const n = seen.get(base) ?? 0
     seen.set(base, n + 1)
     out.add(n === 0 ? base : `${base}-${n}`)
