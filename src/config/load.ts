@@ -180,7 +180,8 @@ function schemaIssues (data: unknown, issues: Issues): void {
     if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
     else if (e.message === 'Expected required property') issues.add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
     else if (union !== undefined) issues.add(segments, union[1])
-    else if (typeof e.schema.description === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.description.charAt(0).toLowerCase()}${e.schema.description.slice(1)}`)
+    // A value format's title says what was expected; a key's description says what the key is for.
+    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
     else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
   if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
