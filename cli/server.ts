@@ -14,6 +14,7 @@ import { buildApp } from '../plugins/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../plugins/health.js'
 import { createMetrics, type Metrics } from '../plugins/metrics.js'
+import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
 
 export interface ReloadResult {
   ok: boolean
@@ -133,6 +134,13 @@ function withoutUpgrade (req: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
+/** Exports the spans still buffered, then forgets the tracer. */
+async function stopTracing (tracer: Tracer | undefined): Promise<void> {
+  if (tracer === undefined) return
+  setTracer(undefined)
+  await tracer.shutdown()
+}
+
 /**
  * The public listener is one Node server for the life of the process; each config is a
  * generation (gateway + Fastify app) it dispatches to. A reload builds the next generation
@@ -143,7 +151,18 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
   let config = first
   const metrics = createMetrics()
-  let current = await buildGeneration(config, logger, metrics)
+  // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
+  // generation is built, as its authenticators are wrapped in spans then.
+  const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
+  setTracer(tracer)
+  if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
+  let current: Generation
+  try {
+    current = await buildGeneration(config, logger, metrics)
+  } catch (err) {
+    await stopTracing(tracer)
+    throw err
+  }
   logWarnings(logger, config)
   metrics.follow(() => current.gateway)
 
@@ -220,6 +239,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
         metrics.reloaded(true)
         return { ok: true, hash: config.hash, errors: [] }
       }
+      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) logger.warn('telemetry settings changed: they take effect at the next start')
       next = await buildGeneration(nextConfig, logger, metrics)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
@@ -284,6 +304,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       await Promise.all(generations.map(async gen => await retire(gen, 0)))
       await closed
       await admin?.close()
+      await stopTracing(tracer)
     }
   }
   logger.info({ url: running.url, admin: running.adminUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')

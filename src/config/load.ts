@@ -8,7 +8,7 @@ import {
   type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
@@ -354,6 +354,8 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
   return clients
 }
 
+const HTTP_URL = /^https?:\/\/[^/]/
+
 const PATH_KEYS: Partial<Record<AuthenticatorType, string[]>> = { jwt: ['publicKey'], basic: ['usersFile'] }
 
 function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): Map<string, AuthenticatorConfig> {
@@ -370,11 +372,14 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
     }
     if (type === 'jwt') {
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
-      if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
+      if (sources.length > 1) issues.add(['authenticators', name], `a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer (has ${sources.join(', ')})`, true)
+      if (sources.length === 0 && !HTTP_URL.test(String(resolved.issuer))) issues.add(['authenticators', name, 'issuer'], 'with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:// or https:// URL')
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
-    if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
-      issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
+    if (type === 'introspection') {
+      const given = ['endpoint', 'issuer'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
+      if (given.length !== 1) issues.add(['authenticators', name], `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`, true)
+      for (const key of given) if (!HTTP_URL.test(String(resolved[key]))) issues.add(['authenticators', name, key], 'must be an http:// or https:// URL')
     }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }
@@ -485,6 +490,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
   }
+  const telemetry = normaliseTelemetry(raw.telemetry)
+  if (telemetry !== undefined && !HTTP_URL.test(telemetry.endpoint)) issues.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL')
   if (issues.list.length > 0) throw new ConfigError(issues.list)
 
   const config: GatewayConfig = {
@@ -526,6 +533,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       ttlMs: parseDuration(raw.tokens?.ttl ?? '15m'),
       signingKeys
     },
+    telemetry,
     clients,
     authenticators,
     upstreams,
@@ -534,6 +542,18 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   }
   config.warnings = configWarnings(config).map(w => ({ ...issues.locateIssue(w.path, w.message), level: w.level }))
   return config
+}
+
+function normaliseTelemetry (raw: RawConfig['telemetry']): TelemetryConfig | undefined {
+  const otlp = raw?.otlp
+  if (otlp === undefined || otlp.endpoint === '') return undefined
+  return {
+    endpoint: otlp.endpoint,
+    headers: otlp.headers ?? {},
+    serviceName: otlp.serviceName ?? 'gatehouse',
+    sampleRatio: otlp.sampleRatio ?? 1,
+    exportIntervalMs: parseDuration(otlp.exportInterval ?? '5s')
+  }
 }
 
 export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {

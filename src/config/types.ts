@@ -83,6 +83,14 @@ export interface RoutingConfig {
   allowSemicolons: boolean
 }
 
+export interface TelemetryConfig {
+  endpoint: string
+  headers: Record<string, string>
+  serviceName: string
+  sampleRatio: number
+  exportIntervalMs: number
+}
+
 /** A config warning (see src/config/warnings.ts), located like a config error. */
 export interface ConfigWarning {
   file: string
@@ -126,6 +134,8 @@ export interface GatewayConfig {
   }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
+  /** OTLP span export; undefined: no spans, and nothing of the OpenTelemetry SDK loaded. */
+  telemetry: TelemetryConfig | undefined
   clients: Map<string, ClientRecord>
   authenticators: Map<string, AuthenticatorConfig>
   upstreams: Map<string, UpstreamConfig>

@@ -10,6 +10,7 @@ import { authorize } from '../policy/authorize.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
+import { requestTrace } from '../proxy/trace-context.js'
 import { peerOf } from '../proxy/trust.js'
 import { nearMatches, type NearMatch } from './near-matches.js'
 
@@ -217,7 +218,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   if (gateway.assertion !== undefined) set.push([gateway.assertion.header, `<JWT signed by the gateway, aud ${route.upstream}>`])
 
   const upstreamHost = upstream === undefined ? '' : new URL(upstream.url).host
-  const flat = upstreamRequestHeaders(plan, req.headers, set, credentials.headers, { upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: 'http', host: typeof req.headers.host === 'string' ? req.headers.host : undefined, requestId: 'explain' })
+  const trace = requestTrace(req.headers)
+  const flat = upstreamRequestHeaders(plan, req.headers, set, credentials.headers, { upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: 'http', host: typeof req.headers.host === 'string' ? req.headers.host : undefined, requestId: 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate })
   const headers: Array<[string, string]> = []
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string
