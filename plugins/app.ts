@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import { routerUrl } from '../src/policy/request-path.js'
 import errors, { answerProblem } from './errors.js'
+import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
@@ -46,6 +47,7 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
   await app.register(errors, { observe, metrics, routing })
   await app.register(rateLimit, { gateway })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
+  await app.register(loginEndpoints, { gateway, observe, metrics })
   await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(app, gateway, route) })
   return app
 }

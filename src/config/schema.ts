@@ -2,7 +2,7 @@
  * The config contract of DESIGN.md as TypeBox types: the JSON Schema in schema/ is
  * generated from these, and the loader validates against them, so the two cannot drift.
  */
-import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox'
+import { Type, type Static, type TSchema, type TObject, type TProperties, type TString } from '@sinclair/typebox'
 
 const strict = <T extends TProperties>(properties: T, description?: string): TObject<T> =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) })
@@ -169,6 +169,29 @@ const IntrospectionAuth = strict({
   timeout: Type.Optional(Duration)
 })
 const BasicAuth = strict({ type: Type.Literal('basic'), usersFile: Type.String() })
+const durationOf = (description: string, fallback: string): TString => Type.String({ pattern: Duration.pattern, description: `${description} (${Duration.description})`, default: fallback })
+const pathOf = (description: string, fallback: string): TString => Type.String({ pattern: '^/[A-Za-z0-9._~/-]*$', description, default: fallback })
+const OidcAuth = strict({
+  type: Type.Literal('oidc'),
+  issuer: Type.String({ pattern: '^https?://', description: 'The OpenID Provider; its /.well-known/openid-configuration gives every endpoint' }),
+  clientId: Type.String({ minLength: 1, description: 'This gateway\'s client id at the provider' }),
+  clientSecret: Type.Optional(Type.String({ description: 'The client secret (client_secret_basic); or privateKey' })),
+  privateKey: Type.Optional(Type.String({ description: 'A private JWK (JSON) or PKCS#8 PEM, inline or a file: private_key_jwt client authentication instead of clientSecret' })),
+  scopes: Type.Optional(Type.Array(Scope, { description: 'Scopes asked for at login; must include openid', default: ['openid', 'profile', 'email'] })),
+  redirectPath: Type.Optional(pathOf('Where the provider sends the browser back (register <origin><redirectPath> at the provider)', '/oauth2/callback')),
+  logoutPath: Type.Optional(pathOf('POST here ends the session (here, in Redis, and at the provider)', '/oauth2/logout')),
+  postLogoutRedirect: Type.Optional(pathOf('The page of this gateway the browser lands on after logout (register <origin><path> as a post-logout redirect URI at the provider)', '/')),
+  userClaim: Type.Optional(Type.String({ description: 'The claim that names the user (Remote-User)', default: 'sub' })),
+  clockTolerance: Type.Optional(durationOf('Leeway for exp, iat and nbf of the ID token', '30s')),
+  timeout: Type.Optional(durationOf('How long a call to the provider may take', '5s')),
+  discoveryRefresh: Type.Optional(durationOf('How often the discovery document is fetched again', '1h')),
+  session: strict({
+    key: Type.String({ description: 'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY})' }),
+    cookie: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$', description: 'The cookie name; __Host- is prefixed when the request came over TLS', default: 'gatehouse-session' })),
+    idleTimeout: Type.Optional(durationOf('A session not used for this long ends', '30m')),
+    absoluteTimeout: Type.Optional(durationOf('A session ends this long after login, refreshed or not', '12h'))
+  }, 'The server-side session behind the cookie: in Redis (cache.redis), else in the local tier')
+})
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
@@ -177,7 +200,8 @@ export const AUTHENTICATOR_SCHEMAS = {
   mtls: MtlsAuth,
   jwt: JwtAuth,
   introspection: IntrospectionAuth,
-  basic: BasicAuth
+  basic: BasicAuth,
+  oidc: OidcAuth
 } as const
 export type AuthenticatorType = keyof typeof AUTHENTICATOR_SCHEMAS
 /** Which principal each type proves. */
@@ -187,7 +211,8 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
   mtls: 'client',
   jwt: 'user',
   introspection: 'user',
-  basic: 'user'
+  basic: 'user',
+  oidc: 'user'
 }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 

@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import Provider from 'oidc-provider'
+import { parseSetCookie } from 'cookie'
+import { request } from 'undici'
+import { freePort } from './ports.js'
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+/** The gateway's client at the test provider. */
+export const WEB_CLIENT = { id: 'gatehouse-web', secret: 'gatehouse-web-client-secret-0123456789' } as const
+/** session.key of the test configs: 32+ characters. */
+export const SESSION_KEY = 'test-session-key-0123456789abcdef0123456789'
+
+export interface TestOidcProvider {
+  /** The issuer: http://127.0.0.1:port */
+  url: string
+  provider: Provider
+  /** Requests to the token endpoint so far, by grant type. */
+  readonly grants: Record<string, number>
+}
+
+export interface OidcProviderOptions {
+  /** The gateway origins (http://127.0.0.1:port) that may log in: their /oauth2/callback and / are registered. */
+  origins: string[]
+  /** Seconds an access token lives (the session refreshes after it). */
+  accessTokenTtl?: number
+  /** Extra claims by account id (login name). */
+  claims?: Record<string, Record<string, unknown>>
+}
+
+/**
+ * A real OpenID Provider (oidc-provider) with its development login form: any login name,
+ * any password. Consent is granted on its own, so a login is one form. Refresh tokens are
+ * issued to the gateway's client, and RP-initiated logout is advertised.
+ */
+export async function startOidcProvider (t: Teardown, options: OidcProviderOptions): Promise<TestOidcProvider> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const provider = new Provider(url, {
+    clients: [{
+      client_id: WEB_CLIENT.id,
+      client_secret: WEB_CLIENT.secret,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: options.origins.map(o => `${o}/oauth2/callback`),
+      post_logout_redirect_uris: options.origins.map(o => `${o}/`),
+      token_endpoint_auth_method: 'client_secret_basic'
+    }],
+    claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
+    scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'],
+    ttl: { AccessToken: options.accessTokenTtl ?? 3600, IdToken: 3600, RefreshToken: 86400, Interaction: 600, Session: 86400, Grant: 86400 },
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed (g: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    findAccount: async (_ctx: unknown, id: string) => ({
+      accountId: id,
+      claims: async () => ({ sub: id, preferred_username: id, name: id, email: `${id}@example.com`, ...options.claims?.[id] })
+    }),
+    // A grant for everything asked: the login form is the only interaction.
+    loadExistingGrant: async (ctx: any) => {
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId })
+      grant.addOIDCScope(ctx.oidc.params.scope)
+      await grant.save()
+      return grant
+    },
+    features: {
+      devInteractions: { enabled: true },
+      rpInitiatedLogout: { enabled: true }
+    }
+  } as never)
+  provider.on('server_error', () => {})
+  const grants: Record<string, number> = {}
+  const callback = provider.callback()
+  provider.on('grant.success', (ctx: { oidc: { params: { grant_type?: string } } }) => {
+    const grant = ctx.oidc.params.grant_type ?? ''
+    grants[grant] = (grants[grant] ?? 0) + 1
+  })
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => callback(req, res))
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise<void>(resolve => server.close(() => resolve()))
+  })
+  return { url, provider, grants }
+}
+
+export interface Page {
+  status: number
+  url: string
+  headers: Record<string, string | string[] | undefined>
+  text: string
+}
+
+/**
+ * A scripted browser over plain HTTP: a cookie jar per host name (as a browser's, ports
+ * apart), redirects followed, Accept: text/html like a page load. The login tests that need
+ * no JavaScript run with it; the headless-browser test drives a real one.
+ */
+export class ScriptedBrowser {
+  readonly jar = new Map<string, Map<string, string>>()
+
+  cookies (url: string): Map<string, string> {
+    const host = new URL(url).hostname
+    let jar = this.jar.get(host)
+    if (jar === undefined) this.jar.set(host, jar = new Map())
+    return jar
+  }
+
+  async go (url: string, init: { method?: string, form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<Page> {
+    let method = init.method ?? 'GET'
+    let body = init.form === undefined ? undefined : new URLSearchParams(init.form).toString()
+    let at = url
+    for (let hop = 0; hop < 20; hop++) {
+      const jar = this.cookies(at)
+      const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml', ...init.headers }
+      if (jar.size > 0) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+      if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
+      if (method === 'POST' && headers.origin === undefined) headers.origin = new URL(at).origin
+      const res = await request(at, { method: method as 'GET', headers, body })
+      const text = await res.body.text()
+      const set = res.headers['set-cookie']
+      for (const line of set === undefined ? [] : Array.isArray(set) ? set : [set]) {
+        const c = parseSetCookie(line)
+        if (c.maxAge === 0 || c.value === '') jar.delete(c.name)
+        else jar.set(c.name, c.value as string)
+      }
+      const location = res.headers.location
+      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        at = new URL(location, at).href
+        if (res.statusCode !== 307 && res.statusCode !== 308) { method = 'GET'; body = undefined }
+        continue
+      }
+      return { status: res.statusCode, url: at, headers: res.headers as Page['headers'], text }
+    }
+    throw new Error('too many redirects')
+  }
+
+  /** From the provider's login form, signs in as `login` and follows the way back. */
+  async signIn (page: Page, login: string): Promise<Page> {
+    const action = /<form[^>]*action="([^"]+)"/.exec(page.text)?.[1]
+    if (action === undefined) throw new Error(`no login form at ${page.url} (${page.status})`)
+    return await this.go(new URL(action, page.url).href, { method: 'POST', form: { prompt: 'login', login, password: 'any' } })
+  }
+}
