@@ -139,4 +139,55 @@ export class ScriptedBrowser {
     if (action === undefined) throw new Error(`no login form at ${page.url} (${page.status})`)
     return await this.go(new URL(action, page.url).href, { method: 'POST', form: { prompt: 'login', login, password: 'any' } })
   }
+
+  /** On the provider's logout question, answers "Yes, sign me out" and follows the way back. */
+  async confirmSignOut (page: Page): Promise<Page> {
+    const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(page.text)
+    if (form === null) throw new Error(`no logout form at ${page.url} (${page.status})`)
+    const fields: Record<string, string> = { logout: 'yes' }
+    for (const m of (form[2] as string).matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) fields[m[1] as string] = m[2] as string
+    return await this.go(new URL(form[1] as string, page.url).href, { method: 'POST', form: fields })
+  }
+}
+
+export interface OidcGatewayOptions {
+  /** The port the gateway listens on: its origin is registered at the provider beforehand. */
+  port: number
+  provider: TestOidcProvider
+  upstream: string
+  redis?: string
+  /** Extra keys of the oidc authenticator, YAML flow-map entries (`, scopes: [...]`). */
+  authenticator?: string
+  /** Extra keys of session: (`, idleTimeout: 2s`). */
+  session?: string
+  /** Extra keys of the /app/* route (`websocket: true`). */
+  route?: string
+}
+
+/** A gateway with one oidc authenticator, `browser`, in front of /app/* (policy user). */
+export function oidcGatewayYaml (o: OidcGatewayOptions): string {
+  return `server:
+  listen: 127.0.0.1:${o.port}
+  admin: 127.0.0.1:0
+cache:
+  redis: "${o.redis ?? ''}"
+authenticators:
+  browser: { type: oidc, issuer: "${o.provider.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, userClaim: preferred_username, session: { key: "${SESSION_KEY}"${o.session ?? ''} }${o.authenticator ?? ''} }
+upstreams:
+  app: { url: "${o.upstream}" }
+routes:
+  - match: /app/*
+    upstream: app
+    policy: user
+    user: [browser]
+${o.route === undefined ? '' : `    ${o.route}\n`}`
+}
+
+/** Opens `path` on the gateway, signs in at the provider as `user`, and comes back: the page, and the session id. */
+export async function logIn (browser: ScriptedBrowser, origin: string, path: string, user: string): Promise<{ page: Page, sid: string }> {
+  const form = await browser.go(`${origin}${path}`)
+  const page = await browser.signIn(form, user)
+  const sid = browser.cookies(origin).get('gatehouse-session')
+  if (sid === undefined) throw new Error(`no session after logging in (${page.status} at ${page.url})`)
+  return { page, sid }
 }
