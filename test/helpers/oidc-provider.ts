@@ -17,6 +17,8 @@ export interface TestOidcProvider {
   provider: Provider
   /** Requests to the token endpoint so far, by grant type. */
   readonly grants: Record<string, number>
+  /** Destroys every refresh token issued so far: the next refresh is refused (invalid_grant). */
+  revokeRefreshTokens (): Promise<void>
 }
 
 export interface OidcProviderOptions {
@@ -73,13 +75,22 @@ export async function startOidcProvider (t: Teardown, options: OidcProviderOptio
     const grant = ctx.oidc.params.grant_type ?? ''
     grants[grant] = (grants[grant] ?? 0) + 1
   })
+  const refreshTokens: Array<{ destroy (): Promise<void> }> = []
+  provider.on('refresh_token.saved', (token: { destroy (): Promise<void> }) => refreshTokens.push(token))
   const server = createServer((req: IncomingMessage, res: ServerResponse) => callback(req, res))
   await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
   t.teardown(async () => {
     server.closeAllConnections()
     await new Promise<void>(resolve => server.close(() => resolve()))
   })
-  return { url, provider, grants }
+  return {
+    url,
+    provider,
+    grants,
+    async revokeRefreshTokens () {
+      for (const token of refreshTokens.splice(0)) await token.destroy()
+    }
+  }
 }
 
 export interface Page {
