@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import Provider from 'oidc-provider'
+import { exportJWK, generateKeyPair } from 'jose'
 import { parseSetCookie } from 'cookie'
 import { request } from 'undici'
 import { freePort } from './ports.js'
@@ -8,6 +9,8 @@ interface Teardown { teardown (fn: () => unknown): void }
 
 /** The gateway's client at the test provider. */
 export const WEB_CLIENT = { id: 'gatehouse-web', secret: 'gatehouse-web-client-secret-0123456789' } as const
+/** The gateway's client that authenticates with private_key_jwt (its private JWK is `TestOidcProvider.privateJwk`). */
+export const JWT_CLIENT_ID = 'gatehouse-web-jwt'
 /** session.key of the test configs: 32+ characters. */
 export const SESSION_KEY = 'test-session-key-0123456789abcdef0123456789'
 
@@ -17,6 +20,8 @@ export interface TestOidcProvider {
   provider: Provider
   /** Requests to the token endpoint so far, by grant type. */
   readonly grants: Record<string, number>
+  /** The private key (JWK, ES256) of the private_key_jwt client, JSON. */
+  privateJwk: string
   /** Destroys every refresh token issued so far: the next refresh is refused (invalid_grant). */
   revokeRefreshTokens (): Promise<void>
 }
@@ -38,14 +43,28 @@ export interface OidcProviderOptions {
 export async function startOidcProvider (t: Teardown, options: OidcProviderOptions): Promise<TestOidcProvider> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
+  const publicJwk = { ...await exportJWK(publicKey), kid: 'gateway-1', alg: 'ES256', use: 'sig' }
+  const privateJwk = JSON.stringify({ ...await exportJWK(privateKey), kid: 'gateway-1', alg: 'ES256' })
+  const redirects = {
+    redirect_uris: options.origins.map(o => `${o}/oauth2/callback`),
+    post_logout_redirect_uris: options.origins.map(o => `${o}/`)
+  }
   const provider = new Provider(url, {
     clients: [{
+      client_id: JWT_CLIENT_ID,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...redirects,
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [publicJwk] }
+    }, {
       client_id: WEB_CLIENT.id,
       client_secret: WEB_CLIENT.secret,
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      redirect_uris: options.origins.map(o => `${o}/oauth2/callback`),
-      post_logout_redirect_uris: options.origins.map(o => `${o}/`),
+      ...redirects,
       token_endpoint_auth_method: 'client_secret_basic'
     }],
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
@@ -87,6 +106,7 @@ export async function startOidcProvider (t: Teardown, options: OidcProviderOptio
     url,
     provider,
     grants,
+    privateJwk,
     async revokeRefreshTokens () {
       for (const token of refreshTokens.splice(0)) await token.destroy()
     }
@@ -171,6 +191,8 @@ export interface OidcGatewayOptions {
   authenticator?: string
   /** Extra keys of session: (`, idleTimeout: 2s`). */
   session?: string
+  /** How the gateway is the provider's client (YAML flow-map entries); default: the secret client. */
+  client?: string
   /** Extra keys of the /app/* route (`websocket: true`). */
   route?: string
 }
@@ -183,7 +205,7 @@ export function oidcGatewayYaml (o: OidcGatewayOptions): string {
 cache:
   redis: "${o.redis ?? ''}"
 authenticators:
-  browser: { type: oidc, issuer: "${o.provider.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, userClaim: preferred_username, session: { key: "${SESSION_KEY}"${o.session ?? ''} }${o.authenticator ?? ''} }
+  browser: { type: oidc, issuer: "${o.provider.url}", ${o.client ?? `clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}`}, userClaim: preferred_username, session: { key: "${SESSION_KEY}"${o.session ?? ''} }${o.authenticator ?? ''} }
 upstreams:
   app: { url: "${o.upstream}" }
 routes:
