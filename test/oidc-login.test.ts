@@ -75,3 +75,41 @@ routes:
   t.equal(replay.status, 401, 'a callback without this browser\'s login cookie is refused')
   t.equal(replay.json().code, 'invalid_credentials')
 })
+
+t.test('oidc: behind a TLS proxy the cookies are __Host- and Secure, the redirect URI https', async t => {
+  const port = await freePort()
+  const op = await startOidcProvider(t, { origins: [`https://127.0.0.1:${port}`] })
+  const upstream = await startEcho(t)
+  await startTestGateway(t, `server:
+  listen: 127.0.0.1:${port}
+  admin: 127.0.0.1:0
+  trustProxy: true
+authenticators:
+  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, session: { key: "${SESSION_KEY}" } }
+upstreams:
+  app: { url: "${upstream}" }
+routes:
+  - { match: /app/*, upstream: app, policy: user, user: [browser] }
+`)
+  const res = await call(`http://127.0.0.1:${port}/app/`, { headers: { accept: 'text/html', 'x-forwarded-proto': 'https' } })
+  t.equal(res.status, 302)
+  t.equal(new URL(res.headers.location as string).searchParams.get('redirect_uri'), `https://127.0.0.1:${port}/oauth2/callback`)
+  t.match(String(res.headers['set-cookie']), /^__Host-gatehouse-session-login=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+})
+
+t.test('oidc: a provider that cannot be reached is 503, never a pass', async t => {
+  const port = await freePort()
+  const dead = await freePort()
+  const upstream = await startEcho(t)
+  await startTestGateway(t, `${TEST_SERVER}authenticators:
+  browser: { type: oidc, issuer: "http://127.0.0.1:${dead}", clientId: web, clientSecret: s, timeout: 1s, session: { key: "${SESSION_KEY}" } }
+upstreams:
+  app: { url: "${upstream}" }
+routes:
+  - { match: /app/*, upstream: app, policy: user, user: [browser] }
+`.replace('127.0.0.1:0', `127.0.0.1:${port}`))
+  const res = await call(`http://127.0.0.1:${port}/app/`, { headers: { accept: 'text/html' } })
+  t.equal(res.status, 503)
+  t.equal(res.json().code, 'auth_unavailable')
+  t.ok(res.headers['retry-after'], 'with Retry-After')
+})

@@ -106,6 +106,9 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
       if (pending === undefined || pending.exp < Date.now() || state === null || !sameText(state, pending.state)) {
         throw refused(name, 'this login was not started by this browser, or it expired: open the page again')
       }
+      // RFC 9207: a provider that names itself in the response must be ours (mix-up defence).
+      const iss = query.get('iss')
+      if (iss !== null && iss !== (await provider.meta()).issuer) throw refused(name, 'the authorization response comes from another issuer')
       const error = query.get('error')
       if (error !== null) throw refused(name, `the provider refused the login: ${error.replace(/[^\x20-\x7e]/g, '').slice(0, 100)}`)
       const code = query.get('code')
