@@ -87,7 +87,8 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
     type: 'oidc',
     principal: 'user',
     challenge: { scheme: 'Cookie', params: { realm: 'gatehouse' } },
-    consumes: { headers: [], query: [], cookies: [names.plain, names.secure] },
+    // The login cookie too: it holds the PKCE verifier until the provider sends the browser back.
+    consumes: { headers: [], query: [], cookies: [names.plain, names.secure, cookieName(`${cookie}-login`, false), cookieName(`${cookie}-login`, true)] },
     browserSession: true,
     login,
     redirectPath: s.redirectPath ?? '/oauth2/callback',
