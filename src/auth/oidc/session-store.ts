@@ -19,8 +19,13 @@ export interface Session {
 }
 
 export const SESSION_KIND = 'oidc-session'
-/** Decrypted sessions kept by their sealed text: a changed session is a new text, so nothing stale is read. */
-const OPENED_MAX = 10_000
+/**
+ * Decrypted sessions kept by their sealed text (a changed session is a new text, so nothing
+ * stale is read): the warm path decrypts nothing. Bounded by the sealed texts' size, about
+ * what the sessions themselves hold.
+ */
+const OPENED_MAX_ENTRIES = 10_000
+const OPENED_MAX_BYTES = 8 * 1024 * 1024
 
 export interface SessionTimeouts {
   idleMs: number
@@ -39,7 +44,7 @@ export function sessionEnd (s: Pick<Session, 'createdAt' | 'lastSeen'>, timeouts
  * instance forgets it at once.
  */
 export class SessionStore {
-  private readonly opened = new LRUCache<string, Session>({ max: OPENED_MAX })
+  private readonly opened = new LRUCache<string, Session>({ max: OPENED_MAX_ENTRIES, maxSize: OPENED_MAX_BYTES, sizeCalculation: (_session, sealed) => 2 * sealed.length })
 
   constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions) {}
 
