@@ -31,10 +31,10 @@ export function fromSameOrigin (headers: Headers, origin: string): boolean {
  * must come from this gateway's own origin. A token in a header needs no such check: another
  * site cannot make the browser send it.
  */
-export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: string): void {
+export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string): void {
   const user = identity.user
   if (user === undefined || (SAFE_METHODS.has(method) && !upgrade)) return
   if (userAuth.find(a => a.name === user.authenticator)?.browserSession !== true) return
-  if (fromSameOrigin(headers, origin)) return
+  if (fromSameOrigin(headers, origin())) return
   throw new GatehouseError('csrf_failed', upgrade ? 'a WebSocket authenticated by the session cookie must be opened from this site' : 'a request authenticated by the session cookie that changes state must come from this site', { principal: 'user', authenticator: user.authenticator })
 }

@@ -63,3 +63,13 @@ t.test('navigation: a GET for HTML that the browser does not mark as a fetch or 
   t.notOk(isNavigation('GET', { accept: 'text/html', 'sec-fetch-mode': 'cors' }), 'fetch() asking for HTML')
   t.notOk(isNavigation('GET', { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' }), 'a frame')
 })
+
+t.test('cookies: the scan finds only a whole cookie name', async t => {
+  t.equal(readCookie('gatehouse-session=abc', 'gatehouse-session'), 'abc')
+  t.equal(readCookie('a=1;gatehouse-session=abc;b=2', 'gatehouse-session'), 'abc')
+  t.equal(readCookie('xgatehouse-session=1; gatehouse-session=abc', 'gatehouse-session'), 'abc', 'a longer name ending the same is skipped')
+  t.equal(readCookie('a=gatehouse-session=1', 'gatehouse-session'), undefined, 'inside another cookie\'s value is not a cookie')
+  t.equal(readCookie('gatehouse-session=first; gatehouse-session=second', 'gatehouse-session'), 'first')
+  t.equal(readCookie(['a=1', 'gatehouse-session=abc'], 'gatehouse-session'), 'abc')
+  t.equal(readCookie('gatehouse-session-login=abc', 'gatehouse-session'), undefined)
+})
