@@ -25,8 +25,8 @@ export async function benchSessionCookie (configFile: string): Promise<string> {
   const auth = config.authenticators.get('browser') as AuthenticatorConfig<'oidc'>
   const cache = await createCache(config, createLogger('error'))
   try {
-    const timeouts = { idleMs: parseDuration(auth.spec.session.idleTimeout ?? '30m'), absoluteMs: parseDuration(auth.spec.session.absoluteTimeout ?? '12h') }
-    const store = new SessionStore(cache, createCipher(auth.spec.session.key, 'session'), timeouts, userSessions(undefined))
+    const timeouts = { idleMs: parseDuration(auth.spec.session?.idleTimeout ?? '30m'), absoluteMs: parseDuration(auth.spec.session?.absoluteTimeout ?? '12h') }
+    const store = new SessionStore(cache, createCipher(BENCH_SESSION_KEY, 'session'), timeouts, userSessions(undefined))
     const now = Date.now()
     const sid = await store.create({
       user: 'bench-user',
@@ -39,7 +39,7 @@ export async function benchSessionCookie (configFile: string): Promise<string> {
       createdAt: now,
       lastSeen: now
     })
-    return `${auth.spec.session.cookie ?? 'gatehouse-session'}=${sid}`
+    return `${auth.spec.session?.cookie ?? 'gatehouse-session'}=${sid}`
   } finally {
     await cache.close()
   }

@@ -353,16 +353,21 @@ function oidcPaths (raw: RawConfig): string[] {
   return Object.values(raw.authenticators ?? {}).flatMap(a => a.type === 'oidc' ? [a.redirectPath ?? '/oauth2/callback', a.logoutPath ?? '/oauth2/logout'] : [])
 }
 
-function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, seen: Map<string, string>, issues: Issues): void {
+function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, raw: RawConfig, seen: Map<string, string>, issues: Issues): void {
   const at = (...rest: Segment[]): Segment[] => ['authenticators', name, ...rest]
   const secrets = (['clientSecret', 'privateKey'] as const).filter(k => spec[k] !== undefined && spec[k] !== '')
   if (secrets.length !== 1) issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true)
-  if (spec.session.key.length < 32) issues.add(at('session', 'key'), 'at least 32 characters: `openssl rand -hex 32` makes one')
+  const key = spec.session?.key ?? ''
+  if (key !== '' && key.length < 32) issues.add(at('session', 'key'), 'at least 32 characters: `openssl rand -hex 32` makes one')
+  const redis = raw.cache?.redis
+  if (key === '' && redis !== undefined && redis !== '' && (raw.cache?.integrityKey ?? '') === '') {
+    issues.add(at(), 'sessions in Redis are encrypted with a key every instance shares: set session.key (or cache.integrityKey)', true)
+  }
   if (spec.scopes !== undefined && !spec.scopes.includes('openid')) issues.add(at('scopes'), 'must include openid: the login asks for an ID token')
   const redirectPath = spec.redirectPath ?? '/oauth2/callback'
   const logoutPath = spec.logoutPath ?? '/oauth2/logout'
   if (redirectPath === logoutPath) issues.add(at('logoutPath'), 'must differ from redirectPath')
-  const owned: Array<[Segment, string]> = [['redirectPath', redirectPath], ['logoutPath', logoutPath], ['session', `cookie ${spec.session.cookie ?? 'gatehouse-session'}`]]
+  const owned: Array<[Segment, string]> = [['redirectPath', redirectPath], ['logoutPath', logoutPath], ['session', `cookie ${spec.session?.cookie ?? 'gatehouse-session'}`]]
   for (const [key, value] of owned) {
     if ((Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(value)) issues.add(at(key), `${value} is served by the gateway's token endpoints`)
     const other = seen.get(value)
@@ -389,7 +394,7 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
-    if (type === 'oidc') oidcIssues(name, spec as RawAuthenticator<'oidc'>, oidcSeen, issues)
+    if (type === 'oidc') oidcIssues(name, spec as RawAuthenticator<'oidc'>, raw, oidcSeen, issues)
     if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
       issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
     }

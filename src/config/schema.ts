@@ -185,12 +185,12 @@ const OidcAuth = strict({
   clockTolerance: Type.Optional(durationOf('Leeway for exp, iat and nbf of the ID token', '30s')),
   timeout: Type.Optional(durationOf('How long a call to the provider may take', '5s')),
   discoveryRefresh: Type.Optional(durationOf('How often the discovery document is fetched again', '1h')),
-  session: strict({
-    key: Type.String({ description: 'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY})' }),
+  session: Type.Optional(strict({
+    key: Type.Optional(Type.String({ description: 'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY}). Default: cache.integrityKey; without either, and without Redis, a key made at start (sessions end with the process)' })),
     cookie: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$', description: 'The cookie name; __Host- is prefixed when the request came over TLS', default: 'gatehouse-session' })),
     idleTimeout: Type.Optional(durationOf('A session not used for this long ends', '30m')),
     absoluteTimeout: Type.Optional(durationOf('A session ends this long after login, refreshed or not', '12h'))
-  }, 'The server-side session behind the cookie: in Redis (cache.redis), else in the local tier')
+  }, 'The server-side session behind the cookie: in Redis (cache.redis), else in the local tier'))
 })
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */

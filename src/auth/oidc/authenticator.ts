@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { parseDuration } from '../../config/units.js'
 import type { AuthenticatorConfig } from '../../config/types.js'
 import { createRedisClient } from '../../cache/redis-client.js'
@@ -26,15 +27,28 @@ export function isOidcAuthenticator (a: Authenticator): a is OidcAuthenticator {
   return a.type === 'oidc' && 'login' in a
 }
 
+/**
+ * `session.key`, else `cache.integrityKey` (the cipher derives its own key from it), else,
+ * with no Redis to share sessions through (the loader refuses Redis without a key), one made
+ * now: sessions and logins in progress then end with the process.
+ */
+function sessionKey (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): string {
+  const own = cfg.spec.session?.key
+  if (own !== undefined && own !== '') return own
+  if (deps.config.cache.integrityKey !== undefined) return deps.config.cache.integrityKey
+  deps.logger.warn({ authenticator: cfg.name }, 'session.key is not set: browser sessions are encrypted with a key made at start and end when this process does; set it (the same on every instance)')
+  return randomBytes(32).toString('hex')
+}
+
 export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): OidcAuthenticator {
   const s = cfg.spec
   const { logger } = deps
   const timeoutMs = parseDuration(s.timeout ?? '5s')
-  const timeouts: SessionTimeouts = { idleMs: parseDuration(s.session.idleTimeout ?? '30m'), absoluteMs: parseDuration(s.session.absoluteTimeout ?? '12h') }
+  const timeouts: SessionTimeouts = { idleMs: parseDuration(s.session?.idleTimeout ?? '30m'), absoluteMs: parseDuration(s.session?.absoluteTimeout ?? '12h') }
   // Touching a session (its idle clock) is a write: at most once a minute, or a tenth of the idle timeout.
   const touchEveryMs = Math.min(60_000, timeouts.idleMs / 10)
-  const cookie = s.session.cookie ?? 'gatehouse-session'
-  const cipher = createCipher(s.session.key, 'session')
+  const cookie = s.session?.cookie ?? 'gatehouse-session'
+  const cipher = createCipher(sessionKey(cfg, deps), 'session')
   const redis = deps.config.cache.redis === undefined ? undefined : createRedisClient(deps.config.cache.redis)
   redis?.on('error', () => {}) // the cache's own connection reports Redis trouble
   const users = userSessions(redis)
