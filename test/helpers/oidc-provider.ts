@@ -67,7 +67,7 @@ export async function startOidcProvider (t: Teardown, options: OidcProviderOptio
       ...redirects,
       token_endpoint_auth_method: 'client_secret_basic'
     }],
-    claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'name', 'department'], email: ['email'], groups: ['groups'] },
     scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'],
     ttl: { AccessToken: options.accessTokenTtl ?? 3600, IdToken: 3600, RefreshToken: 86400, Interaction: 600, Session: 86400, Grant: 86400 },
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed (g: string): boolean }) => client.grantTypeAllowed('refresh_token'),
