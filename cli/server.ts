@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { GatehouseError, toProblem } from '../src/errors.js'
-import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
+import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
@@ -63,6 +63,11 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
     await gateway.close()
     throw err
   }
+}
+
+/** The config's warnings (what `gatehouse check` prints), logged once for each config put in force. */
+function logWarnings (logger: Logger, config: GatewayConfig): void {
+  for (const w of config.warnings) logger.warn({ config: config.file, line: w.line, col: w.col, key: w.path, severity: w.level }, `config ${formatWarning(w)}`)
 }
 
 /** Waits until the generation's last request is answered, or `maxWaitMs`, whichever is first. */
@@ -139,6 +144,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let config = first
   const metrics = createMetrics()
   let current = await buildGeneration(config, logger, metrics)
+  logWarnings(logger, config)
   metrics.follow(() => current.gateway)
 
   // Answers in flight, so a drain can tell each one to close its connection after it.
@@ -229,6 +235,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     current = next
     metrics.reloaded(true)
     logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
+    logWarnings(logger, config)
     // An open WebSocket can hold the old generation for long: after a minute it is closed (1001).
     retiring.add(old)
     void retire(old, 60_000)

@@ -43,6 +43,12 @@ routes:
   ])
 })
 
+t.test('a route without a policy: the policy is required, located at the route', async t => {
+  t.same(issuesOf('upstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes:\n  - match: /a/*\n    upstream: web\n'), [
+    '/etc/gatehouse/gw.yaml:4:5 routes[0].policy: is required: one of public, client, user, client+user, or a map of method (or "*") to one of them'
+  ])
+})
+
 t.test('bad durations are refused with the accepted forms', async t => {
   const issues = issuesOf(`upstreams:
   web: { url: "http://127.0.0.1:8000", timeout: 30 seconds }

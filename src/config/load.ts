@@ -8,11 +8,12 @@ import {
   type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { configWarnings } from './warnings.js'
 
 export interface ConfigIssue {
   file: string
@@ -36,6 +37,10 @@ export function formatIssue (i: ConfigIssue): string {
   return `${i.file}:${i.line}:${i.col} ${i.path === '' ? '' : `${i.path}: `}${i.message}`
 }
 
+export function formatWarning (w: ConfigWarning): string {
+  return `${w.file}:${w.line}:${w.col} ${w.level}: ${w.path === '' ? '' : `${w.path}: `}${w.message}`
+}
+
 type Segment = string | number
 
 export function formatPath (segments: readonly Segment[]): string {
@@ -57,6 +62,12 @@ class Issues {
   add (segments: readonly Segment[], message: string, atKey = false): void {
     const { line, col } = this.locate(segments, atKey)
     this.list.push({ file: this.file, line, col, path: formatPath(segments), message })
+  }
+
+  /** An issue located like `add`'s, returned rather than recorded: for warnings. */
+  locateIssue (segments: readonly Segment[], message: string): ConfigIssue {
+    const { line, col } = this.locate(segments, false)
+    return { file: this.file, line, col, path: formatPath(segments), message }
   }
 
   at (offset: number, segments: readonly Segment[], message: string): void {
@@ -165,10 +176,12 @@ function schemaIssues (data: unknown, issues: Issues): void {
     reported.add(e.path)
     const segments = pointerToSegments(e.path, data)
     const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
+    // A missing key is "required" whatever its type: a union's "must be one of" is for a wrong value.
     if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
+    else if (e.message === 'Expected required property') issues.add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
     else if (union !== undefined) issues.add(segments, union[1])
-    else if (typeof e.schema.description === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.description.charAt(0).toLowerCase()}${e.schema.description.slice(1)}`)
-    else if (e.message === 'Expected required property') issues.add(segments, 'is required', true)
+    // A value format's title says what was expected; a key's description says what the key is for.
+    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
     else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
   if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
@@ -509,7 +522,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   }
   if (issues.list.length > 0) throw new ConfigError(issues.list)
 
-  return {
+  const config: GatewayConfig = {
     file,
     hash: createHash('sha256').update(text).digest('hex'),
     server: {
@@ -551,8 +564,11 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     clients,
     authenticators,
     upstreams,
-    routes
+    routes,
+    warnings: []
   }
+  config.warnings = configWarnings(config).map(w => ({ ...issues.locateIssue(w.path, w.message), level: w.level }))
+  return config
 }
 
 export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {

@@ -83,6 +83,16 @@ export interface RoutingConfig {
   allowSemicolons: boolean
 }
 
+/** A config warning (see src/config/warnings.ts), located like a config error. */
+export interface ConfigWarning {
+  file: string
+  line: number
+  col: number
+  path: string
+  message: string
+  level: 'warning' | 'hint'
+}
+
 export interface GatewayConfig {
   file: string
   /** sha256 of the file's text: tells which config a process runs. */
@@ -120,4 +130,6 @@ export interface GatewayConfig {
   authenticators: Map<string, AuthenticatorConfig>
   upstreams: Map<string, UpstreamConfig>
   routes: RouteConfig[]
+  /** What `gatehouse check` warns about and the gateway logs at start: valid, but likely not meant. */
+  warnings: ConfigWarning[]
 }
