@@ -16,6 +16,7 @@ import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } fro
 import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
 import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, withChildren, type Proc } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
+import { benchOidcYaml, benchSessionCookie } from './session.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -70,7 +71,7 @@ authenticators:
   idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
   idpRs: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, publicKey: "${rsaPublicKey}", algorithms: [RS256] }
   oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
-upstreams:
+${redis === undefined ? '' : benchOidcYaml()}upstreams:
   up: { url: "${upstream}" }
 routes:
   - { match: /public/*, upstream: up, policy: public }
@@ -85,17 +86,17 @@ routes:
     user: [idp]
     scopes: [orders:read]
     rateLimit: { max: 1000000000, window: 1h, by: client+user }
-`
+${redis === undefined ? '' : '  - { match: /session/*, upstream: up, policy: user, user: [browser] }\n'}`
 }
 
-async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = []): Promise<{ proc: Proc, url: string }> {
+async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = []): Promise<{ proc: Proc, url: string, file: string }> {
   const port = await freePort()
   const file = join(dir, `${name}.yaml`)
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
   const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'cli/main.js'), 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
-  return { proc, url }
+  return { proc, url, file }
 }
 
 const GW_ONE = 'gatehouse jwt RS256'
@@ -173,6 +174,10 @@ async function main (): Promise<void> {
     const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
     procs.push(gwr.proc)
     targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
+    // A browser session (oidc) in Redis, read once, then from the local tier: the warm session-cookie route.
+    const cookie = await benchSessionCookie(gwr.file)
+    await waitForHttp(`${gwr.url}/session/x`, { cookie }, gwr.proc)
+    targets.push({ name: 'gatehouse session cookie warm (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/session/x`, headers: { cookie } })
   }
 
   // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and

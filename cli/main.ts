@@ -12,6 +12,7 @@ import { newApiKey } from './keys.js'
 import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
+import { sessionsRevoke } from './sessions.js'
 import { tuneHeapGrowth } from './heap.js'
 import { explainCommand } from './explain.js'
 
@@ -31,6 +32,8 @@ const USAGE = `usage: gatehouse <command>
   hash-secret                      read a client secret on stdin, print its hash for secretHash
   cache purge --token T [-c file]  forget a token in Redis and every instance's local tier
                                    (--token - reads it from stdin)
+  sessions revoke --user U [-c file]
+                                   end every browser (oidc) session of a user, on every instance
 `
 
 function configFile (args: string[]): string {
@@ -174,6 +177,15 @@ async function main (argv: string[]): Promise<number> {
       if (rest[0] === 'purge') {
         try {
           return await cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        } catch (err) {
+          return reportConfigError(err)
+        }
+      }
+      break
+    case 'sessions':
+      if (rest[0] === 'revoke') {
+        try {
+          return await sessionsRevoke(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
         } catch (err) {
           return reportConfigError(err)
         }

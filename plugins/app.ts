@@ -4,6 +4,7 @@ import type { Gateway } from '../src/gateway.js'
 import { routerUrl } from '../src/policy/request-path.js'
 import { routerOptions } from '../src/policy/route-table.js'
 import errors, { answerProblem } from './errors.js'
+import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
@@ -47,6 +48,7 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
   await app.register(errors, { observe, metrics, routing })
   await app.register(rateLimit, { gateway })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
+  await app.register(loginEndpoints, { gateway, observe, metrics })
   await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(app, gateway, route) })
   return app
 }

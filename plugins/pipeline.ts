@@ -5,11 +5,14 @@ import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { identityHeaders, withoutQueryParams } from '../src/identity/headers.js'
 import { authenticate, type Identity } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
+import { loginFor } from '../src/policy/login-redirect.js'
+import { checkSameOrigin } from '../src/policy/same-origin.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
 import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
 import { answerProblem } from './errors.js'
+import { answerRedirect, originOf } from './login-endpoints.js'
 import type { Exchange, Observe } from './exchange.js'
 import { forward, type BodyPolicy, type Upstream } from './forward.js'
 import type { RouteSeries } from './metrics.js'
@@ -60,8 +63,10 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const signer = gateway.assertion
   const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
   // The credentials removed before forwarding: every one the gateway's authenticators read.
-  const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
+  const credentials = route.forwardCredentials ? { headers: [], query: [], cookies: [] } : gateway.credentials
   const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
+  // A route a browser session can authenticate: its unsafe requests and upgrades get the CSRF check.
+  const browserSessions = route.userAuth.some(a => a.browserSession === true)
 
   /** Steps 1 to 6, the same for a request and an upgrade: the request as the upstream will see it, or a throw. */
   async function admit (request: FastifyRequest, x: Exchange, upgrade: boolean): Promise<Admitted> {
@@ -76,8 +81,10 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     x.ip = peer.clientIp
 
     // 2. Authenticate: the client, then the user, as the method's policy asks.
-    const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request) })
+    const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request), secure: request.protocol === 'https' })
     x.identity = identity
+    //    A session cookie rides along on any site's request: what it authenticates must be same-origin.
+    if (browserSessions) checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request))
 
     // 3. Authorize: client allow-list, user-to-client binding, scopes, claims.
     authorize(route, identity)
@@ -96,7 +103,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
     const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
-      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate
+      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
     })
     return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
   }
@@ -112,7 +119,18 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       else forward(x, upstream, path, headers, body)
     } catch (err) {
       if (upgrade) webSocket?.denied()
-      answerProblem(x, err)
+      // A page load without a session is sent to log in, then back here; anything else gets the problem.
+      const login = browserSessions && !upgrade ? loginFor(route, x.req.method as string, x.req.headers, err) : undefined
+      if (login === undefined) {
+        answerProblem(x, err)
+        return
+      }
+      try {
+        x.error = err as GatehouseError
+        answerRedirect(x, 302, await login.login.start(request.originalUrl, originOf(request), request.protocol === 'https'))
+      } catch (startErr) {
+        answerProblem(x, startErr)
+      }
     }
   }
 }

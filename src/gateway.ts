@@ -111,7 +111,8 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     authenticators,
     credentials: {
       headers: [...new Set([...authenticators.values()].flatMap(a => a.consumes.headers))],
-      query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))]
+      query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))],
+      cookies: [...new Set([...authenticators.values()].flatMap(a => a.consumes.cookies ?? []))]
     },
     identity: compileIdentityPlan(config.identity),
     trust: compileTrust(config.server.trustProxy),

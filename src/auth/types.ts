@@ -16,6 +16,8 @@ export interface AuthRequest {
   upgrade?: boolean | undefined
   /** The verified TLS client certificate, when the connection has one. */
   peerCertificate?: PeerCertificate | undefined
+  /** Came over TLS (directly, or as a trusted proxy's X-Forwarded-Proto says): decides the session cookie's name. */
+  secure?: boolean | undefined
 }
 
 export interface PeerCertificate {
@@ -56,6 +58,8 @@ export interface Consumed {
   query: readonly string[]
   /** Prefixes of `Sec-WebSocket-Protocol` entries that carry a credential (`bearer.`). */
   protocols?: readonly string[] | undefined
+  /** Cookies that carry a credential (a session id), taken out of the Cookie header. */
+  cookies?: readonly string[] | undefined
 }
 
 export interface Authenticator {
@@ -65,6 +69,11 @@ export interface Authenticator {
   /** The challenge it offers in `WWW-Authenticate` when its credential is missing. */
   readonly challenge: Challenge
   readonly consumes: Consumed
+  /**
+   * Its credential is a cookie, which the browser attaches on its own to requests any site
+   * makes: a state-changing request it authenticates must come from this origin (CSRF).
+   */
+  readonly browserSession?: boolean
   /**
    * Undefined when the request carries no credential of this kind (the next authenticator
    * is asked); the principal on success; throws a GatehouseError when its credential fails.

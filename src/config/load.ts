@@ -285,6 +285,11 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       issues.add(at('match'), `${reserved} is served by the gateway's token endpoints; it cannot be proxied`)
       ok = false
     }
+    const login = pattern.urls.find(u => oidcPaths(cfg).includes(u))
+    if (login !== undefined) {
+      issues.add(at('match'), `${login} is served by the gateway's browser login (an oidc authenticator); it cannot be proxied`)
+      ok = false
+    }
   }
   if (raw.websocket !== undefined && raw.websocket !== false && !methods.includes('GET')) {
     issues.add(at('websocket'), 'a WebSocket upgrade is a GET: add GET to the route\'s methods')
@@ -356,10 +361,39 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
 
 const HTTP_URL = /^https?:\/\/[^/]/
 
-const PATH_KEYS: Partial<Record<AuthenticatorType, string[]>> = { jwt: ['publicKey'], basic: ['usersFile'] }
+const PATH_KEYS: Partial<Record<AuthenticatorType, string[]>> = { jwt: ['publicKey'], basic: ['usersFile'], oidc: ['privateKey'] }
+
+/** The paths the gateway itself serves for browser login: routes cannot claim them. */
+function oidcPaths (raw: RawConfig): string[] {
+  return Object.values(raw.authenticators ?? {}).flatMap(a => a.type === 'oidc' ? [a.redirectPath ?? '/oauth2/callback', a.logoutPath ?? '/oauth2/logout'] : [])
+}
+
+function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, raw: RawConfig, seen: Map<string, string>, issues: Issues): void {
+  const at = (...rest: Segment[]): Segment[] => ['authenticators', name, ...rest]
+  const secrets = (['clientSecret', 'privateKey'] as const).filter(k => spec[k] !== undefined && spec[k] !== '')
+  if (secrets.length !== 1) issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true)
+  const key = spec.session?.key ?? ''
+  if (key !== '' && key.length < 32) issues.add(at('session', 'key'), 'at least 32 characters: `openssl rand -hex 32` makes one')
+  const redis = raw.cache?.redis
+  if (key === '' && redis !== undefined && redis !== '' && (raw.cache?.integrityKey ?? '') === '') {
+    issues.add(at(), 'sessions in Redis are encrypted with a key every instance shares: set session.key (or cache.integrityKey)', true)
+  }
+  if (spec.scopes !== undefined && !spec.scopes.includes('openid')) issues.add(at('scopes'), 'must include openid: the login asks for an ID token')
+  const redirectPath = spec.redirectPath ?? '/oauth2/callback'
+  const logoutPath = spec.logoutPath ?? '/oauth2/logout'
+  if (redirectPath === logoutPath) issues.add(at('logoutPath'), 'must differ from redirectPath')
+  const owned: Array<[Segment, string]> = [['redirectPath', redirectPath], ['logoutPath', logoutPath], ['session', `cookie ${spec.session?.cookie ?? 'gatehouse-session'}`]]
+  for (const [key, value] of owned) {
+    if ((Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(value)) issues.add(at(key), `${value} is served by the gateway's token endpoints`)
+    const other = seen.get(value)
+    if (other !== undefined) issues.add(at(key), `${value} is already used by the oidc authenticator "${other}"`)
+    seen.set(value, name)
+  }
+}
 
 function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): Map<string, AuthenticatorConfig> {
   const out = new Map<string, AuthenticatorConfig>()
+  const oidcSeen = new Map<string, string>()
   for (const [name, spec] of Object.entries(raw.authenticators ?? {})) {
     const type = spec.type as AuthenticatorType
     const resolved: Record<string, unknown> = { ...spec }
@@ -381,6 +415,7 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       if (given.length !== 1) issues.add(['authenticators', name], `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`, true)
       for (const key of given) if (!HTTP_URL.test(String(resolved[key]))) issues.add(['authenticators', name, key], 'must be an http:// or https:// URL')
     }
+    if (type === 'oidc') oidcIssues(name, spec as RawAuthenticator<'oidc'>, raw, oidcSeen, issues)
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }
   return out

@@ -224,6 +224,28 @@ const BasicAuth = strict({
   type: AuthType('basic'),
   usersFile: Type.String({ description: 'The users file (name:hash[:claims] per line), read at load and reread on reload; relative to the config file' })
 }, 'HTTP Basic against a users file: testing only')
+const UrlPath = Type.String({ pattern: '^/[A-Za-z0-9._~/-]*$', title: 'A path of this gateway: /oauth2/callback' })
+const OidcAuth = strict({
+  type: AuthType('oidc'),
+  issuer: Type.String({ pattern: '^https?://', description: 'The OpenID Provider; its /.well-known/openid-configuration gives every endpoint, and must name exactly this issuer' }),
+  clientId: Type.String({ minLength: 1, description: 'This gateway\'s client id at the provider' }),
+  clientSecret: Type.Optional(Type.String({ description: 'The client secret (client_secret_basic at the token endpoint); or privateKey' })),
+  privateKey: Type.Optional(Type.String({ description: 'A private JWK (JSON) or PKCS#8 PEM, inline or a file relative to the config: private_key_jwt client authentication instead of clientSecret' })),
+  scopes: Type.Optional(Type.Array(Scope, { description: 'Scopes asked for at login; must include openid', default: ['openid', 'profile', 'email'] })),
+  redirectPath: Type.Optional(doc(UrlPath, 'Where the provider sends the browser back (register <origin><redirectPath> at the provider)', '/oauth2/callback')),
+  logoutPath: Type.Optional(doc(UrlPath, 'POST here ends the session (here, in Redis, and at the provider)', '/oauth2/logout')),
+  postLogoutRedirect: Type.Optional(doc(UrlPath, 'The page of this gateway the browser lands on after logout (register <origin><path> as a post-logout redirect URI at the provider)', '/')),
+  userClaim: Type.Optional(Type.String({ description: 'The claim (ID token or userinfo) that names the user (Remote-User)', default: 'sub' })),
+  clockTolerance: Type.Optional(doc(Duration, 'Leeway for exp, iat and nbf of the ID token', '30s')),
+  timeout: Type.Optional(doc(Duration, 'How long a call to the provider may take; slower is 503 auth_unavailable', '5s')),
+  discoveryRefresh: Type.Optional(doc(Duration, 'How often the discovery document is fetched again (in the background)', '1h')),
+  session: Type.Optional(strict({
+    key: Type.Optional(Type.String({ description: 'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY}). Default: cache.integrityKey; without either, and without Redis, a key made at start (sessions end with the process)' })),
+    cookie: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]+$', description: 'The cookie name; __Host- is prefixed when the request came over TLS', default: 'gatehouse-session' })),
+    idleTimeout: Type.Optional(doc(Duration, 'A session not used for this long ends', '30m')),
+    absoluteTimeout: Type.Optional(doc(Duration, 'A session ends this long after login, refreshed or not', '12h'))
+  }, 'The server-side session behind the cookie: in Redis (cache.redis), else in the local tier'))
+}, 'Browser login with OpenID Connect (authorization code + PKCE) and a server-side session behind a cookie')
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
@@ -232,7 +254,8 @@ export const AUTHENTICATOR_SCHEMAS = {
   mtls: MtlsAuth,
   jwt: JwtAuth,
   introspection: IntrospectionAuth,
-  basic: BasicAuth
+  basic: BasicAuth,
+  oidc: OidcAuth
 } as const
 export type AuthenticatorType = keyof typeof AUTHENTICATOR_SCHEMAS
 /** Which principal each type proves. */
@@ -242,7 +265,8 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
   mtls: 'client',
   jwt: 'user',
   introspection: 'user',
-  basic: 'user'
+  basic: 'user',
+  oidc: 'user'
 }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 

@@ -7,6 +7,7 @@ import { judgeTarget, type RequestTarget } from '../policy/request-path.js'
 import { buildRouteTable } from '../policy/route-table.js'
 import { authenticate, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
+import { loginFor } from '../policy/login-redirect.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
@@ -78,7 +79,8 @@ const SHOWN: Record<string, string[]> = {
   apiKey: ['header', 'query'],
   clientToken: ['header'],
   basic: ['usersFile'],
-  mtls: []
+  mtls: [],
+  oidc: ['issuer', 'clientId', 'scopes', 'userClaim', 'redirectPath']
 }
 
 function summarise (gateway: Gateway, name: string): AuthenticatorSummary {
@@ -87,6 +89,7 @@ function summarise (gateway: Gateway, name: string): AuthenticatorSummary {
   const reads = [
     ...(a?.consumes.headers ?? []).map(h => `header ${h}`),
     ...(a?.consumes.query ?? []).map(q => `query ${q}`),
+    ...(cfg.type === 'oidc' ? (a?.consumes.cookies ?? []).filter(c => !c.endsWith('-login')).map(c => `cookie ${c}`) : []),
     ...(cfg.type === 'mtls' ? ['TLS client certificate'] : [])
   ]
   const spec = cfg.spec as Record<string, unknown>
@@ -197,6 +200,9 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
     identity = await authenticate(route, method, { method, headers: req.headers, query: target.query, ip: peer.clientIp, upgrade })
   } catch (err) {
     out.decision = refusal('authenticate', err)
+    // A page load without a browser session is not answered with the problem: it is sent to log in.
+    const login = upgrade ? undefined : loginFor(route, method, req.headers, err)
+    if (login !== undefined) out.decision.reason += `; as a page load (GET, Accept: text/html) it is answered 302 to the OpenID Provider's login (authenticator ${login.name}), then back to ${target.path}`
     return out
   }
   out.identity.principals = { client: identity.client?.id, user: identity.user?.id, authenticators: identity.authenticators }

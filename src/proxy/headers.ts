@@ -35,6 +35,17 @@ export interface ForwardInfo {
   /** W3C trace context for the upstream: the caller's, the gateway's span, or a new trace. */
   traceparent: string
   tracestate: string | undefined
+  /** Cookies that carried a credential the gateway consumed (a session id): taken out of Cookie. */
+  dropCookies?: readonly string[] | undefined
+}
+
+/** The Cookie header without the named cookies; undefined when none is left. */
+export function withoutCookies (header: string, names: readonly string[]): string | undefined {
+  const kept = header.split(';').filter(part => {
+    const eq = part.indexOf('=')
+    return !names.includes((eq === -1 ? part : part.slice(0, eq)).trim())
+  }).map(p => p.trim()).filter(p => p !== '')
+  return kept.length === 0 ? undefined : kept.join('; ')
 }
 
 /**
@@ -56,6 +67,11 @@ export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHtt
       continue
     }
     if (name === 'forwarded' && !forward.peerTrusted) continue
+    if (name === 'cookie' && forward.dropCookies !== undefined && forward.dropCookies.length > 0) {
+      const kept = withoutCookies(Array.isArray(value) ? value.join('; ') : value, forward.dropCookies)
+      if (kept !== undefined) out.push(name, kept)
+      continue
+    }
     if (typeof value === 'string') out.push(name, value)
     else for (const v of value) out.push(name, v)
   }

@@ -14,6 +14,8 @@ DEBUG = os.environ.get('DJANGO_DEBUG') == '1'
 ALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS', 'drf-upstream,localhost,127.0.0.1').split(',')
 
 INSTALLED_APPS = [
+    'django.contrib.admin',
+    'django.contrib.messages',
     'django.contrib.contenttypes',
     'django.contrib.auth',
     'django.contrib.sessions',
@@ -24,14 +26,32 @@ MIDDLEWARE = [
     'django.middleware.security.SecurityMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',
+    'django.middleware.csrf.CsrfViewMiddleware',
     'django.contrib.auth.middleware.AuthenticationMiddleware',
     # Must come after AuthenticationMiddleware.
     'gatehouse_example.remote_user.GatewayRemoteUserMiddleware',
+    'django.contrib.messages.middleware.MessageMiddleware',
 ]
 
+# The admin's own forms keep Django's CSRF token; behind the gateway Django must judge the
+# Origin against the host the browser used, which the gateway sends as X-Forwarded-Host.
+USE_X_FORWARDED_HOST = True
+SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https')
+
+TEMPLATES = [{
+    'BACKEND': 'django.template.backends.django.DjangoTemplates',
+    'APP_DIRS': True,
+    'OPTIONS': {'context_processors': [
+        'django.template.context_processors.request',
+        'django.contrib.auth.context_processors.auth',
+        'django.contrib.messages.context_processors.messages',
+    ]},
+}]
+
 AUTHENTICATION_BACKENDS = [
-    # Creates a Django user the first time the gateway names one.
-    'django.contrib.auth.backends.RemoteUserBackend',
+    # RemoteUserBackend (creates a Django user the first time the gateway names one), with
+    # admin access following the provider's groups (Remote-Groups).
+    'gatehouse_example.remote_user.GatewayStaffBackend',
 ]
 
 REST_FRAMEWORK = {

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto'
+import { parseDuration } from '../../config/units.js'
+import type { AuthenticatorConfig } from '../../config/types.js'
+import { createRedisClient } from '../../cache/redis-client.js'
+import type { AuthDeps, Authenticator, UserPrincipal } from '../types.js'
+import { createCipher } from './cipher.js'
+import { clientAuth } from './client-auth.js'
+import { cookieName, readCookie } from './cookies.js'
+import { loginFlow, type LoginFlow } from './login-flow.js'
+import { providerClient } from './provider-client.js'
+import { providerMetadata } from './provider-metadata.js'
+import { SessionStore, sessionEnd, type Session, type SessionTimeouts } from './session-store.js'
+import { userSessions } from './user-sessions.js'
+
+/** A session id as the gateway makes them (32 random bytes, base64url): anything else is not looked up. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+
+/** An oidc authenticator: the session check of the request path, plus the login endpoints the HTTP layer serves. */
+export interface OidcAuthenticator extends Authenticator {
+  readonly type: 'oidc'
+  readonly login: LoginFlow
+  readonly redirectPath: string
+  readonly logoutPath: string
+}
+
+export function isOidcAuthenticator (a: Authenticator): a is OidcAuthenticator {
+  return a.type === 'oidc' && 'login' in a
+}
+
+/**
+ * `session.key`, else `cache.integrityKey` (the cipher derives its own key from it), else,
+ * with no Redis to share sessions through (the loader refuses Redis without a key), one made
+ * now: sessions and logins in progress then end with the process.
+ */
+function sessionKey (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): string {
+  const own = cfg.spec.session?.key
+  if (own !== undefined && own !== '') return own
+  if (deps.config.cache.integrityKey !== undefined) return deps.config.cache.integrityKey
+  deps.logger.warn({ authenticator: cfg.name }, 'session.key is not set: browser sessions are encrypted with a key made at start and end when this process does; set it (the same on every instance)')
+  return randomBytes(32).toString('hex')
+}
+
+export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): OidcAuthenticator {
+  const s = cfg.spec
+  const { logger } = deps
+  const timeoutMs = parseDuration(s.timeout ?? '5s')
+  const timeouts: SessionTimeouts = { idleMs: parseDuration(s.session?.idleTimeout ?? '30m'), absoluteMs: parseDuration(s.session?.absoluteTimeout ?? '12h') }
+  // Touching a session (its idle clock) is a write: at most once a minute, or a tenth of the idle timeout.
+  const touchEveryMs = Math.min(60_000, timeouts.idleMs / 10)
+  const cookie = s.session?.cookie ?? 'gatehouse-session'
+  const cipher = createCipher(sessionKey(cfg, deps), 'session')
+  const redis = deps.config.cache.redis === undefined ? undefined : createRedisClient(deps.config.cache.redis)
+  redis?.on('error', () => {}) // the cache's own connection reports Redis trouble
+  const users = userSessions(redis)
+  const store = new SessionStore(deps.cache, cipher, timeouts, users)
+  const provider = providerClient({
+    name: cfg.name,
+    clientId: s.clientId,
+    auth: clientAuth(s.clientId, s),
+    metadata: providerMetadata({ issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger }),
+    clockToleranceS: parseDuration(s.clockTolerance ?? '30s') / 1000,
+    timeoutMs,
+    logger
+  })
+  const login = loginFlow({
+    name: cfg.name,
+    clientId: s.clientId,
+    scopes: s.scopes ?? ['openid', 'profile', 'email'],
+    redirectPath: s.redirectPath ?? '/oauth2/callback',
+    postLogoutRedirect: s.postLogoutRedirect ?? '/',
+    userClaim: s.userClaim ?? 'sub',
+    cookie,
+    timeouts
+  }, provider, store, cipher, logger)
+
+  const names = { plain: cookieName(cookie, false), secure: cookieName(cookie, true) }
+  const principals = new WeakMap<Session, UserPrincipal>()
+  /** Refreshes in flight, by session: concurrent requests of one browser make one refresh. */
+  const refreshing = new Map<string, Promise<Session | undefined>>()
+
+  function principalOf (session: Session): UserPrincipal {
+    let p = principals.get(session)
+    if (p === undefined) {
+      p = { kind: 'user', id: session.user, scopes: session.scopes, claims: session.claims, tokenClientId: s.clientId, authenticator: cfg.name, exp: Math.floor(session.createdAt / 1000 + timeouts.absoluteMs / 1000) }
+      principals.set(session, p)
+    }
+    return p
+  }
+
+  function refreshed (sid: string, session: Session): Promise<Session | undefined> {
+    let p = refreshing.get(sid)
+    if (p === undefined) {
+      p = login.refresh(sid, session).finally(() => refreshing.delete(sid))
+      refreshing.set(sid, p)
+    }
+    return p
+  }
+
+  return {
+    name: cfg.name,
+    type: 'oidc',
+    principal: 'user',
+    challenge: { scheme: 'Cookie', params: { realm: 'gatehouse' } },
+    // The login cookie too: it holds the PKCE verifier until the provider sends the browser back.
+    consumes: { headers: [], query: [], cookies: [names.plain, names.secure, cookieName(`${cookie}-login`, false), cookieName(`${cookie}-login`, true)] },
+    browserSession: true,
+    login,
+    redirectPath: s.redirectPath ?? '/oauth2/callback',
+    logoutPath: s.logoutPath ?? '/oauth2/logout',
+    async authenticate (req) {
+      // An absent, unknown or ended session is no credential: the browser is sent to log in again.
+      const sid = readCookie(req.headers.cookie, req.secure === true ? names.secure : names.plain)
+      if (sid === undefined || !SESSION_ID.test(sid)) return undefined
+      let session = await store.load(sid)
+      if (session === undefined) return undefined
+      const now = Date.now()
+      if (session.tokensExpireAt !== undefined && session.tokensExpireAt <= now) {
+        session = await refreshed(sid, session)
+        if (session === undefined) return undefined
+      } else if (now - session.lastSeen >= touchEveryMs && sessionEnd(session, timeouts) > now) {
+        void store.save(sid, { ...session, lastSeen: now })
+      }
+      return principalOf(session)
+    },
+    async close () {
+      provider.close()
+      await users.close()
+    }
+  }
+}

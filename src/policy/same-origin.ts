@@ -1,0 +1,40 @@
+import { GatehouseError } from '../errors.js'
+import type { Authenticator } from '../auth/types.js'
+import type { Identity } from './authenticate.js'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>
+
+/**
+ * Whether the browser says the request comes from a page of `origin`: Sec-Fetch-Site when
+ * sent (every current browser), else Origin, else Referer. A request that says none of them
+ * cannot show where it comes from and is not taken as same-origin.
+ */
+export function fromSameOrigin (headers: Headers, origin: string): boolean {
+  const site = headers['sec-fetch-site']
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none'
+  const from = headers.origin
+  if (typeof from === 'string') return from === origin
+  const referer = headers.referer
+  if (typeof referer !== 'string') return false
+  try {
+    return new URL(referer).origin === origin
+  } catch {
+    return false
+  }
+}
+
+/**
+ * CSRF, as Django REST Framework's SessionAuthentication enforces it: a request the browser
+ * authenticated on its own (the session cookie) that changes state, or opens a WebSocket,
+ * must come from this gateway's own origin. A token in a header needs no such check: another
+ * site cannot make the browser send it.
+ */
+export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string): void {
+  const user = identity.user
+  if (user === undefined || (SAFE_METHODS.has(method) && !upgrade)) return
+  if (userAuth.find(a => a.name === user.authenticator)?.browserSession !== true) return
+  if (fromSameOrigin(headers, origin())) return
+  throw new GatehouseError('csrf_failed', upgrade ? 'a WebSocket authenticated by the session cookie must be opened from this site' : 'a request authenticated by the session cookie that changes state must come from this site', { principal: 'user', authenticator: user.authenticator })
+}
