@@ -11,6 +11,7 @@ import { newApiKey } from './keys.js'
 import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
+import { TOKENS_USAGE, tokensCommand } from './tokens.js'
 import { tuneHeapGrowth } from './heap.js'
 
 const USAGE = `usage: gatehouse <command>
@@ -23,7 +24,7 @@ const USAGE = `usage: gatehouse <command>
   hash-secret                      read a client secret on stdin, print its hash for secretHash
   cache purge --token T [-c file]  forget a token in Redis and every instance's local tier
                                    (--token - reads it from stdin)
-`
+${TOKENS_USAGE}`
 
 function configFile (args: string[]): string {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false })
@@ -153,6 +154,12 @@ async function main (argv: string[]): Promise<number> {
         }
       }
       break
+    case 'tokens':
+      try {
+        return await tokensCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+      } catch (err) {
+        return reportConfigError(err)
+      }
     case undefined:
     case 'help':
     case '--help':

@@ -6,6 +6,7 @@ import { createClientTokenAuthenticator } from './client-token.js'
 import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
+import { createUserTokenAuthenticator } from './user-token.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
 import { authDecisions } from '../policy/decision-counters.js'
@@ -18,7 +19,8 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
   jwt: createJwtAuthenticator,
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
-  basic: async cfg => await createBasicAuthenticator(cfg)
+  basic: async cfg => await createBasicAuthenticator(cfg),
+  userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger })
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */

@@ -360,6 +360,19 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
+    if (type === 'userToken') {
+      const listed = (spec as RawAuthenticator<'userToken'>).tokens ?? []
+      const redis = raw.cache?.redis
+      if (listed.length === 0 && (redis === undefined || redis === '')) {
+        issues.add(['authenticators', name], 'a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes', true)
+      }
+      const seen = new Set<string>()
+      for (const [i, t] of listed.entries()) {
+        if (seen.has(t.hash)) issues.add(['authenticators', name, 'tokens', i, 'hash'], 'this token hash is listed twice')
+        seen.add(t.hash)
+        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`)
+      }
+    }
     if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
       issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
     }

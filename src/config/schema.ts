@@ -169,6 +169,18 @@ const IntrospectionAuth = strict({
   timeout: Type.Optional(Duration)
 })
 const BasicAuth = strict({ type: Type.Literal('basic'), usersFile: Type.String() })
+const UserTokenAuth = strict({
+  type: Type.Literal('userToken'),
+  scheme: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', default: 'Token', description: 'The Authorization scheme the token comes with: Token (default) reads Authorization: Token <key>, as DRF\'s TokenAuthentication' })),
+  header: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', default: 'Authorization', description: 'Where the token comes from; another header than Authorization (X-User-Token) carries the bare token, without a scheme' })),
+  tokens: Type.Optional(Type.Array(strict({
+    hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'sha256: and 64 lowercase hex digits of the token' }),
+    user: Type.String({ minLength: 1, description: 'The user the token speaks for (Remote-User)' }),
+    scopes: Type.Optional(Type.Array(Scope, { description: 'What the token may do; none: no scopes' })),
+    client: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'The gatehouse client the token belongs to: on a bindUserToClient route it is accepted only with that client' })),
+    expires: Type.Optional(DateString)
+  }), { description: 'Tokens listed here, by hash, for small setups; checked before the Redis store (cache.redis)' }))
+})
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
@@ -177,7 +189,8 @@ export const AUTHENTICATOR_SCHEMAS = {
   mtls: MtlsAuth,
   jwt: JwtAuth,
   introspection: IntrospectionAuth,
-  basic: BasicAuth
+  basic: BasicAuth,
+  userToken: UserTokenAuth
 } as const
 export type AuthenticatorType = keyof typeof AUTHENTICATOR_SCHEMAS
 /** Which principal each type proves. */
@@ -187,7 +200,8 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
   mtls: 'client',
   jwt: 'user',
   introspection: 'user',
-  basic: 'user'
+  basic: 'user',
+  userToken: 'user'
 }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
