@@ -32,7 +32,7 @@ export function printedId (out: string): string {
 /**
  * A gateway with a userToken authenticator over `redis`: /api/me/* for users, /api/orders/*
  * wanting orders:read, /api/bound/* binding the user token to the calling client (appKey).
- * `authenticator` replaces the userToken stanza's options.
+ * `authenticator`: more lines of the userToken stanza, indented four spaces.
  */
 export function userTokenYaml (upstream: string, redis: string | undefined, options: { authenticator?: string, server?: string } = {}): string {
   return `server:
@@ -41,8 +41,9 @@ export function userTokenYaml (upstream: string, redis: string | undefined, opti
   adminToken: ${ADMIN_TOKEN}
 ${options.server ?? ''}${redis === undefined ? '' : `cache:\n  redis: ${redis}\n`}${clientsYaml()}authenticators:
   appKey: { type: apiKey }
-  personal: { type: userToken${options.authenticator === undefined ? '' : `, ${options.authenticator}`} }
-upstreams:
+  personal:
+    type: userToken
+${options.authenticator ?? ''}upstreams:
   web: { url: "${upstream}" }
 routes:
   - match: /api/me/*
