@@ -3,8 +3,7 @@ import { GatehouseError, type Challenge } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import { parseExpiry } from '../config/units.js'
 import type { Logger } from '../logger.js'
-import { TokenStoreUnavailable, userTokenId, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
-import { hashApiKey } from './api-key.js'
+import { TokenStoreUnavailable, hashUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
 import type { AuthRequest, Authenticator, UserPrincipal } from './types.js'
 
 /** A token's last use is written at most this often, per token and instance: never a write per request. */
@@ -89,7 +88,7 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
     async authenticate (req): Promise<UserPrincipal | undefined> {
       const token = presented(req)
       if (token === undefined) return undefined
-      const hash = hashApiKey(token)
+      const hash = hashUserToken(token)
       const own = listed.get(hash)
       const record = own ?? await stored(hash)
       if (record === undefined) throw fail('unknown or revoked token')

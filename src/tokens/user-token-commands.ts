@@ -1,8 +1,7 @@
-import { hashApiKey } from '../auth/api-key.js'
 import type { GatewayConfig } from '../config/types.js'
 import { parseDuration, parseExpiry } from '../config/units.js'
 import type { DrfToken } from './drf-import.js'
-import { newUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from './user-token-store.js'
+import { hashUserToken, newUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from './user-token-store.js'
 
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 const DURATION = /^[0-9]+(ms|s|m|h|d)$/
@@ -57,7 +56,7 @@ export async function importDrfTokens (store: UserTokenStore, tokens: DrfToken[]
   let imported = 0
   let duplicates = 0
   for (const t of tokens) {
-    const hash = hashApiKey(t.key)
+    const hash = hashUserToken(t.key)
     const added = await store.add(hash, { id: userTokenId(hash), user: t.user, scopes: [], client: null, created: t.created, expires: null })
     if (added) imported++
     else duplicates++

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { hashApiKey } from '../auth/api-key.js'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Sealer } from '../cache/integrity.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import { INVALIDATION_CHANNEL, type CacheCounters, type RedisState } from '../cache/two-tier.js'
@@ -44,10 +43,15 @@ export function userTokenId (hash: string): string {
   return hash.slice(0, 16)
 }
 
+/** How a token is found: its sha256 (hex), as API keys are. */
+export function hashUserToken (token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
 /** 32 random bytes: as unguessable as an API key, so a fast hash is enough to store it. */
 export function newUserToken (input: Omit<UserTokenRecord, 'id' | 'created'>, now = Date.now()): { token: string, hash: string, record: UserTokenRecord } {
   const token = `ghu_${randomBytes(32).toString('base64url')}`
-  const hash = hashApiKey(token)
+  const hash = hashUserToken(token)
   return { token, hash, record: { ...input, id: userTokenId(hash), created: now } }
 }
 
