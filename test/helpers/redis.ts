@@ -17,14 +17,14 @@ interface Teardown { teardown (fn: () => unknown): void }
  * With `persistDir` it keeps an append-only file there, fsynced on every write, so a restart
  * (even after a SIGKILL) comes back with every write it acknowledged.
  */
-export async function startRedis (t: Teardown, options: { persistDir?: string } = {}): Promise<TestRedis> {
+export async function startRedis (t: Teardown, options: { persistDir?: string, args?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort()
   let child: ChildProcess | undefined
   const persistence = options.persistDir === undefined
     ? ['--appendonly', 'no']
     : ['--dir', options.persistDir, '--appendonly', 'yes', '--appendfsync', 'always']
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? []), '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     await new Promise<void>((resolve, reject) => {
       let out = ''
