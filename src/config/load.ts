@@ -167,7 +167,8 @@ function schemaIssues (data: unknown, issues: Issues): void {
     const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
     if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
     else if (union !== undefined) issues.add(segments, union[1])
-    else if (typeof e.schema.description === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.description.charAt(0).toLowerCase()}${e.schema.description.slice(1)}`)
+    // A value format's title says what was expected; a key's description says what the key is for.
+    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
     else if (e.message === 'Expected required property') issues.add(segments, 'is required', true)
     else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
