@@ -52,7 +52,7 @@ routes: []
 })
 
 t.test('references and route rules are checked', async t => {
-  t.same(issuesOf(`${BASE}  bogus: { type: ldap }\nroutes: []\n`), ['/etc/gatehouse/gw.yaml:5:18 authenticators.bogus.type: type must be one of apiKey, clientToken, mtls, jwt, introspection, basic'])
+  t.same(issuesOf(`${BASE}  bogus: { type: ldap }\nroutes: []\n`), ['/etc/gatehouse/gw.yaml:5:18 authenticators.bogus.type: type must be one of apiKey, clientToken, mtls, jwt, introspection, basic, userToken'])
   const issues = issuesOf(`${BASE}  idp: { type: jwt, issuer: https://idp/, audience: api }
 routes:
   - match: /a/*
