@@ -101,6 +101,8 @@ export class UserTokenStore {
       throw new TokenStoreUnavailable('the token store (redis) failed', { cause: err })
     }
     const record = this.open(key, text)
+    // Written without the integrity key, or with another one: refused, and counted as the cache's failures are.
+    if (text !== null && record === undefined && this.local !== undefined) this.local.counters.integrityFailures++
     // Kept locally only while this instance hears invalidations, and none arrived during the read (a revocation racing it).
     if (record !== undefined && this.local !== undefined && this.local.redisState === 'up' && this.local.counters.invalidations === invalidationsBefore) {
       this.local.localSet(key, record, record.expires === null ? LOCAL_TTL_MS : Math.min(LOCAL_TTL_MS, record.expires - Date.now()))
@@ -108,15 +110,22 @@ export class UserTokenStore {
     return record
   }
 
-  /** Stores a token by its hash; false when that token is already stored (nothing changes). */
+  /**
+   * Stores a token by its hash; false when that token is already stored (nothing changes).
+   * A stored record that fails the integrity check (written before cache.integrityKey was set
+   * or changed) is no token: it is replaced.
+   */
   async add (hash: string, record: UserTokenRecord): Promise<boolean> {
     const redis = this.ready()
     const key = userTokenKey(hash)
     const value = this.sealer.seal(key, JSON.stringify(record))
-    const set = record.expires === null
-      ? await redis.set(key, value, 'NX')
-      : await redis.set(key, value, 'PXAT', record.expires, 'NX')
-    if (set === null) return false
+    const write = async (mode: 'NX' | 'XX'): Promise<'OK' | null> => record.expires === null
+      ? await redis.set(key, value, mode as 'NX')
+      : await redis.set(key, value, 'PXAT', record.expires, mode as 'NX')
+    if (await write('NX') === null) {
+      const existing = await redis.get(key)
+      if (existing === null || this.open(key, existing) !== undefined || await write('XX') === null) return false
+    }
     await redis.hset(USER_TOKEN_IDS, record.id, hash)
     return true
   }
