@@ -234,7 +234,7 @@ const UserTokenAuth = strict({
     client: Type.Optional(doc(Name, 'The gatehouse client the token belongs to: on a bindUserToClient route it is accepted only with that client. Default: none')),
     expires: Type.Optional(doc(DateString, 'When the token stops working. Default: never'))
   }, 'A token, by hash'), { description: 'Tokens listed here by hash, for small setups; checked before the Redis store (cache.redis). Default: none' }))
-}, 'A user API token (Authorization: Token <key>, as DRF\'s TokenAuthentication), found by its sha256 among tokens: and in the Redis store that `gatehouse tokens` fills (docs/user-tokens.md)')
+}, 'A user API token (Authorization: Token <key>, as DRF\'s TokenAuthentication), found by its sha256 among tokens: and in the Redis store that `gatehouse tokens` fills')
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
