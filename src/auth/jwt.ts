@@ -5,7 +5,8 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
 import { jwtOptions } from './jwt-config.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
-import { remoteJwksSource } from './jwks-remote.js'
+import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
+import { discover, type Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 
 /**
@@ -81,11 +82,16 @@ export function jwtCacheCredential (cfg: AuthenticatorConfig<'jwt'>, config: Pic
 export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, deps: AuthDeps): Promise<Authenticator> {
   const o = jwtOptions(cfg.spec)
   const { jwksUri, publicKey, secret } = cfg.spec
-  const keys: KeySource = jwksUri !== undefined && jwksUri !== ''
-    ? remoteJwksSource({ url: jwksUri, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe })
-    : publicKey !== undefined && publicKey !== ''
+  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe })
+  const given = (v: string | undefined): v is string => v !== undefined && v !== ''
+  let discovery: Discovery | undefined
+  const keys: KeySource = given(jwksUri)
+    ? remote(jwksUri)
+    : given(publicKey)
       ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
-      : await secretKeySource(secret as string, o.algorithms)
+      : given(secret)
+        ? await secretKeySource(secret, o.algorithms)
+        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger })).endpoint('jwks_uri'))
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,
@@ -228,6 +234,9 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       await deps.cache.set('jwt', key, value, ttlMs)
       return principal(value)
     },
-    close: async () => keys.close()
+    close: async () => {
+      keys.close()
+      discovery?.close()
+    }
   }
 }

@@ -185,11 +185,11 @@ const ClientTokenAuth = strict({
 const MtlsAuth = strict({ type: AuthType('mtls') }, 'The TLS client certificate, mapped to a client by clients[].certificate (needs server.tls.clientCa)')
 const JwtAuth = strict({
   type: AuthType('jwt'),
-  issuer: Type.String({ description: 'The only iss it accepts, compared exactly. A token with another iss is left to the route\'s next authenticator' }),
+  issuer: Type.String({ description: 'The only iss it accepts, compared exactly. A token with another iss is left to the route\'s next authenticator. With no jwksUri, publicKey or secret, the JWKS is found from this issuer\'s metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer' }),
   audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
     description: 'The token\'s aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)'
   }),
-  jwksUri: Type.Optional(Type.String({ description: 'http(s):// URL of the IdP\'s JWK Set. Give exactly one of jwksUri, publicKey, secret' })),
+  jwksUri: Type.Optional(Type.String({ description: 'http(s):// URL of the IdP\'s JWK Set. Give at most one of jwksUri, publicKey, secret; none: the issuer metadata\'s jwks_uri' })),
   publicKey: Type.Optional(Type.String({ description: 'A PEM public key or certificate, one JWK, or a JWK Set, as a file path or inline; a private key is refused, a set is matched by kid' })),
   secret: Type.Optional(Type.String({ description: 'Shared HMAC secret (HS256/384/512), at least 32 bytes' })),
   algorithms: Type.Optional(Type.Array(Type.String(), { description: 'Allow-list of alg. none is never accepted; HS* only with secret, asymmetric ones only without it. Default: by key kind (RS*, PS*, ES*, EdDSA, Ed25519 for keys; HS* for secret)' })),
@@ -209,7 +209,8 @@ const JwtAuth = strict({
 }, 'A user\'s JWT from an identity provider (Authorization: Bearer), verified locally')
 const IntrospectionAuth = strict({
   type: AuthType('introspection'),
-  endpoint: Type.String({ description: 'The introspection URL (http:// or https://)' }),
+  endpoint: Type.Optional(Type.String({ description: 'The introspection URL (http:// or https://); or give issuer instead' })),
+  issuer: Type.Optional(Type.String({ description: 'The authorization server\'s issuer: its introspection_endpoint is found from its metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer. One of endpoint or issuer' })),
   clientId: Type.String({ description: 'The gateway\'s client id at the authorization server' }),
   clientSecret: Type.String({ description: 'The gateway\'s client secret at the authorization server' }),
   clientAuth: Type.Optional(doc(Type.Union([Type.Literal('basic'), Type.Literal('post')]), 'basic: HTTP Basic; post: client_id and client_secret form fields', 'basic')),
@@ -293,12 +294,23 @@ const Route = strict({
   ], { description: 'Carry WebSocket upgrades on this route (true takes every default): the upgrade runs the whole pipeline first', default: false }))
 }, 'Which requests are proxied where, and who may make them')
 
+const Telemetry = strict({
+  otlp: Type.Optional(strict({
+    endpoint: Type.String({ description: 'The OTLP/HTTP collector (http://collector:4318): spans are POSTed to its /v1/traces, as JSON. Empty: no spans (traceparent is still passed on)' }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Headers sent with every export, e.g. a vendor\'s API key as ${OTLP_TOKEN}' })),
+    serviceName: Type.Optional(Type.String({ minLength: 1, default: 'gatehouse', description: 'The service.name the spans carry' })),
+    sampleRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Share of the traces the gateway starts that are recorded; a caller\'s sampled flag is always followed' })),
+    exportInterval: Type.Optional(Type.String({ pattern: Duration.pattern, default: '5s', description: 'How often buffered spans are sent (a duration)' }))
+  }, 'OpenTelemetry traces over OTLP/HTTP: a span per request, authenticator, introspection, JWKS and discovery call, Redis command and upstream call'))
+}, 'Tracing; W3C traceparent and tracestate are passed on to upstreams whether or not spans are exported')
+
 export const ConfigSchema = Type.Object({
   $schema: Type.Optional(Type.String({ description: 'The JSON Schema of this file, for editors; ignored by the gateway' })),
   server: Type.Optional(Server),
   cache: Type.Optional(Cache),
   identity: Type.Optional(Identity),
   tokens: Type.Optional(Tokens),
+  telemetry: Type.Optional(Telemetry),
   clients: Type.Optional(Type.Array(Client, { description: 'The calling apps and their credentials' })),
   authenticators: Type.Optional(Type.Record(Name, AuthenticatorSpec, { description: 'Name to authenticator; routes list them by name' })),
   upstreams: Type.Record(Name, Upstream, { description: 'Name to upstream service' }),

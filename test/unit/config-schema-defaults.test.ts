@@ -54,7 +54,8 @@ function withDefaults (config: ReturnType<typeof base>, keys = defaulted, overri
 }
 
 function normalised (config: unknown): unknown {
-  const { file: _f, hash: _h, ...rest } = parseConfig(JSON.stringify(config), '/etc/gatehouse/gw.yaml', {})
+  // Warnings are located in the text (line:col), which the written-out defaults shift.
+  const { file: _f, hash: _h, warnings: _w, ...rest } = parseConfig(JSON.stringify(config), '/etc/gatehouse/gw.yaml', {})
   return rest
 }
 
