@@ -17,6 +17,9 @@ import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } f
 import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, withChildren, type Proc } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
 import { benchOidcYaml, benchSessionCookie } from './session.js'
+import { createRedisClient } from '../src/cache/redis-client.js'
+import { createSealer } from '../src/cache/integrity.js'
+import { newUserToken, UserTokenStore } from '../src/tokens/user-token-store.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -71,7 +74,7 @@ authenticators:
   idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
   idpRs: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, publicKey: "${rsaPublicKey}", algorithms: [RS256] }
   oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
-${redis === undefined ? '' : benchOidcYaml()}upstreams:
+${redis === undefined ? '' : `${benchOidcYaml()}  personal: { type: userToken }\n`}upstreams:
   up: { url: "${upstream}" }
 routes:
   - { match: /public/*, upstream: up, policy: public }
@@ -79,7 +82,7 @@ routes:
   - { match: /jwt/*, upstream: up, policy: user, user: [idp] }
   - { match: /rs256/*, upstream: up, policy: user, user: [idpRs] }
   - { match: /opaque/*, upstream: up, policy: user, user: [oauth] }
-  - match: /limited/*
+${redis === undefined ? '' : '  - { match: /token/*, upstream: up, policy: user, user: [personal] }\n'}  - match: /limited/*
     upstream: up
     policy: client+user
     client: [appKey]
@@ -99,6 +102,20 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
   return { proc, url, file }
 }
 
+/** A user API token in the bench's Redis, as `gatehouse tokens new` makes one. */
+async function storeUserToken (url: string): Promise<string> {
+  const redis = createRedisClient({ url }, { enableOfflineQueue: true })
+  await new Promise(resolve => redis.once('ready', resolve))
+  try {
+    const { token, hash, record } = newUserToken({ user: 'bench-user', scopes: ['orders:read'], client: null, expires: null })
+    await new UserTokenStore(redis, createSealer(undefined)).add(hash, record)
+    return token
+  } finally {
+    await redis.quit()
+  }
+}
+
+const USER_TOKEN = 'gatehouse userToken warm (redis)'
 const GW_ONE = 'gatehouse jwt RS256'
 const GW_WORKERS = 'gatehouse jwt RS256 (workers: auto)'
 const APACHE = 'apache mod_auth_openidc'
@@ -178,6 +195,7 @@ async function main (): Promise<void> {
     const cookie = await benchSessionCookie(gwr.file)
     await waitForHttp(`${gwr.url}/session/x`, { cookie }, gwr.proc)
     targets.push({ name: 'gatehouse session cookie warm (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/session/x`, headers: { cookie } })
+    targets.push({ name: USER_TOKEN, kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/token/x`, headers: { Authorization: `Token ${await storeUserToken(redis.url)}` } })
   }
 
   // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and
@@ -254,6 +272,7 @@ async function main (): Promise<void> {
     }
     const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
     if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
+    if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) console.log(`\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ≥ 0.95×; the userToken route is on the redis gateway, a process of its own)`)
     if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
   }
 

@@ -13,6 +13,7 @@ import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.j
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 import { sessionsRevoke } from './sessions.js'
+import { TOKENS_USAGE, tokensCommand } from './tokens.js'
 import { tuneHeapGrowth } from './heap.js'
 import { explainCommand } from './explain.js'
 
@@ -34,7 +35,7 @@ const USAGE = `usage: gatehouse <command>
                                    (--token - reads it from stdin)
   sessions revoke --user U [-c file]
                                    end every browser (oidc) session of a user, on every instance
-`
+${TOKENS_USAGE}`
 
 function configFile (args: string[]): string {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false })
@@ -191,6 +192,12 @@ async function main (argv: string[]): Promise<number> {
         }
       }
       break
+    case 'tokens':
+      try {
+        return await tokensCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+      } catch (err) {
+        return reportConfigError(err)
+      }
     case undefined:
     case 'help':
     case '--help':

@@ -224,7 +224,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
 
   let admin: FastifyInstance | undefined
   if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken)
+    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken,
+      () => ({ store: current.gateway.userTokens, config: current.gateway.config }))
     await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
   }
 

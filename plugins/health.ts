@@ -4,6 +4,12 @@ import { GatehouseError, renderChallenge, toProblem } from '../src/errors.js'
 import type { Logger } from '../src/logger.js'
 import type { Metrics } from './metrics.js'
 import type { HealthReport } from '../src/gateway.js'
+import type { GatewayConfig } from '../src/config/types.js'
+import { TokenStoreUnavailable, type UserTokenStore } from '../src/tokens/user-token-store.js'
+import { BadTokenRequest, issueUserToken } from '../src/tokens/user-token-commands.js'
+
+/** The user-token store of the config in force, and its clients (a token's client must be one). */
+export type UserTokensNow = () => { store: UserTokenStore | undefined, config: Pick<GatewayConfig, 'clients'> }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
@@ -29,7 +35,7 @@ function adminGuard (adminToken: string | undefined): ((request: FastifyRequest,
 }
 
 /** The admin listener: liveness, readiness and metrics, on their own port, never reachable through routes. */
-export async function buildAdminApp (logger: Logger, health: () => HealthReport, purge: (token: string) => Promise<void>, metrics: Metrics, adminToken: string | undefined): Promise<FastifyInstance> {
+export async function buildAdminApp (logger: Logger, health: () => HealthReport, purge: (token: string) => Promise<void>, metrics: Metrics, adminToken: string | undefined, userTokens?: UserTokensNow): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
   const guard = adminGuard(adminToken)
   const guarded = guard === undefined ? {} : { onRequest: guard }
@@ -56,5 +62,50 @@ export async function buildAdminApp (logger: Logger, health: () => HealthReport,
     }
     return { purged: true }
   })
+  // Minting tokens for any user is never open, not even on loopback: only behind the admin token.
+  if (guard !== undefined && userTokens !== undefined) await app.register(userTokenRoutes, { guard, userTokens })
   return app
+}
+
+/**
+ * `gatehouse tokens` over HTTP: POST /tokens makes one (the token is in that answer only),
+ * GET /tokens[?user=] lists, DELETE /tokens/ID and DELETE /tokens?user= revoke.
+ */
+async function userTokenRoutes (app: FastifyInstance, { guard, userTokens }: { guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>, userTokens: UserTokensNow }): Promise<void> {
+  app.addHook('onRequest', guard)
+  app.setErrorHandler(async (err, request, reply) => {
+    const problem = err instanceof BadTokenRequest
+      ? new GatehouseError('bad_request', err.message)
+      : err instanceof TokenStoreUnavailable
+        ? new GatehouseError('auth_unavailable', err.message)
+        : (err as { validation?: unknown }).validation !== undefined
+            ? new GatehouseError('bad_request', (err as Error).message)
+            : new GatehouseError('internal_error', 'the token operation failed')
+    if (problem.code === 'internal_error') request.log.error({ err }, 'user token operation failed')
+    await reply.code(problem.status).header('content-type', 'application/problem+json; charset=utf-8').header('cache-control', 'no-store').send(JSON.stringify(toProblem(problem, request.id)))
+  })
+  const store = (): UserTokenStore => {
+    const { store } = userTokens()
+    if (store === undefined) throw new TokenStoreUnavailable('cache.redis is not set: user API tokens live in Redis')
+    return store
+  }
+  const user = { type: 'string', minLength: 1 }
+  app.post<{ Body: { user: string, scopes?: string[], expires?: string, client?: string } }>('/tokens', {
+    schema: { body: { type: 'object', required: ['user'], additionalProperties: false, properties: { user, scopes: { type: 'array', items: { type: 'string' } }, expires: { type: 'string' }, client: { type: 'string' } } } }
+  }, async (request, reply) => {
+    const { token, record } = await issueUserToken(store(), userTokens().config, request.body)
+    reply.code(201).header('cache-control', 'no-store')
+    return { token, ...record }
+  })
+  app.get<{ Querystring: { user?: string } }>('/tokens', { schema: { querystring: { type: 'object', properties: { user } } } }, async request => {
+    return { tokens: await store().list(request.query.user) }
+  })
+  app.delete<{ Params: { id: string } }>('/tokens/:id', async (request, reply) => {
+    if (await store().revoke(request.params.id)) return { revoked: 1 }
+    reply.code(404)
+    return { revoked: 0 }
+  })
+  app.delete<{ Querystring: { user?: string } }>('/tokens', { schema: { querystring: { type: 'object', required: ['user'], properties: { user } } } }, async request => {
+    return { revoked: await store().revokeUser(request.query.user as string) }
+  })
 }

@@ -11,6 +11,9 @@ import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { RevokedJtis, Revocations } from './tokens/revocation.js'
+import { UserTokenStore } from './tokens/user-token-store.js'
+import { createSealer } from './cache/integrity.js'
+import { redisPersistence } from './cache/redis-persistence.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {}
@@ -42,6 +45,8 @@ export interface Gateway {
   limitStore: (new () => LimitStore) | undefined
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
   tokens: TokenService
+  /** User API tokens in `cache.redis` (the CLI's and admin listener's `tokens` operations); undefined without Redis. */
+  userTokens: UserTokenStore | undefined
   health (): HealthReport
   close (): Promise<void>
 }
@@ -78,15 +83,32 @@ export interface Instruments {
   revokedJtis?: RevokedJtis
 }
 
+/**
+ * User API tokens live in Redis and nowhere else: a Redis that keeps nothing through a
+ * restart loses every token. Said once per config, never fatal (Redis may be unreachable now).
+ */
+async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Logger): Promise<void> {
+  if (redis?.status !== 'ready') return
+  try {
+    const persistence = await redisPersistence(redis)
+    if (persistence === 'none') logger.warn('cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)')
+    if (persistence === 'unknown') logger.info('cache.redis holds the user API tokens; AOF is off and CONFIG is not allowed, so whether RDB snapshots keep them through a restart is unknown')
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'could not ask redis whether it persists the user API tokens')
+  }
+}
+
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const cache = await createCache(config, logger, instruments.cacheCounters)
+  const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache)
+  if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
   instruments.revokedJtis ??= new RevokedJtis()
   const revocations = new Revocations(cache, instruments.revokedJtis, logger)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
     tokens = await createTokenService(config, logger, revocations)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe })
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -120,6 +142,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,
+    userTokens,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

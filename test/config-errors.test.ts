@@ -58,7 +58,7 @@ routes: []
 })
 
 t.test('references and route rules are checked', async t => {
-  t.same(issuesOf(`${BASE}  bogus: { type: ldap }\nroutes: []\n`), ['/etc/gatehouse/gw.yaml:5:18 authenticators.bogus.type: type must be one of apiKey, clientToken, mtls, jwt, introspection, basic, oidc'])
+  t.same(issuesOf(`${BASE}  bogus: { type: ldap }\nroutes: []\n`), ['/etc/gatehouse/gw.yaml:5:18 authenticators.bogus.type: type must be one of apiKey, clientToken, mtls, jwt, introspection, basic, oidc, userToken'])
   const issues = issuesOf(`${BASE}  idp: { type: jwt, issuer: my-idp, audience: api }
 routes:
   - match: /a/*

@@ -7,6 +7,7 @@ import { createIntrospectionAuthenticator } from './introspection.js'
 import { createJwtAuthenticator } from './jwt.js'
 import { createMtlsAuthenticator } from './mtls.js'
 import { createOidcAuthenticator } from './oidc/authenticator.js'
+import { createUserTokenAuthenticator } from './user-token.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
 import { authDecisions } from '../policy/decision-counters.js'
@@ -21,7 +22,8 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   jwt: createJwtAuthenticator,
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
   basic: async cfg => await createBasicAuthenticator(cfg),
-  oidc: createOidcAuthenticator
+  oidc: createOidcAuthenticator,
+  userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger })
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */

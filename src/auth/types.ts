@@ -3,6 +3,7 @@ import type { ClientRecord, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { TokenService } from '../tokens/token-service.js'
+import type { UserTokenStore } from '../tokens/user-token-store.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {
@@ -45,6 +46,8 @@ export interface UserPrincipal {
   claims: Readonly<Record<string, unknown>>
   /** The OAuth client the user's token was issued to (`azp` or `client_id`), for `bindUserToClient`. */
   tokenClientId: string | undefined
+  /** The gatehouse client the credential itself belongs to (a user API token made for one): bindUserToClient wants exactly that client. */
+  boundClient?: string | undefined
   authenticator: string
   /** Seconds since epoch after which this principal must be re-checked; undefined: no expiry known. */
   exp?: number | undefined
@@ -101,4 +104,6 @@ export interface AuthDeps {
   tokens: TokenService
   /** Told about every introspection and JWKS call (metrics). */
   observe?: OriginObserver | undefined
+  /** User API tokens in `cache.redis`; undefined without Redis. */
+  userTokens?: UserTokenStore | undefined
 }

@@ -50,6 +50,14 @@ export interface GatewayCache extends Cache {
   readonly counters: CacheCounters
   /** What the in-process tier holds now: entries, and bytes as counted against `cache.local.maxSize`. */
   readonly localUsage: { entries: number, bytes: number }
+  /** The command connection to `cache.redis` (maybe not ready); undefined without Redis. */
+  readonly redis?: RedisClient | undefined
+  /**
+   * The local tier under a full Redis key, for state Redis itself holds (user API tokens):
+   * such entries are dropped by the same invalidations as cached ones.
+   */
+  localGet<T> (key: string): T | undefined
+  localSet (key: string, value: unknown, ttlMs: number): void
 }
 
 /** What travels through Redis: the value and when it stops being valid (ms since epoch). */
@@ -68,7 +76,7 @@ export class TwoTierCache implements GatewayCache {
   private subscriberWasDown = false
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (limits: LocalLimits, private readonly logger: Logger, private readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined)) {
+  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined)) {
     this.local = new LocalCache(limits)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
@@ -202,6 +210,17 @@ export class TwoTierCache implements GatewayCache {
     const key = cacheKey(kind, credential)
     this.local.setByKey(key, value, ttlMs)
     await this.redisSet(key, value, ttlMs)
+  }
+
+  localGet<T> (key: string): T | undefined {
+    const hit = this.local.getByKey<T>(key)
+    if (hit === undefined) this.counters.localMisses++
+    else this.counters.localHits++
+    return hit
+  }
+
+  localSet (key: string, value: unknown, ttlMs: number): void {
+    this.local.setByKey(key, value, ttlMs)
   }
 
   evict (kind: string, credential: string): void {

@@ -410,6 +410,19 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       if (sources.length === 0 && !HTTP_URL.test(String(resolved.issuer))) issues.add(['authenticators', name, 'issuer'], 'with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:// or https:// URL')
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
+    if (type === 'userToken') {
+      const listed = (spec as RawAuthenticator<'userToken'>).tokens ?? []
+      const redis = raw.cache?.redis
+      if (listed.length === 0 && (redis === undefined || redis === '')) {
+        issues.add(['authenticators', name], 'a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes', true)
+      }
+      const seen = new Set<string>()
+      for (const [i, t] of listed.entries()) {
+        if (seen.has(t.hash)) issues.add(['authenticators', name, 'tokens', i, 'hash'], 'this token hash is listed twice')
+        seen.add(t.hash)
+        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`)
+      }
+    }
     if (type === 'introspection') {
       const given = ['endpoint', 'issuer'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
       if (given.length !== 1) issues.add(['authenticators', name], `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`, true)

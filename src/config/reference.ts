@@ -110,7 +110,8 @@ const AUTHENTICATOR_PAGES: Record<string, string> = {
   mtls: '[clients.md](clients.md#client-certificates-mtls)',
   jwt: '[jwt.md](jwt.md)',
   introspection: '[introspection.md](introspection.md)',
-  basic: '[basic-auth.md](basic-auth.md)'
+  basic: '[basic-auth.md](basic-auth.md)',
+  userToken: '[user-tokens.md](user-tokens.md)'
 }
 /** How a path below each top-level key is shown in its table: `clients[].id` as `id`. */
 const SECTION_PREFIX: Record<string, string> = { clients: 'clients[].', upstreams: 'upstreams.<name>.', routes: 'routes[].', authenticators: 'authenticators.<name>.' }

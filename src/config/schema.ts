@@ -246,6 +246,18 @@ const OidcAuth = strict({
     absoluteTimeout: Type.Optional(doc(Duration, 'A session ends this long after login, refreshed or not', '12h'))
   }, 'The server-side session behind the cookie: in Redis (cache.redis), else in the local tier'))
 }, 'Browser login with OpenID Connect (authorization code + PKCE) and a server-side session behind a cookie')
+const UserTokenAuth = strict({
+  type: AuthType('userToken'),
+  scheme: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', default: 'Token', description: 'The Authorization scheme the token comes with, matched case-insensitively: Token reads Authorization: Token <key>, as DRF\'s TokenAuthentication' })),
+  header: Type.Optional(doc(HeaderName, 'Where the token comes from; a header other than Authorization (X-User-Token) carries the bare token, without a scheme', 'Authorization')),
+  tokens: Type.Optional(Type.Array(strict({
+    hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'sha256: and 64 lowercase hex digits of the token' }),
+    user: Type.String({ minLength: 1, description: 'The user the token speaks for (Remote-User)' }),
+    scopes: Type.Optional(Type.Array(Scope, { description: 'What the token may do. Default: no scopes' })),
+    client: Type.Optional(doc(Name, 'The gatehouse client the token belongs to: on a bindUserToClient route it is accepted only with that client. Default: none')),
+    expires: Type.Optional(doc(DateString, 'When the token stops working. Default: never'))
+  }, 'A token, by hash'), { description: 'Tokens listed here by hash, for small setups; checked before the Redis store (cache.redis). Default: none' }))
+}, 'A user API token (Authorization: Token <key>, as DRF\'s TokenAuthentication), found by its sha256 among tokens: and in the Redis store that `gatehouse tokens` fills')
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
@@ -255,7 +267,8 @@ export const AUTHENTICATOR_SCHEMAS = {
   jwt: JwtAuth,
   introspection: IntrospectionAuth,
   basic: BasicAuth,
-  oidc: OidcAuth
+  oidc: OidcAuth,
+  userToken: UserTokenAuth
 } as const
 export type AuthenticatorType = keyof typeof AUTHENTICATOR_SCHEMAS
 /** Which principal each type proves. */
@@ -266,7 +279,8 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
   jwt: 'user',
   introspection: 'user',
   basic: 'user',
-  oidc: 'user'
+  oidc: 'user',
+  userToken: 'user'
 }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 

@@ -33,9 +33,13 @@ export function authorize (route: RouteAuthz, identity: Identity): void {
   if (route.bindUserToClient && user !== undefined) {
     // A user token is accepted only together with the app it was issued to: no app, no binding, no entry.
     if (client === undefined) throw missing(route, 'client', 'bindUserToClient')
-    if (user.tokenClientId === undefined) throw new GatehouseError('client_mismatch', 'the user token names no client (azp or client_id), so it cannot be bound to the calling client')
-    if (!client.client.userTokenClients.includes(user.tokenClientId)) {
-      throw new GatehouseError('client_mismatch', `the user token was issued to "${user.tokenClientId}", which is not one of client "${client.id}"'s userTokenClients`)
+    if (user.boundClient !== undefined) {
+      if (user.boundClient !== client.id) throw new GatehouseError('client_mismatch', `the user token belongs to client "${user.boundClient}", not "${client.id}"`)
+    } else {
+      if (user.tokenClientId === undefined) throw new GatehouseError('client_mismatch', 'the user token names no client (azp or client_id), so it cannot be bound to the calling client')
+      if (!client.client.userTokenClients.includes(user.tokenClientId)) {
+        throw new GatehouseError('client_mismatch', `the user token was issued to "${user.tokenClientId}", which is not one of client "${client.id}"'s userTokenClients`)
+      }
     }
   }
 

@@ -23,10 +23,26 @@ export interface DrfUpstream {
   output (): string
 }
 
-/** The example DRF app on a free port with a fresh SQLite database, killed when the test ends. */
-export async function startDrf (t: Teardown): Promise<DrfUpstream> {
+/** A fresh SQLite database path for the example app, removed when the test ends. */
+export function drfDatabase (t: Teardown): string {
+  return join(tempDir(t), 'db.sqlite3')
+}
+
+/** `python manage.py ARGS` in the example app against `db`; its stdout, or throws with what it wrote. */
+export function manage (db: string, args: string[]): string {
+  const run = spawnSync(PYTHON, ['manage.py', ...args], {
+    cwd: DRF_EXAMPLE,
+    env: { ...process.env, DRF_DB_PATH: db, PYTHONDONTWRITEBYTECODE: '1' },
+    encoding: 'utf8'
+  })
+  if (run.status !== 0) throw new Error(`manage.py ${args.join(' ')} exited ${String(run.status)}:\n${run.stderr}`)
+  return run.stdout
+}
+
+/** The example DRF app on a free port with a fresh SQLite database (or `db`), killed when the test ends. */
+export async function startDrf (t: Teardown, options: { db?: string } = {}): Promise<DrfUpstream> {
   const port = await freePort()
-  const db = join(tempDir(t), 'db.sqlite3')
+  const db = options.db ?? drfDatabase(t)
   const child = spawn(PYTHON, ['serve.py', `127.0.0.1:${port}`], {
     cwd: DRF_EXAMPLE,
     env: { ...process.env, DRF_DB_PATH: db, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },

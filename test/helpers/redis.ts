@@ -6,18 +6,25 @@ export interface TestRedis {
   url: string
   /** Kills the server (SIGKILL: as a crash would). */
   kill (): Promise<void>
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, or with what it persisted (`persistDir`). */
   start (): Promise<void>
 }
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-/** A real redis-server on a free port (never the machine's 6379), stopped when the test ends. */
-export async function startRedis (t: Teardown): Promise<TestRedis> {
+/**
+ * A real redis-server on a free port (never the machine's 6379), stopped when the test ends.
+ * With `persistDir` it keeps an append-only file there, fsynced on every write, so a restart
+ * (even after a SIGKILL) comes back with every write it acknowledged.
+ */
+export async function startRedis (t: Teardown, options: { persistDir?: string, args?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort()
   let child: ChildProcess | undefined
+  const persistence = options.persistDir === undefined
+    ? ['--appendonly', 'no']
+    : ['--dir', options.persistDir, '--appendonly', 'yes', '--appendfsync', 'always']
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? []), '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     await new Promise<void>((resolve, reject) => {
       let out = ''
