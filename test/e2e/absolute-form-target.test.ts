@@ -1,0 +1,58 @@
+import t from 'tap'
+import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { header, hostOf, problemCode, rawRequest, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
+
+t.test('an absolute-form request target is 400 bad_request, never 500, and no userinfo leaks', async t => {
+  const upstream = await startRawUpstream(t, (_req, socket) => { socket.write(responseBytes(200, [], 'upstream')) })
+  const gw = await startTestGateway(t, `${TEST_SERVER}
+upstreams:
+  web: { url: "${upstream.url}" }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  const targets = [
+    'http://other.example/x',
+    `http://${host}/api/x`,
+    'http://admin:secret@other.example/x',
+    `http://admin:secret@${host}/api/x?token=secret`,
+    'https://other.example:8443/x'
+  ]
+  for (const target of targets) {
+    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 3000 })
+    t.equal(res.status, 400, `${target}: 400`)
+    t.equal(problemCode(res.body), 'bad_request', `${target}: bad_request`)
+    t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
+    t.notMatch(res.body.toString(), /secret/, `${target}: the body never contains the userinfo`)
+    t.notMatch(res.head, /secret/, `${target}: nor do the headers`)
+    res.connection.destroy()
+  }
+  t.equal(upstream.requests.length, 0, 'none reached the upstream')
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.notMatch(gw.logText(), /secret/, 'the access log never contains the userinfo')
+  t.ok(gw.logs.some(l => l.msg === 'request' && l.status === 400), 'the refusals are logged')
+})
+
+t.test('absolute-form on a gateway without a catch-all route: 400 bad_request too, not 404', async t => {
+  const upstream = await startRawUpstream(t, (_req, socket) => { socket.write(responseBytes(200, [], 'upstream')) })
+  const gw = await startTestGateway(t, `${TEST_SERVER}
+upstreams:
+  web: { url: "${upstream.url}" }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  for (const target of [`http://${host}/api/x`, 'http://admin:secret@other.example/api/x', `http://${host}/nowhere`]) {
+    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 3000 })
+    t.equal(res.status, 400, `${target}: 400`)
+    t.equal(problemCode(res.body), 'bad_request', `${target}: bad_request`)
+    t.notMatch(res.body.toString(), /secret/)
+    res.connection.destroy()
+  }
+  t.equal(upstream.requests.length, 0, 'none reached the upstream')
+  t.notMatch(gw.logText(), /secret/, 'the access log never contains the userinfo')
+})

@@ -1,0 +1,31 @@
+import t from 'tap'
+import { KEYS } from '../helpers/gateway.js'
+import { call } from '../helpers/http.js'
+import { basic } from '../helpers/basic-users.js'
+import { startAuthzGateway } from '../helpers/authz.js'
+
+t.test('clients: only the listed client ids may use the route', async t => {
+  const gw = await startAuthzGateway(t, `  - match: /android-only/*
+    upstream: orders
+    policy: client
+    client: [appKey]
+    clients: [android]
+  - match: /mobile/*
+    upstream: orders
+    policy: user
+    client: [appKey]
+    user: [staff]
+    clients: [android, ios]
+`)
+  t.equal((await call(`${gw.url}/android-only/1`, { headers: { 'x-api-key': KEYS.android } })).status, 200, 'android is listed')
+  const ios = await call(`${gw.url}/android-only/1`, { headers: { 'x-api-key': KEYS.ios } })
+  t.equal(ios.status, 403, 'ios is not listed')
+  t.equal(ios.json().code, 'forbidden')
+  t.equal(ios.json().detail, 'client "ios" may not use this route')
+
+  t.equal((await call(`${gw.url}/mobile/1`, { headers: { 'x-api-key': KEYS.ios, authorization: basic('bob') } })).status, 200, 'ios with a user')
+  const noClient = await call(`${gw.url}/mobile/1`, { headers: { authorization: basic('bob') } })
+  t.equal(noClient.status, 401, 'a client is optional by policy, but the allow-list needs one')
+  t.equal(noClient.json().code, 'missing_credentials')
+  t.equal(noClient.headers['www-authenticate'], 'ApiKey realm="gatehouse", header="X-API-Key"')
+})

@@ -1,0 +1,134 @@
+import t from 'tap'
+import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startEcho } from '../helpers/upstream.js'
+import { echoOf, header, hostOf, problemCode, rawConnect, rawRequest, requestBytes } from '../helpers/raw-http.js'
+
+t.test('a request body that stalls for server.bodyTimeout is 408 request_timeout and frees the upstream slot', async t => {
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+upstreams:
+  web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
+routes:
+  - match: /api/*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  const stalls = {
+    sized: requestBytes('POST', '/api/upload', host, ['Content-Length: 100', 'Content-Type: application/octet-stream']) + '0123456789',
+    chunked: requestBytes('POST', '/api/upload', host, ['Transfer-Encoding: chunked', 'Content-Type: application/octet-stream']) + 'a\r\n0123456789\r\n'
+  }
+  for (const [kind, bytes] of Object.entries(stalls)) {
+    await t.test(`${kind} body`, async t => {
+      const conn = await rawConnect(t, gw.url)
+      const started = Date.now()
+      conn.write(bytes)
+      const res = await conn.response({ ms: 4000 })
+      const waited = Date.now() - started
+      t.equal(res.status, 408, 'the stalled body is answered 408')
+      t.equal(problemCode(res.body), 'request_timeout')
+      t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
+      t.ok(waited >= 900 && waited < 3000, `after about bodyTimeout (${waited} ms)`)
+      conn.destroy()
+
+      const begun = Date.now()
+      const next = await rawRequest(t, gw.url, requestBytes('POST', '/api/next', host, [], 'hello'), { ms: 3000 })
+      t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
+      t.equal(echoOf(next.body).body.bytes, 5)
+      t.ok(Date.now() - begun < 1000, `at once (${Date.now() - begun} ms)`)
+      next.connection.destroy()
+    })
+  }
+
+  await t.test('a slow body that keeps moving is not cut off', async t => {
+    const conn = await rawConnect(t, gw.url)
+    conn.write(requestBytes('POST', '/api/slow-but-alive', host, ['Content-Length: 6']))
+    for (const c of 'abcdef') {
+      conn.write(c)
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    const res = await conn.response({ ms: 3000 })
+    t.equal(res.status, 200, 'each pause is under bodyTimeout, the whole upload is over it: 200')
+    t.equal(echoOf(res.body).body.bytes, 6)
+  })
+})
+
+t.test('a body that stalls while its request waits for a busy pool is 408 too; the gateway survives', async t => {
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+upstreams:
+  web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const host = hostOf(gw.url)
+  // The pool's one connection is busy for 1.8 s.
+  const busy = await rawConnect(t, gw.url)
+  busy.write(requestBytes('GET', '/slow/1800', host))
+  await new Promise(resolve => setTimeout(resolve, 200))
+  // Queued behind it: a body announced and never sent (as after Expect: 100-continue, or a client that stalls at once).
+  const stalled = await rawConnect(t, gw.url)
+  stalled.write(requestBytes('POST', '/upload', host, ['Content-Length: 5', 'Expect: 100-continue']))
+  const answers: number[] = []
+  for (;;) {
+    const res = await stalled.response({ ms: 4000 }).catch((err: Error) => err)
+    if (res instanceof Error) { t.fail(`the stalled request: ${res.message}`); break }
+    answers.push(res.status)
+    if (res.status >= 200) {
+      t.equal(res.status, 408, 'the stalled body is answered 408')
+      t.equal(problemCode(res.body), 'request_timeout')
+      break
+    }
+  }
+  const slow = await busy.response({ ms: 4000 }).catch((err: Error) => err)
+  t.notOk(slow instanceof Error, 'the request ahead of it was not hurt')
+  if (!(slow instanceof Error)) t.equal(slow.status, 200)
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/after', host), { ms: 3000 })
+  t.equal(next.status, 200, 'the gateway still answers')
+})
+
+t.test('an upstream slow to read the body is not a stalled client: no 408', async t => {
+  // Reads nothing for 1.8 s (over bodyTimeout), then the whole body, then answers with its size.
+  const { createServer } = await import('node:net')
+  const server = createServer(socket => {
+    socket.pause()
+    socket.on('error', () => {})
+    let head = ''
+    let bytes = 0
+    let length = -1
+    setTimeout(() => {
+      socket.on('data', (d: Buffer) => {
+        if (length < 0) {
+          head += d.toString('latin1')
+          const end = head.indexOf('\r\n\r\n')
+          if (end === -1) return
+          length = Number(/content-length: (\d+)/i.exec(head.slice(0, end))?.[1] ?? 0)
+          bytes = Buffer.byteLength(head.slice(end + 4), 'latin1')
+        } else bytes += d.length
+        if (bytes >= length) socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(bytes).length}\r\nConnection: close\r\n\r\n${bytes}`)
+      })
+      socket.resume()
+    }, 1800)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { server.close(() => resolve()) }))
+  const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+  bodyLimit: 64MiB
+upstreams:
+  web: { url: "http://127.0.0.1:${(server.address() as { port: number }).port}", timeout: 20s }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const size = 16 * 1024 * 1024
+  const conn = await rawConnect(t, gw.url)
+  conn.write(requestBytes('POST', '/upload', hostOf(gw.url), [`Content-Length: ${size}`]))
+  const chunk = Buffer.alloc(256 * 1024, 97)
+  for (let sent = 0; sent < size && !conn.ended; sent += chunk.length) {
+    if (!conn.socket.write(chunk)) await new Promise(resolve => conn.socket.once('drain', resolve))
+  }
+  const res = await conn.response({ ms: 8000 })
+  t.equal(res.status, 200, 'the upload is answered by the upstream, not 408')
+  t.equal(res.body.toString(), String(size), 'every byte arrived')
+})

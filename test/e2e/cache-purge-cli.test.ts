@@ -1,0 +1,56 @@
+import t from 'tap'
+import { Readable, PassThrough } from 'node:stream'
+import { text } from 'node:stream/consumers'
+import { cachePurge } from '../../cli/cache-purge.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { startEcho } from '../helpers/upstream.js'
+import { startRedis } from '../helpers/redis.js'
+import { call } from '../helpers/http.js'
+import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
+
+async function runPurge (args: string[], stdin = ''): Promise<{ code: number, out: string, err: string }> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const code = await cachePurge(args, { stdin: Readable.from([stdin]), stdout, stderr, env: process.env })
+  stdout.end()
+  stderr.end()
+  return { code, out: await text(stdout), err: await text(stderr) }
+}
+
+t.test('cache: `gatehouse cache purge --token T` drops a token from every running instance', async t => {
+  const as = await startAuthServer(t)
+  const upstream = await startEcho(t)
+  const redis = await startRedis(t)
+  const yaml = introspectionYaml(as, upstream, { redis: redis.url })
+  const a = await startTestGateway(t, yaml)
+  const b = await startTestGateway(t, yaml)
+  const status = async (gw: TestGateway, token: string): Promise<number> =>
+    (await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status
+
+  const first = await as.mint({ sub: 'alice' })
+  const second = await as.mint({ sub: 'bob' })
+  for (const token of [first, second]) {
+    t.equal(await status(a, token), 200)
+    t.equal(await status(b, token), 200)
+    await as.revoke(token)
+  }
+  t.equal(await status(b, first), 200, 'revoked but cached: honoured until purged')
+
+  const byArg = await runPurge(['-c', a.gateway.config.file, '--token', first])
+  t.equal(byArg.code, 0, byArg.err)
+  const byStdin = await runPurge(['-c', a.gateway.config.file, '--token', '-'], `${second}\n`)
+  t.equal(byStdin.code, 0, '--token - reads the token from stdin')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  for (const token of [first, second]) {
+    t.equal(await status(a, token), 401, 'instance A refuses the purged token')
+    t.equal(await status(b, token), 401, 'instance B refuses the purged token')
+  }
+
+  const missing = await runPurge(['-c', a.gateway.config.file])
+  t.equal(missing.code, 1, 'no token: exit 1')
+
+  await redis.kill()
+  const down = await runPurge(['-c', a.gateway.config.file, '--token', first])
+  t.equal(down.code, 1, 'Redis down: the purge reports failure rather than pretend')
+  t.match(down.err, /redis/)
+})

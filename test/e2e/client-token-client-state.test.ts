@@ -1,0 +1,23 @@
+import t from 'tap'
+import { startTestGateway } from '../helpers/gateway.js'
+import { startEcho, type Echo } from '../helpers/upstream.js'
+import { call } from '../helpers/http.js'
+import { SECRETS, fetchToken, jwksFile, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
+
+t.test('a token is checked against the client as configured now, not as it was at issue', async t => {
+  const upstream = await startEcho(t)
+  const keys = jwksFile(await signingKey())
+  const before = await startTestGateway(t, await tokenGatewayYaml({ upstream }), { files: { 'keys.json': keys } })
+  const token = await fetchToken(before.url, 'android', SECRETS.android)
+  t.equal((await call(`${before.url}/api/orders/1`, { headers: { 'x-client-token': token } })).status, 200, 'accepted when issued')
+
+  const disabled = await startTestGateway(t, await tokenGatewayYaml({ upstream, android: 'disabled: true' }), { files: { 'keys.json': keys } })
+  const refused = await call(`${disabled.url}/api/orders/1`, { headers: { 'x-client-token': token } })
+  t.equal(refused.status, 401, 'client disabled since: 401')
+  t.equal(refused.json().detail, 'client is disabled')
+
+  const narrowed = await startTestGateway(t, await tokenGatewayYaml({ upstream, android: 'scopes: [orders:read]' }), { files: { 'keys.json': keys } })
+  const res = await call(`${narrowed.url}/api/orders/1`, { headers: { 'x-client-token': token } })
+  t.equal(res.status, 200)
+  t.equal(res.json<Echo>().headers['remote-scopes'], 'orders:read', 'scopes taken away since issue are not granted')
+})

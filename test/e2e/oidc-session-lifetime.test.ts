@@ -1,0 +1,64 @@
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startTestGateway } from '../helpers/gateway.js'
+import { startEcho } from '../helpers/upstream.js'
+import { call } from '../helpers/http.js'
+import { freePort } from '../helpers/ports.js'
+import { logIn, oidcGatewayYaml, ScriptedBrowser, startOidcProvider } from '../helpers/oidc-provider.js'
+
+const xhr = (origin: string, sid: string): Promise<{ status: number }> =>
+  call(`${origin}/app/x`, { headers: { cookie: `gatehouse-session=${sid}`, accept: 'application/json' } })
+
+t.test('oidc: the refresh token carries a session past its access token', async t => {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
+  const upstream = await startEcho(t)
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }))
+  const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
+  t.equal(op.grants.refresh_token, undefined, 'no refresh yet')
+  await sleep(1200)
+  const all = await Promise.all([xhr(origin, sid), xhr(origin, sid), xhr(origin, sid)])
+  t.same(all.map(r => r.status), [200, 200, 200], 'past the access token\'s life the session goes on')
+  t.equal(op.grants.refresh_token, 1, 'concurrent requests made one refresh')
+  t.equal((await xhr(origin, sid)).status, 200)
+  t.equal(op.grants.refresh_token, 1, 'the refreshed tokens serve the next requests')
+})
+
+t.test('oidc: a refused refresh ends the session', async t => {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
+  const upstream = await startEcho(t)
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }))
+  const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
+  // The provider forgets every grant: the refresh token is no longer honoured.
+  await op.revokeRefreshTokens()
+  await sleep(1200)
+  t.equal((await xhr(origin, sid)).status, 401, 'the refresh was refused: no session')
+})
+
+t.test('oidc: idle and absolute timeouts end a session', async t => {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const op = await startOidcProvider(t, { origins: [origin] })
+  const upstream = await startEcho(t)
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, session: ', idleTimeout: 2s, absoluteTimeout: 6s' }))
+  const browser = new ScriptedBrowser()
+  const idle = await logIn(browser, origin, '/app/', 'alice')
+  await sleep(2300)
+  t.equal((await xhr(origin, idle.sid)).status, 401, 'unused past the idle timeout: ended')
+
+  const busy = await logIn(new ScriptedBrowser(), origin, '/app/', 'bob')
+  const started = Date.now()
+  let lastOk = 0
+  while (Date.now() - started < 7500) {
+    const { status } = await xhr(origin, busy.sid)
+    if (status === 200) lastOk = Date.now() - started
+    else break
+    await sleep(400)
+  }
+  t.ok(lastOk > 3000, `used, it outlives the idle timeout (${lastOk} ms)`)
+  t.ok(lastOk < 6200, `but not the absolute one (${lastOk} ms)`)
+  t.equal((await xhr(origin, busy.sid)).status, 401)
+})

@@ -1,0 +1,67 @@
+import t, { type Test } from 'tap'
+import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { adminBehindPublicYaml, userToken } from '../helpers/user-token.js'
+import { header, hostOf, problemCode, rawRequest, requestBytes, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
+
+const config = (upstream: string, routing = ''): string => adminBehindPublicYaml(TEST_SERVER, upstream, { routing })
+
+/** Paths a router and an upstream could read differently: 400 ambiguous_path by default. */
+const AMBIGUOUS = [
+  '/api//admin/x', '/api/admin//x', '//api/admin/x', '/api/admin/x//',
+  '/api/admin;/x', '/api/admin;jsessionid=1/x', '/api;x/admin/y', '/api/admin/x;', '/api/public;v=1/x',
+  '/api/./admin/x', '/api/x/../admin/y', '/api/admin/.', '/api/admin/..', '/api/..',
+  '/api/%2e%2e/admin/x', '/api/%2E/admin/x', '/api/.%2e/admin/x', '/api/admin%2fx', '/api%2Fadmin/x', '/api/admin%5cx', '/api/admin%5Cx',
+  '/api\\admin\\x'
+]
+
+async function send (t: Test, url: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
+  const res = await rawRequest(t, url, requestBytes('GET', path, hostOf(url), ['Connection: close', ...headers]), { ms: 3000 })
+  res.connection.destroy()
+  return { status: res.status, code: problemCode(res.body), contentType: header(res, 'content-type'), body: res.body.toString() }
+}
+
+function upstreamSeeing (t: Test): ReturnType<typeof startRawUpstream> {
+  return startRawUpstream(t, (req, socket) => { socket.write(responseBytes(200, ['Content-Type: text/plain'], `upstream saw ${req.target}`)) })
+}
+
+t.test('//, ; parameters, dot segments and encoded . / \\ are 400 ambiguous_path by default', async t => {
+  const upstream = await upstreamSeeing(t)
+  const gw = await startTestGateway(t, config(upstream.url))
+  for (const path of AMBIGUOUS) {
+    const res = await send(t, gw.url, path)
+    t.equal(res.status, 400, `${path}: 400`)
+    t.equal(res.code, 'ambiguous_path', `${path}: ambiguous_path`)
+    t.equal(res.contentType, 'application/problem+json; charset=utf-8', `${path}: problem+json`)
+  }
+  t.same(upstream.requests.map(r => r.target), [], 'none reached the upstream')
+  for (const path of ['/api/x?next=http://a//b;c=d', '/api/x?p=../admin', '/api/x%20y', '/api/caf%C3%A9']) {
+    const res = await send(t, gw.url, path)
+    t.equal(res.status, 200, `${path}: what is in the query, or other encoded characters, is not ambiguous`)
+    t.equal(res.body, `upstream saw ${path}`, `${path}: forwarded as sent`)
+  }
+})
+
+t.test('allowSemicolons: true lets ; parameters through, matched on each segment without them, forwarded as sent', async t => {
+  const upstream = await upstreamSeeing(t)
+  const gw = await startTestGateway(t, config(upstream.url, '  routing: { allowSemicolons: true }\n'))
+  for (const path of ['/api/admin;jsessionid=1/x', '/api/admin;/x', '/api;v=2/admin/x', '/api/ADMIN;x=y/x', '/api/admin;a=1;b=2/x/']) {
+    const res = await send(t, gw.url, path)
+    t.equal(res.status, 401, `${path} without credentials: the admin route's 401`)
+    t.equal(res.code, 'missing_credentials')
+  }
+  t.same(upstream.requests.map(r => r.target), [], 'none reached the upstream')
+  const bearer = `Authorization: Bearer ${await userToken('alice')}`
+  for (const path of ['/api/admin;jsessionid=1/x', '/api;v=2/admin/x']) {
+    const res = await send(t, gw.url, path, [bearer])
+    t.equal(res.status, 200, `${path} with a user: 200`)
+    t.equal(res.body, `upstream saw ${path}`, `${path}: forwarded as sent, parameters included`)
+  }
+  const pub = await send(t, gw.url, '/api/public;v=1/x')
+  t.equal(pub.status, 200, 'a public path with a ; parameter: 200')
+  t.equal(pub.body, 'upstream saw /api/public;v=1/x')
+  for (const path of ['/api//admin/x', '/api/./admin/x', '/api/%2e%2e/admin/x', '/api/admin%2fx']) {
+    const res = await send(t, gw.url, path)
+    t.equal(res.status, 400, `${path}: still 400`)
+    t.equal(res.code, 'ambiguous_path', `${path}: ambiguous_path`)
+  }
+})

@@ -1,0 +1,72 @@
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { request } from 'undici'
+import { tempDir } from '../helpers/gateway.js'
+import { startEcho } from '../helpers/upstream.js'
+import { freePort } from '../helpers/ports.js'
+import { call } from '../helpers/http.js'
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
+
+const config = (port: number, upstream: string, path: string): string => `server:
+  listen: 127.0.0.1:${port}
+  admin: false
+upstreams:
+  web: { url: "${upstream}" }
+routes:
+  - match: ${path}
+    upstream: web
+    policy: public
+`
+
+async function startCli (t: Tap.Test, file: string): Promise<{ child: ChildProcess, exited: Promise<number | null>, output: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { out += d.toString() })
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const deadline = Date.now() + 60_000
+  while (!out.includes('gatehouse listening')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`gateway did not start: ${out}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  return { child, exited, output: () => out }
+}
+
+t.test('SIGHUP reloads the config file', async t => {
+  const upstream = await startEcho(t)
+  const port = await freePort()
+  const file = join(tempDir(t), 'gw.yaml')
+  writeFileSync(file, config(port, upstream, '/before/*'))
+  const gw = await startCli(t, file)
+  t.equal((await call(`http://127.0.0.1:${port}/before/x`)).status, 200)
+  writeFileSync(file, config(port, upstream, '/after/*'))
+  gw.child.kill('SIGHUP')
+  const deadline = Date.now() + 5000
+  while ((await call(`http://127.0.0.1:${port}/after/x`)).status !== 200 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal((await call(`http://127.0.0.1:${port}/after/x`)).status, 200, 'new config in force')
+  t.match(gw.output(), /config reloaded/)
+  gw.child.kill('SIGTERM')
+  t.equal(await gw.exited, 0)
+})
+
+t.test('SIGTERM stops accepting, drains the slow in-flight request, exits 0', async t => {
+  const upstream = await startEcho(t)
+  const port = await freePort()
+  const file = join(tempDir(t), 'gw.yaml')
+  writeFileSync(file, config(port, upstream, '/*'))
+  const gw = await startCli(t, file)
+  const slow = request(`http://127.0.0.1:${port}/slow/1500`).then(async res => ({ status: res.statusCode, body: await res.body.text() }))
+  await new Promise(resolve => setTimeout(resolve, 300))
+  gw.child.kill('SIGTERM')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  const refused = await request(`http://127.0.0.1:${port}/fast`).then(() => 'accepted', (err: Error & { code?: string }) => err.code ?? err.message)
+  t.equal(refused, 'ECONNREFUSED', 'no new connection is accepted while draining')
+  const answered = await slow
+  t.equal(answered.status, 200, 'the in-flight request finished')
+  t.match(answered.body, /"url":"\/slow\/1500"/)
+  t.equal(await gw.exited, 0, 'exit 0')
+})

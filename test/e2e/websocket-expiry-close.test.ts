@@ -1,0 +1,34 @@
+import t from 'tap'
+import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { SignJWT } from 'jose'
+import { USER_AUTH_YAML, USER_ISSUER, USER_SECRET } from '../helpers/user-token.js'
+import { closed, mustOpen, startWsUpstream } from '../helpers/websocket.js'
+
+t.test('closeOnExpiry: the connection closes with 1008 when the token that opened it expires', async t => {
+  const upstream = await startWsUpstream(t)
+  const gw = await startTestGateway(t, `${TEST_SERVER}authenticators:
+${USER_AUTH_YAML}
+upstreams:
+  live: { url: "${upstream.url}" }
+routes:
+  - { match: /live/*, upstream: live, policy: user, user: [idp], websocket: { closeOnExpiry: true } }
+  - { match: /lax/*, upstream: live, policy: user, user: [idp], websocket: true }
+`)
+  const exp = Math.floor(Date.now() / 1000) + 2
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer(USER_ISSUER)
+    .setAudience('api').setExpirationTime(exp).sign(new TextEncoder().encode(USER_SECRET))
+  const headers = { authorization: `Bearer ${token}` }
+  const { ws } = await mustOpen(`${gw.url}/live/feed`, { headers })
+  const lax = await mustOpen(`${gw.url}/lax/feed`, { headers })
+
+  const close = await closed(ws)
+  const at = Date.now() / 1000
+  t.equal(close.code, 1008, 'closed with 1008 (policy violation)')
+  t.equal(close.reason, 'token expired')
+  t.ok(at >= exp && at < exp + 1.5, `at exp (${at - exp} s after)`)
+  await t.resolves(async () => {
+    while (!upstream.closes.some(c => c.code === 1008)) await new Promise(resolve => setTimeout(resolve, 10))
+  }, 'the upstream is told 1008 too')
+  t.equal(lax.ws.readyState, lax.ws.OPEN, 'without closeOnExpiry the connection outlives the token')
+  lax.ws.close()
+})

@@ -1,0 +1,41 @@
+import t from 'tap'
+import { createServer } from 'node:net'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir } from '../helpers/gateway.js'
+import { startCli } from '../helpers/cluster.js'
+
+t.test('workers: a worker that keeps dying is restarted ever more slowly', async t => {
+  // The port is taken, so every worker fails as it starts: a crash loop.
+  const squatter = createServer()
+  await new Promise<void>(resolve => squatter.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { squatter.close() })
+  const port = (squatter.address() as { port: number }).port
+  const file = join(tempDir(t), 'gw.yaml')
+  writeFileSync(file, `server:
+  listen: 127.0.0.1:${port}
+  admin: false
+  workers: 2
+upstreams:
+  web: { url: "http://127.0.0.1:1" }
+routes:
+  - match: /*
+    upstream: web
+    policy: public
+`)
+  const gw = startCli(t, file)
+  const deaths = (): Array<Record<string, unknown>> => gw.logs.filter(l => l.msg === 'worker died: replacing it')
+  const replacementOf = (death: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
+    death === undefined ? undefined : gw.logs.find(l => l.msg === 'worker started' && l.replaces === death.worker)
+  await gw.waitForLog(() => deaths().length >= 5 && replacementOf(deaths()[3]) !== undefined, 90_000)
+  t.same(deaths().slice(0, 5).map(l => l.restartInMs), [100, 200, 400, 800, 1600], 'the delay doubles with each death')
+  t.match(gw.output(), /EADDRINUSE/, 'the workers say why they die')
+  // Two workers die side by side: each restart names the death it replaces.
+  const fourth = deaths()[3] as Record<string, unknown>
+  const replacement = replacementOf(fourth)
+  t.ok(replacement, 'the dead worker is replaced')
+  t.ok((replacement?.time as number) - (fourth.time as number) >= 790, 'the fork waits out the delay')
+
+  gw.child.kill('SIGTERM')
+  t.equal(await gw.exited, 0)
+})
