@@ -10,6 +10,7 @@ import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
+import type { Clock } from '../src/clock.js'
 import { buildApp } from '../plugins/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../plugins/health.js'
@@ -40,6 +41,8 @@ export interface RunningGateway {
 export interface StartOptions {
   logger?: Logger
   env?: NodeJS.ProcessEnv
+  /** Default Date.now: what TTLs, cooldowns and expiries are measured with (tests move it). */
+  clock?: Clock
 }
 
 /** One config's app and gateway; retired generations close once their last request is done. */
@@ -138,6 +141,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
   let config = first
   const metrics = createMetrics()
+  if (options.clock !== undefined) metrics.instruments.clock = options.clock
   let current = await buildGeneration(config, logger, metrics)
   metrics.follow(() => current.gateway)
 

@@ -10,7 +10,8 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
-import { RevokedJtis, Revocations } from './tokens/revocation.js'
+import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
+import { systemClock, type Clock } from './clock.js'
 
 /** A route with its authenticators resolved once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {}
@@ -42,6 +43,8 @@ export interface Gateway {
   limitStore: (new () => LimitStore) | undefined
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
   tokens: TokenService
+  /** What every TTL, cooldown, expiry and rate window of this gateway is measured with. */
+  clock: Clock
   health (): HealthReport
   close (): Promise<void>
 }
@@ -76,17 +79,20 @@ export interface Instruments {
   observe?: OriginObserver
   /** The client-token revocations this process knows of: set on the first gateway, kept across reloads. */
   revokedJtis?: RevokedJtis
+  /** Default Date.now; tests move time with their own. */
+  clock?: Clock
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
-  const cache = await createCache(config, logger, instruments.cacheCounters)
-  instruments.revokedJtis ??= new RevokedJtis()
-  const revocations = new Revocations(cache, instruments.revokedJtis, logger)
+  const clock = instruments.clock ?? systemClock
+  const cache = await createCache(config, logger, instruments.cacheCounters, clock)
+  instruments.revokedJtis ??= new RevokedJtis(undefined, clock)
+  const revocations = new Revocations(cache, instruments.revokedJtis, logger, WRITE_BACK_CHECK_MS, clock)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger, revocations)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe })
+    tokens = await createTokenService(config, logger, revocations, clock)
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, clock })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -118,6 +124,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     cache,
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,
+    clock,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       const checks: Record<string, string> = { config: config.hash.slice(0, 12), redis: cache.redisState }

@@ -2,6 +2,7 @@ import type { Challenge } from '../errors.js'
 import type { ClientRecord, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
+import type { Clock } from '../clock.js'
 import type { TokenService } from '../tokens/token-service.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
@@ -92,4 +93,6 @@ export interface AuthDeps {
   tokens: TokenService
   /** Told about every introspection and JWKS call (metrics). */
   observe?: OriginObserver | undefined
+  /** What expiries and cooldowns are measured with (default Date.now). */
+  clock?: Clock | undefined
 }
