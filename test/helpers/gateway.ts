@@ -40,7 +40,15 @@ export function tempDir (t: Teardown, files: Record<string, string> = {}): strin
  * Starts the real gateway (public and admin listeners on free ports) from a YAML text,
  * logging to memory; closed when the test ends.
  */
-export async function startTestGateway (t: Teardown, yaml: string, options: { env?: NodeJS.ProcessEnv, files?: Record<string, string>, clock?: Clock } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  env?: NodeJS.ProcessEnv
+  /** Files written next to the config (keys, users files…). */
+  files?: Record<string, string>
+  /** What the gateway measures TTLs, cooldowns and expiries with (helpers/clock.ts). */
+  clock?: Clock
+}
+
+export async function startTestGateway (t: Teardown, yaml: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dir = tempDir(t, { ...options.files, 'gateway.config.yaml': yaml })
   let text = ''
   const logs: Array<Record<string, unknown>> = []
