@@ -3,7 +3,6 @@ import { ConfigError, formatPath } from '../../src/config/load.js'
 import { MINIMAL, configOf } from '../helpers/config.js'
 
 const HASH = `sha256:${'a'.repeat(64)}`
-const OTHER_HASH = `sha256:${'b'.repeat(64)}`
 
 /** The issues of a config that does not load, as `file:line:col path: message` without the file. */
 function issuesOf (yaml: string, env: NodeJS.ProcessEnv = {}): string[] {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../../src/policy/rate-limit.js'
 import type { Identity } from '../../src/policy/authenticate.js'
-import type { ClientRecord } from '../../src/config/types.js'
+import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'
 
 const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => ({ id, name: id, secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit, certificate: undefined, expiresAt: null, disabled: false })
@@ -12,7 +12,7 @@ const identity = (clientId?: string, userId?: string, rateLimit?: { max: number,
 })
 
 t.test('a route\'s counters are keyed by its pattern, and by its methods when another route shares the pattern', async t => {
-  const routes = [{ index: 0, match: '/a/*', methods: ['GET'] }, { index: 1, match: '/a/*', methods: ['POST', 'PUT'] }, { index: 2, match: '/b', methods: ['GET'] }]
+  const routes: Array<Pick<RouteConfig, 'index' | 'match' | 'methods'>> = [{ index: 0, match: '/a/*', methods: ['GET'] }, { index: 1, match: '/a/*', methods: ['POST', 'PUT'] }, { index: 2, match: '/b', methods: ['GET'] }]
   t.equal(limitScope(routes[0]!, routes), '/a/* GET')
   t.equal(limitScope(routes[1]!, routes), '/a/* POST,PUT')
   t.equal(limitScope(routes[2]!, routes), '/b')
