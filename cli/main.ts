@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
+import { isAbsolute, relative } from 'node:path'
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
+import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
 import { startFromConfig, startGateway, type RunningGateway } from './server.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
@@ -12,11 +13,18 @@ import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.j
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 import { tuneHeapGrowth } from './heap.js'
+import { explainCommand } from './explain.js'
 
 const USAGE = `usage: gatehouse <command>
 
   start [-c gateway.config.yaml]   run the gateway
-  check [-c gateway.config.yaml]   validate the config; exit 1 with file:line:col errors
+  check [-c gateway.config.yaml] [--strict]
+                                   validate the config; exit 1 with file:line:col errors;
+                                   warnings print too (exit 0, or 1 with --strict)
+  explain [-c file] [--json] [--ip ADDR] METHOD PATH [-H 'Name: value']...
+                                   what the gateway does with that request: route, policy,
+                                   authenticators, checks, headers; with credentials, the
+                                   real allow or deny (exit 0 allowed, 2 refused)
   keys new                         print a new API key and its sha256: hash
   clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
   signing-key new                  print a JWKS with a new private Ed25519 signing key
@@ -30,20 +38,32 @@ function configFile (args: string[]): string {
   return values.config ?? process.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml'
 }
 
+/** A config path as the operator typed it: relative to the working directory, unless it lies outside it. */
+function shown (file: string): string {
+  const rel = relative(process.cwd(), file)
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel
+}
+
 function reportConfigError (err: unknown): number {
   if (err instanceof ConfigError) {
-    for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`)
+    for (const issue of err.issues) process.stderr.write(`${formatIssue({ ...issue, file: shown(issue.file) })}\n`)
     return 1
   }
   throw err
 }
 
 async function check (args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, strict: { type: 'boolean' } }, allowPositionals: false })
   try {
-    const config = await loadConfig(configFile(args))
+    const config = await loadConfig(values.config ?? process.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml')
     if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
-    process.stdout.write(`${config.file}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} authenticators, ${config.upstreams.size} upstreams)\n`)
-    return 0
+    for (const w of config.warnings) process.stderr.write(`${formatWarning({ ...w, file: shown(w.file) })}\n`)
+    const warnings = config.warnings.filter(w => w.level === 'warning').length
+    const hints = config.warnings.length - warnings
+    const noted = [warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '', hints > 0 ? `${hints} hint${hints === 1 ? '' : 's'}` : ''].filter(s => s !== '')
+    process.stdout.write(`${shown(config.file)}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} authenticators, ${config.upstreams.size} upstreams)${noted.length === 0 ? '' : `, ${noted.join(', ')}`}\n`)
+    // --strict fails on warnings; hints never fail a check.
+    return values.strict === true && warnings > 0 ? 1 : 0
   } catch (err) {
     return reportConfigError(err)
   }
@@ -116,6 +136,12 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'start': return await start(rest)
     case 'check': return await check(rest)
+    case 'explain':
+      try {
+        return await explainCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
+      } catch (err) {
+        return reportConfigError(err)
+      }
     case 'keys':
       if (rest[0] === 'new') {
         const { key, hash } = newApiKey()

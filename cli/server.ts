@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import { GatehouseError, toProblem } from '../src/errors.js'
-import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
+import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
@@ -15,6 +15,7 @@ import { buildApp } from '../plugins/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../plugins/health.js'
 import { createMetrics, type Metrics } from '../plugins/metrics.js'
+import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
 
 export interface ReloadResult {
   ok: boolean
@@ -66,6 +67,11 @@ async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: 
     await gateway.close()
     throw err
   }
+}
+
+/** The config's warnings (what `gatehouse check` prints), logged once for each config put in force. */
+function logWarnings (logger: Logger, config: GatewayConfig): void {
+  for (const w of config.warnings) logger.warn({ config: config.file, line: w.line, col: w.col, key: w.path, severity: w.level }, `config ${formatWarning(w)}`)
 }
 
 /** Waits until the generation's last request is answered, or `maxWaitMs`, whichever is first. */
@@ -131,6 +137,13 @@ function withoutUpgrade (req: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
+/** Exports the spans still buffered, then forgets the tracer. */
+async function stopTracing (tracer: Tracer | undefined): Promise<void> {
+  if (tracer === undefined) return
+  setTracer(undefined)
+  await tracer.shutdown()
+}
+
 /**
  * The public listener is one Node server for the life of the process; each config is a
  * generation (gateway + Fastify app) it dispatches to. A reload builds the next generation
@@ -142,7 +155,19 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let config = first
   const metrics = createMetrics()
   if (options.clock !== undefined) metrics.instruments.clock = options.clock
-  let current = await buildGeneration(config, logger, metrics)
+  // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
+  // generation is built, as its authenticators are wrapped in spans then.
+  const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
+  setTracer(tracer)
+  if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
+  let current: Generation
+  try {
+    current = await buildGeneration(config, logger, metrics)
+  } catch (err) {
+    await stopTracing(tracer)
+    throw err
+  }
+  logWarnings(logger, config)
   metrics.follow(() => current.gateway)
 
   // Answers in flight, so a drain can tell each one to close its connection after it.
@@ -218,6 +243,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
         metrics.reloaded(true)
         return { ok: true, hash: config.hash, errors: [] }
       }
+      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) logger.warn('telemetry settings changed: they take effect at the next start')
       next = await buildGeneration(nextConfig, logger, metrics)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
@@ -233,6 +259,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     current = next
     metrics.reloaded(true)
     logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
+    logWarnings(logger, config)
     // An open WebSocket can hold the old generation for long: after a minute it is closed (1001).
     retiring.add(old)
     void retire(old, 60_000)
@@ -281,6 +308,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       await Promise.all(generations.map(async gen => await retire(gen, 0)))
       await closed
       await admin?.close()
+      await stopTracing(tracer)
     }
   }
   logger.info({ url: running.url, admin: running.adminUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')

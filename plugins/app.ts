@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import { routerUrl } from '../src/policy/request-path.js'
+import { routerOptions } from '../src/policy/route-table.js'
 import errors, { answerProblem } from './errors.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
@@ -33,7 +34,7 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     return503OnClosing: true,
     exposeHeadRoutes: false,
     // Matching is never stricter than the upstreams': /API/x and /api/x/ are the route of /api/x.
-    routerOptions: { maxParamLength: 1000, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash },
+    routerOptions: routerOptions(routing),
     // With `;` parameters allowed, routes match each segment without its parameter, as Tomcat and Spring read it.
     ...(routing.allowSemicolons ? { rewriteUrl: (req: { url?: string }) => routerUrl(req.url ?? '/') } : {}),
     // What the router itself refuses (a path it cannot decode) is answered like every other refusal.

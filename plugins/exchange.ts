@@ -7,11 +7,22 @@ import { acceptRequestId } from '../src/identity/headers.js'
 import { accessLogger, type Logger } from '../src/logger.js'
 import type { Identity } from '../src/policy/authenticate.js'
 import { denials } from '../src/policy/decision-counters.js'
+import { requestTrace, type RequestTrace } from '../src/proxy/trace-context.js'
+import { currentTracer, type RequestSpan } from '../src/telemetry/tracing.js'
 import type { RouteSeries } from './metrics.js'
 
 /** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
 export function requestId (req: { headers: Record<string, string | string[] | undefined> }): string {
   return acceptRequestId(req.headers['x-request-id']) ?? randomUUID()
+}
+
+/**
+ * The path as logged and traced: never the query (it can carry an API key), nor anything but
+ * an origin-form path (an absolute-form target can carry userinfo).
+ */
+function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  return url.charCodeAt(0) === 47 ? (q === -1 ? url : url.slice(0, q)) : '[not a path]'
 }
 
 /**
@@ -34,11 +45,24 @@ export class Exchange {
   readonly responseHeaders: string[]
   readonly req: IncomingMessage
   readonly res: ServerResponse
+  /** The W3C trace this request belongs to: the caller's continued, or a new one. */
+  readonly trace: RequestTrace
+  /** The request's span, while spans are exported (`telemetry.otlp`). */
+  readonly span: RequestSpan | undefined
 
   constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger) {
     this.req = request.raw
     this.res = reply.raw
     this.responseHeaders = ['x-request-id', request.id]
+    this.trace = requestTrace(this.req.headers)
+    const tracer = currentTracer()
+    this.span = tracer === undefined
+      ? undefined
+      : tracer.startRequest(`${request.method} ${route?.match ?? ''}`.trimEnd(), this.trace.parent, this.trace.tracestate, {
+        'http.request.method': request.method,
+        'http.route': route?.match,
+        'url.path': pathOf(request.originalUrl)
+      })
     this.res.once('close', () => this.done())
   }
 
@@ -59,14 +83,19 @@ export class Exchange {
       upstreamFailed: this.upstreamFailed,
       rateLimited: err?.code === 'rate_limited'
     })
-    const url = request.originalUrl
-    const q = url.indexOf('?')
+    const decision = err !== undefined ? (err.status < 500 ? 'deny' : 'error') : this.route === undefined && res.statusCode >= 400 ? 'deny' : 'allow'
+    this.span?.end(res.statusCode, {
+      'client.address': this.ip === '' ? undefined : this.ip,
+      'gatehouse.client': identity?.client?.id,
+      'gatehouse.user': identity?.user?.id,
+      'gatehouse.decision': decision,
+      'error.type': err?.code
+    })
     this.access.info({
       reqId: request.id,
+      traceId: this.trace.traceId,
       method: request.method,
-      // Never the query (it can carry an API key), nor anything but an origin-form path (an
-      // absolute-form target can carry userinfo).
-      path: url.charCodeAt(0) === 47 ? (q === -1 ? url : url.slice(0, q)) : '[not a path]',
+      path: pathOf(request.originalUrl),
       route: this.route?.match,
       status: res.statusCode,
       // The answer was cut short: the client went away, or the upstream broke off mid-body. A
@@ -76,7 +105,7 @@ export class Exchange {
       client: identity?.client?.id,
       user: identity?.user?.id,
       auth: identity?.authenticators.join(',') || undefined,
-      decision: err !== undefined ? (err.status < 500 ? 'deny' : 'error') : this.route === undefined && res.statusCode >= 400 ? 'deny' : 'allow',
+      decision,
       reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
       authenticator: err?.authenticator
     }, 'request')

@@ -61,6 +61,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
   const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
   // The credentials removed before forwarding: every one the gateway's authenticators read.
   const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
+  const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
 
   /** Steps 1 to 6, the same for a request and an upgrade: the request as the upstream will see it, or a throw. */
   async function admit (request: FastifyRequest, x: Exchange, upgrade: boolean): Promise<Admitted> {
@@ -92,8 +93,10 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
 
     // Every credential any authenticator reads is taken out of what goes upstream.
     const query = withoutQueryParams(target.query, credentials.query)
+    // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
+    const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
-      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id
+      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate
     })
     return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
   }
@@ -103,7 +106,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     const x = observe(request, reply, route, series)
     const upgrade = isWebSocketUpgrade(x.req)
     try {
-      const { identity, path, headers } = await admit(request, x, upgrade)
+      const { identity, path, headers } = x.span === undefined ? await admit(request, x, upgrade) : await x.span.run(async () => await admit(request, x, upgrade))
       // 7. Forward: stream the request upstream, or open the upstream's WebSocket and switch.
       if (upgrade) (webSocket as WebSocketRoute).open(x, identity, path, headers)
       else forward(x, upstream, path, headers, body)

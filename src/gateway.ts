@@ -99,6 +99,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     throw err
   }
   const redis = await limiterRedis(config, logger)
+  const limited = config.routes.some(r => r.rateLimit !== undefined)
   const resolve = (names: string[]): Authenticator[] => names.map(n => authenticators.get(n) as Authenticator)
   const routes = config.routes.map((r): RuntimeRoute => {
     const clientAuth = resolve(r.client)
@@ -127,8 +128,12 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     clock,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
-      const checks: Record<string, string> = { config: config.hash.slice(0, 12), redis: cache.redisState }
-      if (redis !== undefined) checks.rateLimitStore = redis.status === 'ready' ? 'ok' : redis.status
+      // The same fields whatever the config: a probe or dashboard never meets a missing key.
+      const checks: Record<string, string> = {
+        config: config.hash.slice(0, 12),
+        redis: cache.redisState,
+        rateLimitStore: redis !== undefined ? (redis.status === 'ready' ? 'ok' : redis.status) : limited ? 'local' : 'none'
+      }
       const degraded = cache.redisState === 'down' || (redis !== undefined && redis.status !== 'ready')
       return { status: degraded ? 'degraded' : 'ok', checks }
     },

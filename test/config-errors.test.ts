@@ -43,6 +43,12 @@ routes:
   ])
 })
 
+t.test('a route without a policy: the policy is required, located at the route', async t => {
+  t.same(issuesOf('upstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes:\n  - match: /a/*\n    upstream: web\n'), [
+    '/etc/gatehouse/gw.yaml:4:5 routes[0].policy: is required: one of public, client, user, client+user, or a map of method (or "*") to one of them'
+  ])
+})
+
 t.test('bad durations are refused with the accepted forms', async t => {
   const issues = issuesOf(`upstreams:
   web: { url: "http://127.0.0.1:8000", timeout: 30 seconds }
@@ -53,7 +59,7 @@ routes: []
 
 t.test('references and route rules are checked', async t => {
   t.same(issuesOf(`${BASE}  bogus: { type: ldap }\nroutes: []\n`), ['/etc/gatehouse/gw.yaml:5:18 authenticators.bogus.type: type must be one of apiKey, clientToken, mtls, jwt, introspection, basic'])
-  const issues = issuesOf(`${BASE}  idp: { type: jwt, issuer: https://idp/, audience: api }
+  const issues = issuesOf(`${BASE}  idp: { type: jwt, issuer: my-idp, audience: api }
 routes:
   - match: /a/*
     upstream: nowhere
@@ -82,7 +88,7 @@ routes:
     policy: public
 `)
   const text = issues.join('\n')
-  t.match(text, /gw\.yaml:5:3 authenticators\.idp: a jwt authenticator needs exactly one of jwksUri, publicKey or secret/)
+  t.match(text, /gw\.yaml:5:\d+ authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:\/\/ or https:\/\/ URL/)
   t.match(text, /gw\.yaml:8:15 routes\[0\]\.upstream: unknown upstream "nowhere" \(declared: web\)/)
   t.match(text, /routes\[1\]\.policy: requires a user but the route lists no user authenticators/)
   t.match(text, /routes\[2\]\.client\[0\]: unknown authenticator "missing"/)

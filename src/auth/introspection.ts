@@ -8,6 +8,8 @@ import type { Cache } from '../cache/cache.js'
 import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
+import { discover } from './discovery.js'
+import { traced } from '../telemetry/tracing.js'
 
 const BEARER = /^Bearer(?:[ \t]|$)/i
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -29,7 +31,8 @@ export type Introspected =
   | { active: false, reason: string }
 
 export interface IntrospectionSettings {
-  endpoint: string
+  /** undefined: found from the issuer's metadata (discovery.ts). */
+  endpoint: string | undefined
   /** The claims a cached principal keeps (kept-claims.ts); none when absent. */
   keepClaims?: readonly string[]
   clientAuth: 'basic' | 'post'
@@ -43,7 +46,7 @@ export interface IntrospectionSettings {
 export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>, keepClaims: readonly string[] = []): IntrospectionSettings {
   const s = cfg.spec
   return {
-    endpoint: s.endpoint,
+    endpoint: s.endpoint === '' ? undefined : s.endpoint,
     keepClaims,
     clientAuth: s.clientAuth ?? 'basic',
     userClaim: s.userClaim ?? 'sub',
@@ -62,7 +65,7 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
  * the entries too.
  */
 export function introspectionPartition (spec: AuthenticatorConfig<'introspection'>['spec']): string {
-  const identity = [spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
+  const identity = [spec.endpoint === undefined || spec.endpoint === '' ? spec.issuer : spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
 }
 
@@ -137,13 +140,19 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
     challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: detail } }]
   })
   const log = deps.logger.child({ authenticator: cfg.name })
+  const discovery = settings.endpoint === undefined
+    ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger })
+    : undefined
+  // Found at start, so the first token is not kept waiting; a failure here is retried by the first request.
+  void discovery?.endpoint('introspection_endpoint').catch(() => {})
+  const spanAttributes = { 'gatehouse.authenticator': cfg.name }
 
   /** One call to the endpoint, timed: an answer that cannot be used counts as a failed call. */
   async function introspect (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     const started = performance.now()
     let ok = false
     try {
-      const answer = await callEndpoint(token)
+      const answer = await traced('introspection', spanAttributes, async () => await callEndpoint(token))
       ok = true
       return answer
     } finally {
@@ -155,9 +164,17 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
     const form = new URLSearchParams(clientForm)
     form.set('token', token)
     form.set('token_type_hint', 'access_token')
+    let endpoint = settings.endpoint
+    if (endpoint === undefined) {
+      try {
+        endpoint = await (discovery as NonNullable<typeof discovery>).endpoint('introspection_endpoint')
+      } catch (err) {
+        throw new Error(`introspection endpoint unknown: ${(err as Error).message}`, { cause: err })
+      }
+    }
     let res
     try {
-      res = await request(settings.endpoint, { method: 'POST', headers, body: form.toString(), dispatcher: agent, signal: AbortSignal.timeout(settings.timeoutMs) })
+      res = await request(endpoint, { method: 'POST', headers, body: form.toString(), dispatcher: agent, signal: AbortSignal.timeout(settings.timeoutMs) })
     } catch (err) {
       throw new Error(`introspection endpoint unreachable: ${(err as Error).message}`, { cause: err })
     }
@@ -218,6 +235,7 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
       return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims ?? NO_CLAIMS, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
     },
     async close () {
+      discovery?.close()
       await agent.close()
     }
   }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js'
 import { isPublicJwk, type KeySource } from './jwt-keys.js'
 import type { OriginObserver } from './types.js'
 import { systemClock, type Clock } from '../clock.js'
+import { traced } from '../telemetry/tracing.js'
 
 /** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
 const MAX_AGE_MS = 10 * 60_000
@@ -13,7 +14,8 @@ const FAILURE_RETRY_MS = 5000
 const MAX_BYTES = 1024 * 1024
 
 export interface RemoteJwksOptions {
-  url: string
+  /** The JWKS URL, or how to find it (the issuer's metadata): asked before each fetch. */
+  url: string | (() => Promise<string>)
   cooldownMs: number
   timeoutMs: number
   authenticator: string
@@ -46,7 +48,7 @@ async function readLimited (res: Response, limit: number): Promise<string> {
 export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   const { url, cooldownMs, timeoutMs, authenticator, logger, observe } = options
   const now = options.clock ?? systemClock
-  const where = (() => { const u = new URL(url); return `${u.origin}${u.pathname}` })()
+  const where = (target: string): string => { const u = new URL(target); return `${u.origin}${u.pathname}` }
   const closing = new AbortController()
   let local: ReturnType<typeof createLocalJWKSet> | undefined
   let kids = new Set<string>()
@@ -58,7 +60,8 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   let pending: Promise<void> | undefined
 
   async function fetchSet (): Promise<void> {
-    const res = await fetch(url, {
+    const target = typeof url === 'string' ? url : await url()
+    const res = await fetch(target, {
       redirect: 'error',
       headers: { accept: 'application/jwk-set+json, application/json' },
       signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)])
@@ -74,20 +77,20 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
     kids = new Set(keys.flatMap(k => typeof k.kid === 'string' ? [k.kid] : []))
     setId = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 16)
     fetchedAt = now()
-    logger.info({ authenticator, jwksUri: where, keys: keys.length }, 'JWKS fetched')
+    logger.info({ authenticator, jwksUri: where(target), keys: keys.length }, 'JWKS fetched')
   }
 
   function refresh (): Promise<void> {
     if (pending !== undefined) return pending
     attemptAt = now()
     const started = performance.now()
-    pending = fetchSet().then(() => {
+    pending = traced('jwks', { 'gatehouse.authenticator': authenticator }, fetchSet).then(() => {
       failure = undefined
       observe?.('jwks', authenticator, (performance.now() - started) / 1000, true)
     }, (err: unknown) => {
       failure = err
       if (!closing.signal.aborted) observe?.('jwks', authenticator, (performance.now() - started) / 1000, false)
-      if (!closing.signal.aborted) logger.warn({ authenticator, jwksUri: where, error: (err as Error).message }, 'JWKS fetch failed')
+      if (!closing.signal.aborted) logger.warn({ authenticator, jwksUri: typeof url === 'string' ? where(url) : 'from the issuer metadata', error: (err as Error).message }, 'JWKS fetch failed')
     }).finally(() => { pending = undefined })
     return pending
   }

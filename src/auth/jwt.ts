@@ -5,7 +5,8 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
 import { jwtOptions } from './jwt-config.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
-import { remoteJwksSource } from './jwks-remote.js'
+import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
+import { discover, type Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 import { systemClock } from '../clock.js'
 
@@ -83,11 +84,16 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const clock = deps.clock ?? systemClock
   const { jwksUri, publicKey, secret } = cfg.spec
-  const keys: KeySource = jwksUri !== undefined && jwksUri !== ''
-    ? remoteJwksSource({ url: jwksUri, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
-    : publicKey !== undefined && publicKey !== ''
+  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
+  const given = (v: string | undefined): v is string => v !== undefined && v !== ''
+  let discovery: Discovery | undefined
+  const keys: KeySource = given(jwksUri)
+    ? remote(jwksUri)
+    : given(publicKey)
       ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
-      : await secretKeySource(secret as string, o.algorithms)
+      : given(secret)
+        ? await secretKeySource(secret, o.algorithms)
+        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger })).endpoint('jwks_uri'))
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,
@@ -230,6 +236,9 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       await deps.cache.set('jwt', key, value, ttlMs)
       return principal(value)
     },
-    close: async () => keys.close()
+    close: async () => {
+      keys.close()
+      discovery?.close()
+    }
   }
 }

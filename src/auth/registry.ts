@@ -9,6 +9,7 @@ import { createMtlsAuthenticator } from './mtls.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
 import { authDecisions } from '../policy/decision-counters.js'
+import { currentTracer, type Tracer } from '../telemetry/tracing.js'
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
 
@@ -38,13 +39,22 @@ function counted (a: Authenticator): Authenticator {
   }
 }
 
+/** The authenticator, each call in a span of its own (built only while tracing, so free otherwise). */
+function traced (a: Authenticator, tracer: Tracer): Authenticator {
+  const name = `authenticate ${a.name}`
+  const attributes = { 'gatehouse.authenticator': a.name, 'gatehouse.authenticator.type': a.type }
+  return { ...a, authenticate: async req => await tracer.inSpan(name, 'internal', attributes, async () => await a.authenticate(req)) }
+}
+
 /** Builds every declared authenticator once, at load: keys imported, lookups built. */
 export async function createAuthenticators (deps: AuthDeps): Promise<Map<string, Authenticator>> {
   const out = new Map<string, Authenticator>()
   for (const [name, cfg] of deps.config.authenticators) {
     const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
     if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
-    out.set(name, counted(await factory(cfg, deps)))
+    const built = counted(await factory(cfg, deps))
+    const tracer = currentTracer()
+    out.set(name, tracer === undefined ? built : traced(built, tracer))
   }
   return out
 }

@@ -4,6 +4,10 @@ import { systemClock, type Clock } from '../clock.js'
 import { createSealer, type Sealer } from './integrity.js'
 import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
+import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
+
+const GET_SPAN = redisSpanAttributes('GET')
+const SET_SPAN = redisSpanAttributes('SET')
 
 /** Where every instance hears which keys to drop from its local tier. */
 export const INVALIDATION_CHANNEL = 'gatehouse:v1:invalidate'
@@ -143,7 +147,8 @@ export class TwoTierCache implements GatewayCache {
     if (redis === undefined) return undefined
     let text: string | null
     try {
-      text = await redis.get(key)
+      const tracer = currentTracer()
+      text = tracer === undefined ? await redis.get(key) : await tracer.inSpan('redis GET', 'client', GET_SPAN, async () => await redis.get(key))
     } catch (err) {
       this.failed('get', err)
       return undefined
@@ -174,7 +179,10 @@ export class TwoTierCache implements GatewayCache {
     if (redis === undefined) return
     const stored: Stored = { v: value, e: this.clock() + ttlMs }
     try {
-      await redis.set(key, this.sealer.seal(key, JSON.stringify(stored)), 'PX', Math.ceil(ttlMs))
+      const text = this.sealer.seal(key, JSON.stringify(stored))
+      const tracer = currentTracer()
+      if (tracer === undefined) await redis.set(key, text, 'PX', Math.ceil(ttlMs))
+      else await tracer.inSpan('redis SET', 'client', SET_SPAN, async () => await redis.set(key, text, 'PX', Math.ceil(ttlMs)))
     } catch (err) {
       this.failed('set', err)
     }

@@ -8,11 +8,12 @@ import {
   type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { configWarnings } from './warnings.js'
 
 export interface ConfigIssue {
   file: string
@@ -36,6 +37,10 @@ export function formatIssue (i: ConfigIssue): string {
   return `${i.file}:${i.line}:${i.col} ${i.path === '' ? '' : `${i.path}: `}${i.message}`
 }
 
+export function formatWarning (w: ConfigWarning): string {
+  return `${w.file}:${w.line}:${w.col} ${w.level}: ${w.path === '' ? '' : `${w.path}: `}${w.message}`
+}
+
 type Segment = string | number
 
 export function formatPath (segments: readonly Segment[]): string {
@@ -57,6 +62,12 @@ class Issues {
   add (segments: readonly Segment[], message: string, atKey = false): void {
     const { line, col } = this.locate(segments, atKey)
     this.list.push({ file: this.file, line, col, path: formatPath(segments), message })
+  }
+
+  /** An issue located like `add`'s, returned rather than recorded: for warnings. */
+  locateIssue (segments: readonly Segment[], message: string): ConfigIssue {
+    const { line, col } = this.locate(segments, false)
+    return { file: this.file, line, col, path: formatPath(segments), message }
   }
 
   at (offset: number, segments: readonly Segment[], message: string): void {
@@ -165,10 +176,12 @@ function schemaIssues (data: unknown, issues: Issues): void {
     reported.add(e.path)
     const segments = pointerToSegments(e.path, data)
     const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
+    // A missing key is "required" whatever its type: a union's "must be one of" is for a wrong value.
     if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
+    else if (e.message === 'Expected required property') issues.add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
     else if (union !== undefined) issues.add(segments, union[1])
-    else if (typeof e.schema.description === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.description.charAt(0).toLowerCase()}${e.schema.description.slice(1)}`)
-    else if (e.message === 'Expected required property') issues.add(segments, 'is required', true)
+    // A value format's title says what was expected; a key's description says what the key is for.
+    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
     else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
   if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
@@ -341,6 +354,8 @@ function normaliseClients (raw: RawConfig, issues: Issues): Map<string, ClientRe
   return clients
 }
 
+const HTTP_URL = /^https?:\/\/[^/]/
+
 const PATH_KEYS: Partial<Record<AuthenticatorType, string[]>> = { jwt: ['publicKey'], basic: ['usersFile'] }
 
 function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): Map<string, AuthenticatorConfig> {
@@ -357,11 +372,14 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
     }
     if (type === 'jwt') {
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
-      if (sources.length !== 1) issues.add(['authenticators', name], `a jwt authenticator needs exactly one of jwksUri, publicKey or secret (has ${sources.length === 0 ? 'none' : sources.join(', ')})`, true)
+      if (sources.length > 1) issues.add(['authenticators', name], `a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer (has ${sources.join(', ')})`, true)
+      if (sources.length === 0 && !HTTP_URL.test(String(resolved.issuer))) issues.add(['authenticators', name, 'issuer'], 'with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:// or https:// URL')
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
-    if (type === 'introspection' && !/^https?:\/\/[^/]/.test(String(resolved.endpoint))) {
-      issues.add(['authenticators', name, 'endpoint'], 'must be an http:// or https:// URL')
+    if (type === 'introspection') {
+      const given = ['endpoint', 'issuer'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
+      if (given.length !== 1) issues.add(['authenticators', name], `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`, true)
+      for (const key of given) if (!HTTP_URL.test(String(resolved[key]))) issues.add(['authenticators', name, key], 'must be an http:// or https:// URL')
     }
     out.set(name, { name, type, principal: AUTHENTICATOR_PRINCIPAL[type], spec: resolved as never })
   }
@@ -472,9 +490,11 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
   }
+  const telemetry = normaliseTelemetry(raw.telemetry)
+  if (telemetry !== undefined && !HTTP_URL.test(telemetry.endpoint)) issues.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL')
   if (issues.list.length > 0) throw new ConfigError(issues.list)
 
-  return {
+  const config: GatewayConfig = {
     file,
     hash: createHash('sha256').update(text).digest('hex'),
     server: {
@@ -513,10 +533,26 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       ttlMs: parseDuration(raw.tokens?.ttl ?? '15m'),
       signingKeys
     },
+    telemetry,
     clients,
     authenticators,
     upstreams,
-    routes
+    routes,
+    warnings: []
+  }
+  config.warnings = configWarnings(config).map(w => ({ ...issues.locateIssue(w.path, w.message), level: w.level }))
+  return config
+}
+
+function normaliseTelemetry (raw: RawConfig['telemetry']): TelemetryConfig | undefined {
+  const otlp = raw?.otlp
+  if (otlp === undefined || otlp.endpoint === '') return undefined
+  return {
+    endpoint: otlp.endpoint,
+    headers: otlp.headers ?? {},
+    serviceName: otlp.serviceName ?? 'gatehouse',
+    sampleRatio: otlp.sampleRatio ?? 1,
+    exportIntervalMs: parseDuration(otlp.exportInterval ?? '5s')
   }
 }
 

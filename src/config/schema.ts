@@ -1,28 +1,39 @@
 /**
- * The config contract of DESIGN.md as TypeBox types: the JSON Schema in schema/ is
- * generated from these, and the loader validates against them, so the two cannot drift.
+ * The config contract of DESIGN.md as TypeBox types: the JSON Schema in schema/ and the
+ * configuration reference in docs/ are generated from these, and the loader validates
+ * against them, so the three cannot drift.
+ *
+ * Every key carries a `description` (and a `default` where the default is one fixed value):
+ * test/unit/config-schema-descriptions.test.ts names any key without one. A value format
+ * shared by several keys carries a `title` instead, which config errors quote ("expected a
+ * duration: ...") and the reference lists once under "Value formats".
  */
-import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox'
+import { Type, type Static, type TLiteral, type TSchema, type TObject, type TProperties } from '@sinclair/typebox'
 
 const strict = <T extends TProperties>(properties: T, description?: string): TObject<T> =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) })
 
+/** A key's documentation on a copy of its (possibly shared) schema. */
+function doc<T extends TSchema> (schema: T, description: string, defaultValue?: unknown): T {
+  return { ...schema, description, ...(defaultValue === undefined ? {} : { default: defaultValue }) }
+}
+
 export const Duration = Type.String({
   pattern: '^[0-9]+(ms|s|m|h|d)$',
-  description: 'A duration: 500ms, 30s, 5m, 1h, 7d'
+  title: 'A duration: 500ms, 30s, 5m, 1h, 7d'
 })
 export const Size = Type.Union([
   Type.Integer({ minimum: 0 }),
   Type.String({ pattern: '^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)?$' })
-], { description: 'A size in bytes: 1048576, 512KiB, 10MiB' })
-const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]*):[0-9]{1,5}$', description: 'host:port' })
-const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', description: 'An HTTP header name (no "_": such headers are stripped)' })
-const HeaderGlob = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~_-]+$', description: 'A header name; * matches any run of characters' })
-const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'An identifier' })
-const Scope = Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', description: 'An OAuth 2.0 scope token' })
+], { title: 'A size in bytes: 1048576, 512KiB, 10MiB' })
+const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]*):[0-9]{1,5}$', title: 'host:port' })
+const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', title: 'An HTTP header name (no "_": such headers are stripped)' })
+const HeaderGlob = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~_-]+$', title: 'A header name; * matches any run of characters' })
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', title: 'An identifier' })
+const Scope = Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', title: 'An OAuth 2.0 scope token' })
 const DateString = Type.String({
   pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$',
-  description: 'A date (2027-06-30, end of that day UTC) or an ISO 8601 date-time'
+  title: 'A date (2027-06-30, end of that day UTC) or an ISO 8601 date-time'
 })
 
 export const POLICIES = ['public', 'client', 'user', 'client+user'] as const
@@ -34,141 +45,185 @@ const Method = Type.Union(HTTP_METHODS.map(m => Type.Literal(m)))
 export const PolicySpec = Type.Union([
   Policy,
   Type.Partial(Type.Record(Type.Union([Method, Type.Literal('*')]), Policy), { additionalProperties: false, minProperties: 1 })
-], { description: 'A policy, or a map of method (or "*") to policy' })
+], { title: 'A policy, or a map of method (or "*") to policy' })
+
+/** The value formats the reference explains once, by the name it shows in its type column. */
+export const VALUE_FORMATS: Record<string, TSchema> = {
+  duration: Duration,
+  size: Size,
+  'host:port': HostPort,
+  header: HeaderName,
+  'header glob': HeaderGlob,
+  name: Name,
+  scope: Scope,
+  date: DateString,
+  policy: PolicySpec
+}
 
 const RateLimit = strict({
-  max: Type.Integer({ minimum: 1 }),
-  window: Duration
+  max: doc(Type.Integer({ minimum: 1 }), 'Requests allowed per window'),
+  window: doc(Duration, 'The fixed window the requests are counted in')
 })
 const RouteRateLimit = strict({
-  max: Type.Integer({ minimum: 1 }),
-  window: Duration,
-  by: Type.Optional(Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')])),
-  onRedisError: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')], {
-    description: 'When the Redis counter store fails: open lets the request through (logged, counted); closed answers 503'
-  }))
+  max: doc(Type.Integer({ minimum: 1 }), 'Requests allowed per window and key; each route counts on its own'),
+  window: doc(Duration, 'The fixed window the requests are counted in'),
+  by: Type.Optional(doc(Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')]),
+    'What is counted: the client, the user, the address (IPv6 per /64) or the client+user pair. A principal the request does not carry is replaced by the address. Default: client if the policy requires a client, else user if it requires a user, else ip')),
+  onRedisError: Type.Optional(doc(Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+    'When the Redis counter store fails (or a command takes over 250 ms): open lets the request through uncounted (logged, counted); closed answers 503 auth_unavailable', 'open'))
 })
 
 const Server = strict({
-  listen: Type.Optional(HostPort),
-  admin: Type.Optional(Type.Union([HostPort, Type.Literal(false)])),
-  adminToken: Type.Optional(Type.String({ description: 'Bearer token the admin listener asks for on /metrics and POST /cache/purge; empty: none (then bind admin to loopback)' })),
-  workers: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
-  trustProxy: Type.Optional(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())])),
-  bodyLimit: Type.Optional(Size),
-  bodyTimeout: Type.Optional(Duration),
-  requestTimeout: Type.Optional(Duration),
-  drainTimeout: Type.Optional(Duration),
+  listen: Type.Optional(doc(HostPort, 'The public listener', '0.0.0.0:8080')),
+  admin: Type.Optional(doc(Type.Union([HostPort, Type.Literal(false)]),
+    'The admin listener (/healthz, /readyz, /metrics, POST /cache/purge), never reachable through routes; false for none. Keep it on a loopback or private address, or set adminToken', '127.0.0.1:9090')),
+  adminToken: Type.Optional(Type.String({ description: 'Bearer token (16 characters or more, e.g. ${GATEHOUSE_ADMIN_TOKEN}) the admin listener asks for on /metrics and POST /cache/purge (401 otherwise); /healthz and /readyz stay open for probes. Empty or absent: none (then bind admin to loopback)' })),
+  workers: Type.Optional(doc(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')]),
+    'N processes (auto: one per CPU) sharing the ports through node:cluster; the primary checks the config once, replaces a worker that dies and passes signals on', 1)),
+  trustProxy: Type.Optional(doc(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())]),
+    'Which peers are proxies that may speak for the client, as proxy-addr reads it: true (every hop), a hop count (1: one balancer in front), or addresses and CIDRs ("10.0.0.0/8", [loopback, 10.1.2.3]). The client\'s address (rate limits by ip, logs) is then taken from X-Forwarded-For through the trusted hops. A trusted peer\'s X-Forwarded-For is kept with the peer appended and its Forwarded passed on; any other peer\'s are replaced by its own address and dropped', false)),
+  bodyLimit: Type.Optional(doc(Size, 'Largest request body; over it is 413 payload_too_large (declared lengths at once, chunked bodies as they stream)', '10MiB')),
+  bodyTimeout: Type.Optional(doc(Duration, 'A request body that sends nothing this long is answered 408 request_timeout; its upstream request is aborted and the pool slot freed. Never 0', '30s')),
+  requestTimeout: Type.Optional(doc(Duration, 'The whole request (headers and body) must arrive within this. Never 0: one slow client could hold a connection and an upstream slot forever. Read at start only', '300s')),
+  drainTimeout: Type.Optional(doc(Duration, 'On SIGTERM/SIGINT, how long in-flight requests (and open WebSockets) get to finish before what is left is closed (WebSockets with 1001) and the process exits. Read at start only', '30s')),
   routing: Type.Optional(strict({
-    caseSensitive: Type.Optional(Type.Boolean({ description: 'false (default): /API/x is matched as /api/x, as case-insensitive upstreams read it' })),
-    ignoreTrailingSlash: Type.Optional(Type.Boolean({ description: 'true (default): /a/b/ is matched as /a/b' })),
-    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false (default): a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part' }))
-  })),
-  logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)))),
-  watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes' })),
-  tls: Type.Optional(strict({ cert: Type.String(), key: Type.String(), clientCa: Type.Optional(Type.String()) }))
-})
+    caseSensitive: Type.Optional(Type.Boolean({ description: 'false: /API/x is matched as /api/x, as case-insensitive upstreams read it. Set true only when every upstream matches paths case-sensitively', default: false })),
+    ignoreTrailingSlash: Type.Optional(Type.Boolean({ description: 'true: /a/b/ is matched as /a/b', default: true })),
+    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent', default: false }))
+  }, 'How request paths are matched to routes: never weaker than the upstream\'s own matching')),
+  logLevel: Type.Optional(doc(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))), 'The pino log level. Read at start only', 'info')),
+  watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes, as SIGHUP does. Read at start only', default: false })),
+  tls: Type.Optional(strict({
+    cert: Type.String({ description: 'PEM certificate file (chain included) the listener serves' }),
+    key: Type.String({ description: 'PEM private key file of the certificate' }),
+    clientCa: Type.Optional(Type.String({ description: 'PEM file of the CA that issues client certificates: the handshake then asks for one (without requiring it), and mtls authenticators can check it' }))
+  }, 'Serve HTTPS on the public listener; the files are re-read on reload'))
+}, 'The listeners, limits and process settings')
 
-const RedisNode = strict({ host: Type.String(), port: Type.Integer({ minimum: 1, maximum: 65535 }) })
+const RedisNode = strict({
+  host: Type.String({ description: 'Host name or address' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, description: 'TCP port' })
+})
 const Cache = strict({
   redis: Type.Optional(Type.Union([
     Type.String({ description: 'redis:// or rediss:// URL; empty for none' }),
-    strict({ cluster: Type.Array(Type.Union([Type.String(), RedisNode]), { minItems: 1 }) }),
-    strict({ sentinels: Type.Array(RedisNode, { minItems: 1 }), name: Type.String(), password: Type.Optional(Type.String()) })
-  ])),
-  integrityKey: Type.Optional(Type.String({ description: 'HMAC key over every cached value in Redis, the same on every instance (e.g. ${GATEHOUSE_CACHE_KEY}); empty: values are not authenticated' })),
+    strict({ cluster: Type.Array(Type.Union([Type.String(), RedisNode]), { minItems: 1, description: 'Redis Cluster seed nodes: "host:port" or { host, port }' }) }),
+    strict({
+      sentinels: Type.Array(RedisNode, { minItems: 1, description: 'The Sentinel nodes' }),
+      name: Type.String({ description: 'The name of the monitored master' }),
+      password: Type.Optional(Type.String({ description: 'The password of the Redis master and replicas' }))
+    })
+  ], { description: 'Redis shared by every instance for the credential cache, rate-limit counters, revocations and purges: a redis:// or rediss:// URL, { cluster: [...] } or { sentinels: [...], name, password }. Empty or absent: the local tier alone, and each instance counts on its own' })),
+  integrityKey: Type.Optional(Type.String({ description: 'HMAC key (32 characters or more, the same on every instance, e.g. ${GATEHOUSE_CACHE_KEY}) over every value the gateway keeps in Redis: a value it did not write under that very key is ignored, counted and logged, so write access to Redis does not mint identities. Empty or absent with redis set: values are not authenticated and the gateway warns at start' })),
   local: Type.Optional(strict({
-    maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds (default 100000)' })),
+    maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Most entries the in-process tier holds', default: 100000 })),
     maxSize: Type.Optional(Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {
-      description: 'Most bytes the in-process tier holds, keys and values estimated (default 16MiB, at least 64KiB); the least recently used entries go first'
+      description: 'Most bytes the in-process tier holds (at least 64KiB), each entry counted as an estimate of its key and value on the heap (about 450 bytes for a principal); the least recently used go first, and an entry over a sixteenth of it is not kept locally',
+      default: '16MiB'
     }))
-  }))
-})
+  }, 'The in-process tier every instance keeps in front of Redis'))
+}, 'The two-tier cache of what the gateway learns about credentials')
 
 const Identity = strict({
   headers: Type.Optional(strict({
-    user: Type.Optional(HeaderName),
-    client: Type.Optional(HeaderName),
-    scopes: Type.Optional(HeaderName),
-    auth: Type.Optional(HeaderName)
+    user: Type.Optional(doc(HeaderName, 'Header with the user id', 'Remote-User')),
+    client: Type.Optional(doc(HeaderName, 'Header with the client id', 'Remote-Client')),
+    scopes: Type.Optional(doc(HeaderName, 'Header with the user\'s scopes (or, with no user, the client\'s), space-separated', 'Remote-Scopes')),
+    auth: Type.Optional(doc(HeaderName, 'Header with the names of the authenticators that succeeded, comma-separated', 'Remote-Auth'))
+  }, 'Names of the identity headers the upstream receives')),
+  claims: Type.Optional(Type.Record(Type.String(), doc(HeaderName, 'The header the claim is sent in'), {
+    description: 'User claim to header, e.g. { email: Remote-Email, groups: Remote-Groups }; arrays are joined with ","'
   })),
-  claims: Type.Optional(Type.Record(Type.String(), HeaderName)),
-  strip: Type.Optional(Type.Array(HeaderGlob)),
-  stripOverrides: Type.Optional(Type.Array(HeaderGlob, { description: 'Headers that let a client steer an upstream past a per-method or per-path policy; removed from every request. Default: X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL' })),
-  assertion: Type.Optional(strict({ header: Type.Optional(HeaderName), ttl: Type.Optional(Duration) }))
-})
+  strip: Type.Optional(doc(Type.Array(HeaderGlob), 'Header globs removed from every incoming request, on every route', ['Remote-*'])),
+  stripOverrides: Type.Optional(doc(Type.Array(HeaderGlob), 'Headers that let a client steer an upstream past a per-method or per-path policy (method overrides, IIS and Symfony original-URL headers); removed from every request. [] forwards them',
+    ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'])),
+  assertion: Type.Optional(strict({
+    header: Type.Optional(doc(HeaderName, 'The header the signed identity is sent in', 'Remote-Identity')),
+    ttl: Type.Optional(doc(Duration, 'Lifetime of an assertion (never past the user token\'s own exp)', '60s'))
+  }, 'Also send a gateway-signed JWT of the identity on every proxied request, for upstreams the network alone cannot protect'))
+}, 'What upstreams are told about the caller')
 
 const Tokens = strict({
-  issuer: Type.Optional(Type.String()),
-  ttl: Type.Optional(Duration),
-  signingKeys: Type.Optional(Type.String({ description: 'JWKS file of private keys; empty: an ephemeral key' }))
-})
+  issuer: Type.Optional(Type.String({ description: 'The iss of issued client tokens and identity assertions; what clientToken accepts. Default: http://<listen host>:<port> (localhost for 0.0.0.0)' })),
+  ttl: Type.Optional(doc(Duration, 'Lifetime of a client token (expires_in)', '15m')),
+  signingKeys: Type.Optional(Type.String({ description: 'JWKS file of private keys with a kid each (OKP/Ed25519, EC P-256/384/521, RSA); the first signs, every key verifies. Empty or absent: an ephemeral key and a warning (tokens do not survive a restart and other instances refuse them)' }))
+}, 'The gateway\'s own token service (POST /oauth/token) and signing keys')
 
 const Client = strict({
-  id: Name,
-  name: Type.Optional(Type.String()),
-  secretHash: Type.Optional(Type.String({ pattern: '^scrypt\\$' })),
-  apiKeys: Type.Optional(Type.Array(strict({
-    hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'sha256: and 64 lowercase hex digits' }),
-    expires: Type.Optional(DateString)
-  }))),
-  scopes: Type.Optional(Type.Array(Scope)),
-  userTokenClients: Type.Optional(Type.Array(Type.String())),
-  rateLimit: Type.Optional(RateLimit),
-  certificate: Type.Optional(strict({
-    subject: Type.Optional(Type.String()),
-    fingerprint: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-fA-F:]+$' }))
+  id: doc(Name, 'The client id: Remote-Client, the client_id at the token endpoint'),
+  name: Type.Optional(Type.String({ description: 'A label. Default: the id' })),
+  secretHash: Type.Optional(Type.String({
+    pattern: '^scrypt\\$',
+    description: 'scrypt hash of the client secret (`gatehouse clients new` or `gatehouse hash-secret` prints it); without it the client cannot get client tokens'
   })),
-  expires: Type.Optional(DateString),
-  disabled: Type.Optional(Type.Boolean())
-})
+  apiKeys: Type.Optional(Type.Array(strict({
+    hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', title: 'sha256: and 64 lowercase hex digits', description: 'The key\'s hash, sha256: and 64 lowercase hex digits (`gatehouse keys new` prints a key and its hash)' }),
+    expires: Type.Optional(doc(DateString, 'After this the key is refused'))
+  }), { description: 'The client\'s API keys, stored only as hashes', default: [] })),
+  scopes: Type.Optional(doc(Type.Array(Scope), 'What its API keys and certificate hold, and the most its client tokens may carry', [])),
+  userTokenClients: Type.Optional(Type.Array(Type.String(), { description: 'The azp / client_id values of user tokens that belong to this app (bindUserToClient)', default: [] })),
+  rateLimit: Type.Optional(doc(RateLimit, 'This client\'s tier: replaces max and window on every route that has a rateLimit')),
+  certificate: Type.Optional(strict({
+    subject: Type.Optional(Type.String({ description: 'Comma-separated ATTR=value list; each must equal the certificate\'s subject attribute (attributes not listed are not compared)' })),
+    fingerprint: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-fA-F:]+$', description: 'The certificate\'s SHA-256 fingerprint (case and ":" separators do not matter); checked before subject' }))
+  }, 'The TLS client certificate that proves this client (mtls)')),
+  expires: Type.Optional(doc(DateString, 'After this every credential of the client is refused, client tokens already issued included')),
+  disabled: Type.Optional(Type.Boolean({ description: 'true: every credential of the client is refused (401), client tokens already issued included', default: false }))
+}, 'A calling app')
 
+const AuthType = <T extends string>(type: T): TLiteral<T> => Type.Literal(type, { description: 'The authenticator type' })
 const ApiKeyAuth = strict({
-  type: Type.Literal('apiKey'),
-  header: Type.Optional(HeaderName),
-  query: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]+$' }))
-})
+  type: AuthType('apiKey'),
+  header: Type.Optional(doc(HeaderName, 'The header the key is read from', 'X-API-Key')),
+  query: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]+$', description: 'Also read the key from this query parameter (removed from the query string before forwarding). Default: none' }))
+}, 'A client\'s API key, looked up by its sha256 hash under clients[].apiKeys')
 const ClientTokenAuth = strict({
-  type: Type.Literal('clientToken'),
-  header: Type.Optional(HeaderName),
-  bearer: Type.Optional(Type.Boolean({ description: 'Also accept the token as Authorization: Bearer' }))
-})
-const MtlsAuth = strict({ type: Type.Literal('mtls') })
+  type: AuthType('clientToken'),
+  header: Type.Optional(doc(HeaderName, 'The header the token is read from', 'X-Client-Token')),
+  bearer: Type.Optional(Type.Boolean({ description: 'Also read Authorization: Bearer; a bearer token whose iss is not tokens.issuer is left to the route\'s next authenticator', default: false }))
+}, 'A client token issued by the gateway\'s own POST /oauth/token, checked locally')
+const MtlsAuth = strict({ type: AuthType('mtls') }, 'The TLS client certificate, mapped to a client by clients[].certificate (needs server.tls.clientCa)')
 const JwtAuth = strict({
-  type: Type.Literal('jwt'),
-  issuer: Type.String(),
+  type: AuthType('jwt'),
+  issuer: Type.String({ description: 'The only iss it accepts, compared exactly. A token with another iss is left to the route\'s next authenticator. With no jwksUri, publicKey or secret, the JWKS is found from this issuer\'s metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer' }),
   audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
     description: 'The token\'s aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)'
   }),
-  jwksUri: Type.Optional(Type.String()),
-  publicKey: Type.Optional(Type.String()),
-  secret: Type.Optional(Type.String()),
-  algorithms: Type.Optional(Type.Array(Type.String())),
-  userClaim: Type.Optional(Type.String()),
-  scopeClaim: Type.Optional(Type.String()),
-  clockTolerance: Type.Optional(Duration),
-  requiredClaims: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
-  maxTokenSize: Type.Optional(Size),
-  jwksCooldown: Type.Optional(Duration),
-  timeout: Type.Optional(Duration),
+  jwksUri: Type.Optional(Type.String({ description: 'http(s):// URL of the IdP\'s JWK Set. Give at most one of jwksUri, publicKey, secret; none: the issuer metadata\'s jwks_uri' })),
+  publicKey: Type.Optional(Type.String({ description: 'A PEM public key or certificate, one JWK, or a JWK Set, as a file path or inline; a private key is refused, a set is matched by kid' })),
+  secret: Type.Optional(Type.String({ description: 'Shared HMAC secret (HS256/384/512), at least 32 bytes' })),
+  algorithms: Type.Optional(Type.Array(Type.String(), { description: 'Allow-list of alg. none is never accepted; HS* only with secret, asymmetric ones only without it. Default: by key kind (RS*, PS*, ES*, EdDSA, Ed25519 for keys; HS* for secret)' })),
+  userClaim: Type.Optional(Type.String({ description: 'Claim that becomes the user id (Remote-User); a token without it is refused', default: 'sub' })),
+  scopeClaim: Type.Optional(Type.String({ description: 'Claim with the scopes, a space-separated string or a list. Default: scope, then scp' })),
+  clockTolerance: Type.Optional(doc(Duration, 'Leeway for exp, nbf and iat', '0s')),
+  requiredClaims: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+    description: 'Claims that must be present with exactly this value, e.g. { token_type: access }'
+  })),
+  maxTokenSize: Type.Optional(doc(Size, 'Longer tokens are refused before any parsing', '8KiB')),
+  jwksCooldown: Type.Optional(doc(Duration, 'Least time between two JWKS fetches caused by unknown kids', '30s')),
+  timeout: Type.Optional(doc(Duration, 'JWKS fetch timeout', '5s')),
   webSocket: Type.Optional(strict({
     protocol: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', description: 'A Sec-WebSocket-Protocol entry of this prefix carries the token: bearer. reads bearer.<token>' })),
     query: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]+$', description: 'A query parameter of this name carries the token' }))
   }, 'On a WebSocket upgrade only (a browser cannot set Authorization there), where else the token may come from; removed before forwarding'))
-})
+}, 'A user\'s JWT from an identity provider (Authorization: Bearer), verified locally')
 const IntrospectionAuth = strict({
-  type: Type.Literal('introspection'),
-  endpoint: Type.String(),
-  clientId: Type.String(),
-  clientSecret: Type.String(),
-  clientAuth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('post')])),
-  userClaim: Type.Optional(Type.String()),
-  scopeClaim: Type.Optional(Type.String()),
-  cacheTtl: Type.Optional(Duration),
-  negativeCacheTtl: Type.Optional(Duration),
-  timeout: Type.Optional(Duration)
-})
-const BasicAuth = strict({ type: Type.Literal('basic'), usersFile: Type.String() })
+  type: AuthType('introspection'),
+  endpoint: Type.Optional(Type.String({ description: 'The introspection URL (http:// or https://); or give issuer instead' })),
+  issuer: Type.Optional(Type.String({ description: 'The authorization server\'s issuer: its introspection_endpoint is found from its metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer. One of endpoint or issuer' })),
+  clientId: Type.String({ description: 'The gateway\'s client id at the authorization server' }),
+  clientSecret: Type.String({ description: 'The gateway\'s client secret at the authorization server' }),
+  clientAuth: Type.Optional(doc(Type.Union([Type.Literal('basic'), Type.Literal('post')]), 'basic: HTTP Basic; post: client_id and client_secret form fields', 'basic')),
+  userClaim: Type.Optional(Type.String({ description: 'Response field that names the user (Remote-User)', default: 'sub' })),
+  scopeClaim: Type.Optional(Type.String({ description: 'Response field with the space-separated scopes', default: 'scope' })),
+  cacheTtl: Type.Optional(doc(Duration, 'How long an active result is reused: min(exp - now, cacheTtl)', '60s')),
+  negativeCacheTtl: Type.Optional(doc(Duration, 'How long an inactive result is reused', '5s')),
+  timeout: Type.Optional(doc(Duration, 'The whole introspection call; slower is 503 auth_unavailable', '2s'))
+}, 'A user\'s opaque token (Authorization: Bearer), checked by RFC 7662 introspection')
+const BasicAuth = strict({
+  type: AuthType('basic'),
+  usersFile: Type.String({ description: 'The users file (name:hash[:claims] per line), read at load and reread on reload; relative to the config file' })
+}, 'HTTP Basic against a users file: testing only')
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
 export const AUTHENTICATOR_SCHEMAS = {
@@ -192,45 +247,60 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
 const Upstream = strict({
-  url: Type.String({ pattern: '^https?://', description: 'an http:// or https:// URL' }),
-  timeout: Type.Optional(Duration),
-  connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 }))
-})
+  url: Type.String({ pattern: '^https?://', title: 'an http:// or https:// URL', description: 'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified' }),
+  timeout: Type.Optional(doc(Duration, 'Longest wait for the response headers and between body chunks; past it the client gets 504 upstream_timeout', '30s')),
+  connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'Most sockets in this upstream\'s keep-alive connection pool', default: 128 }))
+}, 'A service requests are proxied to')
 
 const ClaimValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()])
 const Route = strict({
-  match: Type.String({ pattern: '^/', description: '/api/orders/:id (one segment) or /api/orders/* (the prefix and below)' }),
-  methods: Type.Optional(Type.Array(Method, { minItems: 1 })),
-  upstream: Name,
-  policy: PolicySpec,
-  client: Type.Optional(Type.Array(Name)),
-  user: Type.Optional(Type.Array(Name)),
-  scopes: Type.Optional(Type.Array(Scope)),
-  require: Type.Optional(strict({ claims: Type.Record(Type.String(), Type.Union([ClaimValue, Type.Array(ClaimValue)])) })),
-  clients: Type.Optional(Type.Array(Name)),
-  bindUserToClient: Type.Optional(Type.Boolean()),
-  rateLimit: Type.Optional(RouteRateLimit),
-  forwardCredentials: Type.Optional(Type.Boolean()),
+  match: Type.String({ pattern: '^/', title: '/api/orders/:id (one segment) or /api/orders/* (the prefix and below)', description: 'The path pattern: /api/orders/:id (one segment) or /api/orders/* (the prefix and below). The most specific wins: static segments over :params over *' }),
+  methods: Type.Optional(Type.Array(Method, { minItems: 1, description: 'The methods the route serves (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). Default: all, or those a per-method policy names' })),
+  upstream: doc(Name, 'The upstream (a name under upstreams) requests go to'),
+  policy: doc(PolicySpec, 'public, client, user or client+user, or a map of method (or "*") to one of them'),
+  client: Type.Optional(doc(Type.Array(Name), 'Client authenticators, tried in order', [])),
+  user: Type.Optional(doc(Type.Array(Name), 'User authenticators, tried in order', [])),
+  scopes: Type.Optional(doc(Type.Array(Scope), 'Scopes that must all be held: by the user when the request carries one, else by the client; else 403 insufficient_scope')),
+  require: Type.Optional(strict({
+    claims: Type.Record(Type.String(), Type.Union([ClaimValue, Type.Array(ClaimValue)]), {
+      description: 'Each listed user claim must equal the value, or one of a list (an array claim matches when it contains one); strict comparison; a missing claim never matches. Else 403 forbidden'
+    })
+  }, 'Conditions on the user')),
+  clients: Type.Optional(doc(Type.Array(Name), 'Only these client ids (declared under clients) may use the route; else 403 forbidden')),
+  bindUserToClient: Type.Optional(Type.Boolean({ description: 'The user token\'s azp (or client_id) must be one of the authenticated client\'s userTokenClients; else 403 client_mismatch. Needs client and user authenticators', default: false })),
+  rateLimit: Type.Optional(doc(RouteRateLimit, 'Limit requests on this route, per key: over it is 429 rate_limited')),
+  forwardCredentials: Type.Optional(Type.Boolean({ description: 'true: send the consumed credentials (API key, client token, the Authorization verified) upstream too', default: false })),
   websocket: Type.Optional(Type.Union([
     Type.Boolean(),
     strict({
-      maxPayload: Type.Optional(Size),
-      idleTimeout: Type.Optional(Duration),
-      closeOnExpiry: Type.Optional(Type.Boolean({ description: "Close with 1008 when the user token that opened the connection expires (its exp)" }))
+      maxPayload: Type.Optional(doc(Size, 'The largest message either side may send; larger closes with 1009', '1MiB')),
+      idleTimeout: Type.Optional(doc(Duration, 'No frame either way this long closes with 1001. Default: none')),
+      closeOnExpiry: Type.Optional(Type.Boolean({ description: 'Close with 1008 when the user token that opened the connection expires (its exp)', default: false }))
     })
-  ], { description: 'Carry WebSocket upgrades on this route: the upgrade runs the whole pipeline first' }))
-})
+  ], { description: 'Carry WebSocket upgrades on this route (true takes every default): the upgrade runs the whole pipeline first', default: false }))
+}, 'Which requests are proxied where, and who may make them')
+
+const Telemetry = strict({
+  otlp: Type.Optional(strict({
+    endpoint: Type.String({ description: 'The OTLP/HTTP collector (http://collector:4318): spans are POSTed to its /v1/traces, as JSON. Empty: no spans (traceparent is still passed on)' }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Headers sent with every export, e.g. a vendor\'s API key as ${OTLP_TOKEN}' })),
+    serviceName: Type.Optional(Type.String({ minLength: 1, default: 'gatehouse', description: 'The service.name the spans carry' })),
+    sampleRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Share of the traces the gateway starts that are recorded; a caller\'s sampled flag is always followed' })),
+    exportInterval: Type.Optional(Type.String({ pattern: Duration.pattern, default: '5s', description: 'How often buffered spans are sent (a duration)' }))
+  }, 'OpenTelemetry traces over OTLP/HTTP: a span per request, authenticator, introspection, JWKS and discovery call, Redis command and upstream call'))
+}, 'Tracing; W3C traceparent and tracestate are passed on to upstreams whether or not spans are exported')
 
 export const ConfigSchema = Type.Object({
-  $schema: Type.Optional(Type.String()),
+  $schema: Type.Optional(Type.String({ description: 'The JSON Schema of this file, for editors; ignored by the gateway' })),
   server: Type.Optional(Server),
   cache: Type.Optional(Cache),
   identity: Type.Optional(Identity),
   tokens: Type.Optional(Tokens),
-  clients: Type.Optional(Type.Array(Client)),
-  authenticators: Type.Optional(Type.Record(Name, AuthenticatorSpec)),
-  upstreams: Type.Record(Name, Upstream),
-  routes: Type.Array(Route)
+  telemetry: Type.Optional(Telemetry),
+  clients: Type.Optional(Type.Array(Client, { description: 'The calling apps and their credentials' })),
+  authenticators: Type.Optional(Type.Record(Name, AuthenticatorSpec, { description: 'Name to authenticator; routes list them by name' })),
+  upstreams: Type.Record(Name, Upstream, { description: 'Name to upstream service' }),
+  routes: Type.Array(Route, { description: 'The routes; a path (or method) no route declares is 404' })
 }, { additionalProperties: false, title: 'gatehouse gateway config' })
 
 export type RawAuthenticatorAny = { [T in AuthenticatorType]: Static<typeof AUTHENTICATOR_SCHEMAS[T]> }[AuthenticatorType]

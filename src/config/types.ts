@@ -83,6 +83,24 @@ export interface RoutingConfig {
   allowSemicolons: boolean
 }
 
+export interface TelemetryConfig {
+  endpoint: string
+  headers: Record<string, string>
+  serviceName: string
+  sampleRatio: number
+  exportIntervalMs: number
+}
+
+/** A config warning (see src/config/warnings.ts), located like a config error. */
+export interface ConfigWarning {
+  file: string
+  line: number
+  col: number
+  path: string
+  message: string
+  level: 'warning' | 'hint'
+}
+
 export interface GatewayConfig {
   file: string
   /** sha256 of the file's text: tells which config a process runs. */
@@ -116,8 +134,12 @@ export interface GatewayConfig {
   }
   identity: IdentityConfig
   tokens: { issuer: string, ttlMs: number, signingKeys: string | undefined }
+  /** OTLP span export; undefined: no spans, and nothing of the OpenTelemetry SDK loaded. */
+  telemetry: TelemetryConfig | undefined
   clients: Map<string, ClientRecord>
   authenticators: Map<string, AuthenticatorConfig>
   upstreams: Map<string, UpstreamConfig>
   routes: RouteConfig[]
+  /** What `gatehouse check` warns about and the gateway logs at start: valid, but likely not meant. */
+  warnings: ConfigWarning[]
 }

@@ -3,6 +3,7 @@ import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import type { Identity } from './authenticate.js'
 import { rateLimitStoreErrors } from './decision-counters.js'
+import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
 
@@ -74,6 +75,7 @@ return {current, ttl}
 `
 
 const PREFIX = 'gatehouse:v1:ratelimit:'
+const INCR_SPAN = { ...redisSpanAttributes('EVALSHA'), 'gatehouse.rate_limit': true }
 
 /**
  * Counters in Redis, shared by every instance. One store serves every route (keys carry the
@@ -84,7 +86,9 @@ export function redisLimitStore (redis: RedisClient): new () => LimitStore {
   const run = (redis as unknown as { gatehouseRateLimit: (key: string, windowMs: number) => Promise<[number, number]> }).gatehouseRateLimit.bind(redis)
   return class RedisLimitStore implements LimitStore {
     incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
-      run(PREFIX + key, windowMs).then(([current, ttl]) => cb(null, { current, ttl }), (err: Error) => cb(err))
+      const tracer = currentTracer()
+      const counted = tracer === undefined ? run(PREFIX + key, windowMs) : tracer.inSpan('redis EVALSHA', 'client', INCR_SPAN, async () => await run(PREFIX + key, windowMs))
+      counted.then(([current, ttl]) => cb(null, { current, ttl }), (err: Error) => cb(err))
     }
 
     child (): LimitStore {

@@ -7,7 +7,8 @@ import type { IdentityPlan } from '../identity/headers.js'
  * (100 Continue), `Host` is the upstream's, `Proxy-Authorization` was meant for a proxy.
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']
-const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'expect', 'host', 'proxy-authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id'])
+// The trace context is the gateway's to pass on (continued, or replaced when malformed): appended below.
+const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'expect', 'host', 'proxy-authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate'])
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'x-request-id'])
 
 /** The header names a `Connection` value lists (`Connection: close, X-Foo`): hop-by-hop for this message. */
@@ -31,6 +32,9 @@ export interface ForwardInfo {
   proto: string
   host: string | undefined
   requestId: string
+  /** W3C trace context for the upstream: the caller's, the gateway's span, or a new trace. */
+  traceparent: string
+  tracestate: string | undefined
 }
 
 /**
@@ -60,6 +64,8 @@ export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHtt
   out.push('x-forwarded-proto', forward.proto)
   if (forward.host !== undefined) out.push('x-forwarded-host', forward.host)
   out.push('x-request-id', forward.requestId)
+  out.push('traceparent', forward.traceparent)
+  if (forward.tracestate !== undefined) out.push('tracestate', forward.tracestate)
   return out
 }
 

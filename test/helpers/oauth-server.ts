@@ -32,12 +32,21 @@ export interface TestAuthServer {
   mint (options?: MintOptions): Promise<string>
   /** An opaque token from a real `client_credentials` grant at the token endpoint. */
   clientCredentials (scope: string): Promise<string>
+  /**
+   * A JWT access token (RS256, signed with the server's own keys, `aud` {@link JWT_AUDIENCE})
+   * from a `client_credentials` grant for the resource {@link JWT_RESOURCE}; its `sub` is the app's id.
+   */
+  jwtAccessToken (scope: string): Promise<string>
   /** Revokes a token at the server: introspection then answers `active: false`. */
   revoke (token: string): Promise<void>
   /** Closes the listener: connections are refused until start(). */
   stop (): Promise<void>
   start (): Promise<void>
 }
+
+/** The resource indicator (RFC 8707) whose access tokens the server issues as JWTs, and their audience. */
+export const JWT_RESOURCE = 'https://orders.example/'
+export const JWT_AUDIENCE = 'orders-api'
 
 /**
  * A real OAuth 2.0 authorization server (oidc-provider) with introspection and the
@@ -64,7 +73,14 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
         enabled: true,
         allowedPolicy: async (_ctx: unknown, client: { clientId: string }) => client.clientId === AS_CLIENTS.basic.id || client.clientId === AS_CLIENTS.post.id
       },
-      revocation: { enabled: true }
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: async (_ctx: unknown, resource: string) => {
+          if (resource !== JWT_RESOURCE) throw new Error(`unknown resource ${resource}`)
+          return { scope: 'orders:read orders:write', audience: JWT_AUDIENCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }
+        }
+      }
     }
   })
   provider.on('server_error', () => {})
@@ -98,6 +114,16 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
   }
   await start()
   t.teardown(stop)
+  async function grant (form: Record<string, string>): Promise<string> {
+    const res = await request(`${url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${AS_CLIENTS.app.id}:${AS_CLIENTS.app.secret}`).toString('base64')}` },
+      body: new URLSearchParams(form).toString()
+    })
+    const body = await res.body.json() as { access_token?: string }
+    if (res.statusCode !== 200 || body.access_token === undefined) throw new Error(`client_credentials failed: ${res.statusCode} ${JSON.stringify(body)}`)
+    return body.access_token
+  }
   const app = await provider.Client.find(AS_CLIENTS.app.id)
   if (app === undefined) throw new Error('the test client is missing')
   return {
@@ -116,16 +142,8 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
       })
       return await token.save()
     },
-    async clientCredentials (scope) {
-      const res = await request(`${url}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${AS_CLIENTS.app.id}:${AS_CLIENTS.app.secret}`).toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString()
-      })
-      const body = await res.body.json() as { access_token?: string }
-      if (res.statusCode !== 200 || body.access_token === undefined) throw new Error(`client_credentials failed: ${res.statusCode} ${JSON.stringify(body)}`)
-      return body.access_token
-    },
+    clientCredentials: async scope => await grant({ grant_type: 'client_credentials', scope }),
+    jwtAccessToken: async scope => await grant({ grant_type: 'client_credentials', scope, resource: JWT_RESOURCE }),
     async revoke (token) {
       const found = await provider.AccessToken.find(token) ?? await provider.ClientCredentials.find(token)
       if (found === undefined) throw new Error('no such token')

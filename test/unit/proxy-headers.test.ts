@@ -3,7 +3,7 @@ import { compileIdentityPlan } from '../../src/identity/headers.js'
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js'
 
 const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], stripOverrides: ['X-HTTP-Method-Override'], assertion: undefined })
-const forward = { upstreamHost: 'orders:8000', peerIp: '10.0.0.7', peerTrusted: false, proto: 'https', host: 'api.example', requestId: 'req-1' }
+const forward = { upstreamHost: 'orders:8000', peerIp: '10.0.0.7', peerTrusted: false, proto: 'https', host: 'api.example', requestId: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: undefined }
 
 function pairs (flat: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = []
@@ -34,7 +34,8 @@ t.test('request: hop-by-hop headers, those Connection lists, Expect and Host nev
     ['x-forwarded-for', '10.0.0.7'],
     ['x-forwarded-proto', 'https'],
     ['x-forwarded-host', 'api.example'],
-    ['x-request-id', 'req-1']
+    ['x-request-id', 'req-1'],
+    ['traceparent', forward.traceparent]
   ])
 })
 
@@ -47,16 +48,20 @@ t.test('request: client-sent identity, forwarding headers and consumed credentia
     'x-forwarded-host': 'evil.example',
     'x-forwarded-proto': 'http',
     'x-request-id': 'spoofed',
-    forwarded: 'for=6.6.6.6'
-  }, [['remote-user', 'alice']], ['x-api-key'], forward))
+    forwarded: 'for=6.6.6.6',
+    traceparent: '00-11111111111111111111111111111111-2222222222222222-01',
+    tracestate: 'caller=1'
+  }, [['remote-user', 'alice']], ['x-api-key'], { ...forward, tracestate: 'rojo=1' }))
   t.same(out, [
     ['host', 'orders:8000'],
     ['remote-user', 'alice'],
     ['x-forwarded-for', '10.0.0.7'],
     ['x-forwarded-proto', 'https'],
     ['x-forwarded-host', 'api.example'],
-    ['x-request-id', 'req-1']
-  ])
+    ['x-request-id', 'req-1'],
+    ['traceparent', forward.traceparent],
+    ['tracestate', 'rojo=1']
+  ], 'the trace context sent is the gateway\'s, never the raw incoming header')
   const trusted = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6' }, [], [], { ...forward, peerTrusted: true }))
   t.same(trusted.filter(([n]) => n === 'x-forwarded-for' || n === 'forwarded'), [['forwarded', 'for=6.6.6.6'], ['x-forwarded-for', '6.6.6.6, 10.0.0.7']], 'behind a trusted proxy the chain is kept and appended to')
 })

@@ -1,0 +1,123 @@
+import * as oauth from 'oauth4webapi'
+import type { Logger } from '../logger.js'
+import { traced } from '../telemetry/tracing.js'
+
+/** A metadata document older than this is fetched again in the background; the one in hand keeps serving. */
+const MAX_AGE_MS = 60 * 60_000
+/** After a failed fetch with no document in hand, requests are refused this long before one tries again. */
+const FAILURE_RETRY_MS = 1000
+
+/** The fields of an RFC 8414 / OpenID Connect Discovery document the gateway reads. */
+export type ServerMetadata = Readonly<Record<string, unknown>> & { readonly issuer: string }
+
+/** The well-known documents tried for an issuer, in order: OpenID Connect, then RFC 8414. */
+const ALGORITHMS = ['oidc', 'oauth2'] as const
+
+export interface DiscoveryOptions {
+  /** The issuer as configured: the document must name exactly this one. */
+  issuer: string
+  timeoutMs: number
+  authenticator: string
+  logger: Logger
+}
+
+export interface Discovery {
+  /**
+   * The URL the issuer's metadata gives for `field` (`jwks_uri`, `introspection_endpoint`).
+   * Throws while no document could be had, or when it names no such endpoint: the caller
+   * refuses the request (503), never lets it pass.
+   */
+  endpoint (field: string): Promise<string>
+  close (): void
+}
+
+/** An http(s) URL from a metadata document, or a reason to refuse the document. */
+function endpointOf (metadata: ServerMetadata, field: string): string {
+  const value = metadata[field]
+  if (typeof value !== 'string' || value === '') throw new Error(`the issuer's metadata has no ${field}`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`the issuer's ${field} is not a URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the issuer's ${field} is not an http(s) URL`)
+  return value
+}
+
+/**
+ * An issuer's endpoints found from its metadata (`{issuer}/.well-known/openid-configuration`,
+ * else RFC 8414's `/.well-known/oauth-authorization-server{path}`), fetched once, kept, and
+ * refreshed in the background when old. A document naming another issuer is refused, as
+ * RFC 8414 §3.3 asks: it could point the gateway at keys or an endpoint an attacker holds.
+ */
+export function discover (options: DiscoveryOptions): Discovery {
+  const { issuer, timeoutMs, authenticator, logger } = options
+  const issuerUrl = new URL(issuer)
+  const closing = new AbortController()
+  let metadata: ServerMetadata | undefined
+  let fetchedAt = 0
+  let failedAt = Number.NEGATIVE_INFINITY
+  let failure: Error | undefined
+  let pending: Promise<void> | undefined
+
+  async function fetchDocument (): Promise<ServerMetadata> {
+    const tried: string[] = []
+    for (const algorithm of ALGORITHMS) {
+      const res = await oauth.discoveryRequest(issuerUrl, {
+        algorithm,
+        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]),
+        [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:'
+      })
+      if (res.status !== 200) {
+        await res.body?.cancel()
+        tried.push(`${new URL(res.url).pathname} answered ${res.status}`)
+        continue
+      }
+      let document: ServerMetadata
+      try {
+        document = await oauth.processDiscoveryResponse(issuerUrl, res) as ServerMetadata
+      } catch (err) {
+        if (!(err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON)) throw err
+        document = (err.cause as { body: ServerMetadata }).body
+      }
+      // oauth4webapi compares the issuers as normalised URLs; tokens are matched on the exact text.
+      if (document.issuer !== issuer) throw new Error(`the metadata names issuer "${String(document.issuer)}", not "${issuer}"`)
+      return document
+    }
+    throw new Error(`no metadata document: ${tried.join(', ')}`)
+  }
+
+  function refresh (): Promise<void> {
+    if (pending !== undefined) return pending
+    pending = traced('discovery', { 'gatehouse.authenticator': authenticator, 'server.address': issuerUrl.host }, fetchDocument).then(document => {
+      metadata = document
+      fetchedAt = Date.now()
+      failure = undefined
+      logger.info({ authenticator, issuer }, 'issuer metadata fetched')
+    }, (err: unknown) => {
+      failure = err instanceof Error ? err : new Error(String(err))
+      failedAt = Date.now()
+      if (!closing.signal.aborted) logger.warn({ authenticator, issuer, error: failure.message }, 'issuer metadata could not be fetched')
+    }).finally(() => { pending = undefined })
+    return pending
+  }
+
+  async function current (): Promise<ServerMetadata> {
+    if (metadata !== undefined) {
+      if (Date.now() - fetchedAt > MAX_AGE_MS && pending === undefined && Date.now() - failedAt >= FAILURE_RETRY_MS) void refresh()
+      return metadata
+    }
+    if (pending !== undefined) await pending
+    else if (Date.now() - failedAt >= FAILURE_RETRY_MS) await refresh()
+    if (metadata === undefined) throw new Error(`the issuer's metadata cannot be fetched: ${failure?.message ?? 'not yet fetched'}`, { cause: failure })
+    return metadata
+  }
+
+  return {
+    async endpoint (field) {
+      return endpointOf(await current(), field)
+    },
+    close () { closing.abort() }
+  }
+}

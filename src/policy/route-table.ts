@@ -1,0 +1,62 @@
+import Router from 'find-my-way'
+import type { RouteConfig, RoutingConfig } from '../config/types.js'
+import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { routerUrl } from './request-path.js'
+
+/**
+ * The router options the gateway's Fastify app is built with. find-my-way is Fastify's own
+ * router: given the same options and the same route paths, a table built here answers
+ * exactly as the listener does, so `explain` and the config warnings never guess.
+ */
+export function routerOptions (routing: RoutingConfig): { maxParamLength: number, caseSensitive: boolean, ignoreTrailingSlash: boolean, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false } {
+  return { maxParamLength: 1000, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false }
+}
+
+/** What serves a request: one of the config's routes, or one of the gateway's own token endpoints. */
+export type RouteHit =
+  | { kind: 'route', index: number, params: Record<string, string | undefined> }
+  | { kind: 'token-endpoint', path: string }
+
+type Store = { kind: 'route', index: number } | { kind: 'token-endpoint', path: string }
+
+const TOKEN_ENDPOINT_METHODS: Record<string, 'GET' | 'POST'> = {
+  [TOKEN_ENDPOINT_PATHS.token]: 'POST',
+  [TOKEN_ENDPOINT_PATHS.revoke]: 'POST',
+  [TOKEN_ENDPOINT_PATHS.jwks]: 'GET'
+}
+
+const noop = (): void => {}
+
+export interface RouteTable {
+  /** The route the listener would run for `method` and the request target (query included, as the router sees it). */
+  find (method: string, url: string): RouteHit | undefined
+}
+
+/**
+ * The public listener's routing, framework-free: the config's routes and the token
+ * endpoints, under `routing`. The target goes through the same rewrite as in the app
+ * (`;` parameters dropped when allowed).
+ */
+export function buildRouteTable (routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'urls' | 'methods'>>, routing: RoutingConfig, withTokenEndpoints = true): RouteTable {
+  const router = Router(routerOptions(routing))
+  if (withTokenEndpoints) {
+    for (const [path, method] of Object.entries(TOKEN_ENDPOINT_METHODS)) router.on(method, path, noop, { kind: 'token-endpoint', path } satisfies Store)
+  }
+  for (const r of routes) {
+    for (const url of r.urls) router.on(r.methods, url, noop, { kind: 'route', index: r.index } satisfies Store)
+  }
+  return {
+    find (method, url) {
+      let found
+      try {
+        found = router.find(method as never, routing.allowSemicolons ? routerUrl(url) : url)
+      } catch {
+        // A path the router cannot decode is answered before any route: no route serves it.
+        return undefined
+      }
+      if (found === null) return undefined
+      const store = found.store as Store
+      return store.kind === 'route' ? { kind: 'route', index: store.index, params: { ...found.params } } : store
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import t from 'tap'
+import { createServer } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { discover } from '../src/auth/discovery.js'
+import { createLogger } from '../src/logger.js'
+import { freePort } from './helpers/ports.js'
+import { Writable } from 'node:stream'
+
+t.test('issuer metadata is fetched once, served from memory, and refreshed in the background once an hour old', async t => {
+  const port = await freePort()
+  const issuer = `http://127.0.0.1:${port}`
+  let version = 1
+  let fetches = 0
+  const server = createServer((req, res) => {
+    if (req.url !== '/.well-known/openid-configuration') return void res.writeHead(404).end()
+    fetches++
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks-${version}` }))
+  })
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
+  const realNow = Date.now
+  let offset = 0
+  Date.now = () => realNow() + offset
+  t.teardown(() => { Date.now = realNow })
+
+  const discovery = discover({ issuer, timeoutMs: 1000, authenticator: 'idp', logger: createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() })) })
+  t.teardown(() => discovery.close())
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)
+  t.equal(fetches, 1, 'fetched once, then served from memory')
+  await t.rejects(discovery.endpoint('introspection_endpoint'), /has no introspection_endpoint/, 'an endpoint the metadata lacks is refused, never guessed')
+
+  version = 2
+  offset = 59 * 60_000
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`, 'younger than an hour: not fetched again')
+  t.equal(fetches, 1)
+  offset = 61 * 60_000
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`, 'older: the document in hand answers at once…')
+  for (let i = 0; i < 50 && fetches < 2; i++) await sleep(20)
+  t.equal(fetches, 2, '…while a refresh runs in the background')
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`, 'and its answer is used from then on')
+
+  await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) })
+  offset = 3 * 60 * 60_000
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`, 'a failed refresh keeps the document in hand')
+  await sleep(100)
+  t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`)
+})
