@@ -129,7 +129,8 @@ upstreams:
 t.test('cache, server and authenticator settings out of bounds', async t => {
   t.match(issuesOf(`cache: { local: { maxSize: 1KiB }, integrityKey: short, redis: "http://x" }\n${MINIMAL}`), [/cache\.redis: must be a redis:\/\/ or rediss:\/\/ URL/, /cache\.local\.maxSize: must be at least 64KiB/, /cache\.integrityKey: at least 32 characters/])
   t.match(issuesOf(`server: { adminToken: short, bodyTimeout: 0s }\n${MINIMAL}`), [/server\.adminToken: at least 16 characters/, /server\.bodyTimeout: must be more than 0/])
-  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "https://idp", audience: orders }\n${MINIMAL}`), [/a jwt authenticator needs exactly one of jwksUri, publicKey or secret \(has none\)/])
+  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "https://idp", audience: orders, jwksUri: "https://idp/jwks", secret: "${'s'.repeat(32)}" }\n${MINIMAL}`), [/a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/])
+  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "idp", audience: orders }\n${MINIMAL}`), [/authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer/])
   t.match(issuesOf(`authenticators:\n  oauth: { type: introspection, endpoint: "ftp://x", clientId: a, clientSecret: b }\n${MINIMAL}`), [/endpoint: must be an http:\/\/ or https:\/\/ URL/])
   t.match(issuesOf(`authenticators:\n  m: { type: mtls }\n${MINIMAL}`), [/an mtls authenticator needs server\.tls with clientCa/])
   t.match(issuesOf(`authenticators:\n  x: { type: magic }\n${MINIMAL}`), [/type must be one of/])
