@@ -10,6 +10,7 @@ import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/conf
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
+import type { Clock } from '../src/clock.js'
 import { buildApp } from '../plugins/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../plugins/health.js'
@@ -41,6 +42,8 @@ export interface RunningGateway {
 export interface StartOptions {
   logger?: Logger
   env?: NodeJS.ProcessEnv
+  /** Default Date.now: what TTLs, cooldowns and expiries are measured with (tests move it). */
+  clock?: Clock
 }
 
 /** One config's app and gateway; retired generations close once their last request is done. */
@@ -151,6 +154,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
   let config = first
   const metrics = createMetrics()
+  if (options.clock !== undefined) metrics.instruments.clock = options.clock
   // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
   // generation is built, as its authenticators are wrapped in spans then.
   const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)

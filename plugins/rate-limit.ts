@@ -20,7 +20,7 @@ export default fp<{ gateway: Gateway }>(async function gatehouseRateLimit (app, 
     global: false,
     enableDraftSpec: true,
     skipOnError: false,
-    store: gateway.limitStore ?? localLimitStore({ maxEntries: localMaxEntries, maxSize: localMaxSize })
+    store: gateway.limitStore ?? localLimitStore({ maxEntries: localMaxEntries, maxSize: localMaxSize }, gateway.clock)
   })
 }, { fastify: '5.x', name: 'gatehouse-rate-limit' })
 

@@ -10,7 +10,8 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
-import { RevokedJtis, Revocations } from './tokens/revocation.js'
+import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
+import { systemClock, type Clock } from './clock.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
@@ -47,6 +48,8 @@ export interface Gateway {
   tokens: TokenService
   /** User API tokens in `cache.redis` (the CLI's and admin listener's `tokens` operations); undefined without Redis. */
   userTokens: UserTokenStore | undefined
+  /** What every TTL, cooldown, expiry and rate window of this gateway is measured with. */
+  clock: Clock
   health (): HealthReport
   close (): Promise<void>
 }
@@ -81,6 +84,8 @@ export interface Instruments {
   observe?: OriginObserver
   /** The client-token revocations this process knows of: set on the first gateway, kept across reloads. */
   revokedJtis?: RevokedJtis
+  /** Default Date.now; tests move time with their own. */
+  clock?: Clock
 }
 
 /**
@@ -99,16 +104,17 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
 }
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
-  const cache = await createCache(config, logger, instruments.cacheCounters)
+  const clock = instruments.clock ?? systemClock
+  const cache = await createCache(config, logger, instruments.cacheCounters, clock)
   const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache)
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
-  instruments.revokedJtis ??= new RevokedJtis()
-  const revocations = new Revocations(cache, instruments.revokedJtis, logger)
+  instruments.revokedJtis ??= new RevokedJtis(undefined, clock)
+  const revocations = new Revocations(cache, instruments.revokedJtis, logger, WRITE_BACK_CHECK_MS, clock)
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger, revocations)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens })
+    tokens = await createTokenService(config, logger, revocations, clock)
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -143,6 +149,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     limitStore: redis === undefined ? undefined : redisLimitStore(redis),
     tokens,
     userTokens,
+    clock,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
+import { systemClock, type Clock } from '../clock.js'
 
 export function hashApiKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')
@@ -18,7 +19,7 @@ export function clientUnusable (client: ClientRecord, now = Date.now()): string 
  * API keys are stored as sha256 hashes and found by the hash of what is presented: the
  * lookup never compares the secret itself, so its timing tells nothing about a key.
  */
-export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, clients: Map<string, ClientRecord>): Authenticator {
+export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, clients: Map<string, ClientRecord>, clock: Clock = systemClock): Authenticator {
   const header = (cfg.spec.header ?? 'X-API-Key').toLowerCase()
   const query = cfg.spec.query
   const byHash = new Map<string, { client: ClientRecord, expiresAt: number | null }>()
@@ -53,8 +54,9 @@ export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, c
       if (key === undefined) return undefined
       const entry = byHash.get(hashApiKey(key))
       if (entry === undefined) throw fail('unknown API key')
-      if (entry.expiresAt !== null && Date.now() > entry.expiresAt) throw fail('API key has expired')
-      const unusable = clientUnusable(entry.client)
+      const now = clock()
+      if (entry.expiresAt !== null && now > entry.expiresAt) throw fail('API key has expired')
+      const unusable = clientUnusable(entry.client, now)
       if (unusable !== undefined) throw fail(unusable)
       return { kind: 'client', id: entry.client.id, client: entry.client, scopes: entry.client.scopes, authenticator: cfg.name }
     }

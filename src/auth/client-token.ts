@@ -62,7 +62,7 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
       const hash = createHash('sha256').update(token).digest('hex')
       const entry = await cache.getOrLoad<VerifiedEntry>(VERIFIED_CLIENT_TOKEN, jti, async () => {
         const claims = await check(token)
-        return { value: { hash, claims }, ttlMs: claims.exp * 1000 - Date.now() }
+        return { value: { hash, claims }, ttlMs: claims.exp * 1000 - tokens.clock() }
       })
       if (entry.hash !== hash) return await check(token)
       // A verification cached before a revocation this instance knows of (heard while Redis was away, say) is not reused.
@@ -84,10 +84,11 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
       const token = presented(req)
       if (token === undefined) return undefined
       const claims = await verified(token)
-      if (claims.exp * 1000 <= Date.now()) throw fail('token has expired')
+      const now = tokens.clock()
+      if (claims.exp * 1000 <= now) throw fail('token has expired')
       const client = clients.get(claims.sub)
       if (client === undefined) throw fail('the token\'s client no longer exists')
-      const unusable = clientUnusable(client)
+      const unusable = clientUnusable(client, now)
       if (unusable !== undefined) throw fail(unusable)
       const allowed = new Set(client.scopes)
       const scopes = claims.scope.split(' ').filter(s => s !== '' && allowed.has(s))

@@ -6,6 +6,7 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
+import { systemClock, type Clock } from '../clock.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 import { discover } from './discovery.js'
 import { traced } from '../telemetry/tracing.js'
@@ -118,7 +119,8 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'> }): Authenticator {
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock?: Clock | undefined }): Authenticator {
+  const clock = deps.clock ?? systemClock
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
   const partition = introspectionPartition(cfg.spec)
@@ -186,7 +188,7 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
     } catch (err) {
       throw new Error('malformed introspection response: not JSON', { cause: err })
     }
-    const { result, ttlMs } = interpret(body, settings)
+    const { result, ttlMs } = interpret(body, settings, clock())
     return { value: result, ttlMs }
   }
 
@@ -229,7 +231,7 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
       }
       if (!found.active) throw invalid(found.reason)
       // The cache never keeps an entry past exp; this guards against a clock that jumped.
-      if (found.exp !== undefined && found.exp * 1000 <= Date.now()) throw invalid('token has expired')
+      if (found.exp !== undefined && found.exp * 1000 <= clock()) throw invalid('token has expired')
       return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims ?? NO_CLAIMS, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
     },
     async close () {

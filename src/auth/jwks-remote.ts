@@ -4,6 +4,7 @@ import { GatehouseError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { isPublicJwk, type KeySource } from './jwt-keys.js'
 import type { OriginObserver } from './types.js'
+import { systemClock, type Clock } from '../clock.js'
 import { traced } from '../telemetry/tracing.js'
 
 /** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
@@ -20,6 +21,8 @@ export interface RemoteJwksOptions {
   authenticator: string
   logger: Logger
   observe?: OriginObserver | undefined
+  /** What cooldowns and key age are measured with (default Date.now). */
+  clock?: Clock | undefined
 }
 
 async function readLimited (res: Response, limit: number): Promise<string> {
@@ -44,6 +47,7 @@ async function readLimited (res: Response, limit: number): Promise<string> {
  */
 export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   const { url, cooldownMs, timeoutMs, authenticator, logger, observe } = options
+  const now = options.clock ?? systemClock
   const where = (target: string): string => { const u = new URL(target); return `${u.origin}${u.pathname}` }
   const closing = new AbortController()
   let local: ReturnType<typeof createLocalJWKSet> | undefined
@@ -72,13 +76,13 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
     local = createLocalJWKSet({ keys })
     kids = new Set(keys.flatMap(k => typeof k.kid === 'string' ? [k.kid] : []))
     setId = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 16)
-    fetchedAt = Date.now()
+    fetchedAt = now()
     logger.info({ authenticator, jwksUri: where(target), keys: keys.length }, 'JWKS fetched')
   }
 
   function refresh (): Promise<void> {
     if (pending !== undefined) return pending
-    attemptAt = Date.now()
+    attemptAt = now()
     const started = performance.now()
     pending = traced('jwks', { 'gatehouse.authenticator': authenticator }, fetchSet).then(() => {
       failure = undefined
@@ -92,9 +96,9 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   }
 
   const retryDelay = (): number => failure === undefined ? cooldownMs : Math.min(cooldownMs, FAILURE_RETRY_MS)
-  const mayRefetch = (): boolean => Date.now() - attemptAt >= retryDelay()
+  const mayRefetch = (): boolean => now() - attemptAt >= retryDelay()
   const unavailable = (): GatehouseError => {
-    const wait = Math.max(1, Math.ceil((attemptAt + retryDelay() - Date.now()) / 1000))
+    const wait = Math.max(1, Math.ceil((attemptAt + retryDelay() - now()) / 1000))
     return new GatehouseError('auth_unavailable', 'the identity provider\'s signing keys cannot be fetched', {
       cause: failure, headers: { 'retry-after': String(wait) }, principal: 'user', authenticator
     })
@@ -108,7 +112,7 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
         if (pending !== undefined) await pending
         else if (mayRefetch()) await refresh()
         if (local === undefined) throw unavailable()
-      } else if (Date.now() - fetchedAt > MAX_AGE_MS && pending === undefined && mayRefetch()) {
+      } else if (now() - fetchedAt > MAX_AGE_MS && pending === undefined && mayRefetch()) {
         void refresh()
       }
       try {

@@ -8,6 +8,7 @@ import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
 import { discover, type Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
+import { systemClock } from '../clock.js'
 
 /**
  * What a verified token taught us, and all the request path needs of it (never the whole
@@ -81,8 +82,9 @@ export function jwtCacheCredential (cfg: AuthenticatorConfig<'jwt'>, config: Pic
  */
 export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, deps: AuthDeps): Promise<Authenticator> {
   const o = jwtOptions(cfg.spec)
+  const clock = deps.clock ?? systemClock
   const { jwksUri, publicKey, secret } = cfg.spec
-  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe })
+  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
   const keys: KeySource = given(jwksUri)
@@ -111,14 +113,14 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
 
   async function verifySignature (token: string): Promise<{ payload: JWTPayload, kid: string | undefined, typ: unknown }> {
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, verifyOptions)
+      const { payload, protectedHeader } = await jwtVerify(token, keys.resolve, { ...verifyOptions, currentDate: new Date(clock()) })
       return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
     } catch (err) {
       // A kid-less token against a set with several fitting keys: each is tried (jose leaves this to the caller).
       if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err
       for await (const key of err) {
         try {
-          const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions)
+          const { payload, protectedHeader } = await jwtVerify(token, key, { ...verifyOptions, currentDate: new Date(clock()) })
           return { payload, kid: protectedHeader.kid, typ: protectedHeader.typ }
         } catch (inner) {
           if (!(inner instanceof errors.JWSSignatureVerificationFailed)) throw inner
@@ -141,7 +143,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
     const { payload, kid, typ } = verified
     if (saysRefresh(typ, payload)) throw invalid('refresh tokens are not accepted')
     // jose checks iat only against a maximum age: a token minted ahead of the clock is refused here.
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + o.clockToleranceS) throw invalid('token issued in the future')
+    if (typeof payload.iat === 'number' && payload.iat > clock() / 1000 + o.clockToleranceS) throw invalid('token issued in the future')
     for (const [claim, expected] of o.requiredClaims) {
       if (payload[claim] === undefined) throw invalid(`token has no ${claim} claim`)
       if (payload[claim] !== expected) throw invalid(`${claim} must be ${String(expected)}`)
@@ -168,7 +170,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const principal = (v: Verified): UserPrincipal => ({
     kind: 'user', id: v.id, scopes: v.scopes, claims: v.claims ?? NO_CLAIMS, tokenClientId: v.tokenClientId, authenticator: cfg.name, exp: v.exp
   })
-  const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > Date.now()
+  const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > clock()
 
   const fromProtocol = cfg.spec.webSocket?.protocol
   const fromQuery = cfg.spec.webSocket?.query
@@ -226,7 +228,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       if (iss !== o.issuer) return undefined
       const load = async (): Promise<{ value: Verified, ttlMs: number }> => {
         const v = await verify(token)
-        return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - Date.now(), MAX_CACHE_MS) }
+        return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - clock(), MAX_CACHE_MS) }
       }
       if (hit === undefined) return principal(await deps.cache.getOrLoad('jwt', key, load))
       // The stale entry may still be in Redis: the new verification overwrites it there too.

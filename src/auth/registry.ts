@@ -16,7 +16,7 @@ import { currentTracer, type Tracer } from '../telemetry/tracing.js'
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
-  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients),
+  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
   clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
   jwt: createJwtAuthenticator,

@@ -2,6 +2,7 @@ import type { Challenge } from '../errors.js'
 import type { ClientRecord, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
+import type { Clock } from '../clock.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
 
@@ -106,4 +107,6 @@ export interface AuthDeps {
   observe?: OriginObserver | undefined
   /** User API tokens in `cache.redis`; undefined without Redis. */
   userTokens?: UserTokenStore | undefined
+  /** What expiries and cooldowns are measured with (default Date.now). */
+  clock?: Clock | undefined
 }

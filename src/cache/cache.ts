@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
+import { lruClock, systemClock, type Clock } from '../clock.js'
 
 /**
  * What the gateway learned about a credential, keyed by `gatehouse:v1:<kind>:<sha256>`:
@@ -91,8 +92,9 @@ export interface LocalLimits {
 export class LocalCache {
   private readonly lru: LRUCache<string, NonNullable<unknown>>
 
-  constructor (limits: LocalLimits) {
+  constructor (limits: LocalLimits, clock: Clock = systemClock) {
     this.lru = new LRUCache({
+      ...lruClock(clock),
       max: limits.maxEntries,
       maxSize: limits.maxSize,
       maxEntrySize: Math.max(1, Math.floor(limits.maxSize / 16)),

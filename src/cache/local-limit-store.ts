@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { LimitStore } from '../policy/rate-limit.js'
 import { entryBytes, type LocalLimits } from './cache.js'
+import { systemClock, type Clock } from '../clock.js'
 
 interface Counter { current: number, ttl: number, iterationStartMs: number }
 
@@ -11,7 +12,7 @@ interface Counter { current: number, ttl: number, iterationStartMs: number }
  * by every route (keys carry the route), so the bound does not grow with the routes.
  * The least recently counted caller is forgotten first: its count starts again.
  */
-export function localLimitStore (limits: LocalLimits): new () => LimitStore & { read: LimitStore['incr'] } {
+export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): new () => LimitStore & { read: LimitStore['incr'] } {
   const counters = new LRUCache<string, Counter>({
     max: limits.maxEntries,
     maxSize: limits.maxSize,
@@ -19,7 +20,7 @@ export function localLimitStore (limits: LocalLimits): new () => LimitStore & { 
   })
   return class LocalLimitStore {
     incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
-      const now = Date.now()
+      const now = clock()
       let c = counters.get(key)
       if (c === undefined || c.iterationStartMs + windowMs <= now) {
         c = { current: 1, ttl: windowMs, iterationStartMs: now }
@@ -34,7 +35,7 @@ export function localLimitStore (limits: LocalLimits): new () => LimitStore & { 
     /** The count without counting (`{ increment: false }`). */
     read (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
       const c = counters.get(key)
-      const now = Date.now()
+      const now = clock()
       if (c === undefined || c.iterationStartMs + windowMs <= now) cb(null, { current: 0, ttl: 0 })
       else cb(null, { current: c.current, ttl: windowMs - (now - c.iterationStartMs) })
     }

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
+import { systemClock, type Clock } from '../clock.js'
 import { createSealer, type Sealer } from './integrity.js'
 import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
@@ -76,8 +77,8 @@ export class TwoTierCache implements GatewayCache {
   private subscriberWasDown = false
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined)) {
-    this.local = new LocalCache(limits)
+  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock = systemClock) {
+    this.local = new LocalCache(limits, clock)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
     if (subscriber !== undefined) {
@@ -123,7 +124,7 @@ export class TwoTierCache implements GatewayCache {
   }
 
   private warn (msg: string, err: unknown): void {
-    const now = Date.now()
+    const now = this.clock()
     if (now - this.lastWarn < WARN_INTERVAL_MS) {
       this.suppressed++
       return
@@ -170,7 +171,7 @@ export class TwoTierCache implements GatewayCache {
     try {
       stored = opened === undefined ? undefined : JSON.parse(opened) as Stored
     } catch {} // an entry that does not parse is a miss, like an absent one
-    const ttlMs = typeof stored?.e === 'number' ? stored.e - Date.now() : 0
+    const ttlMs = typeof stored?.e === 'number' ? stored.e - this.clock() : 0
     if (stored === undefined || ttlMs <= 0) {
       this.counters.redisMisses++
       return undefined
@@ -184,7 +185,7 @@ export class TwoTierCache implements GatewayCache {
     if (ttlMs <= 0) return
     const redis = this.usable()
     if (redis === undefined) return
-    const stored: Stored = { v: value, e: Date.now() + ttlMs }
+    const stored: Stored = { v: value, e: this.clock() + ttlMs }
     try {
       const text = this.sealer.seal(key, JSON.stringify(stored))
       const tracer = currentTracer()
@@ -289,16 +290,18 @@ export class TwoTierCache implements GatewayCache {
 }
 
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
-export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters): Promise<GatewayCache> {
+export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters, clock: Clock = systemClock): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
   const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
-  if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters)
+  if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters, undefined, clock)
   const redis = createRedisClient(redisConfig)
-  // A subscribed connection can run nothing else, hence a second one.
-  const subscriber = createRedisClient(redisConfig)
+  // A subscribed connection can run nothing else, hence a second one. It subscribes again on
+  // every 'ready' (above); ioredis's own resubscribe would be a second SUBSCRIBE whose
+  // rejection (a command timeout on a slow Redis) nothing handles, and that ends the process.
+  const subscriber = createRedisClient(redisConfig, { autoResubscribe: false })
   const sealer = createSealer(config.cache.integrityKey)
   if (!sealer.keyed) logger.warn('cache.integrityKey is not set: whoever can write to Redis can forge cached identities; set it (the same on every instance)')
-  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer)
+  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer, clock)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

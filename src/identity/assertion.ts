@@ -37,7 +37,7 @@ export function createAssertionSigner (cfg: NonNullable<IdentityConfig['assertio
       const scope = (user?.scopes ?? client?.scopes ?? []).join(' ')
       // Everything the claims are made of, the user credential's expiry included: equal keys, equal claims.
       const key = JSON.stringify([upstream, user?.id, client?.id, scope, identity.authenticators, user?.exp])
-      const now = Date.now()
+      const now = tokens.clock()
       const hit = cache.get(key)
       if (hit !== undefined && hit.until > now) return hit.token
       // An assertion never outlives the user credential it vouches for.

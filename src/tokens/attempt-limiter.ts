@@ -1,4 +1,5 @@
 import type { Cache } from '../cache/cache.js'
+import { systemClock, type Clock } from '../clock.js'
 
 const KIND = 'auth-failures'
 
@@ -22,7 +23,7 @@ export type Reservation =
 export class AttemptLimiter {
   private readonly queues = new Map<string, Promise<void>>()
 
-  constructor (private readonly cache: Cache, private readonly windowMs: number) {}
+  constructor (private readonly cache: Cache, private readonly windowMs: number, private readonly clock: Clock = systemClock) {}
 
   /** Runs `fn` after every earlier call for `key` in this process has finished. */
   private async serial<T> (key: string, fn: () => Promise<T>): Promise<T> {
@@ -43,7 +44,7 @@ export class AttemptLimiter {
   /** Adds `delta` to the key's window; refuses (undefined) when `delta` is +1 and the window is full. */
   private async add (limit: Limit, delta: 1 | -1): Promise<number | undefined> {
     return await this.serial(limit.key, async () => {
-      const now = Date.now()
+      const now = this.clock()
       const current = await this.cache.get<Window>(KIND, limit.key)
       const live = current !== undefined && current.resetAt > now ? current : undefined
       if (delta === -1) {
@@ -69,7 +70,7 @@ export class AttemptLimiter {
       const blockedUntil = await this.add(limit, 1)
       if (blockedUntil !== undefined) {
         for (const t of taken) await this.add(t, -1)
-        return { ok: false, retryAfter: Math.max(1, Math.ceil((blockedUntil - Date.now()) / 1000)) }
+        return { ok: false, retryAfter: Math.max(1, Math.ceil((blockedUntil - this.clock()) / 1000)) }
       }
       taken.push(limit)
     }

@@ -109,7 +109,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
     const parsed = client.secretHash === undefined ? undefined : parseSecretHash(client.secretHash)
     if (parsed !== undefined) secrets.set(client.id, parsed)
   }
-  const limiter = new AttemptLimiter(cache, FAILED_ATTEMPTS_WINDOW_MS)
+  const limiter = new AttemptLimiter(cache, FAILED_ATTEMPTS_WINDOW_MS, tokens.clock)
 
   /**
    * The client, once its secret is checked. Failures are counted per client id *and address*

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { GatewayCache } from '../cache/two-tier.js'
 import type { Logger } from '../logger.js'
+import { lruClock, systemClock, type Clock } from '../clock.js'
 
 /** Cache kinds: the denylist of revoked `jti`s, and verified client tokens (by `jti`). */
 export const REVOKED = 'revoked'
@@ -23,8 +24,9 @@ export class RevokedJtis {
   private readonly jtis: LRUCache<string, number>
   overflowed = 0
 
-  constructor (max = MAX_LOCAL_REVOCATIONS) {
+  constructor (max = MAX_LOCAL_REVOCATIONS, private readonly clock: Clock = systemClock) {
     this.jtis = new LRUCache<string, number>({
+      ...lruClock(clock),
       max,
       ttlAutopurge: false,
       dispose: (_exp, _jti, reason) => { if (reason === 'evict') this.overflowed++ }
@@ -33,7 +35,7 @@ export class RevokedJtis {
 
   /** `expMs`: when the token expires (ms since epoch); an expired one needs no entry. */
   add (jti: string, expMs: number): void {
-    const ttl = expMs - Date.now()
+    const ttl = expMs - this.clock()
     if (ttl > 0) this.jtis.set(jti, expMs, { ttl })
   }
 
@@ -47,7 +49,7 @@ export class RevokedJtis {
 
   /** Every live entry: `jti` and expiry (ms since epoch). */
   * entries (): Generator<[string, number]> {
-    for (const [jti, exp] of this.jtis.entries()) if (exp > Date.now()) yield [jti, exp]
+    for (const [jti, exp] of this.jtis.entries()) if (exp > this.clock()) yield [jti, exp]
   }
 }
 
@@ -67,7 +69,7 @@ export class Revocations {
   private lastWriteBack = 0
   private seenFailures: number
 
-  constructor (private readonly cache: GatewayCache, readonly known: RevokedJtis, private readonly logger: Logger, checkMs = WRITE_BACK_CHECK_MS) {
+  constructor (private readonly cache: GatewayCache, readonly known: RevokedJtis, private readonly logger: Logger, checkMs = WRITE_BACK_CHECK_MS, private readonly clock: Clock = systemClock) {
     // A reload (or a new cache.redis) starts with what the process already knows.
     this.pending = known.size > 0
     this.seenFailures = this.failures()
@@ -83,7 +85,7 @@ export class Revocations {
    * other instances through Redis (it is then written back once Redis is reachable).
    */
   async revoke (claims: { jti: string, exp: number }): Promise<void> {
-    const ttlMs = claims.exp * 1000 - Date.now()
+    const ttlMs = claims.exp * 1000 - this.clock()
     if (ttlMs <= 0) return
     this.known.add(claims.jti, claims.exp * 1000)
     const failuresBefore = this.failures()
@@ -129,7 +131,7 @@ export class Revocations {
       this.pending = true
       return
     }
-    const now = Date.now()
+    const now = this.clock()
     if (this.known.size > 0 && now - this.lastWriteBack >= WRITE_BACK_EVERY_MS) this.pending = true
     if (!this.pending || now - this.lastWriteBack < MIN_WRITE_BACK_GAP_MS) return
     this.lastWriteBack = now
@@ -137,7 +139,7 @@ export class Revocations {
     let count = 0
     for (const [jti, expMs] of this.known.entries()) {
       if (this.closed) return
-      await this.cache.set(REVOKED, jti, 1, expMs - Date.now())
+      await this.cache.set(REVOKED, jti, 1, expMs - this.clock())
       await this.cache.delete(VERIFIED_CLIENT_TOKEN, jti)
       count++
     }

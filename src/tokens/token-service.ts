@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { loadSigningKeys, type SigningKeySet } from './signing-keys.js'
 import type { Revocations } from './revocation.js'
+import { systemClock, type Clock } from '../clock.js'
 
 export interface SignOptions {
   ttlMs: number
@@ -46,7 +47,7 @@ export class TokenService {
   private readonly denylist: Revocations | undefined
 
   /** `revocations` may be left out by a service that only signs (a benchmark of assertions, say). */
-  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations?: Revocations) {
+  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations?: Revocations, readonly clock: Clock = systemClock) {
     this.keys = keys
     this.issuer = issuer
     this.ttlMs = ttlMs
@@ -66,7 +67,7 @@ export class TokenService {
   /** Any claims, with `iss`, `iat`, `exp`, `jti` (unless given) and `aud` set here; signed by the first key. */
   async sign (claims: JWTPayload, options: SignOptions): Promise<Signed> {
     const { signer } = this.keys
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(this.clock() / 1000)
     const exp = now + Math.max(1, Math.round(options.ttlMs / 1000))
     const jti = claims.jti ?? randomUUID()
     const jwt = new SignJWT({ ...claims, jti })
@@ -118,7 +119,7 @@ export class TokenService {
     if (key === undefined) throw new TokenRejected('token is not signed by a key of this gateway')
     let payload: JWTPayload
     try {
-      ({ payload } = await jwtVerify(token, key.key, { issuer: this.issuer, algorithms: [key.alg], typ: CLIENT_TOKEN_TYPE, requiredClaims: ['sub', 'exp', 'jti'] }))
+      ({ payload } = await jwtVerify(token, key.key, { issuer: this.issuer, algorithms: [key.alg], typ: CLIENT_TOKEN_TYPE, requiredClaims: ['sub', 'exp', 'jti'], currentDate: new Date(this.clock()) }))
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new TokenRejected('token has expired', { cause: err })
       if (err instanceof joseErrors.JOSEError) throw new TokenRejected(err instanceof joseErrors.JWSSignatureVerificationFailed ? 'token signature is invalid' : 'token is not a client token of this gateway', { cause: err })
@@ -139,7 +140,7 @@ function usesTokens (config: GatewayConfig): boolean {
     config.identity.assertion !== undefined
 }
 
-export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations): Promise<TokenService> {
+export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock = systemClock): Promise<TokenService> {
   const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined)
-  return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations)
+  return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations, clock)
 }

@@ -1,17 +1,15 @@
 import t from 'tap'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import type { TestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
+import { until } from '../helpers/until.js'
 import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 
 t.test('cache: POST /cache/purge on one admin listener drops a token from every instance', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
-  const yaml = introspectionYaml(as, upstream, { redis: redis.url })
-  const a = await startTestGateway(t, yaml)
-  const b = await startTestGateway(t, yaml)
+  const { a, b } = await startGatewayPair(t, url => introspectionYaml(as, upstream, { redis: url }))
   const token = await as.mint()
   const headers = { authorization: `Bearer ${token}` }
   const status = async (gw: TestGateway): Promise<number> => (await call(`${gw.url}/api/orders/1`, { headers })).status
@@ -28,8 +26,8 @@ t.test('cache: POST /cache/purge on one admin listener drops a token from every 
   const purge = await call(`${a.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
   t.equal(purge.status, 200)
   t.same(purge.json(), { purged: true })
-  // Pub/sub delivery to B is asynchronous; it takes well under a second.
-  await new Promise(resolve => setTimeout(resolve, 200))
+  // Pub/sub delivery to B is asynchronous.
+  await until('B to hear the invalidation', () => b.gateway.cache.counters.invalidations >= 1)
   t.equal(await status(b), 401, 'B dropped its local entry: the token is refused')
   t.equal(await status(a), 401, 'A too')
   t.ok(b.gateway.cache.counters.invalidations >= 1, 'B heard the invalidation')

@@ -2,10 +2,11 @@ import t from 'tap'
 import { Readable, PassThrough } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { cachePurge } from '../../cli/cache-purge.js'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import type { TestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
+import { until } from '../helpers/until.js'
 import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 
 async function runPurge (args: string[], stdin = ''): Promise<{ code: number, out: string, err: string }> {
@@ -20,10 +21,7 @@ async function runPurge (args: string[], stdin = ''): Promise<{ code: number, ou
 t.test('cache: `gatehouse cache purge --token T` drops a token from every running instance', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
-  const yaml = introspectionYaml(as, upstream, { redis: redis.url })
-  const a = await startTestGateway(t, yaml)
-  const b = await startTestGateway(t, yaml)
+  const { redis, a, b } = await startGatewayPair(t, url => introspectionYaml(as, upstream, { redis: url }))
   const status = async (gw: TestGateway, token: string): Promise<number> =>
     (await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status
 
@@ -40,7 +38,11 @@ t.test('cache: `gatehouse cache purge --token T` drops a token from every runnin
   t.equal(byArg.code, 0, byArg.err)
   const byStdin = await runPurge(['-c', a.gateway.config.file, '--token', '-'], `${second}\n`)
   t.equal(byStdin.code, 0, '--token - reads the token from stdin')
-  await new Promise(resolve => setTimeout(resolve, 200))
+  // Pub/sub delivery is asynchronous: until it arrives an instance still serves its local entry.
+  await until('both instances to drop both tokens', async () => {
+    for (const gw of [a, b]) for (const token of [first, second]) if (await status(gw, token) !== 401) return false
+    return true
+  })
   for (const token of [first, second]) {
     t.equal(await status(a, token), 401, 'instance A refuses the purged token')
     t.equal(await status(b, token), 401, 'instance B refuses the purged token')

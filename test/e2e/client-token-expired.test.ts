@@ -1,18 +1,19 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { startTestGateway } from '../helpers/gateway.js'
+import { skewedClock } from '../helpers/clock.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { SECRETS, fetchToken, jwksFile, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
 
 t.test('a client token past its exp is refused with 401 invalid_token', async t => {
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, await tokenGatewayYaml({ upstream, ttl: '2s' }), { files: { 'keys.json': jwksFile(await signingKey()) } })
+  const clock = skewedClock()
+  const gw = await startTestGateway(t, await tokenGatewayYaml({ upstream, ttl: '60s' }), { files: { 'keys.json': jwksFile(await signingKey()) }, clock })
   const token = await fetchToken(gw.url, 'android', SECRETS.android)
   const url = `${gw.url}/api/orders/1`
 
   t.equal((await call(url, { headers: { 'x-client-token': token } })).status, 200, 'accepted while fresh (and its verification cached)')
-  await sleep(3100)
+  clock.advance(61_100)
   const res = await call(url, { headers: { 'x-client-token': token } })
   t.equal(res.status, 401)
   t.equal(res.json().code, 'invalid_token')

@@ -1,28 +1,18 @@
 import t from 'tap'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
+import { until } from '../helpers/until.js'
 import { SECRETS, basic, fetchToken, jwksFile, postForm, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
-
-async function until (what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
 
 const redisUp = async (gw: TestGateway): Promise<boolean> =>
   (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { redis: string } }>().checks.redis === 'up'
 
 t.test('a revoked client token stays refused after Redis restarts empty, on every instance', async t => {
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
   const keys = jwksFile(await signingKey())
-  const yaml = await tokenGatewayYaml({ upstream, redis: redis.url })
-  const a = await startTestGateway(t, yaml, { files: { 'keys.json': keys } })
-  const b = await startTestGateway(t, yaml, { files: { 'keys.json': keys } })
+  const { redis, yaml, a, b } = await startGatewayPair(t, async url => await tokenGatewayYaml({ upstream, redis: url }), { files: { 'keys.json': keys } })
   const token = await fetchToken(a.url, 'android', SECRETS.android)
   const other = await fetchToken(a.url, 'android', SECRETS.android)
   const status = async (gw: TestGateway, value = token): Promise<number> =>

@@ -1,17 +1,13 @@
 import t from 'tap'
-import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
 import { SECRETS, basic, fetchToken, jwksFile, postForm, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
 
 t.test('a token revoked on one instance is refused by another instance sharing Redis', async t => {
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
   const keys = jwksFile(await signingKey())
-  const yaml = await tokenGatewayYaml({ upstream, redis: redis.url })
-  const a = await startTestGateway(t, yaml, { files: { 'keys.json': keys } })
-  const b = await startTestGateway(t, yaml, { files: { 'keys.json': keys } })
+  const { a, b } = await startGatewayPair(t, async url => await tokenGatewayYaml({ upstream, redis: url }), { files: { 'keys.json': keys } })
 
   const token = await fetchToken(a.url, 'android', SECRETS.android)
   const other = await fetchToken(a.url, 'android', SECRETS.android)

@@ -1,17 +1,13 @@
 import t from 'tap'
-import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
 import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 
 t.test('introspection: two gateway instances sharing one Redis make one call between them', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
-  const yaml = introspectionYaml(as, upstream, { redis: redis.url })
-  const a = await startTestGateway(t, yaml)
-  const b = await startTestGateway(t, yaml)
+  const { a, b } = await startGatewayPair(t, url => introspectionYaml(as, upstream, { redis: url }))
   const token = await as.mint({ sub: 'alice' })
   const headers = { authorization: `Bearer ${token}` }
 

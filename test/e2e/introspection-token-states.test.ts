@@ -1,5 +1,6 @@
 import t from 'tap'
 import { startTestGateway } from '../helpers/gateway.js'
+import { skewedClock } from '../helpers/clock.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
@@ -7,7 +8,8 @@ import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 t.test('introspection: an active token passes, inactive and expired ones are 401 invalid_token', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, introspectionYaml(as, upstream))
+  const clock = skewedClock()
+  const gw = await startTestGateway(t, introspectionYaml(as, upstream), { clock })
   const url = `${gw.url}/api/orders/1`
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
@@ -36,7 +38,7 @@ t.test('introspection: an active token passes, inactive and expired ones are 401
   t.equal(unknown.status, 401, 'unknown token: 401')
 
   const shortLived = await as.mint({ expiresIn: 1 })
-  await new Promise(resolve => setTimeout(resolve, 1100))
+  clock.advance(1100)
   const expired = await call(url, { headers: bearer(shortLived) })
   t.equal(expired.status, 401, 'expired token: 401')
   t.equal(expired.json().code, 'invalid_token')

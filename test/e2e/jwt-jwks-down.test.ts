@@ -1,6 +1,6 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { skewedClock } from '../helpers/clock.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { jwtConfig, makeKey, sign, startJwksServer } from '../helpers/jwt.js'
@@ -28,13 +28,14 @@ t.test('JWKS goes down after the keys were fetched: known keys keep working, an 
   const key = await makeKey('RS256', 'k1')
   const next = await makeKey('RS256', 'k2')
   const jwks = await startJwksServer(t, [key.jwk])
-  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 1s`))
+  const clock = skewedClock()
+  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 60s`), { clock })
   const get = async (token: string): Promise<number> => (await call(`${gw.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })).status
   t.equal(await get(await sign(key)), 200, 'keys fetched')
 
   jwks.failing = true
   jwks.serve([key.jwk, next.jwk])
-  await sleep(1100)
+  clock.advance(60_100)
   t.equal(await get(await sign(key, { jti: 'fresh' })), 200, 'a new token under a cached key needs no fetch: 200')
   const res = await call(`${gw.url}/api/orders`, { headers: { authorization: `Bearer ${await sign(next)}` } })
   t.equal(res.status, 503, 'an unknown kid while the IdP fails: 503, not 401 and not 200')
@@ -43,6 +44,7 @@ t.test('JWKS goes down after the keys were fetched: known keys keep working, an 
   t.equal(await get(await sign(next, { jti: 'again' })), 503, 'still failing within the retry delay: 503 without a new fetch')
 
   jwks.failing = false
-  await sleep(1100)
+  // After a failed fetch a retry waits 5 s at most, whatever the cooldown.
+  clock.advance(5_100)
   t.equal(await get(await sign(next, { jti: 'back' })), 200, 'IdP back: the new kid passes')
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { skewedClock } from '../helpers/clock.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { jwtConfig, makeKey, sign, startJwksServer } from '../helpers/jwt.js'
@@ -10,7 +10,8 @@ t.test('JWKS rotation: a new kid is picked up, a dropped one stops working, and 
   const oldKey = await makeKey('RS256', 'key-2025')
   const newKey = await makeKey('ES256', 'key-2026')
   const jwks = await startJwksServer(t, [oldKey.jwk])
-  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 1500ms`))
+  const clock = skewedClock()
+  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 60s`), { clock })
   const get = async (token: string): Promise<{ status: number, detail: unknown }> => {
     const res = await call(`${gw.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
     return { status: res.status, detail: res.status === 200 ? undefined : res.json().detail }
@@ -22,7 +23,7 @@ t.test('JWKS rotation: a new kid is picked up, a dropped one stops working, and 
   t.equal(jwks.fetches, 1, 'six tokens, one fetch: keys are not fetched per request')
 
   jwks.serve([newKey.jwk])
-  await sleep(1600)
+  clock.advance(60_100)
   t.equal((await get(await sign(newKey, { jti: 'b' }))).status, 200, 'after the cooldown, a new kid makes one refetch and passes')
   t.equal(jwks.fetches, 2)
   t.equal((await get(await sign(newKey, { jti: 'c' }))).status, 200)
@@ -36,7 +37,7 @@ t.test('JWKS rotation: a new kid is picked up, a dropped one stops working, and 
   t.equal(dropped.detail, 'unknown signing key')
   t.equal(jwks.fetches, 2)
 
-  await sleep(1600)
+  clock.advance(60_100)
   const fresh = await get(await sign(oldKey, { jti: 'd' }))
   t.equal(fresh.status, 401, 'a new token signed with the dropped key is refused, even after a refetch')
   t.equal(fresh.detail, 'unknown signing key')

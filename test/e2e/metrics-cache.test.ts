@@ -1,18 +1,15 @@
 import t from 'tap'
-import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { startRedis } from '../helpers/redis.js'
+import { startGatewayPair } from '../helpers/gateway-pair.js'
 import { call } from '../helpers/http.js'
+import { until } from '../helpers/until.js'
 import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 import { scrape } from '../helpers/metrics.js'
 
 t.test('metrics: cache hits and misses per tier, introspection calls and Redis state, with a real introspection route', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const redis = await startRedis(t)
-  const yaml = introspectionYaml(as, upstream, { redis: redis.url })
-  const a = await startTestGateway(t, yaml)
-  const b = await startTestGateway(t, yaml)
+  const { redis, a, b } = await startGatewayPair(t, url => introspectionYaml(as, upstream, { redis: url }))
   const headers = { authorization: `Bearer ${await as.mint({ sub: 'alice' })}` }
   const url = (gw: { url: string }): string => `${gw.url}/api/orders/1`
 
@@ -36,7 +33,7 @@ t.test('metrics: cache hits and misses per tier, introspection calls and Redis s
   const other = { authorization: `Bearer ${await as.mint({ sub: 'bob' })}` }
   t.equal((await call(url(a), { headers: other })).status, 503, 'the authorization server fails: 503')
   await redis.kill()
-  await new Promise(resolve => setTimeout(resolve, 300))
+  await until('A to see Redis down', () => a.gateway.cache.redisState === 'down')
   const down = await scrape(a.adminUrl as string)
   t.equal(down.value('gatehouse_auth_origin_duration_seconds_count', { call: 'introspection', authenticator: 'oauth', outcome: 'error' }), 1, 'the failed call is counted as an error')
   t.equal(down.value('gatehouse_redis_up', { connection: 'cache' }), 0, 'Redis down: 0')

@@ -4,8 +4,11 @@ import { Agent, request } from 'undici'
 import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { makePki } from '../helpers/certs.js'
+import { OPENSSL, requires } from '../helpers/requires.js'
 
-t.test('TLS termination and mTLS: accepted, refused, unknown certificates', async t => {
+const skip = requires(OPENSSL)
+
+t.test('TLS termination and mTLS: accepted, refused, unknown certificates', { skip }, async t => {
   const pki = makePki(t)
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, `server:
@@ -67,7 +70,7 @@ routes:
   t.equal(roguePublic.status, 200, 'public route lists no client authenticator, so the certificate is not examined')
 })
 
-t.test('an unknown certificate from the trusted CA is refused', async t => {
+t.test('an unknown certificate from the trusted CA is refused', { skip }, async t => {
   const pki = makePki(t)
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, `server:

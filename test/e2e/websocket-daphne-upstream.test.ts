@@ -1,27 +1,15 @@
 import t from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { freePort } from '../helpers/ports.js'
 import { USER_AUTH_YAML, userToken } from '../helpers/user-token.js'
 import { closed, nextMessage, openWs } from '../helpers/websocket.js'
+import { DAPHNE, PYTHON, requires } from '../helpers/requires.js'
 
-/** Debian's daphne is installed for the system Python only. */
-const PYTHON = '/usr/bin/python3'
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'asgi-websocket')
 
-function daphneMissing (): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import daphne'], { encoding: 'utf8' })
-  if (probe.error !== undefined) return `${PYTHON} not found`
-  if (probe.status !== 0) return `${PYTHON} lacks daphne (apt-get install daphne)`
-  return undefined
-}
-
-// The skip is for developer machines only: .ci/run installs daphne, and CI must never skip.
-const missing = daphneMissing()
-if (missing !== undefined && process.env.CI !== undefined) throw new Error(`CI must run the daphne example: ${missing}`)
-
-t.test('a bare ASGI app under daphne reads Remote-User from the handshake scope', { skip: missing === undefined ? false : `skipped: ${missing}` }, async t => {
+t.test('a bare ASGI app under daphne reads Remote-User from the handshake scope', { skip: requires(DAPHNE) }, async t => {
   const port = await freePort()
   const child = spawn(PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'app:application'], { cwd: EXAMPLE, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
   let out = ''

@@ -1,21 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { tempDir } from './gateway.js'
 import { freePort } from './ports.js'
+import { PYTHON } from './requires.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-/** Debian's python3-django and python3-djangorestframework are installed for the system Python only. */
-export const PYTHON = '/usr/bin/python3'
 export const DRF_EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'drf-upstream')
-
-/** Why the DRF example cannot run here, or undefined when it can. */
-export function drfMissing (): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import django, rest_framework'], { encoding: 'utf8' })
-  if (probe.error !== undefined) return `${PYTHON} not found`
-  if (probe.status !== 0) return `${PYTHON} lacks Django or Django REST Framework (apt-get install python3-django python3-djangorestframework)`
-  return undefined
-}
 
 export interface DrfUpstream {
   url: string

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream'
 import { hashApiKey } from '../../src/auth/api-key.js'
 import { createLogger } from '../../src/logger.js'
 import { startGateway, type RunningGateway } from '../../cli/server.js'
+import type { Clock } from '../../src/clock.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -39,7 +40,15 @@ export function tempDir (t: Teardown, files: Record<string, string> = {}): strin
  * Starts the real gateway (public and admin listeners on free ports) from a YAML text,
  * logging to memory; closed when the test ends.
  */
-export async function startTestGateway (t: Teardown, yaml: string, options: { env?: NodeJS.ProcessEnv, files?: Record<string, string> } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  env?: NodeJS.ProcessEnv
+  /** Files written next to the config (keys, users files…). */
+  files?: Record<string, string>
+  /** What the gateway measures TTLs, cooldowns and expiries with (helpers/clock.ts). */
+  clock?: Clock
+}
+
+export async function startTestGateway (t: Teardown, yaml: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const dir = tempDir(t, { ...options.files, 'gateway.config.yaml': yaml })
   let text = ''
   const logs: Array<Record<string, unknown>> = []
@@ -52,7 +61,7 @@ export async function startTestGateway (t: Teardown, yaml: string, options: { en
     }
   })
   const logger = createLogger('info', [], sink)
-  const running = await startGateway(join(dir, 'gateway.config.yaml'), { logger, env: { ...process.env, ...options.env } })
+  const running = await startGateway(join(dir, 'gateway.config.yaml'), { logger, env: { ...process.env, ...options.env }, clock: options.clock })
   t.teardown(() => running.close())
   return { ...running, logs, logText: () => text }
 }
