@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from '../helpers/ports.js'
 
-const ROOT = join(import.meta.dirname, '..', '..', '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 
 /** Whether something accepts connections on the port. */
 async function listening (port: number): Promise<boolean> {

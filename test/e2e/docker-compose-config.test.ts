@@ -6,7 +6,7 @@ import { parse } from 'yaml'
 import { DOCKER_COMPOSE, requires } from '../helpers/requires.js'
 
 const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..', '..', '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const SECRET = 'compose-test-secret-0123456789abcdef0123456789'
 const ADMIN_TOKEN = 'compose-test-admin-token-0123456789'

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGateway, TEST_SERVER } from '../helpers/gateway.js'
 
-const ROOT = join(import.meta.dirname, '..', '..', '..')
+const ROOT = join(import.meta.dirname, '..', '..')
 
 async function exitCode (argv: string[]): Promise<number> {
   return await new Promise(resolve => execFile(process.execPath, argv, err => resolve(err === null ? 0 : Number((err as { code?: number }).code ?? 1))))
