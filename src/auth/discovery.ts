@@ -19,6 +19,8 @@ export interface DiscoveryOptions {
   timeoutMs: number
   authenticator: string
   logger: Logger
+  /** How old the document in hand may grow before it is fetched again in the background (default 1h). */
+  maxAgeMs?: number | undefined
 }
 
 export interface Discovery {
@@ -28,6 +30,8 @@ export interface Discovery {
    * refuses the request (503), never lets it pass.
    */
   endpoint (field: string): Promise<string>
+  /** The whole document in hand, or a throw while none could be had. */
+  metadata (): Promise<ServerMetadata>
   close (): void
 }
 
@@ -53,6 +57,7 @@ function endpointOf (metadata: ServerMetadata, field: string): string {
  */
 export function discover (options: DiscoveryOptions): Discovery {
   const { issuer, timeoutMs, authenticator, logger } = options
+  const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS
   const issuerUrl = new URL(issuer)
   const closing = new AbortController()
   let metadata: ServerMetadata | undefined
@@ -105,7 +110,7 @@ export function discover (options: DiscoveryOptions): Discovery {
 
   async function current (): Promise<ServerMetadata> {
     if (metadata !== undefined) {
-      if (Date.now() - fetchedAt > MAX_AGE_MS && pending === undefined && Date.now() - failedAt >= FAILURE_RETRY_MS) void refresh()
+      if (Date.now() - fetchedAt > maxAgeMs && pending === undefined && Date.now() - failedAt >= FAILURE_RETRY_MS) void refresh()
       return metadata
     }
     if (pending !== undefined) await pending
@@ -118,6 +123,7 @@ export function discover (options: DiscoveryOptions): Discovery {
     async endpoint (field) {
       return endpointOf(await current(), field)
     },
+    metadata: current,
     close () { closing.abort() }
   }
 }

@@ -3,14 +3,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGateway } from '../helpers/gateway.js'
 import { freePort } from '../helpers/ports.js'
-import { DRF_EXAMPLE, drfMissing, startDrf } from '../helpers/drf.js'
+import { DRF_EXAMPLE, startDrf } from '../helpers/drf.js'
+import { DJANGO, requires } from '../helpers/requires.js'
 import { logIn, ScriptedBrowser, SESSION_KEY, startOidcProvider, WEB_CLIENT } from '../helpers/oidc-provider.js'
 
-// The skip is for developer machines only: .ci/run installs Django, and CI must never skip.
-const missing = drfMissing()
-if (missing !== undefined && process.env.CI !== undefined) throw new Error(`CI must run the DRF example: ${missing}`)
 
-t.test('the example Django admin behind the browser login: RemoteUserBackend, staff from the provider\'s groups', { skip: missing === undefined ? false : `skipped: ${missing}` }, async t => {
+t.test('the example Django admin behind the browser login: RemoteUserBackend, staff from the provider\'s groups', { skip: requires(DJANGO) }, async t => {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], claims: { alice: { groups: ['admin', 'staff'] }, bob: { groups: ['staff'] } } })

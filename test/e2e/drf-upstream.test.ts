@@ -160,7 +160,8 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
 
   await t.test('the session Django opens for a gateway user does not outlive the header', async t => {
     const res = await call(`${gw.url}/api/user/me/`, { headers: bearer(await jwt('dave')) })
-    const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0]
+    const setCookies = res.headers['set-cookie'] ?? []
+    const cookie = (Array.isArray(setCookies) ? setCookies : [setCookies]).map(c => c.split(';')[0] as string).find(c => c.startsWith('sessionid=')) ?? ''
     t.match(cookie, /^sessionid=/, 'RemoteUserMiddleware logged the user in')
     const replay = await get('/api/public/whoami/', { cookie })
     t.match(replay.seen, { user: null, is_authenticated: false }, 'the cookie alone is anonymous')

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import Provider from 'oidc-provider'
 import { exportJWK, generateKeyPair } from 'jose'
-import { parseSetCookie } from 'cookie'
 import { request } from 'undici'
 import { freePort } from './ports.js'
 
@@ -149,9 +148,12 @@ export class ScriptedBrowser {
       const text = await res.body.text()
       const set = res.headers['set-cookie']
       for (const line of set === undefined ? [] : Array.isArray(set) ? set : [set]) {
-        const c = parseSetCookie(line)
-        if (c.maxAge === 0 || c.value === '') jar.delete(c.name)
-        else jar.set(c.name, c.value as string)
+        const pair = line.split(';', 1)[0] as string
+        const eq = pair.indexOf('=')
+        const name = pair.slice(0, eq).trim()
+        const value = pair.slice(eq + 1).trim()
+        if (/;\s*max-age=0(;|$)/i.test(line) || value === '') jar.delete(name)
+        else jar.set(name, value)
       }
       const location = res.headers.location
       if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {

@@ -1,4 +1,4 @@
-import { stringifySetCookie } from 'cookie'
+import { serialize } from 'cookie'
 
 /**
  * Cookie names and attributes. Over TLS a cookie is `__Host-` prefixed and `Secure`: the
@@ -33,9 +33,9 @@ export function readCookie (header: string | string[] | undefined, name: string)
 }
 
 export function setCookie (name: string, value: string, secure: boolean, maxAgeS: number): string {
-  return stringifySetCookie({ name, value, path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeS })
+  return serialize(name, value, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: maxAgeS })
 }
 
 export function clearCookie (name: string, secure: boolean): string {
-  return stringifySetCookie({ name, value: '', path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 0 })
+  return serialize(name, '', { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 0 })
 }
