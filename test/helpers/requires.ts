@@ -54,3 +54,9 @@ export const OPENSSL: Requirement = {
   probe: ['openssl', 'version'],
   install: 'apt-get install openssl'
 }
+
+export const CHROMIUM: Requirement = {
+  what: 'Debian\'s chromium (/usr/bin/chromium)',
+  probe: ['/usr/bin/chromium', '--version'],
+  install: 'apt-get install chromium'
+}
