@@ -72,13 +72,15 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   }
 
   cluster.on('exit', (worker, code, signal) => {
+    const wasReady = readySince.has(worker)
     const served = Date.now() - (readySince.get(worker) ?? Date.now())
     workersRunning.delete(worker)
     readySince.delete(worker)
     reloadWhenReady.delete(worker)
     if (stopping) {
-      // SIGTERM kills a worker that had not yet set up its handlers: it had nothing to drain.
-      if (code !== 0 && signal !== 'SIGTERM') allClean = false
+      // A worker that was not yet ready had nothing to drain: SIGTERM kills it before its handlers
+      // are set up, or it dies of its own start-up failure (a crash loop) while the stop runs.
+      if (wasReady && code !== 0) allClean = false
       logger.info({ worker: worker.process.pid, code, signal }, 'worker exited')
       if (workersRunning.size === 0) finishStop()
       return
