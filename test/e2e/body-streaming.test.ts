@@ -2,7 +2,7 @@ import t from 'tap'
 import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { request } from 'undici'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 
 t.test('bodies stream through both ways; bodyLimit holds for sized and chunked uploads', async t => {

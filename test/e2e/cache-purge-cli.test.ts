@@ -34,7 +34,8 @@ t.test('cache: `gatehouse cache purge --token T` drops a token from every runnin
   }
   t.equal(await status(b, first), 200, 'revoked but cached: honoured until purged')
 
-  const byArg = await runPurge(['-c', a.gateway.config.file, '--token', first])
+  // --token=T, not --token T: an opaque token can start with '-', which parseArgs takes for an option.
+  const byArg = await runPurge(['-c', a.gateway.config.file, `--token=${first}`])
   t.equal(byArg.code, 0, byArg.err)
   const byStdin = await runPurge(['-c', a.gateway.config.file, '--token', '-'], `${second}\n`)
   t.equal(byStdin.code, 0, '--token - reads the token from stdin')
@@ -52,7 +53,7 @@ t.test('cache: `gatehouse cache purge --token T` drops a token from every runnin
   t.equal(missing.code, 1, 'no token: exit 1')
 
   await redis.kill()
-  const down = await runPurge(['-c', a.gateway.config.file, '--token', first])
+  const down = await runPurge(['-c', a.gateway.config.file, `--token=${first}`])
   t.equal(down.code, 1, 'Redis down: the purge reports failure rather than pretend')
   t.match(down.err, /redis/)
 })

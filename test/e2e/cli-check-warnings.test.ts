@@ -2,8 +2,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 const ROUTES = `upstreams:
   web: { url: "http://127.0.0.1:8000" }

@@ -2,8 +2,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 t.test('gatehouse check: ok, or exit 1 with file:line:col lines', async t => {
   const dir = tempDir(t, {

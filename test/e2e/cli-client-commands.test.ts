@@ -1,15 +1,14 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { decodeJwt } from 'jose'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { fetchToken } from '../helpers/tokens.js'
 import { parseSecretHash, verifySecret } from '../../src/tokens/client-secret.js'
+import { CLI } from '../helpers/paths.js'
 
 /** The built CLI (the test script compiles first), as a user runs it. */
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 
 async function gatehouse (args: string[], stdin = ''): Promise<{ code: number | null, stdout: string, stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })

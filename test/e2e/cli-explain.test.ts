@@ -1,10 +1,9 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
 import { AUDIENCE, ISSUER, makeKey, sign } from '../helpers/jwt.js'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 async function run (cwd: string, args: string[]): Promise<{ status: number | null, stdout: string, stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'explain', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -1,9 +1,8 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { join } from 'node:path'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 t.test('gatehouse keys new prints a fresh high-entropy key and its sha256: hash', async t => {
   const run = (): { key: string, hash: string } => {

@@ -2,8 +2,9 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { configReference } from '../../src/config/reference.js'
+import { ROOT } from '../helpers/paths.js'
 
 t.test('docs/configuration.md is the reference generated from the TypeBox schema', async t => {
-  const committed = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'configuration.md'), 'utf8')
+  const committed = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8')
   t.equal(committed, configReference(), 'stale: run `npm run schema`')
 })

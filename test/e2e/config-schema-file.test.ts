@@ -2,8 +2,9 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { configJsonSchema } from '../../src/config/json-schema.js'
+import { ROOT } from '../helpers/paths.js'
 
 t.test('schema/gateway.config.schema.json is the one generated from the TypeBox types', async t => {
-  const committed = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'schema', 'gateway.config.schema.json'), 'utf8')) as unknown
+  const committed = JSON.parse(readFileSync(join(ROOT, 'schema', 'gateway.config.schema.json'), 'utf8')) as unknown
   t.same(committed, configJsonSchema(), 'stale: run `npm run schema`')
 })

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/load.js'
 import { tempDir } from '../helpers/gateway.js'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 const withServer = (lines: string): string => `server:
   listen: 127.0.0.1:8080

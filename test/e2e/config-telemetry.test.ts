@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../../src/config/load.js'
 import { tempDir } from '../helpers/gateway.js'
@@ -9,7 +9,7 @@ routes:
   - { match: /a, upstream: web, policy: public }
 `
 
-async function load (t: Parameters<Parameters<typeof t.test>[1]>[0], telemetry: string): Promise<unknown> {
+async function load (t: Test, telemetry: string): Promise<unknown> {
   const dir = tempDir(t, { 'gateway.config.yaml': `${telemetry}${BASE}` })
   return await loadConfig(join(dir, 'gateway.config.yaml')).catch((e: unknown) => e)
 }

@@ -1,10 +1,9 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { join } from 'node:path'
 import { freePort } from '../helpers/ports.js'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = join(import.meta.dirname, '..', '..')
 
 /** Whether something accepts connections on the port. */
 async function listening (port: number): Promise<boolean> {

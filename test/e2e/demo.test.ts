@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
+import { ROOT } from '../helpers/paths.js'
 
-const DEMO = join(import.meta.dirname, '..', '..', 'dist', 'examples', 'demo', 'run.js')
+const DEMO = join(ROOT, 'dist', 'examples', 'demo', 'run.js')
 
 t.test('npm run demo: the printed curl lines behave as they say', async t => {
   const [port, admin] = [await freePort(), await freePort()]

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { DOCKER_COMPOSE, requires } from '../helpers/requires.js'
+import { ROOT } from '../helpers/paths.js'
 
 const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..', '..')
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const SECRET = 'compose-test-secret-0123456789abcdef0123456789'
 const ADMIN_TOKEN = 'compose-test-admin-token-0123456789'

@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGateway, TEST_SERVER } from '../helpers/gateway.js'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = join(import.meta.dirname, '..', '..')
 
 async function exitCode (argv: string[]): Promise<number> {
   return await new Promise(resolve => execFile(process.execPath, argv, err => resolve(err === null ? 0 : Number((err as { code?: number }).code ?? 1))))
@@ -21,7 +21,9 @@ t.test('Dockerfile: multi-stage, production dependencies only, non-root, and its
   t.match(dockerfile, /ENTRYPOINT \["node", "dist\/cli\/main\.js"\]/)
   t.match(dockerfile, /CMD \["start", "-c", "\/etc\/gatehouse\/gateway\.config\.yaml"\]/)
   const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] }
-  for (const dir of tsconfig.include) t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/, which tsc compiles`)
+  // The tests are built for `npm test` only: the image leaves test/ out of its context.
+  t.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^test$/m, '.dockerignore leaves test/ out')
+  for (const dir of tsconfig.include.filter(d => d !== 'test')) t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/, which tsc compiles`)
 
   const healthcheck = /HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile)?.[1]
   t.ok(healthcheck, 'a HEALTHCHECK in exec form')

@@ -2,6 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ERRORS } from '../../src/errors.js'
+import { ROOT } from '../helpers/paths.js'
 
 /** The rows of the first table under the page's `| status | code | when |` header: [status, code]. */
 function tableRows (markdown: string): Array<[number, string]> {
@@ -33,7 +34,7 @@ function differences (registry: Record<string, { status: number }>, rows: Array<
 }
 
 t.test('docs/errors.md lists every code of src/errors.ts, once, with its status, and no other', async t => {
-  const rows = tableRows(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8'))
+  const rows = tableRows(readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8'))
   t.ok(rows.length > 0, 'docs/errors.md has a | status | code | when | table')
   const diff = differences(ERRORS, rows)
   t.same(diff, [], diff.length === 0 ? 'docs/errors.md agrees with src/errors.ts' : `docs/errors.md and src/errors.ts disagree:\n${diff.join('\n')}`)

@@ -94,7 +94,7 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
 
   await t.test('a spoofed Remote-User never becomes a DRF user', async t => {
     for (const headers of [
-      { 'Remote-User': 'admin' },
+      { 'Remote-User': 'admin' } as Record<string, string>,
       { Remote_User: 'admin' },
       { 'remote-user': 'admin' },
       { 'REMOTE-USER': 'admin', 'Remote-Client': 'web', 'Remote-Scopes': 'orders:read', Remote_Client: 'web' }

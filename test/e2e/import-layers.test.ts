@@ -1,8 +1,8 @@
 import t from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
+import { ROOT } from '../helpers/paths.js'
 
-const ROOT = join(import.meta.dirname, '..', '..')
 const LAYERS = ['src', 'plugins', 'cli'] as const
 
 function sources (dir: string): string[] {

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,8 +7,8 @@ import { tempDir } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
+import { CLI } from '../helpers/paths.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 const config = (port: number, upstream: string, path: string): string => `server:
   listen: 127.0.0.1:${port}
@@ -21,7 +21,7 @@ routes:
     policy: public
 `
 
-async function startCli (t: Tap.Test, file: string): Promise<{ child: ChildProcess, exited: Promise<number | null>, output: () => string }> {
+async function startCli (t: Test, file: string): Promise<{ child: ChildProcess, exited: Promise<number | null>, output: () => string }> {
   const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => { out += d.toString() })

@@ -6,8 +6,9 @@ import { freePort } from '../helpers/ports.js'
 import { USER_AUTH_YAML, userToken } from '../helpers/user-token.js'
 import { closed, nextMessage, openWs } from '../helpers/websocket.js'
 import { DAPHNE, PYTHON, requires } from '../helpers/requires.js'
+import { ROOT } from '../helpers/paths.js'
 
-const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'asgi-websocket')
+const EXAMPLE = join(ROOT, 'examples', 'asgi-websocket')
 
 t.test('a bare ASGI app under daphne reads Remote-User from the handshake scope', { skip: requires(DAPHNE) }, async t => {
   const port = await freePort()

@@ -29,7 +29,7 @@ export function makePki (t: Teardown): Pki {
   const ca = (name: string): void => {
     openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`)
   }
-  const leaf = (name: string, issuer: string, subject: string, ext: string): void => {
+  const leaf = (name: string, issuer: string, subject: string): void => {
     openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject)
     openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.crt`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', join(dir, `${name}.ext`))
   }
@@ -37,11 +37,11 @@ export function makePki (t: Teardown): Pki {
   ca('ca')
   ca('rogue-ca')
   write('server.ext', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
-  leaf('server', 'ca', '/CN=localhost', '')
+  leaf('server', 'ca', '/CN=localhost')
   for (const name of ['android', 'stranger', 'rogue']) write(`${name}.ext`, 'extendedKeyUsage=clientAuth\n')
-  leaf('android', 'ca', '/CN=android/O=Acme', '')
-  leaf('stranger', 'ca', '/CN=stranger', '')
-  leaf('rogue', 'rogue-ca', '/CN=android/O=Acme', '')
+  leaf('android', 'ca', '/CN=android/O=Acme')
+  leaf('stranger', 'ca', '/CN=stranger')
+  leaf('rogue', 'rogue-ca', '/CN=android/O=Acme')
   const read = (f: string): string => readFileSync(join(dir, f), 'utf8')
   return {
     dir,

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
-import { join } from 'node:path'
+import { CLI } from './paths.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js')
 
 export interface CliGateway {
   child: ChildProcess

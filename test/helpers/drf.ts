@@ -3,10 +3,11 @@ import { join } from 'node:path'
 import { tempDir } from './gateway.js'
 import { freePort } from './ports.js'
 import { PYTHON } from './requires.js'
+import { ROOT } from './paths.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-export const DRF_EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'drf-upstream')
+export const DRF_EXAMPLE = join(ROOT, 'examples', 'drf-upstream')
 
 export interface DrfUpstream {
   url: string

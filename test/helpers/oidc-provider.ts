@@ -16,7 +16,7 @@ export const SESSION_KEY = 'test-session-key-0123456789abcdef0123456789'
 export interface TestOidcProvider {
   /** The issuer: http://127.0.0.1:port */
   url: string
-  provider: Provider
+  provider: InstanceType<typeof Provider>
   /** Requests to the token endpoint so far, by grant type. */
   readonly grants: Record<string, number>
   /** The private key (JWK, ES256) of the private_key_jwt client, JSON. */
