@@ -106,7 +106,7 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const clock = instruments.clock ?? systemClock
   const cache = await createCache(config, logger, instruments.cacheCounters, clock)
-  const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache)
+  const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache, clock)
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
   instruments.revokedJtis ??= new RevokedJtis(undefined, clock)
   const revocations = new Revocations(cache, instruments.revokedJtis, logger, WRITE_BACK_CHECK_MS, clock)

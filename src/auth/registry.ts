@@ -23,7 +23,7 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
   basic: async cfg => await createBasicAuthenticator(cfg),
   oidc: createOidcAuthenticator,
-  userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger })
+  userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */

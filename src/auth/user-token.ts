@@ -3,6 +3,7 @@ import { GatehouseError, type Challenge } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import { parseExpiry } from '../config/units.js'
 import type { Logger } from '../logger.js'
+import { lruClock, systemClock, type Clock } from '../clock.js'
 import { TokenStoreUnavailable, hashUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
 import type { AuthRequest, Authenticator, UserPrincipal } from './types.js'
 
@@ -28,15 +29,16 @@ function listedTokens (spec: AuthenticatorConfig<'userToken'>['spec']): Map<stri
  * among those the config lists, then in the Redis store through the local tier: a warm
  * token costs a hash and a map lookup, no Redis round trip.
  */
-export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToken'>, deps: { store: UserTokenStore | undefined, logger: Logger }): Authenticator {
+export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToken'>, deps: { store: UserTokenStore | undefined, logger: Logger, clock?: Clock | undefined }): Authenticator {
   const { store, logger } = deps
+  const clock = deps.clock ?? systemClock
   const headerName = cfg.spec.header ?? 'Authorization'
   const header = headerName.toLowerCase()
   const scheme = cfg.spec.scheme ?? 'Token'
   // Only Authorization carries a scheme before the token; a header of its own carries the token alone.
   const schemeName = header === 'authorization' ? scheme.toLowerCase() : undefined
   const listed = listedTokens(cfg.spec)
-  const recent = new LRUCache<string, true>({ max: MAX_RECENT, ttl: LAST_USED_EVERY_MS, ttlAutopurge: false })
+  const recent = new LRUCache<string, true>({ max: MAX_RECENT, ttl: LAST_USED_EVERY_MS, ttlAutopurge: false, ...lruClock(clock) })
   const challenge: Challenge = { scheme: 'Token', params: schemeName === undefined ? { realm: 'gatehouse', header: headerName } : { realm: 'gatehouse' } }
   const fail = (detail: string): GatehouseError =>
     new GatehouseError('invalid_token', detail, {
@@ -74,7 +76,7 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
   function used (record: UserTokenRecord): void {
     if (store === undefined || recent.has(record.id)) return
     recent.set(record.id, true)
-    store.touch(record.id, Date.now()).catch((err: unknown) => {
+    store.touch(record.id, clock()).catch((err: unknown) => {
       logger.debug({ err: { message: (err as Error).message }, tokenId: record.id }, 'user token last-used time not written')
     })
   }
@@ -92,7 +94,7 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
       const own = listed.get(hash)
       const record = own ?? await stored(hash)
       if (record === undefined) throw fail('unknown or revoked token')
-      if (record.expires !== null && Date.now() >= record.expires) throw fail('token has expired')
+      if (record.expires !== null && clock() >= record.expires) throw fail('token has expired')
       if (own === undefined) used(record)
       return {
         kind: 'user',

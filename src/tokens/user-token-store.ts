@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { systemClock, type Clock } from '../clock.js'
 import type { Sealer } from '../cache/integrity.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import { INVALIDATION_CHANNEL, type CacheCounters, type RedisState } from '../cache/two-tier.js'
@@ -69,7 +70,7 @@ export interface LocalTier {
  * on the cache's invalidation channel, so every instance drops its local copy at once.
  */
 export class UserTokenStore {
-  constructor (private readonly redis: RedisClient, private readonly sealer: Sealer, private readonly local?: LocalTier) {}
+  constructor (private readonly redis: RedisClient, private readonly sealer: Sealer, private readonly local?: LocalTier, private readonly clock: Clock = systemClock) {}
 
   private ready (): RedisClient {
     if (this.redis.status !== 'ready') throw new TokenStoreUnavailable(`the token store (redis) is ${this.redis.status}`)
@@ -105,7 +106,7 @@ export class UserTokenStore {
     if (text !== null && record === undefined && this.local !== undefined) this.local.counters.integrityFailures++
     // Kept locally only while this instance hears invalidations, and none arrived during the read (a revocation racing it).
     if (record !== undefined && this.local !== undefined && this.local.redisState === 'up' && this.local.counters.invalidations === invalidationsBefore) {
-      this.local.localSet(key, record, record.expires === null ? LOCAL_TTL_MS : Math.min(LOCAL_TTL_MS, record.expires - Date.now()))
+      this.local.localSet(key, record, record.expires === null ? LOCAL_TTL_MS : Math.min(LOCAL_TTL_MS, record.expires - this.clock()))
     }
     return record
   }

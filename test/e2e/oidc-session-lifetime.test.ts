@@ -1,9 +1,9 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { freePort } from '../helpers/ports.js'
+import { skewedClock } from '../helpers/clock.js'
 import { logIn, oidcGatewayYaml, ScriptedBrowser, startOidcProvider } from '../helpers/oidc-provider.js'
 
 const xhr = (origin: string, sid: string): Promise<{ status: number }> =>
@@ -14,10 +14,11 @@ t.test('oidc: the refresh token carries a session past its access token', async 
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
   const upstream = await startEcho(t)
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }))
+  const clock = skewedClock()
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }), { clock })
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
   t.equal(op.grants.refresh_token, undefined, 'no refresh yet')
-  await sleep(1200)
+  clock.advance(1200)
   const all = await Promise.all([xhr(origin, sid), xhr(origin, sid), xhr(origin, sid)])
   t.same(all.map(r => r.status), [200, 200, 200], 'past the access token\'s life the session goes on')
   t.equal(op.grants.refresh_token, 1, 'concurrent requests made one refresh')
@@ -30,11 +31,12 @@ t.test('oidc: a refused refresh ends the session', async t => {
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
   const upstream = await startEcho(t)
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }))
+  const clock = skewedClock()
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }), { clock })
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
   // The provider forgets every grant: the refresh token is no longer honoured.
   await op.revokeRefreshTokens()
-  await sleep(1200)
+  clock.advance(1200)
   t.equal((await xhr(origin, sid)).status, 401, 'the refresh was refused: no session')
 })
 
@@ -43,20 +45,21 @@ t.test('oidc: idle and absolute timeouts end a session', async t => {
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin] })
   const upstream = await startEcho(t)
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, session: ', idleTimeout: 2s, absoluteTimeout: 6s' }))
+  const clock = skewedClock()
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, session: ', idleTimeout: 2s, absoluteTimeout: 6s' }), { clock })
   const browser = new ScriptedBrowser()
   const idle = await logIn(browser, origin, '/app/', 'alice')
-  await sleep(2300)
+  clock.advance(2300)
   t.equal((await xhr(origin, idle.sid)).status, 401, 'unused past the idle timeout: ended')
 
   const busy = await logIn(new ScriptedBrowser(), origin, '/app/', 'bob')
-  const started = Date.now()
+  // Used every 400 ms of the gateway's clock: each use moves the idle end, never the absolute one.
   let lastOk = 0
-  while (Date.now() - started < 7500) {
+  for (let used = 0; used < 7500; used += 400) {
     const { status } = await xhr(origin, busy.sid)
-    if (status === 200) lastOk = Date.now() - started
-    else break
-    await sleep(400)
+    if (status !== 200) break
+    lastOk = used
+    clock.advance(400)
   }
   t.ok(lastOk > 3000, `used, it outlives the idle timeout (${lastOk} ms)`)
   t.ok(lastOk < 6200, `but not the absolute one (${lastOk} ms)`)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { parseDuration } from '../../config/units.js'
 import type { AuthenticatorConfig } from '../../config/types.js'
 import { createRedisClient } from '../../cache/redis-client.js'
+import { systemClock } from '../../clock.js'
 import type { AuthDeps, Authenticator, UserPrincipal } from '../types.js'
 import { createCipher } from './cipher.js'
 import { clientAuth } from './client-auth.js'
@@ -52,13 +53,15 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   const redis = deps.config.cache.redis === undefined ? undefined : createRedisClient(deps.config.cache.redis)
   redis?.on('error', () => {}) // the cache's own connection reports Redis trouble
   const users = userSessions(redis)
-  const store = new SessionStore(deps.cache, cipher, timeouts, users)
+  const clock = deps.clock ?? systemClock
+  const store = new SessionStore(deps.cache, cipher, timeouts, users, clock)
   const provider = providerClient({
     name: cfg.name,
     clientId: s.clientId,
     auth: clientAuth(s.clientId, s),
     metadata: providerMetadata({ issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger }),
     clockToleranceS: parseDuration(s.clockTolerance ?? '30s') / 1000,
+    clock,
     timeoutMs,
     logger
   })
@@ -70,7 +73,8 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
     postLogoutRedirect: s.postLogoutRedirect ?? '/',
     userClaim: s.userClaim ?? 'sub',
     cookie,
-    timeouts
+    timeouts,
+    clock
   }, provider, store, cipher, logger)
 
   const names = { plain: cookieName(cookie, false), secure: cookieName(cookie, true) }
@@ -113,7 +117,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
       if (sid === undefined || !SESSION_ID.test(sid)) return undefined
       let session = await store.load(sid)
       if (session === undefined) return undefined
-      const now = Date.now()
+      const now = clock()
       if (session.tokensExpireAt !== undefined && session.tokensExpireAt <= now) {
         session = await refreshed(sid, session)
         if (session === undefined) return undefined

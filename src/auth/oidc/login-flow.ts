@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { GatehouseError } from '../../errors.js'
+import type { Clock } from '../../clock.js'
 import type { Logger } from '../../logger.js'
 import type { Cipher } from './cipher.js'
 import { clearCookie, cookieName, readCookie, setCookie } from './cookies.js'
@@ -21,6 +22,8 @@ export interface LoginSettings {
   /** The session cookie's base name; `-login` is added for the login in progress. */
   cookie: string
   timeouts: SessionTimeouts
+  /** What session times (creation, last use, token expiry) are read from. */
+  clock: Clock
 }
 
 /** What a login step answers: a redirect and the cookies to set with it. */
@@ -83,7 +86,7 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
   return {
     async start (target, origin, secure) {
       const meta = await provider.meta()
-      const pending: PendingLogin = { state: random(), verifier: random(), nonce: random(), returnTo: safeReturnPath(target), exp: Date.now() + LOGIN_TTL_MS }
+      const pending: PendingLogin = { state: random(), verifier: random(), nonce: random(), returnTo: safeReturnPath(target), exp: settings.clock() + LOGIN_TTL_MS }
       const url = new URL(meta.authorizationEndpoint)
       url.searchParams.set('response_type', 'code')
       url.searchParams.set('client_id', clientId)
@@ -103,7 +106,7 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
       const opened = sealed === undefined ? undefined : cipher.open(LOGIN_AAD, sealed)
       const pending = opened === undefined ? undefined : JSON.parse(opened) as PendingLogin
       const state = query.get('state')
-      if (pending === undefined || pending.exp < Date.now() || state === null || !sameText(state, pending.state)) {
+      if (pending === undefined || pending.exp < settings.clock() || state === null || !sameText(state, pending.state)) {
         throw refused(name, 'this login was not started by this browser, or it expired: open the page again')
       }
       // RFC 9207: a provider that names itself in the response must be ours (mix-up defence).
@@ -117,7 +120,7 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
       try {
         const tokens = await provider.tokens({ grant_type: 'authorization_code', code, redirect_uri: `${origin}${settings.redirectPath}`, code_verifier: pending.verifier })
         const claims = await claimsOf(tokens, pending.nonce, undefined)
-        const now = Date.now()
+        const now = settings.clock()
         session = {
           user: userOf(claims),
           claims,
@@ -181,7 +184,7 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
           refreshToken: tokens.refreshToken ?? session.refreshToken,
           idToken: tokens.idToken ?? session.idToken,
           tokensExpireAt: tokens.expiresAt,
-          lastSeen: Date.now()
+          lastSeen: settings.clock()
         }
         await store.save(sid, next)
         return next
@@ -189,7 +192,7 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
         if (!(err instanceof ProviderRefusal)) throw err
         // Another instance may have used (and rotated) the refresh token first: its result counts.
         const current = await store.load(sid, true)
-        if (current !== undefined && (current.tokensExpireAt === undefined || current.tokensExpireAt > Date.now())) return current
+        if (current !== undefined && (current.tokensExpireAt === undefined || current.tokensExpireAt > settings.clock())) return current
         logger.info({ authenticator: name, user: session.user, reason: err.message }, 'browser session refresh refused: session ended')
         await store.destroy(sid, session.user).catch(() => {})
         return undefined

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { remoteJwksSource } from '../jwks-remote.js'
@@ -25,6 +26,8 @@ export interface ProviderClientOptions {
   auth: ClientAuth
   metadata: MetadataSource
   clockToleranceS: number
+  /** What token expiry and the ID token's exp/iat are measured with. */
+  clock: Clock
   timeoutMs: number
   logger: Logger
 }
@@ -39,7 +42,7 @@ export class ProviderRefusal extends Error {}
  * ProviderRefusal for the caller to turn into a new login.
  */
 export function providerClient (options: ProviderClientOptions): { tokens (form: Record<string, string>): Promise<Tokens>, verifyIdToken (idToken: string, nonce: string | undefined): Promise<JWTPayload>, userinfo (accessToken: string, sub: string): Promise<Record<string, unknown>>, meta (): Promise<ProviderMetadata>, close (): void } {
-  const { name, clientId, auth, metadata, clockToleranceS, timeoutMs, logger } = options
+  const { name, clientId, auth, metadata, clockToleranceS, clock, timeoutMs, logger } = options
   let keys: { uri: string, source: KeySource } | undefined
 
   const unavailable = (what: string, cause?: unknown): GatehouseError =>
@@ -91,7 +94,7 @@ export function providerClient (options: ProviderClientOptions): { tokens (form:
         idToken: typeof json.id_token === 'string' ? json.id_token : undefined,
         accessToken: json.access_token,
         refreshToken: typeof json.refresh_token === 'string' ? json.refresh_token : undefined,
-        expiresAt: typeof json.expires_in === 'number' && json.expires_in > 0 ? Date.now() + json.expires_in * 1000 : undefined,
+        expiresAt: typeof json.expires_in === 'number' && json.expires_in > 0 ? clock() + json.expires_in * 1000 : undefined,
         scopes: typeof json.scope === 'string' ? json.scope.split(' ').filter(s => s !== '') : undefined
       }
     },
@@ -105,6 +108,7 @@ export function providerClient (options: ProviderClientOptions): { tokens (form:
           issuer: meta.issuer,
           audience: clientId,
           clockTolerance: clockToleranceS,
+          currentDate: new Date(clock()),
           requiredClaims: ['sub', 'exp', 'iat']
         }))
       } catch (err) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { cacheKey, type Cache } from '../../cache/cache.js'
+import { systemClock, type Clock } from '../../clock.js'
 import type { Cipher } from './cipher.js'
 import type { UserSessions } from './user-sessions.js'
 
@@ -46,7 +47,7 @@ export function sessionEnd (s: Pick<Session, 'createdAt' | 'lastSeen'>, timeouts
 export class SessionStore {
   private readonly opened = new LRUCache<string, Session>({ max: OPENED_MAX_ENTRIES, maxSize: OPENED_MAX_BYTES, sizeCalculation: (_session, sealed) => 2 * sealed.length })
 
-  constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions) {}
+  constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions, private readonly clock: Clock = systemClock) {}
 
   /** The session, or undefined when there is none, it ended, or it does not decrypt; `fresh` skips this instance's copy. */
   async load (sid: string, fresh = false): Promise<Session | undefined> {
@@ -60,11 +61,11 @@ export class SessionStore {
       session = JSON.parse(text) as Session
       this.opened.set(sealed, session)
     }
-    return sessionEnd(session, this.timeouts) > Date.now() ? session : undefined
+    return sessionEnd(session, this.timeouts) > this.clock() ? session : undefined
   }
 
   async save (sid: string, session: Session): Promise<void> {
-    const ttlMs = sessionEnd(session, this.timeouts) - Date.now()
+    const ttlMs = sessionEnd(session, this.timeouts) - this.clock()
     if (ttlMs <= 0) return
     const sealed = this.cipher.seal(cacheKey(SESSION_KIND, sid), JSON.stringify(session))
     this.opened.set(sealed, session)
