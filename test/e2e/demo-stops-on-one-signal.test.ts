@@ -4,7 +4,6 @@ import { connect } from 'node:net'
 import { freePort } from '../helpers/ports.js'
 import { ROOT } from '../helpers/paths.js'
 
-
 /** Whether something accepts connections on the port. */
 async function listening (port: number): Promise<boolean> {
   return await new Promise(resolve => {
@@ -41,7 +40,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.ok(await listening(port), 'the demo gateway is up')
     const exited = new Promise<void>(resolve => npm.once('exit', () => resolve()))
     npm.kill(signal)
-    const gone = await Promise.race([exited.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 20_000))])
+    const gone = await Promise.race([exited.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 20_000).unref())])
     t.ok(gone, `npm exits on one ${signal}`)
     // The child had its own chance to close: give a lingering one time to show it is still there.
     let stillThere = true

@@ -43,7 +43,7 @@ routes:
     t.equal(echoOf(quickRes.body).url, '/slow/500')
   }
 
-  const exited = await Promise.race([gw.exited.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 4000))])
+  const exited = await Promise.race([gw.exited.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 4000).unref())])
   const took = Date.now() - signalled
   t.ok(exited, `the process exited (${took} ms after SIGTERM)`)
   t.ok(took >= 800 && took < 3500, `after about drainTimeout, not the slow request's 5 s (${took} ms)`)

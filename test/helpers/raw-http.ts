@@ -234,7 +234,7 @@ export class RawConnection {
 
   /** Whether the server closed the connection within `ms`. */
   async closedWithin (ms: number): Promise<boolean> {
-    return await Promise.race([this.closed.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), ms))])
+    return await Promise.race([this.closed.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), ms).unref())])
   }
 }
 
