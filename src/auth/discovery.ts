@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi'
+import { systemClock, type Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import { traced } from '../telemetry/tracing.js'
 
@@ -21,6 +22,8 @@ export interface DiscoveryOptions {
   logger: Logger
   /** How old the document in hand may grow before it is fetched again in the background (default 1h). */
   maxAgeMs?: number | undefined
+  /** What the document's age and the retry pause are measured with. */
+  clock?: Clock | undefined
 }
 
 export interface Discovery {
@@ -58,6 +61,7 @@ function endpointOf (metadata: ServerMetadata, field: string): string {
 export function discover (options: DiscoveryOptions): Discovery {
   const { issuer, timeoutMs, authenticator, logger } = options
   const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS
+  const clock = options.clock ?? systemClock
   const issuerUrl = new URL(issuer)
   const closing = new AbortController()
   let metadata: ServerMetadata | undefined
@@ -97,12 +101,12 @@ export function discover (options: DiscoveryOptions): Discovery {
     if (pending !== undefined) return pending
     pending = traced('discovery', { 'gatehouse.authenticator': authenticator, 'server.address': issuerUrl.host }, fetchDocument).then(document => {
       metadata = document
-      fetchedAt = Date.now()
+      fetchedAt = clock()
       failure = undefined
       logger.info({ authenticator, issuer }, 'issuer metadata fetched')
     }, (err: unknown) => {
       failure = err instanceof Error ? err : new Error(String(err))
-      failedAt = Date.now()
+      failedAt = clock()
       if (!closing.signal.aborted) logger.warn({ authenticator, issuer, error: failure.message }, 'issuer metadata could not be fetched')
     }).finally(() => { pending = undefined })
     return pending
@@ -110,11 +114,11 @@ export function discover (options: DiscoveryOptions): Discovery {
 
   async function current (): Promise<ServerMetadata> {
     if (metadata !== undefined) {
-      if (Date.now() - fetchedAt > maxAgeMs && pending === undefined && Date.now() - failedAt >= FAILURE_RETRY_MS) void refresh()
+      if (clock() - fetchedAt > maxAgeMs && pending === undefined && clock() - failedAt >= FAILURE_RETRY_MS) void refresh()
       return metadata
     }
     if (pending !== undefined) await pending
-    else if (Date.now() - failedAt >= FAILURE_RETRY_MS) await refresh()
+    else if (clock() - failedAt >= FAILURE_RETRY_MS) await refresh()
     if (metadata === undefined) throw new Error(`the issuer's metadata cannot be fetched: ${failure?.message ?? 'not yet fetched'}`, { cause: failure })
     return metadata
   }

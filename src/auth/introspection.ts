@@ -141,7 +141,7 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   })
   const log = deps.logger.child({ authenticator: cfg.name })
   const discovery = settings.endpoint === undefined
-    ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger })
+    ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })
     : undefined
   // Found at start, so the first token is not kept waiting; a failure here is retried by the first request.
   void discovery?.endpoint('introspection_endpoint').catch(() => {})

@@ -93,7 +93,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger })).endpoint('jwks_uri'))
+        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint('jwks_uri'))
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,

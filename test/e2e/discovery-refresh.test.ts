@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { discover } from '../../src/auth/discovery.js'
 import { createLogger } from '../../src/logger.js'
 import { freePort } from '../helpers/ports.js'
+import { skewedClock } from '../helpers/clock.js'
 import { Writable } from 'node:stream'
 
 t.test('issuer metadata is fetched once, served from memory, and refreshed in the background once an hour old', async t => {
@@ -18,12 +19,9 @@ t.test('issuer metadata is fetched once, served from memory, and refreshed in th
   })
   await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
-  const realNow = Date.now
-  let offset = 0
-  Date.now = () => realNow() + offset
-  t.teardown(() => { Date.now = realNow })
+  const clock = skewedClock()
 
-  const discovery = discover({ issuer, timeoutMs: 1000, authenticator: 'idp', logger: createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() })) })
+  const discovery = discover({ issuer, timeoutMs: 1000, authenticator: 'idp', logger: createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() })), clock })
   t.teardown(() => discovery.close())
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)
@@ -31,17 +29,17 @@ t.test('issuer metadata is fetched once, served from memory, and refreshed in th
   await t.rejects(discovery.endpoint('introspection_endpoint'), /has no introspection_endpoint/, 'an endpoint the metadata lacks is refused, never guessed')
 
   version = 2
-  offset = 59 * 60_000
+  clock.advance(59 * 60_000)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`, 'younger than an hour: not fetched again')
   t.equal(fetches, 1)
-  offset = 61 * 60_000
+  clock.advance(2 * 60_000)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`, 'older: the document in hand answers at once…')
   for (let i = 0; i < 50 && fetches < 2; i++) await sleep(20)
   t.equal(fetches, 2, '…while a refresh runs in the background')
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`, 'and its answer is used from then on')
 
   await new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) })
-  offset = 3 * 60 * 60_000
+  clock.advance(2 * 60 * 60_000)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`, 'a failed refresh keeps the document in hand')
   await sleep(100)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-2`)

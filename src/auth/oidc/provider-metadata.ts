@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
 import { discover, type ServerMetadata } from '../discovery.js'
@@ -44,9 +45,9 @@ function forLogin (doc: ServerMetadata): ProviderMetadata {
  * introspection authenticators use (its `issuer` must be the configured one exactly), read
  * for the endpoints of a login. Fetched at start so the first login does not wait for it.
  */
-export function providerMetadata (options: { issuer: string, refreshMs: number, timeoutMs: number, authenticator: string, logger: Logger }): MetadataSource {
-  const { issuer, refreshMs, timeoutMs, authenticator, logger } = options
-  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs })
+export function providerMetadata (options: { issuer: string, refreshMs: number, timeoutMs: number, authenticator: string, logger: Logger, clock: Clock }): MetadataSource {
+  const { issuer, refreshMs, timeoutMs, authenticator, logger, clock } = options
+  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock })
   let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
   const unavailable = (): GatehouseError => new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
   void discovery.metadata().catch(() => {})
