@@ -1,17 +1,10 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { header, hostOf, problemCode, rawRequest, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
 
 t.test('an absolute-form request target is 400 bad_request, never 500, and no userinfo leaks', async t => {
   const upstream = await startRawUpstream(t, (_req, socket) => { socket.write(responseBytes(200, [], 'upstream')) })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url, '/*'))
   const host = hostOf(gw.url)
   const targets = [
     'http://other.example/x',
@@ -37,14 +30,7 @@ routes:
 
 t.test('absolute-form on a gateway without a catch-all route: 400 bad_request too, not 404', async t => {
   const upstream = await startRawUpstream(t, (_req, socket) => { socket.write(responseBytes(200, [], 'upstream')) })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   const host = hostOf(gw.url)
   for (const target of [`http://${host}/api/x`, 'http://admin:secret@other.example/api/x', `http://${host}/nowhere`]) {
     const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 3000 })

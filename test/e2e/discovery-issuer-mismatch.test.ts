@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, ordersRoute } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
@@ -13,14 +13,7 @@ t.test('metadata naming another issuer is refused: 503, and the endpoint it name
   const gw = await startTestGateway(t, `${TEST_SERVER}authenticators:
   oauth: { type: introspection, issuer: "${impostor.url}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret} }
   idp: { type: jwt, issuer: "${impostor.url}", audience: orders-api }
-upstreams:
-  orders: { url: "${upstream}" }
-routes:
-  - match: /api/orders/*
-    upstream: orders
-    policy: user
-    user: [oauth]
-`)
+${ordersRoute(upstream, 'oauth')}`)
   const token = await as.mint()
   for (let i = 0; i < 2; i++) {
     const res = await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })

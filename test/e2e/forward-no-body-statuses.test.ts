@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { header, hostOf, rawConnect, requestBytes, responseBytes, sleep, startRawUpstream } from '../helpers/raw-http.js'
 
 t.test('HEAD, 204 and 304 carry no body: the next response on the connection parses cleanly', async t => {
@@ -45,14 +45,7 @@ t.test("an upstream's 1xx (103 Early Hints) before its answer leaves the client'
     socket.write('HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n')
     setTimeout(() => socket.write(responseBytes(200, ['Content-Type: text/plain'], `final:${req.target}`)), 50)
   })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   const conn = await rawConnect(t, gw.url)
   for (const path of ['/api/one', '/api/two']) {
     conn.write(requestBytes('GET', path, hostOf(gw.url)))

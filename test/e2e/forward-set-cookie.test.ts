@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { headerAll, hostOf, rawRequest, requestBytes, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
 
 const COOKIES = [
@@ -12,14 +12,7 @@ t.test('several Set-Cookie headers from the upstream arrive as separate header l
   const upstream = await startRawUpstream(t, (_req, socket) => {
     socket.write(responseBytes(200, ['Content-Type: text/plain', ...COOKIES.map(c => `Set-Cookie: ${c}`)], 'ok'))
   })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   const res = await rawRequest(t, gw.url, requestBytes('GET', '/api/login', hostOf(gw.url)))
   t.equal(res.status, 200)
   t.same(headerAll(res, 'set-cookie'), COOKIES, 'one line per cookie, in order, never joined with commas')

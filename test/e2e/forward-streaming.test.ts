@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { header, hostOf, rawConnect, requestBytes, startRawUpstream } from '../helpers/raw-http.js'
 
 t.test('chunked and sized upstream responses stream: the client sees the first part before the upstream sends the rest', async t => {
@@ -18,14 +18,7 @@ t.test('chunked and sized upstream responses stream: the client sees the first p
     const timer = setTimeout(rest, 3000)
     release = () => { clearTimeout(timer); rest() }
   })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   // Close-delimited: an HTTP/1.1 upstream may end its body by closing (no length, no chunks).
   for (const path of ['/api/chunked', '/api/sized', '/api/close-delimited']) {
     await t.test(path, async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { header, hostOf, rawConnect, requestBytes, startRawUpstream } from '../helpers/raw-http.js'
 
 t.test('response trailers from the upstream are dropped; the body is still complete', async t => {
@@ -9,14 +9,7 @@ t.test('response trailers from the upstream are dropped; the body is still compl
       '6', 'hello ', '5', 'world', '0', 'X-Checksum: sha256-secret-trailer', `X-Status: done ${req.target}`, '', ''
     ].join('\r\n'))
   })
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream.url}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   const conn = await rawConnect(t, gw.url)
   // A client that says it accepts trailers (TE: trailers) does not get them either.
   for (const te of [[], ['TE: trailers']]) {

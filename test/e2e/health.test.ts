@@ -1,18 +1,11 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 
 t.test('health lives on the admin listener only', async t => {
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /api/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream))
   t.ok(gw.adminUrl)
   const healthz = await call(`${gw.adminUrl}/healthz`)
   t.equal(healthz.status, 200)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, ordersRoute } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
@@ -8,14 +8,7 @@ import { startMetadataMirror } from '../helpers/discovery.js'
 function yaml (issuer: string, upstream: string): string {
   return `${TEST_SERVER}authenticators:
   oauth: { type: introspection, issuer: "${issuer}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret} }
-upstreams:
-  orders: { url: "${upstream}" }
-routes:
-  - match: /api/orders/*
-    upstream: orders
-    policy: user
-    user: [oauth]
-`
+${ordersRoute(upstream, 'oauth')}`
 }
 
 t.test('an introspection authenticator given only its issuer finds introspection_endpoint in /.well-known/openid-configuration', async t => {

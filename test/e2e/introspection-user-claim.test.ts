@@ -1,5 +1,5 @@
 import t from 'tap'
-import { startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, ordersRoute } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
@@ -14,14 +14,7 @@ identity:
   claims: { client_id: Remote-Token-Client }
 authenticators:
   dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret}, clientAuth: post, userClaim: username }
-upstreams:
-  orders: { url: "${upstream}" }
-routes:
-  - match: /api/orders/*
-    upstream: orders
-    policy: user
-    user: [dot]
-`)
+${ordersRoute(upstream, 'dot')}`)
   const url = `${gw.url}/api/orders/1`
 
   const token = await as.mint({ sub: 'user-7f3a', scope: 'orders:read orders:write', extra: { username: 'alice.smith' } })

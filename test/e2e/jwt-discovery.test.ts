@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, ordersRoute } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { JWT_AUDIENCE, startAuthServer } from '../helpers/oauth-server.js'
@@ -9,14 +9,7 @@ t.test('a jwt authenticator given only its issuer finds the JWKS from the issuer
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, `${TEST_SERVER}authenticators:
   idp: { type: jwt, issuer: "${as.url}", audience: ${JWT_AUDIENCE} }
-upstreams:
-  orders: { url: "${upstream}" }
-routes:
-  - match: /api/orders/*
-    upstream: orders
-    policy: user
-    user: [idp]
-`)
+${ordersRoute(upstream, 'idp')}`)
   const token = await as.jwtAccessToken('orders:read')
   t.equal(token.split('.').length, 3, 'the authorization server issued a JWT')
   const res = await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })

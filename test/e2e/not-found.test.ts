@@ -1,6 +1,6 @@
 import t from 'tap'
 import { get } from 'node:http'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 
@@ -36,14 +36,7 @@ routes:
 
 t.test('paths the router and the upstream could read differently are refused', async t => {
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /public/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream, '/public/*'))
   for (const path of ['/public/../admin', '/public/./x', '/public/%2e%2e/admin', '/public/a%2fb', '/public/a%5c..%5cb']) {
     // node:http sends the path as written; URL-based clients would normalise the dot segments away.
     const res = await new Promise<{ status: number, body: string }>((resolve, reject) => {

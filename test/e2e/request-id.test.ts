@@ -1,18 +1,11 @@
 import t from 'tap'
-import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
+import { startTestGateway, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 
 t.test('X-Request-Id is kept when valid, made otherwise, sent upstream and returned', async t => {
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, `${TEST_SERVER}
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /x/*
-    upstream: web
-    policy: public
-`)
+  const gw = await startTestGateway(t, publicRouteYaml(upstream, '/x/*'))
   const kept = await call(`${gw.url}/x/1`, { headers: { 'x-request-id': 'req-42.abc' } })
   t.equal(kept.headers['x-request-id'], 'req-42.abc', 'returned to the client')
   t.equal(kept.json<Echo>().headers['x-request-id'], 'req-42.abc', 'forwarded upstream')

@@ -72,6 +72,30 @@ export const TEST_SERVER = `server:
   admin: 127.0.0.1:0
 `
 
+/** The smallest config: one public route to one upstream. */
+export function publicRouteYaml (upstreamUrl: string, match = '/api/*'): string {
+  return `${TEST_SERVER}
+upstreams:
+  web: { url: "${upstreamUrl}" }
+routes:
+  - match: ${match}
+    upstream: web
+    policy: public
+`
+}
+
+/** The upstreams and routes of a config: /api/orders/* to `upstream`, policy user, accepting `user` (an authenticator's name). */
+export function ordersRoute (upstream: string, user: string): string {
+  return `upstreams:
+  orders: { url: "${upstream}" }
+routes:
+  - match: /api/orders/*
+    upstream: orders
+    policy: user
+    user: [${user}]
+`
+}
+
 /** Four clients covering the key states: valid (android, ios), an expired key, a disabled client. */
 export function clientsYaml (): string {
   return `clients:

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Provider from 'oidc-provider'
 import { request } from 'undici'
 import { freePort } from './ports.js'
+import { ordersRoute } from './gateway.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -163,12 +164,5 @@ cache:
   redis: "${options.redis ?? ''}"
 authenticators:
   oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
-upstreams:
-  orders: { url: "${upstream}" }
-routes:
-  - match: /api/orders/*
-    upstream: orders
-    policy: user
-    user: [oauth]
-`
+${ordersRoute(upstream, 'oauth')}`
 }
