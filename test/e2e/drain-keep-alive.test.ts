@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/gateway.js'
+import { tempDir, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { startCli } from '../helpers/cluster.js'
@@ -15,17 +15,11 @@ t.test('while draining, an in-flight answer on a keep-alive connection closes it
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const file = join(tempDir(t), 'gw.yaml')
-  writeFileSync(file, `server:
+  writeFileSync(file, publicRouteYaml(upstream, '/*', `server:
   listen: 127.0.0.1:${port}
   admin: false
   drainTimeout: 3s
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /*
-    upstream: web
-    policy: public
-`)
+`))
   const gw = startCli(t, file)
   const up = await waitUntil(() => gw.logs.some(l => l.msg === 'gatehouse listening') || gw.child.exitCode !== null, 30_000)
   if (!up || gw.child.exitCode !== null) throw new Error(`the gateway did not start: ${gw.output()}`)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createServer } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/gateway.js'
+import { tempDir, publicRouteYaml } from '../helpers/gateway.js'
 import { startCli } from '../helpers/cluster.js'
 
 t.test('workers: a worker that keeps dying is restarted ever more slowly', async t => {
@@ -12,17 +12,11 @@ t.test('workers: a worker that keeps dying is restarted ever more slowly', async
   t.teardown(() => { squatter.close() })
   const port = (squatter.address() as { port: number }).port
   const file = join(tempDir(t), 'gw.yaml')
-  writeFileSync(file, `server:
+  writeFileSync(file, publicRouteYaml('http://127.0.0.1:1', '/*', `server:
   listen: 127.0.0.1:${port}
   admin: false
   workers: 2
-upstreams:
-  web: { url: "http://127.0.0.1:1" }
-routes:
-  - match: /*
-    upstream: web
-    policy: public
-`)
+`))
   const gw = startCli(t, file)
   const deaths = (): Array<Record<string, unknown>> => gw.logs.filter(l => l.msg === 'worker died: replacing it')
   const replacementOf = (death: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/gateway.js'
+import { tempDir, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { onNewConnection, servedBy, startCli } from '../helpers/cluster.js'
@@ -19,17 +19,11 @@ t.test('with workers, /metrics on the shared admin port answers for the whole cl
   const upstream = await startEcho(t)
   const [port, adminPort] = [await freePort(), await freePort()]
   const file = join(tempDir(t), 'gw.yaml')
-  writeFileSync(file, `server:
+  writeFileSync(file, publicRouteYaml(upstream, '/*', `server:
   listen: 127.0.0.1:${port}
   admin: 127.0.0.1:${adminPort}
   workers: 2
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /*
-    upstream: web
-    policy: public
-`)
+`))
   const gw = startCli(t, file)
   await gw.waitForLog(() => gw.listeningPids().length === 2)
   const served = await servedBy(gw, `http://127.0.0.1:${port}/x`, 8)

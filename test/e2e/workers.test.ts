@@ -1,7 +1,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/gateway.js'
+import { tempDir, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { isRunning, onNewConnection, servedBy, startCli } from '../helpers/cluster.js'
@@ -10,17 +10,11 @@ t.test('workers: 2 share the port, a killed worker is replaced, SIGTERM stops th
   const upstream = await startEcho(t)
   const [port, adminPort] = [await freePort(), await freePort()]
   const file = join(tempDir(t), 'gw.yaml')
-  writeFileSync(file, `server:
+  writeFileSync(file, publicRouteYaml(upstream, '/*', `server:
   listen: 127.0.0.1:${port}
   admin: 127.0.0.1:${adminPort}
   workers: 2
-upstreams:
-  web: { url: "${upstream}" }
-routes:
-  - match: /*
-    upstream: web
-    policy: public
-`)
+`))
   const gw = startCli(t, file)
   await gw.waitForLog(() => gw.listeningPids().length === 2)
   const primary = gw.child.pid as number

@@ -72,9 +72,9 @@ export const TEST_SERVER = `server:
   admin: 127.0.0.1:0
 `
 
-/** The smallest config: one public route to one upstream. */
-export function publicRouteYaml (upstreamUrl: string, match = '/api/*'): string {
-  return `${TEST_SERVER}
+/** The smallest config: one public route to one upstream; `server` is the whole `server:` section. */
+export function publicRouteYaml (upstreamUrl: string, match = '/api/*', server = TEST_SERVER): string {
+  return `${server}
 upstreams:
   web: { url: "${upstreamUrl}" }
 routes:
