@@ -12,6 +12,7 @@ import { join, relative } from 'node:path'
 
 const built = import.meta.dirname
 const groups = Number(process.argv[2] ?? 24)
+if (!Number.isInteger(groups) || groups < 1) throw new Error(`GROUPS must be a whole number above 0, not ${process.argv[2]}`)
 const files = ['unit', 'e2e']
   .flatMap(dir => readdirSync(join(built, dir)).filter(f => f.endsWith('.test.js')).map(f => join(built, dir, f)))
   .sort()
