@@ -1,7 +1,6 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { freePort } from '../helpers/ports.js'
 import { ROOT } from '../helpers/paths.js'
 
 /** Whether something accepts connections on the port. */
@@ -17,10 +16,10 @@ async function listening (port: number): Promise<boolean> {
 // by one signal to npm itself, as a process manager or `kill <pid>` sends it.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`npm run demo: one ${signal} to npm stops the gateway too`, async t => {
-    const [port, admin] = [await freePort(), await freePort()]
     const npm = spawn('npm', ['run', 'demo', '--ignore-scripts', '--silent'], {
       cwd: ROOT,
-      env: { ...process.env, DEMO_LISTEN: `127.0.0.1:${port}`, DEMO_ADMIN: `127.0.0.1:${admin}` },
+      // Ports the gateway picks itself and prints: a port chosen here could be taken by another test before the demo binds it.
+      env: { ...process.env, DEMO_LISTEN: '127.0.0.1:0', DEMO_ADMIN: '127.0.0.1:0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: whatever the signal leaves behind is killed with the group at the end.
       detached: true
@@ -33,10 +32,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       }
     })
     let out = ''
+    let err = ''
+    npm.stderr.on('data', (d: Buffer) => { err += d.toString() })
     await new Promise<void>((resolve, reject) => {
       npm.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('nothing undeclared')) resolve() })
-      npm.once('exit', code => reject(new Error(`npm exited ${String(code)} before the demo was up: ${out}`)))
+      npm.once('exit', code => reject(new Error(`npm exited ${String(code)} before the demo was up: ${out}${err}`)))
     })
+    const port = Number(/the gateway on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1])
+    const admin = Number(/Admin: http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1])
+    t.ok(port > 0 && admin > 0, 'the demo prints where it listens')
     t.ok(await listening(port), 'the demo gateway is up')
     const exited = new Promise<void>(resolve => npm.once('exit', () => resolve()))
     npm.kill(signal)
