@@ -109,8 +109,6 @@ export function decoyHash (cost: Omit<SecretHash, 'salt' | 'hash'> = DEFAULT): S
   return { N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(SALT_BYTES), hash: randomBytes(HASH_BYTES) }
 }
 
-export const DECOY_HASH: SecretHash = decoyHash()
-
 export function newClientSecret (): string {
   return `ghs_${randomBytes(32).toString('base64url')}`
 }

@@ -4,7 +4,7 @@ import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { clientUnusable } from '../auth/api-key.js'
 import { AttemptLimiter, type Limit } from './attempt-limiter.js'
-import { DECOY_HASH, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from './client-secret.js'
+import { decoyHash, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from './client-secret.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */
@@ -109,6 +109,8 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
     const parsed = client.secretHash === undefined ? undefined : parseSecretHash(client.secretHash)
     if (parsed !== undefined) secrets.set(client.id, parsed)
   }
+  // An unknown id costs one scrypt at the clients' cost, so timing does not tell which ids exist.
+  const decoy = decoyHash(secrets.values().next().value)
   const limiter = new AttemptLimiter(cache, FAILED_ATTEMPTS_WINDOW_MS, tokens.clock)
 
   /**
@@ -142,7 +144,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
     const stored = secrets.get(id)
     let ok: boolean
     try {
-      ok = await verifySecret(secret, stored ?? DECOY_HASH)
+      ok = await verifySecret(secret, stored ?? decoy)
     } finally {
       slot.release()
     }
