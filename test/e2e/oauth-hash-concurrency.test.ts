@@ -7,7 +7,7 @@ import { secretChecks } from '../../src/tokens/client-secret.js'
 
 t.test('40 concurrent wrong secrets for one client run at most 10 scrypt hashes, few at a time', async t => {
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, await tokenGatewayYaml({ upstream }), { files: { 'keys.json': jwksFile(await signingKey()) } })
+  const gw = await startTestGateway(t, await tokenGatewayYaml({ upstream, defaultCost: true }), { files: { 'keys.json': jwksFile(await signingKey()) } })
   const attacker = fromAddress(t, '127.0.0.1')
   const before = secretChecks.runs
   secretChecks.peak = secretChecks.active

@@ -32,14 +32,23 @@ export interface TokenYamlOptions {
   bearer?: boolean
   /** server.trustProxy: true, so tests can pose as many IPs with X-Forwarded-For. */
   trustProxy?: boolean
+  /**
+   * Hash the secrets at the gateway's default scrypt cost, for a test where the time a check
+   * takes matters (concurrency caps). Otherwise a low cost: each token request then costs
+   * about a millisecond, not tens, and unknown ids cost the same (their decoy follows).
+   */
+  defaultCost?: boolean
 }
 
+const LOW_COST = { N: 1024, r: 8, p: 1 }
+
 const hashes = new Map<string, string>()
-async function hashOf (secret: string): Promise<string> {
-  let h = hashes.get(secret)
+async function hashOf (secret: string, defaultCost: boolean): Promise<string> {
+  const key = `${String(defaultCost)}:${secret}`
+  let h = hashes.get(key)
   if (h === undefined) {
-    h = await hashSecret(secret)
-    hashes.set(secret, h)
+    h = defaultCost ? await hashSecret(secret) : await hashSecret(secret, LOW_COST)
+    hashes.set(key, h)
   }
   return h
 }
@@ -52,16 +61,16 @@ export async function tokenGatewayYaml (o: TokenYamlOptions): Promise<string> {
   signingKeys: keys.json
 clients:
   - id: android
-    secretHash: "${await hashOf(SECRETS.android)}"
+    secretHash: "${await hashOf(SECRETS.android, o.defaultCost === true)}"
     ${o.android ?? 'scopes: [orders:read, orders:write]'}
   - id: ios
-    secretHash: "${await hashOf(SECRETS.ios)}"
+    secretHash: "${await hashOf(SECRETS.ios, o.defaultCost === true)}"
     scopes: [orders:read]
   - id: old-partner
-    secretHash: "${await hashOf(SECRETS.expired)}"
+    secretHash: "${await hashOf(SECRETS.expired, o.defaultCost === true)}"
     expires: 2020-01-01
   - id: banned
-    secretHash: "${await hashOf(SECRETS.disabled)}"
+    secretHash: "${await hashOf(SECRETS.disabled, o.defaultCost === true)}"
     disabled: true
 authenticators:
   appToken: { type: clientToken${o.bearer === true ? ', bearer: true' : ''} }
