@@ -2,7 +2,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 
 const ROUTES = `upstreams:
@@ -24,7 +24,7 @@ t.test('gatehouse check: warnings exit 0, --strict exits 1, hints never fail; pa
     'warned.yaml': `server:\n  listen: 0.0.0.0:8080\n  trustProxy: true\n${ROUTES}`,
     'hinted.yaml': ROUTES
   })
-  const run = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [CLI, 'check', ...args], { encoding: 'utf8', cwd: dir })
+  const run = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(...nodeCommand([CLI, 'check', ...args]), { encoding: 'utf8', cwd: dir })
 
   const warned = run('-c', 'warned.yaml')
   t.equal(warned.status, 0, 'a warning alone does not fail check')
@@ -41,7 +41,7 @@ t.test('gatehouse check: warnings exit 0, --strict exits 1, hints never fail; pa
 
   const absolute = run('-c', join(dir, 'warned.yaml'))
   t.match(absolute.stdout, /^warned\.yaml: ok/, 'an absolute path inside the working directory prints relative too')
-  const bad = spawnSync(process.execPath, [CLI, 'check', '-c', 'nope.yaml'], { encoding: 'utf8', cwd: dir })
+  const bad = spawnSync(...nodeCommand([CLI, 'check', '-c', 'nope.yaml']), { encoding: 'utf8', cwd: dir })
   t.equal(bad.status, 1)
   t.equal(bad.stderr, 'nope.yaml:1:1 cannot read the config: ENOENT\n', 'errors name the file relative to the working directory')
 })

@@ -6,12 +6,12 @@ import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { fetchToken } from '../helpers/tokens.js'
 import { parseSecretHash, verifySecret } from '../../src/tokens/client-secret.js'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 /** The built CLI (the test script compiles first), as a user runs it. */
 
 async function gatehouse (args: string[], stdin = ''): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand([CLI, ...args]), { stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

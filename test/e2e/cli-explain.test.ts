@@ -2,11 +2,11 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { tempDir } from '../helpers/gateway.js'
 import { AUDIENCE, ISSUER, makeKey, sign } from '../helpers/jwt.js'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 
 async function run (cwd: string, args: string[]): Promise<{ status: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'explain', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand([CLI, 'explain', ...args]), { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })

@@ -1,12 +1,12 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 
 t.test('gatehouse keys new prints a fresh high-entropy key and its sha256: hash', async t => {
   const run = (): { key: string, hash: string } => {
-    const out = spawnSync(process.execPath, [CLI, 'keys', 'new'], { encoding: 'utf8' })
+    const out = spawnSync(...nodeCommand([CLI, 'keys', 'new']), { encoding: 'utf8' })
     t.equal(out.status, 0)
     const key = /^key: +(\S+)$/m.exec(out.stdout)?.[1] ?? ''
     const hash = /^hash: +(\S+)$/m.exec(out.stdout)?.[1] ?? ''

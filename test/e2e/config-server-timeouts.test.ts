@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ConfigError, formatIssue, parseConfig } from '../../src/config/load.js'
 import { tempDir } from '../helpers/gateway.js'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 
 const withServer = (lines: string): string => `server:
@@ -33,7 +33,7 @@ t.test('server.requestTimeout is never 0: 0s is a config error naming file:line:
   t.match(issues[0] ?? '', /^\/etc\/gatehouse\/gw\.yaml:3:(3|19) server\.requestTimeout: \S/)
 
   const dir = tempDir(t, { 'gw.yaml': withServer('  requestTimeout: 0s') })
-  const check = spawnSync(process.execPath, [CLI, 'check', '-c', join(dir, 'gw.yaml')], { encoding: 'utf8' })
+  const check = spawnSync(...nodeCommand([CLI, 'check', '-c', join(dir, 'gw.yaml')]), { encoding: 'utf8' })
   t.equal(check.status, 1, 'gatehouse check exits 1')
   t.match(check.stderr, new RegExp(`^${join(dir, 'gw.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:(3|19) server\\.requestTimeout: \\S`, 'm'))
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
-import { ROOT } from '../helpers/paths.js'
+import { ROOT, nodeCommand } from '../helpers/paths.js'
 
 /** Whether something accepts connections on the port. */
 async function listening (port: number): Promise<boolean> {
@@ -16,7 +16,7 @@ async function listening (port: number): Promise<boolean> {
 // by one signal to npm itself, as a process manager or `kill <pid>` sends it.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`npm run demo: one ${signal} to npm stops the gateway too`, async t => {
-    const npm = spawn('npm', ['run', 'demo', '--ignore-scripts', '--silent'], {
+    const npm = spawn(...nodeCommand(['run', 'demo', '--ignore-scripts', '--silent'], 'npm'), {
       cwd: ROOT,
       // Ports the gateway picks itself and prints: a port chosen here could be taken by another test before the demo binds it.
       env: { ...process.env, DEMO_LISTEN: '127.0.0.1:0', DEMO_ADMIN: '127.0.0.1:0' },

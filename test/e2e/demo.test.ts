@@ -3,13 +3,13 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
-import { ROOT } from '../helpers/paths.js'
+import { ROOT, nodeCommand } from '../helpers/paths.js'
 
 const DEMO = join(ROOT, 'dist', 'examples', 'demo', 'run.js')
 
 t.test('npm run demo: the printed curl lines behave as they say', async t => {
   const [port, admin] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, [DEMO], { env: { ...process.env, DEMO_LISTEN: `127.0.0.1:${port}`, DEMO_ADMIN: `127.0.0.1:${admin}` }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand([DEMO]), { env: { ...process.env, DEMO_LISTEN: `127.0.0.1:${port}`, DEMO_ADMIN: `127.0.0.1:${admin}` }, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill('SIGTERM') })
   let out = ''
   await new Promise<void>((resolve, reject) => {

@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestGateway, TEST_SERVER } from '../helpers/gateway.js'
-import { ROOT } from '../helpers/paths.js'
+import { ROOT, nodeCommand } from '../helpers/paths.js'
 
 
 async function exitCode (argv: string[]): Promise<number> {
-  return await new Promise(resolve => execFile(process.execPath, argv, err => resolve(err === null ? 0 : Number((err as { code?: number }).code ?? 1))))
+  return await new Promise(resolve => execFile(...nodeCommand(argv), err => resolve(err === null ? 0 : Number((err as { code?: number }).code ?? 1))))
 }
 
 t.test('Dockerfile: multi-stage, production dependencies only, non-root, and its health check works', async t => {

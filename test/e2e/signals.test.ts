@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
-import { CLI } from '../helpers/paths.js'
+import { CLI, nodeCommand } from '../helpers/paths.js'
 
 
 const config = (port: number, upstream: string, path: string): string => `server:
@@ -22,7 +22,7 @@ routes:
 `
 
 async function startCli (t: Test, file: string): Promise<{ child: ChildProcess, exited: Promise<number | null>, output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand([CLI, 'start', '-c', file]), { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout?.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { out += d.toString() })

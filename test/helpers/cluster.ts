@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
-import { CLI } from './paths.js'
+import { CLI, nodeCommand } from './paths.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -22,7 +22,7 @@ export interface CliGateway {
  * it started is SIGKILLed when the test ends if it is still running.
  */
 export function startCli (t: Teardown, file: string, env: NodeJS.ProcessEnv = {}): CliGateway {
-  const child = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  const child = spawn(...nodeCommand([CLI, 'start', '-c', file]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let out = ''
   let partial = ''
   const logs: Array<Record<string, unknown>> = []
