@@ -1,21 +1,27 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { freePort } from '../helpers/ports.js'
-import { skewedClock } from '../helpers/clock.js'
+import { skewedClock, type TestClock } from '../helpers/clock.js'
 import { logIn, oidcGatewayYaml, ScriptedBrowser, startOidcProvider } from '../helpers/oidc-provider.js'
 
 const xhr = (origin: string, sid: string): Promise<{ status: number }> =>
   call(`${origin}/app/x`, { headers: { cookie: `gatehouse-session=${sid}`, accept: 'application/json' } })
 
-t.test('oidc: the refresh token carries a session past its access token', async t => {
+/** A provider, an upstream and the gateway on a moved clock; `session` adds to the authenticator's session settings. */
+async function start (t: Test, options: { accessTokenTtl?: number, session?: string } = {}): Promise<{ origin: string, op: Awaited<ReturnType<typeof startOidcProvider>>, clock: TestClock }> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
+  const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: options.accessTokenTtl })
   const upstream = await startEcho(t)
   const clock = skewedClock()
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }), { clock })
+  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, session: options.session }), { clock })
+  return { origin, op, clock }
+}
+
+t.test('oidc: the refresh token carries a session past its access token', async t => {
+  const { origin, op, clock } = await start(t, { accessTokenTtl: 1 })
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
   t.equal(op.grants.refresh_token, undefined, 'no refresh yet')
   clock.advance(1200)
@@ -27,12 +33,7 @@ t.test('oidc: the refresh token carries a session past its access token', async 
 })
 
 t.test('oidc: a refused refresh ends the session', async t => {
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: 1 })
-  const upstream = await startEcho(t)
-  const clock = skewedClock()
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream }), { clock })
+  const { origin, op, clock } = await start(t, { accessTokenTtl: 1 })
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
   // The provider forgets every grant: the refresh token is no longer honoured.
   await op.revokeRefreshTokens()
@@ -41,12 +42,7 @@ t.test('oidc: a refused refresh ends the session', async t => {
 })
 
 t.test('oidc: idle and absolute timeouts end a session', async t => {
-  const port = await freePort()
-  const origin = `http://127.0.0.1:${port}`
-  const op = await startOidcProvider(t, { origins: [origin] })
-  const upstream = await startEcho(t)
-  const clock = skewedClock()
-  await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, session: ', idleTimeout: 2s, absoluteTimeout: 6s' }), { clock })
+  const { origin, clock } = await start(t, { session: ', idleTimeout: 2s, absoluteTimeout: 6s' })
   const browser = new ScriptedBrowser()
   const idle = await logIn(browser, origin, '/app/', 'alice')
   clock.advance(2300)
