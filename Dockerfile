@@ -7,7 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-COPY plugins ./plugins
+COPY http ./http
+COPY runtime ./runtime
 COPY cli ./cli
 COPY examples ./examples
 COPY bench ./bench

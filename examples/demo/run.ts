@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
-import { startGateway } from '../../cli/server.js'
+import { startGateway } from '../../runtime/server.js'
 import { listenEchoUpstream } from '../echo-upstream.js'
 
 const DEMO_KEY = 'gh_demo-android-key-do-not-use-in-production'

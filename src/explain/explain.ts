@@ -183,7 +183,7 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   }
   limitOf(undefined)
 
-  // The pipeline's own guard, in its order (plugins/pipeline.ts, step 1).
+  // The pipeline's own guard, in its order (http/pipeline.ts, step 1).
   const length = req.headers['content-length']
   if (length !== undefined && Number(length) > config.server.bodyLimit) {
     out.decision = refusal('guard', new GatehouseError('payload_too_large', `the request body is larger than ${config.server.bodyLimit} bytes`))

@@ -1,6 +1,6 @@
 /**
  * The OpenTelemetry SDK behind the gateway's Tracer. Imported only when `telemetry.otlp` is
- * configured (cli/server.ts loads it dynamically): a gateway without it never loads the SDK.
+ * configured (runtime/server.ts loads it dynamically): a gateway without it never loads the SDK.
  */
 import { context, createTraceState, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, ROOT_CONTEXT, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'

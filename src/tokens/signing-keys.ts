@@ -67,7 +67,7 @@ async function importSet (jwks: JWK[], source: string): Promise<SigningKeySet> {
 /** One per process, so a config reload keeps the tokens issued before it valid. */
 let ephemeral: Promise<SigningKeySet> | undefined
 
-/** Makes `jwk` this process's ephemeral key: workers of one primary share its key (cli/cluster.ts). */
+/** Makes `jwk` this process's ephemeral key: workers of one primary share its key (runtime/cluster.ts). */
 export function adoptEphemeralKey (jwk: JWK): void {
   ephemeral = importSet([jwk], 'ephemeral key')
 }

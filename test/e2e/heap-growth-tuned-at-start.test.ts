@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_HEAP_GROWING_PERCENT, tuneHeapGrowth } from '../../cli/heap.js'
+import { DEFAULT_HEAP_GROWING_PERCENT, tuneHeapGrowth } from '../../runtime/heap.js'
 
 t.test('gatehouse start sets V8\'s heap growing factor unless told otherwise', async t => {
   t.equal(tuneHeapGrowth({}, []), DEFAULT_HEAP_GROWING_PERCENT, 'by default: 1.5')

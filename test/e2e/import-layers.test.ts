@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 import { ROOT } from '../helpers/paths.js'
 
-const LAYERS = ['src', 'plugins', 'cli'] as const
+const LAYERS = ['src', 'http', 'runtime', 'cli'] as const
 
 function sources (dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
@@ -23,7 +23,7 @@ function importGraph (): Map<string, string[]> {
 
 const layerOf = (file: string): number => LAYERS.indexOf(file.split('/')[0] as typeof LAYERS[number])
 
-t.test('imports point one way: cli/ -> plugins/ -> src/, never up a layer', async t => {
+t.test('imports point one way: cli/ -> runtime/ -> http/ -> src/, never up a layer', async t => {
   const upward: string[] = []
   for (const [file, targets] of importGraph()) {
     for (const target of targets) if (layerOf(target) > layerOf(file)) upward.push(`${file} -> ${target}`)
@@ -49,4 +49,14 @@ t.test('no import cycles among the gateway\'s own modules', async t => {
   for (const file of graph.keys()) if (!state.has(file)) visit(file)
   t.same(cycles, [], 'no cycle')
   t.ok(graph.size > 50, `the graph was read (${graph.size} modules)`)
+})
+
+t.test('src/ is framework-free: nothing in it imports fastify or a @fastify/ package', async t => {
+  const found: string[] = []
+  for (const file of sources(join(ROOT, 'src'))) {
+    const text = readFileSync(file, 'utf8')
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]/gm)) found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
+    for (const m of text.matchAll(/\bimport\(\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]\s*\)/g)) found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
+  }
+  t.same(found, [], 'no Fastify in the core')
 })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { hashApiKey } from '../../src/auth/api-key.js'
 import { createLogger } from '../../src/logger.js'
-import { startGateway, type RunningGateway } from '../../cli/server.js'
+import { startGateway, type RunningGateway } from '../../runtime/server.js'
 import type { Clock } from '../../src/clock.js'
 
 interface Teardown { teardown (fn: () => unknown): void }

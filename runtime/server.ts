@@ -11,10 +11,10 @@ import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import type { Clock } from '../src/clock.js'
-import { buildApp } from '../plugins/app.js'
+import { buildApp } from '../http/app.js'
 import { purgeToken } from '../src/cache/purge.js'
-import { buildAdminApp } from '../plugins/health.js'
-import { createMetrics, type Metrics } from '../plugins/metrics.js'
+import { buildAdminApp } from '../http/health.js'
+import { createMetrics, type Metrics } from '../http/metrics.js'
 import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
 
 export interface ReloadResult {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import type { JWK } from 'jose'
 import type { Logger } from '../src/logger.js'
 import { newSigningJwk } from '../src/tokens/signing-keys.js'
-import { servePrimaryMetrics } from '../plugins/cluster-metrics.js'
+import { servePrimaryMetrics } from '../http/cluster-metrics.js'
 
 /**
  * Restart delay after a worker dies: doubled on each death, back to the minimum when the
