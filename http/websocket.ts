@@ -91,6 +91,11 @@ export interface WebSocketRouteParts {
   upstream: Upstream
   series: WebSocketSeries
   connections: WebSocketConnections
+  /**
+   * Every subprotocol prefix any configured authenticator reads (`gateway.credentials.protocols`):
+   * taken out on every route, so a token meant for one route never reaches another's upstream.
+   */
+  credentialProtocols: readonly string[]
 }
 
 /**
@@ -99,8 +104,8 @@ export interface WebSocketRouteParts {
  * (or cannot be reached) is the client's HTTP answer, so a WebSocket that opens is one whose
  * both ends are there. A credential sent as a subprotocol entry never reaches the upstream.
  */
-export function createWebSocketRoute ({ route, spec, upstream, series, connections }: WebSocketRouteParts): WebSocketRoute {
-  const credentialPrefixes = route.forwardCredentials ? [] : [...route.clientAuth, ...route.userAuth].flatMap(a => a.consumes.protocols ?? [])
+export function createWebSocketRoute ({ route, spec, upstream, series, connections, credentialProtocols }: WebSocketRouteParts): WebSocketRoute {
+  const credentialPrefixes = route.forwardCredentials ? [] : credentialProtocols
   const chosen = new WeakMap<IncomingMessage, string | false>()
   // One server per route, never listening: it only completes handshakes the pipeline has admitted.
   const server = new WebSocketServer({

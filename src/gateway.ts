@@ -31,7 +31,7 @@ export interface Gateway {
   routes: RuntimeRoute[]
   authenticators: Map<string, Authenticator>
   /**
-   * Every credential header and query parameter any configured authenticator reads: removed
+   * Every credential header, query parameter, cookie and WebSocket subprotocol prefix any configured authenticator reads: removed
    * before forwarding on every route (unless it says `forwardCredentials: true`), so a
    * credential never reaches an upstream that did not ask for it, whichever route it came by.
    */
@@ -140,7 +140,8 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     credentials: {
       headers: [...new Set([...authenticators.values()].flatMap(a => a.consumes.headers))],
       query: [...new Set([...authenticators.values()].flatMap(a => a.consumes.query))],
-      cookies: [...new Set([...authenticators.values()].flatMap(a => a.consumes.cookies ?? []))]
+      cookies: [...new Set([...authenticators.values()].flatMap(a => a.consumes.cookies ?? []))],
+      protocols: [...new Set([...authenticators.values()].flatMap(a => a.consumes.protocols ?? []))]
     },
     identity: compileIdentityPlan(config.identity),
     trust: compileTrust(config.server.trustProxy),
