@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
-import { decoyHash, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from '../tokens/client-secret.js'
+import type { Cache } from '../cache/cache.js'
+import { systemClock, type Clock } from '../clock.js'
+import { AttemptLimiter, type Limit } from '../tokens/attempt-limiter.js'
+import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../tokens/client-secret.js'
+import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILED_ATTEMPTS_PER_ADDRESS } from '../tokens/oauth-endpoints.js'
+import type { SecretCheckSlots } from '../tokens/secret-check-slots.js'
 import type { Authenticator, UserPrincipal } from './types.js'
 
 /**
@@ -53,13 +58,28 @@ export function parseUsersFile (text: string, file: string): Map<string, BasicUs
   return users
 }
 
-export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'>): Promise<Authenticator> {
+/** A user that logged in from an address is exempt from that address's limit across names this long. */
+const KNOWN_GOOD_MS = 24 * 60 * 60 * 1000
+const KNOWN_GOOD = 'basic-ok'
+
+export interface BasicDeps {
+  /** The gateway's secret-check slots: Basic has a budget of its own, apart from the token endpoint's. */
+  slots: SecretCheckSlots
+  /** Where failed attempts are counted (shared through Redis by every instance). */
+  cache: Cache
+  clock?: Clock | undefined
+}
+
+export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'>, deps: BasicDeps): Promise<Authenticator> {
   const file = cfg.spec.usersFile
   const users = parseUsersFile(await readFile(file, 'utf8'), file)
   // An unknown name costs one scrypt at the file's cost too, so timing does not tell which names exist.
   const first = users.values().next().value?.hash
   const decoy = decoyHash(first)
   const challenge = { scheme: 'Basic', params: { realm: 'gatehouse' } }
+  const limiter = new AttemptLimiter(deps.cache, FAILED_ATTEMPTS_WINDOW_MS, deps.clock ?? systemClock)
+  const throttled = (code: 'rate_limited' | 'auth_unavailable', detail: string, retryAfter: number): GatehouseError =>
+    new GatehouseError(code, detail, { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': String(retryAfter) } })
   const fail = (detail: string): GatehouseError =>
     new GatehouseError('invalid_credentials', detail, { principal: 'user', authenticator: cfg.name, challenges: [challenge] })
 
@@ -76,13 +96,23 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
       const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       if (colon <= 0) throw fail('malformed Basic credentials')
-      const user = users.get(decoded.slice(0, colon))
-      // scrypt shares the thread pool with everything else: one check per user at a time, and a few overall.
-      const slot = takeCheckSlot(`basic:${cfg.name}:${decoded.slice(0, colon)}`)
+      const name = decoded.slice(0, colon)
+      const user = users.get(name)
+      // As at the token endpoint: failures counted per name and address, and per address across
+      // names (unless this name logged in from there before), each before scrypt runs.
+      const here = JSON.stringify([cfg.name, name, req.ip])
+      const limits: Limit[] = [{ key: `basic-user-address:${here}`, max: MAX_FAILED_ATTEMPTS }]
+      const knownGood = (await deps.cache.get<number>(KNOWN_GOOD, here)) !== undefined
+      if (!knownGood) limits.push({ key: `basic-address:${JSON.stringify([cfg.name, req.ip])}`, max: MAX_FAILED_ATTEMPTS_PER_ADDRESS })
+      const reservation = await limiter.reserve(limits)
+      if (!reservation.ok) throw throttled('rate_limited', `too many failed logins; retry in ${reservation.retryAfter}s`, reservation.retryAfter)
+      // scrypt shares the thread pool with everything else: one check per user at a time, and a few for Basic overall.
+      const slot = deps.slots.take('basic', `${cfg.name}:${name}`)
       if (!slot.ok) {
+        await reservation.release()
         throw slot.busy === 'name'
-          ? new GatehouseError('rate_limited', 'too many concurrent logins for this user; retry', { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': '1' } })
-          : new GatehouseError('auth_unavailable', 'too many password checks at once; retry', { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': '1' } })
+          ? throttled('rate_limited', 'too many concurrent logins for this user; retry', 1)
+          : throttled('auth_unavailable', 'too many password checks at once; retry', 1)
       }
       let matches: boolean
       try {
@@ -90,10 +120,13 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
       } finally {
         slot.release()
       }
+      // The reservation stays: it was a failure.
       if (!matches || user === undefined) throw fail('unknown user or wrong password')
+      await reservation.release()
+      if (!knownGood) await deps.cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
       return {
         kind: 'user',
-        id: decoded.slice(0, colon),
+        id: name,
         scopes: user.scopes,
         claims: user.claims,
         tokenClientId: user.tokenClientId,

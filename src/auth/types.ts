@@ -5,6 +5,7 @@ import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
+import type { SecretCheckSlots } from '../tokens/secret-check-slots.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {
@@ -109,4 +110,6 @@ export interface AuthDeps {
   userTokens?: UserTokenStore | undefined
   /** What expiries and cooldowns are measured with (default Date.now). */
   clock?: Clock | undefined
+  /** The gateway's secret-check slots (Basic passwords), apart from the token endpoint's. */
+  secretChecks: SecretCheckSlots
 }

@@ -48,46 +48,6 @@ export async function hashSecret (secret: string, cost: Omit<SecretHash, 'salt' 
 /** Secret checks run by this process: how many, how many at once now, and the most at once. */
 export const secretChecks = { runs: 0, active: 0, peak: 0 }
 
-/**
- * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise),
- * which file, DNS and crypto work (JWT signatures) share: at most half of it hashes secrets.
- */
-export const MAX_CONCURRENT_CHECKS = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2))
-/** Checks for one name (a client id, a Basic user) at once: a flood against one name cannot take every slot. */
-export const MAX_CONCURRENT_CHECKS_PER_NAME = 1
-
-const checksByName = new Map<string, number>()
-let checksInFlight = 0
-
-export type CheckSlot =
-  | { ok: true, release: () => void }
-  | { ok: false, /** Which cap was reached: this name's, or the process's. */ busy: 'name' | 'overall' }
-
-/**
- * A slot to run one secret check in, or why there is none: a check that cannot start at
- * once is refused, never queued (a queue is what an attacker would fill). `name` is scoped
- * by the caller (`oauth:<client id>`, `basic:<authenticator>:<user>`).
- */
-export function takeCheckSlot (name: string): CheckSlot {
-  const forName = checksByName.get(name) ?? 0
-  if (forName >= MAX_CONCURRENT_CHECKS_PER_NAME) return { ok: false, busy: 'name' }
-  if (checksInFlight >= MAX_CONCURRENT_CHECKS) return { ok: false, busy: 'overall' }
-  checksByName.set(name, forName + 1)
-  checksInFlight++
-  let released = false
-  return {
-    ok: true,
-    release: () => {
-      if (released) return
-      released = true
-      checksInFlight--
-      const left = (checksByName.get(name) ?? 1) - 1
-      if (left <= 0) checksByName.delete(name)
-      else checksByName.set(name, left)
-    }
-  }
-}
-
 /** Constant-time comparison of the derived key: the time taken says nothing about the stored hash. */
 export async function verifySecret (secret: string, stored: SecretHash): Promise<boolean> {
   secretChecks.runs++

@@ -4,7 +4,8 @@ import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { clientUnusable } from '../auth/api-key.js'
 import { AttemptLimiter, type Limit } from './attempt-limiter.js'
-import { decoyHash, parseSecretHash, takeCheckSlot, verifySecret, type SecretHash } from './client-secret.js'
+import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from './client-secret.js'
+import type { SecretCheckSlots } from './secret-check-slots.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */
@@ -102,8 +103,8 @@ export interface OAuthEndpoints {
  * The gateway as an OAuth 2.0 authorization server for its own clients: `client_credentials`
  * (RFC 6749 §4.4) and revocation (RFC 7009). Secret hashes are parsed here, once per config.
  */
-export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache, logger: Logger }): OAuthEndpoints {
-  const { clients, tokens, cache, logger } = deps
+export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache, logger: Logger, slots: SecretCheckSlots }): OAuthEndpoints {
+  const { clients, tokens, cache, logger, slots } = deps
   const secrets = new Map<string, SecretHash>()
   for (const client of clients.values()) {
     const parsed = client.secretHash === undefined ? undefined : parseSecretHash(client.secretHash)
@@ -117,7 +118,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
    * The client, once its secret is checked. Failures are counted per client id *and address*
    * (someone elsewhere cannot lock a client out) and per address across ids (unless this id
    * authenticated from there before); each attempt is counted before scrypt runs and taken
-   * back when it succeeds. scrypt itself runs under a per-client and an overall cap.
+   * back when it succeeds. scrypt itself runs under a per-client cap and in the token endpoint's own slots.
    */
   async function authenticateClient (req: OAuthRequest, form: URLSearchParams): Promise<ClientRecord> {
     const { id, secret } = presentedCredentials(req, form)
@@ -132,7 +133,7 @@ export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>
       logger.warn({ client: logged, ip: req.ip }, 'client authentication refused: too many failed attempts')
       throw new Throttled(id, 'rate_limited', `too many failed client authentications; retry in ${reservation.retryAfter}s`, 429, reservation.retryAfter)
     }
-    const slot = takeCheckSlot(`oauth:${id}`)
+    const slot = slots.take('oauth', id)
     if (!slot.ok) {
       await reservation.release()
       logger.warn({ client: logged, ip: req.ip, busy: slot.busy }, 'client authentication refused: too many secret checks at once')

@@ -13,6 +13,7 @@ import type { AuthRequest, Authenticator } from '../../src/auth/types.js'
 import { hashApiKey } from '../../src/auth/api-key.js'
 import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
+import { SecretCheckSlots } from '../../src/tokens/secret-check-slots.js'
 
 const SECRET = 'unit-test-hs256-secret-0123456789abcdef'
 const KEY = 'gh_unit-android-key-000000000000000000000000'
@@ -39,7 +40,7 @@ async function setup (): Promise<{ route: RouteAuth, clock: ReturnType<typeof ma
   const config = configOf(YAML)
   const cache = new TwoTierCache({ maxEntries: 1000, maxSize: 1024 * 1024 }, quiet, undefined, undefined, undefined, undefined, clock)
   const tokens = new TokenService(await loadSigningKeys(undefined, undefined), config.tokens.issuer, config.tokens.ttlMs, new Revocations(cache, new RevokedJtis(100, clock), quiet, undefined, clock), clock)
-  const auth = await createAuthenticators({ config, logger: quiet, cache, tokens, clock })
+  const auth = await createAuthenticators({ config, logger: quiet, cache, tokens, clock, secretChecks: new SecretCheckSlots(['oauth']) })
   const r = config.routes[0]
   const pick = (names: string[]): Authenticator[] => names.map(n => auth.get(n) as Authenticator)
   return { route: { policy: r?.policy ?? {}, clientAuth: pick(r?.client ?? []), userAuth: pick(r?.user ?? []) }, clock, tokens, auth }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_CONCURRENT_CHECKS, decoyHash, hashSecret, newClientSecret, parseSecretHash, takeCheckSlot, verifySecret } from '../../src/tokens/client-secret.js'
+import { decoyHash, hashSecret, newClientSecret, parseSecretHash, verifySecret } from '../../src/tokens/client-secret.js'
 
 /** Cheap scrypt parameters: the format and the comparison are under test here, not the cost. */
 const CHEAP = { N: 1024, r: 8, p: 1 }
@@ -24,17 +24,4 @@ t.test('new client secrets are long, random and recognisable', async t => {
   const a = newClientSecret()
   t.match(a, /^ghs_[A-Za-z0-9_-]{43}$/)
   t.not(a, newClientSecret())
-})
-
-t.test('check slots: one per name, a bounded number overall, refused rather than queued', async t => {
-  const first = takeCheckSlot('oauth:a')
-  t.equal(first.ok, true)
-  t.same(takeCheckSlot('oauth:a'), { ok: false, busy: 'name' })
-  const others = Array.from({ length: MAX_CONCURRENT_CHECKS - 1 }, (_, i) => takeCheckSlot(`oauth:n${i}`))
-  t.ok(others.every(s => s.ok))
-  t.same(takeCheckSlot('oauth:z'), { ok: false, busy: 'overall' })
-  for (const s of [first, ...others]) if (s.ok) { s.release(); s.release() }
-  const again = takeCheckSlot('oauth:a')
-  t.equal(again.ok, true, 'released slots are free again, and a double release frees nothing extra')
-  if (again.ok) again.release()
 })
