@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 import { discover } from './discovery.js'
 import { traced } from '../telemetry/tracing.js'
+import { InFlightLimitReached, inFlightLimit } from './in-flight-limit.js'
 
 const BEARER = /^Bearer(?:[ \t]|$)/i
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -41,6 +42,8 @@ export interface IntrospectionSettings {
   timeoutMs: number
   cacheTtlMs: number
   negativeCacheTtlMs: number
+  /** Calls open at once, at most; past it a token that needs one is 503. */
+  maxInFlight: number
 }
 
 export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>, keepClaims: readonly string[] = []): IntrospectionSettings {
@@ -53,7 +56,8 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
     scopeClaim: s.scopeClaim ?? 'scope',
     timeoutMs: parseDuration(s.timeout ?? '2s'),
     cacheTtlMs: parseDuration(s.cacheTtl ?? '60s'),
-    negativeCacheTtlMs: parseDuration(s.negativeCacheTtl ?? '5s')
+    negativeCacheTtlMs: parseDuration(s.negativeCacheTtl ?? '5s'),
+    maxInFlight: s.maxInFlight ?? 64
   }
 }
 
@@ -146,9 +150,14 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   // Found at start, so the first token is not kept waiting; a failure here is retried by the first request.
   void discovery?.endpoint('introspection_endpoint').catch(() => {})
   const spanAttributes = { 'gatehouse.authenticator': cfg.name }
+  const inFlight = inFlightLimit(settings.maxInFlight)
 
-  /** One call to the endpoint, timed: an answer that cannot be used counts as a failed call. */
+  /** One call to the endpoint, if the bound allows it, timed: an answer that cannot be used counts as a failed call. */
   async function introspect (token: string): Promise<{ value: Introspected, ttlMs: number }> {
+    return await inFlight.run(async () => await timedCall(token))
+  }
+
+  async function timedCall (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     const started = performance.now()
     let ok = false
     try {
@@ -224,7 +233,9 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
           found = fresh.value
         }
       } catch (err) {
-        log.warn({ err: { message: (err as Error).message } }, 'token introspection failed: refusing the request')
+        // A full bound is the flood it guards against: one warning per request would be a second flood.
+        if (err instanceof InFlightLimitReached) log.debug({ max: err.max }, 'introspection calls at their bound: refusing the request')
+        else log.warn({ err: { message: (err as Error).message } }, 'token introspection failed: refusing the request')
         throw new GatehouseError('auth_unavailable', 'the authorization server could not check the token', {
           cause: err, principal: 'user', authenticator: cfg.name, headers: { 'retry-after': RETRY_AFTER_SECONDS }
         })

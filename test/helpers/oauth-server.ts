@@ -27,8 +27,11 @@ export interface TestAuthServer {
   introspectionEndpoint: string
   /** Introspection requests received so far (whatever they were answered). */
   readonly calls: number
-  /** How the introspection endpoint answers: normally, with a fixed status and body, or after `delayMs`. */
-  behaviour: { kind: 'normal' } | { kind: 'answer', status: number, body: string } | { kind: 'slow', delayMs: number }
+  /** Introspection requests being answered now, and the most at once so far. */
+  readonly inFlight: number
+  readonly peak: number
+  /** How the introspection endpoint answers: normally, with a fixed status and body, after `delayMs`, or once `until` settles. */
+  behaviour: { kind: 'normal' } | { kind: 'answer', status: number, body: string } | { kind: 'slow', delayMs: number } | { kind: 'held', until: Promise<void> }
   /** An opaque access token issued by oidc-provider to the mobile app, for a user. */
   mint (options?: MintOptions): Promise<string>
   /** An opaque token from a real `client_credentials` grant at the token endpoint. */
@@ -88,10 +91,15 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
   const callback = provider.callback()
   const introspectionPath = '/token/introspection'
   let calls = 0
+  let inFlight = 0
+  let peak = 0
   const state: Pick<TestAuthServer, 'behaviour'> = { behaviour: { kind: 'normal' } }
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith(introspectionPath) === true) {
       calls++
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      res.once('close', () => { inFlight-- })
       const b = state.behaviour
       if (b.kind === 'answer') {
         res.writeHead(b.status, { 'content-type': 'application/json' }).end(b.body)
@@ -100,6 +108,10 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
       if (b.kind === 'slow') {
         const timer = setTimeout(() => callback(req, res), b.delayMs)
         res.on('close', () => clearTimeout(timer))
+        return
+      }
+      if (b.kind === 'held') {
+        void b.until.then(() => { if (!res.destroyed) callback(req, res) })
         return
       }
     }
@@ -131,6 +143,8 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
     url,
     introspectionEndpoint: `${url}${introspectionPath}`,
     get calls () { return calls },
+    get inFlight () { return inFlight },
+    get peak () { return peak },
     get behaviour () { return state.behaviour },
     set behaviour (b) { state.behaviour = b },
     async mint (options = {}) {
