@@ -28,7 +28,10 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg))
   const connections = new WebSocketConnections()
+  // A revocation heard from any instance (or the CLI) closes the WebSockets its credential opened here.
+  const stopHearing = gateway.cache.onInvalidate(key => connections.revoked(key))
   app.addHook('onClose', async () => {
+    stopHearing()
     // Open WebSockets are told the server is going away (1001) before their upstreams are dropped.
     await connections.closeAll(WEBSOCKET_CLOSE_GRACE_MS)
     await Promise.all([...upstreams.values()].map(async u => await u.pool.destroy()))

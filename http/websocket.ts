@@ -56,13 +56,35 @@ function handshakeHeaders (flat: readonly string[]): Record<string, string | str
   return out
 }
 
-/** Every open connection of one app (one config generation): told 1001 when the app closes. */
+/**
+ * Every open connection of one app (one config generation), indexed by the revocation keys of
+ * the credentials that opened it (hashes, never the credentials): told 1001 when the app
+ * closes, 1008 when one of its credentials is revoked on any instance.
+ */
 export class WebSocketConnections {
   private readonly open = new Set<Bridge>()
+  private readonly byCredential = new Map<string, Set<Bridge>>()
 
-  add (bridge: Bridge): void {
+  add (bridge: Bridge, revocationKeys: readonly string[] = []): void {
     this.open.add(bridge)
-    void bridge.closed.then(() => this.open.delete(bridge))
+    for (const key of revocationKeys) {
+      let bridges = this.byCredential.get(key)
+      if (bridges === undefined) this.byCredential.set(key, bridges = new Set())
+      bridges.add(bridge)
+    }
+    void bridge.closed.then(() => {
+      this.open.delete(bridge)
+      for (const key of revocationKeys) {
+        const bridges = this.byCredential.get(key)
+        bridges?.delete(bridge)
+        if (bridges?.size === 0) this.byCredential.delete(key)
+      }
+    })
+  }
+
+  /** A credential's revocation key was invalidated: every connection it opened is closed with 1008. */
+  revoked (key: string): void {
+    for (const b of this.byCredential.get(key) ?? []) b.close(1008, 'credential revoked')
   }
 
   /** Closes every connection with 1001; those whose peers do not answer within `graceMs` are cut. */
@@ -184,11 +206,12 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
           res.statusCode = 101
           series.upgrade('opened')
           const exp = identity.user?.exp
+          const revocationKeys = [identity.client?.revocationKey, identity.user?.revocationKey].filter((k): k is string => k !== undefined)
           connections.add(new Bridge(inward, outward, {
             idleTimeoutMs: spec.idleTimeoutMs,
             expiresAt: spec.closeOnExpiry && exp !== undefined ? exp * 1000 : undefined,
             series
-          }))
+          }), revocationKeys)
         })
       })
       // The client went away before both ends were joined: the upstream's side is dropped too.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { GatehouseError, type Challenge } from '../errors.js'
-import type { Cache } from '../cache/cache.js'
+import { cacheKey, type Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import { TokenRejected, type ClientTokenClaims, type TokenService } from '../tokens/token-service.js'
 import { VERIFIED_CLIENT_TOKEN } from '../tokens/revocation.js'
@@ -92,7 +92,7 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
       if (unusable !== undefined) throw fail(unusable)
       const allowed = new Set(client.scopes)
       const scopes = claims.scope.split(' ').filter(s => s !== '' && allowed.has(s))
-      return { kind: 'client', id: client.id, client, scopes, authenticator: cfg.name }
+      return { kind: 'client', id: client.id, client, scopes, authenticator: cfg.name, revocationKey: cacheKey(VERIFIED_CLIENT_TOKEN, claims.jti) }
     }
   }
 }

@@ -39,6 +39,12 @@ export interface ClientPrincipal {
   /** What this credential may do: the client's scopes, or a token's narrower set. */
   scopes: string[]
   authenticator: string
+  /**
+   * The cache key (`gatehouse:v1:<kind>:<sha256>`, never the credential) whose invalidation
+   * means this credential was revoked: a user token's record, a session, a client token's jti.
+   * WebSockets it opened are closed with 1008 when any instance publishes it.
+   */
+  revocationKey?: string | undefined
 }
 
 export interface UserPrincipal {
@@ -53,6 +59,12 @@ export interface UserPrincipal {
   authenticator: string
   /** Seconds since epoch after which this principal must be re-checked; undefined: no expiry known. */
   exp?: number | undefined
+  /**
+   * The cache key (`gatehouse:v1:<kind>:<sha256>`, never the credential) whose invalidation
+   * means this credential was revoked: a user token's record, a session, a client token's jti.
+   * WebSockets it opened are closed with 1008 when any instance publishes it.
+   */
+  revocationKey?: string | undefined
 }
 
 export type Principal = ClientPrincipal | UserPrincipal

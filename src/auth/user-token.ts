@@ -4,7 +4,7 @@ import type { AuthenticatorConfig } from '../config/types.js'
 import { parseExpiry } from '../config/units.js'
 import type { Logger } from '../logger.js'
 import { lruClock, systemClock, type Clock } from '../clock.js'
-import { TokenStoreUnavailable, hashUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
+import { TokenStoreUnavailable, hashUserToken, userTokenId, userTokenKey, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
 import type { AuthRequest, Authenticator, UserPrincipal } from './types.js'
 
 /** A token's last use is written at most this often, per token and instance: never a write per request. */
@@ -104,7 +104,8 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
         tokenClientId: undefined,
         boundClient: record.client ?? undefined,
         authenticator: cfg.name,
-        exp: record.expires === null ? undefined : Math.floor(record.expires / 1000)
+        exp: record.expires === null ? undefined : Math.floor(record.expires / 1000),
+        revocationKey: userTokenKey(hash)
       }
     }
   }

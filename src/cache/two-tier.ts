@@ -59,6 +59,11 @@ export interface GatewayCache extends Cache {
    */
   localGet<T> (key: string): T | undefined
   localSet (key: string, value: unknown, ttlMs: number): void
+  /**
+   * Told each key deleted here or (through pub/sub) on any instance or by the CLI: a revoked
+   * credential's key, for whatever it opened to end too (open WebSockets). Returns the unsubscribe.
+   */
+  onInvalidate (listener: (key: string) => void): () => void
 }
 
 /** What travels through Redis: the value and when it stops being valid (ms since epoch). */
@@ -75,6 +80,7 @@ export class TwoTierCache implements GatewayCache {
   private lastWarn = 0
   private suppressed = 0
   private subscriberWasDown = false
+  private readonly invalidated = new Set<(key: string) => void>()
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
   constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock = systemClock) {
@@ -86,6 +92,7 @@ export class TwoTierCache implements GatewayCache {
       subscriber.on('message', (_channel: string, key: string) => {
         this.counters.invalidations++
         this.local.deleteByKey(key)
+        this.tell(key)
       })
       subscriber.on('close', () => { this.subscriberWasDown = true })
       subscriber.on('ready', () => {
@@ -98,6 +105,15 @@ export class TwoTierCache implements GatewayCache {
         subscriber.subscribe(INVALIDATION_CHANNEL).catch((err: unknown) => this.warn('redis subscribe failed', err))
       })
     }
+  }
+
+  onInvalidate (listener: (key: string) => void): () => void {
+    this.invalidated.add(listener)
+    return () => { this.invalidated.delete(listener) }
+  }
+
+  private tell (key: string): void {
+    for (const listener of this.invalidated) listener(key)
   }
 
   get localUsage (): { entries: number, bytes: number } {
@@ -236,6 +252,8 @@ export class TwoTierCache implements GatewayCache {
   async delete (kind: string, credential: string): Promise<void> {
     const key = cacheKey(kind, credential)
     this.local.deleteByKey(key)
+    // This instance's listeners hear it at once, even when Redis cannot spread it (they hear the echo too).
+    this.tell(key)
     if (this.redis === undefined) return
     if (this.redis.status !== 'ready') {
       this.counters.redisFallbacks++

@@ -10,7 +10,8 @@ import { cookieName, readCookie } from './cookies.js'
 import { loginFlow, type LoginFlow } from './login-flow.js'
 import { providerClient } from './provider-client.js'
 import { providerMetadata } from './provider-metadata.js'
-import { SessionStore, sessionEnd, type Session, type SessionTimeouts } from './session-store.js'
+import { SESSION_KIND, SessionStore, sessionEnd, type Session, type SessionTimeouts } from './session-store.js'
+import { cacheKey } from '../../cache/cache.js'
 import { userSessions } from './user-sessions.js'
 
 /** A session id as the gateway makes them (32 random bytes, base64url): anything else is not looked up. */
@@ -82,10 +83,20 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   /** Refreshes in flight, by session: concurrent requests of one browser make one refresh. */
   const refreshing = new Map<string, Promise<Session | undefined>>()
 
-  function principalOf (session: Session): UserPrincipal {
+  /** A session object is opened from one sid's sealed value only, so the principal may be kept by session. */
+  function principalOf (session: Session, sid: string): UserPrincipal {
     let p = principals.get(session)
     if (p === undefined) {
-      p = { kind: 'user', id: session.user, scopes: session.scopes, claims: session.claims, tokenClientId: s.clientId, authenticator: cfg.name, exp: Math.floor(session.createdAt / 1000 + timeouts.absoluteMs / 1000) }
+      p = {
+        kind: 'user',
+        id: session.user,
+        scopes: session.scopes,
+        claims: session.claims,
+        tokenClientId: s.clientId,
+        authenticator: cfg.name,
+        exp: Math.floor(session.createdAt / 1000 + timeouts.absoluteMs / 1000),
+        revocationKey: cacheKey(SESSION_KIND, sid)
+      }
       principals.set(session, p)
     }
     return p
@@ -124,7 +135,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
       } else if (now - session.lastSeen >= touchEveryMs && sessionEnd(session, timeouts) > now) {
         void store.save(sid, { ...session, lastSeen: now })
       }
-      return principalOf(session)
+      return principalOf(session, sid)
     },
     async close () {
       provider.close()
