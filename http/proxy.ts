@@ -52,7 +52,14 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
-          : createWebSocketRoute({ route, spec: route.websocket, upstream, series: metrics.webSocket(route.match), connections, credentialProtocols: gateway.credentials.protocols ?? [] })
+          : createWebSocketRoute({
+            route,
+            spec: route.websocket,
+            upstream,
+            series: metrics.webSocket(route.match),
+            connections,
+            credentialProtocols: gateway.credentials.protocols ?? []
+          })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })
     }

@@ -26,7 +26,9 @@ export default async function gatehouseTokenEndpoints (app: FastifyInstance, opt
     // Nothing here refuses before reading the body: let a client waiting on 100 Continue send it.
     if (request.headers.expect !== undefined) x.res.writeContinue()
   })
-  const endpoints = createOAuthEndpoints({ clients: gateway.config.clients, tokens: gateway.tokens, cache: gateway.cache, logger: gateway.logger, slots: gateway.secretChecks })
+  const endpoints = createOAuthEndpoints({
+    clients: gateway.config.clients, tokens: gateway.tokens, cache: gateway.cache, logger: gateway.logger, slots: gateway.secretSlots
+  })
   const jwks = JSON.stringify(gateway.tokens.jwks)
 
   app.removeAllContentTypeParsers()

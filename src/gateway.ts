@@ -52,7 +52,7 @@ export interface Gateway {
   /** What every TTL, cooldown, expiry and rate window of this gateway is measured with. */
   clock: Clock
   /** This gateway's scrypt slots, a budget per feature (token endpoint, Basic): never shared with another gateway. */
-  secretChecks: SecretCheckSlots
+  secretSlots: SecretCheckSlots
   health (): HealthReport
   close (): Promise<void>
 }
@@ -113,12 +113,12 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
   instruments.revokedJtis ??= new RevokedJtis(undefined, clock)
   const revocations = new Revocations(cache, instruments.revokedJtis, logger, WRITE_BACK_CHECK_MS, clock)
-  const secretChecks = new SecretCheckSlots(['oauth', ...[...config.authenticators.values()].some(a => a.type === 'basic') ? ['basic' as const] : []])
+  const secretSlots = new SecretCheckSlots(['oauth', ...[...config.authenticators.values()].some(a => a.type === 'basic') ? ['basic' as const] : []])
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
     tokens = await createTokenService(config, logger, revocations, clock)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretChecks })
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -155,7 +155,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     tokens,
     userTokens,
     clock,
-    secretChecks,
+    secretSlots,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

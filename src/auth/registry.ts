@@ -21,7 +21,7 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
   jwt: createJwtAuthenticator,
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
-  basic: async (cfg, deps) => await createBasicAuthenticator(cfg, { slots: deps.secretChecks, cache: deps.cache, clock: deps.clock }),
+  basic: async (cfg, deps) => await createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
   oidc: createOidcAuthenticator,
   userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
 }

@@ -123,5 +123,5 @@ export interface AuthDeps {
   /** What expiries and cooldowns are measured with (default Date.now). */
   clock?: Clock | undefined
   /** The gateway's secret-check slots (Basic passwords), apart from the token endpoint's. */
-  secretChecks: SecretCheckSlots
+  secretSlots: SecretCheckSlots
 }

@@ -219,7 +219,8 @@ const IntrospectionAuth = strict({
   cacheTtl: Type.Optional(doc(Duration, 'How long an active result is reused: min(exp - now, cacheTtl)', '60s')),
   negativeCacheTtl: Type.Optional(doc(Duration, 'How long an inactive result is reused', '5s')),
   timeout: Type.Optional(doc(Duration, 'The whole introspection call; slower is 503 auth_unavailable', '2s')),
-  maxInFlight: Type.Optional(doc(Type.Integer({ minimum: 1 }), 'Introspection calls this authenticator has open at once (per instance); a token that would need one more is 503 auth_unavailable with Retry-After, so a flood of random tokens cannot overload the authorization server', 64))
+  maxInFlight: Type.Optional(doc(Type.Integer({ minimum: 1 }),
+    'Introspection calls open at once, per instance; a token needing one more is 503 auth_unavailable with Retry-After', 64))
 }, 'A user\'s opaque token (Authorization: Bearer), checked by RFC 7662 introspection')
 const BasicAuth = strict({
   type: AuthType('basic'),

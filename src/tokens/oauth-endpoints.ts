@@ -103,7 +103,16 @@ export interface OAuthEndpoints {
  * The gateway as an OAuth 2.0 authorization server for its own clients: `client_credentials`
  * (RFC 6749 §4.4) and revocation (RFC 7009). Secret hashes are parsed here, once per config.
  */
-export function createOAuthEndpoints (deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache, logger: Logger, slots: SecretCheckSlots }): OAuthEndpoints {
+export interface OAuthDeps {
+  clients: Map<string, ClientRecord>
+  tokens: TokenService
+  cache: Cache
+  logger: Logger
+  /** The gateway's secret-check slots: the token endpoint checks client secrets in its own budget. */
+  slots: SecretCheckSlots
+}
+
+export function createOAuthEndpoints (deps: OAuthDeps): OAuthEndpoints {
   const { clients, tokens, cache, logger, slots } = deps
   const secrets = new Map<string, SecretHash>()
   for (const client of clients.values()) {

@@ -18,7 +18,8 @@ t.test('a flood of unseen bearer tokens makes at most maxInFlight introspection 
   const get = async (token: string): Promise<{ status: number, code?: string, retryAfter?: string | string[] }> => {
     const res = await request(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` }, dispatcher: agent })
     const body = await res.body.text()
-    return { status: res.statusCode, code: res.statusCode === 200 ? undefined : (JSON.parse(body) as { code: string }).code, retryAfter: res.headers['retry-after'] }
+    const code = res.statusCode === 200 ? undefined : (JSON.parse(body) as { code: string }).code
+    return { status: res.statusCode, code, retryAfter: res.headers['retry-after'] }
   }
 
   const valid = await as.mint({ sub: 'alice' })
@@ -37,7 +38,8 @@ t.test('a flood of unseen bearer tokens makes at most maxInFlight introspection 
   await until(`${MAX_IN_FLIGHT} calls held at the server`, () => as.inFlight >= MAX_IN_FLIGHT)
   await until('the calls beyond the bound answered', () => answered.length >= FLOOD - MAX_IN_FLIGHT)
   t.equal(as.inFlight, MAX_IN_FLIGHT, `the server has ${MAX_IN_FLIGHT} calls, not ${FLOOD}`)
-  t.ok(answered.every(a => a.status === 503 && a.code === 'auth_unavailable' && Number(a.retryAfter) >= 1), 'the others: 503 auth_unavailable with Retry-After, without a call')
+  const refused = (a: Awaited<ReturnType<typeof get>>): boolean => a.status === 503 && a.code === 'auth_unavailable' && Number(a.retryAfter) >= 1
+  t.ok(answered.every(refused), 'the others: 503 auth_unavailable with Retry-After, without a call')
 
   t.equal((await get(valid)).status, 200, 'the cached valid token still works while the bound is full')
   const fresh = await get(await as.mint({ sub: 'bob' }))
