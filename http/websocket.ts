@@ -56,6 +56,11 @@ function handshakeHeaders (flat: readonly string[]): Record<string, string | str
   return out
 }
 
+interface Opening {
+  revoked: boolean
+  done: () => void
+}
+
 /**
  * Every open connection of one app (one config generation), indexed by the revocation keys of
  * the credentials that opened it (hashes, never the credentials): told 1001 when the app
@@ -64,6 +69,31 @@ function handshakeHeaders (flat: readonly string[]): Record<string, string | str
 export class WebSocketConnections {
   private readonly open = new Set<Bridge>()
   private readonly byCredential = new Map<string, Set<Bridge>>()
+  /** Handshakes under way (the upstream not yet switched), by revocation key: a revocation then is remembered. */
+  private readonly opening = new Map<string, Set<Opening>>()
+
+  /**
+   * Watches `revocationKeys` while the upstream handshake runs, so a revocation heard before
+   * the bridge exists still closes it; `done()` once the bridge is added or the handshake failed.
+   */
+  watch (revocationKeys: readonly string[]): Opening {
+    const opening: Opening = {
+      revoked: false,
+      done: () => {
+        for (const key of revocationKeys) {
+          const set = this.opening.get(key)
+          set?.delete(opening)
+          if (set?.size === 0) this.opening.delete(key)
+        }
+      }
+    }
+    for (const key of revocationKeys) {
+      let set = this.opening.get(key)
+      if (set === undefined) this.opening.set(key, set = new Set())
+      set.add(opening)
+    }
+    return opening
+  }
 
   add (bridge: Bridge, revocationKeys: readonly string[] = []): void {
     this.open.add(bridge)
@@ -84,6 +114,7 @@ export class WebSocketConnections {
 
   /** A credential's revocation key was invalidated: every connection it opened is closed with 1008. */
   revoked (key: string): void {
+    for (const o of this.opening.get(key) ?? []) o.revoked = true
     for (const b of this.byCredential.get(key) ?? []) b.close(1008, 'credential revoked')
   }
 
@@ -150,6 +181,8 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
       const credentials = offered.filter(p => credentialPrefixes.some(prefix => p.startsWith(prefix)))
       const forwarded = offered.filter(p => !credentials.includes(p))
 
+      const revocationKeys = [identity.client?.revocationKey, identity.user?.revocationKey].filter((k): k is string => k !== undefined)
+      const opening = connections.watch(revocationKeys)
       x.forwardedMs = x.elapsedMs()
       const outward = new WebSocket(upstream.webSocketOrigin + upstream.basePath + path, forwarded, {
         headers: handshakeHeaders(headers),
@@ -164,6 +197,7 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
         if (settled) return false
         settled = true
         clearTimeout(timer)
+        opening.done()
         x.upstreamMs = x.elapsedMs() - x.forwardedMs
         return true
       }
@@ -206,12 +240,14 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
           res.statusCode = 101
           series.upgrade('opened')
           const exp = identity.user?.exp
-          const revocationKeys = [identity.client?.revocationKey, identity.user?.revocationKey].filter((k): k is string => k !== undefined)
-          connections.add(new Bridge(inward, outward, {
+          const bridge = new Bridge(inward, outward, {
             idleTimeoutMs: spec.idleTimeoutMs,
             expiresAt: spec.closeOnExpiry && exp !== undefined ? exp * 1000 : undefined,
             series
-          }), revocationKeys)
+          })
+          connections.add(bridge, revocationKeys)
+          // Revoked while the upstream was still answering the handshake.
+          if (opening.revoked) bridge.close(1008, 'credential revoked')
         })
       })
       // The client went away before both ends were joined: the upstream's side is dropped too.

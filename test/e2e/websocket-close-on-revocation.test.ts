@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap'
 import { PassThrough, Readable } from 'node:stream'
-import type WebSocket from 'ws'
+import type { AddressInfo } from 'node:net'
+import WebSocket, { WebSocketServer } from 'ws'
 import { sessionsRevoke } from '../../cli/sessions.js'
 import { hashSecret } from '../../src/tokens/client-secret.js'
 import { startGatewayPair } from '../helpers/gateway-pair.js'
@@ -67,6 +68,31 @@ t.test('a user API token revoked with the CLI closes its WebSocket on every inst
   await closedWith1008(t, 'the revoked token\'s socket', code)
   t.equal(keptCode(), undefined, 'another token of the same user keeps its socket')
   t.ok(upstream.closes.some(c => c.code === 1008), 'the upstream is told 1008 too')
+})
+
+t.test('a user API token revoked while the upstream is still answering the handshake: the socket closes as soon as it opens', async t => {
+  // An upstream that holds each handshake until the test lets it through.
+  const held: Array<(ok: boolean) => void> = []
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, cb) => { held.push(cb) } })
+  await new Promise<void>(resolve => server.once('listening', () => resolve()))
+  t.teardown(() => new Promise<void>(resolve => {
+    for (const ws of server.clients) ws.terminate()
+    server.close(() => resolve())
+  }))
+  const upstream = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { a } = await startGatewayPair(t, async redis => await tokensYaml(upstream, redis), { files: { 'keys.json': jwksFile(await signingKey()) } })
+  const file = a.gateway.config.file
+  const made = (await runTokens(['new', '-c', file, '--user', 'alice'])).out
+  const ws = new WebSocket(`${a.url.replace(/^http/, 'ws')}/user/feed`, { headers: { authorization: `Token ${printedToken(made)}` } })
+  t.teardown(() => ws.terminate())
+  const code = closeCode(ws)
+  await until('the upstream to hold the handshake', () => held.length === 1)
+
+  const heard = a.gateway.cache.counters.invalidations
+  t.equal((await runTokens(['revoke', '-c', file, printedId(made)])).code, 0)
+  await until('instance A to hear the revocation', () => a.gateway.cache.counters.invalidations > heard)
+  held[0]?.(true)
+  await closedWith1008(t, 'the socket revoked during its handshake', code)
 })
 
 t.test('a client token revoked at the other instance (POST /oauth/revoke) closes its WebSocket', async t => {
