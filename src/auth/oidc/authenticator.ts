@@ -83,10 +83,11 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   /** Refreshes in flight, by session: concurrent requests of one browser make one refresh. */
   const refreshing = new Map<string, Promise<Session | undefined>>()
 
-  /** A session object is opened from one sid's sealed value only, so the principal may be kept by session. */
   function principalOf (session: Session, sid: string): UserPrincipal {
+    const revocationKey = cacheKey(SESSION_KIND, sid)
     let p = principals.get(session)
-    if (p === undefined) {
+    // Kept by session object, and checked against the sid: a principal never names another session's key.
+    if (p === undefined || p.revocationKey !== revocationKey) {
       p = {
         kind: 'user',
         id: session.user,
@@ -95,7 +96,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
         tokenClientId: s.clientId,
         authenticator: cfg.name,
         exp: Math.floor(session.createdAt / 1000 + timeouts.absoluteMs / 1000),
-        revocationKey: cacheKey(SESSION_KIND, sid)
+        revocationKey
       }
       principals.set(session, p)
     }
