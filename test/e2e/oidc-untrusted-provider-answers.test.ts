@@ -41,7 +41,7 @@ t.test('authorization responses and token answers the login refuses', async t =>
     })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.close() })
+  t.teardown(() => { server.closeAllConnections(); server.close() })
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const clock = skewedClock()
   const logger = createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() }))

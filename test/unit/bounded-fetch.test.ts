@@ -16,7 +16,7 @@ t.test('an answer within the bound is read whole; a longer one is refused while 
     }
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.close() })
+  t.teardown(() => { server.closeAllConnections(); server.close() })
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const fetch1k = boundedFetch(1024)
   const small = await fetch1k(`${base}/small`, {})
