@@ -8,7 +8,8 @@ import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
-import rateLimit, { routeLimiter } from './rate-limit.js'
+import { routeLimiter } from './rate-limit.js'
+import { localLimitStore } from '../src/cache/local-limit-store.js'
 import tokenEndpoints from './token-endpoints.js'
 
 /**
@@ -45,10 +46,11 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     }
   }) as unknown as FastifyInstance
   app.decorateRequest('gatehouse', undefined)
+  // Counters in Redis when configured, else in one in-process LRU per app, bounded like the local cache tier.
+  const limits = gateway.limitStore ?? localLimitStore({ maxEntries: gateway.config.cache.localMaxEntries, maxSize: gateway.config.cache.localMaxSize }, gateway.clock)
   await app.register(errors, { observe, metrics, routing })
-  await app.register(rateLimit, { gateway })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
   await app.register(loginEndpoints, { gateway, observe, metrics })
-  await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(app, gateway, route) })
+  await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(limits, gateway, route) })
   return app
 }

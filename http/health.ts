@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { GatehouseError, renderChallenge, toProblem } from '../src/errors.js'
+import { bearerCredential } from '../src/auth/bearer.js'
 import type { Logger } from '../src/logger.js'
 import type { Metrics } from './metrics.js'
 import type { HealthReport } from '../src/gateway.js'
@@ -22,8 +23,8 @@ function adminGuard (adminToken: string | undefined): ((request: FastifyRequest,
   if (adminToken === undefined) return undefined
   const expected = digest(adminToken)
   return async function requireAdminToken (request, reply) {
-    const header = request.headers.authorization
-    const presented = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined
+    const token = bearerCredential(request.headers.authorization)
+    const presented = token === '' ? undefined : token
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return
     const err = new GatehouseError(presented === undefined ? 'missing_credentials' : 'invalid_credentials', 'this admin endpoint wants the admin token (Authorization: Bearer …)')
     await reply.code(err.status)

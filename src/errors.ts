@@ -1,6 +1,6 @@
 /**
  * The one registry of errors the gateway itself answers with. Each code has a stable
- * status and title; the body is RFC 9457 problem+json (see DESIGN.md, "HTTP errors").
+ * status and title; the body is RFC 9457 problem+json (see docs/errors.md).
  */
 
 export const ERRORS = {

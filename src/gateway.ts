@@ -44,7 +44,7 @@ export interface Gateway {
   assertion: AssertionSigner | undefined
   cache: GatewayCache
   /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
-  limitStore: (new () => LimitStore) | undefined
+  limitStore: LimitStore | undefined
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
   tokens: TokenService
   /** User API tokens in `cache.redis` (the CLI's and admin listener's `tokens` operations); undefined without Redis. */

@@ -6,10 +6,9 @@ import { TokenRejected, type ClientTokenClaims, type TokenService } from '../tok
 import { VERIFIED_CLIENT_TOKEN } from '../tokens/revocation.js'
 import { clientUnusable } from './api-key.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
+import { bearerCredential, TOKEN68 } from './bearer.js'
 
 interface VerifiedEntry { hash: string, claims: ClientTokenClaims }
-
-const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/-]+=*)[ \t]*$/i
 
 /**
  * Gateway-issued client tokens, verified locally with the gateway's own keys. What a token
@@ -37,11 +36,9 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
     if (Array.isArray(value)) throw fail('more than one client token presented')
     if (value !== undefined && value !== '') return value
     if (!bearer) return undefined
-    const authorization = req.headers.authorization
-    if (typeof authorization !== 'string') return undefined
-    const token = BEARER.exec(authorization)?.[1]
+    const token = bearerCredential(req.headers.authorization)
     // A bearer token some other issuer signed belongs to the next authenticator.
-    return token !== undefined && tokens.claimsOurs(token) ? token : undefined
+    return token !== undefined && TOKEN68.test(token) && tokens.claimsOurs(token) ? token : undefined
   }
 
   /** The token's claims the request path reads, and no others: this is what the cache keeps. */

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { systemClock, type Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import { traced } from '../telemetry/tracing.js'
+import { boundedFetch, requestOptions } from './outbound.js'
 
 /** A metadata document older than this is fetched again in the background; the one in hand keeps serving. */
 const MAX_AGE_MS = 60 * 60_000
@@ -13,6 +14,8 @@ export type ServerMetadata = Readonly<Record<string, unknown>> & { readonly issu
 
 /** The well-known documents tried for an issuer, in order: OpenID Connect, then RFC 8414. */
 const ALGORITHMS = ['oidc', 'oauth2'] as const
+/** A metadata document is a few KiB; anything much bigger is not one. */
+const fetchBounded = boundedFetch(256 * 1024)
 
 export interface DiscoveryOptions {
   /** The issuer as configured: the document must name exactly this one. */
@@ -75,8 +78,7 @@ export function discover (options: DiscoveryOptions): Discovery {
     for (const algorithm of ALGORITHMS) {
       const res = await oauth.discoveryRequest(issuerUrl, {
         algorithm,
-        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]),
-        [oauth.allowInsecureRequests]: issuerUrl.protocol === 'http:'
+        ...requestOptions(issuerUrl, fetchBounded, AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]))
       })
       if (res.status !== 200) {
         await res.body?.cancel()

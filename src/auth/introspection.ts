@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { Agent, request } from 'undici'
+import * as oauth from 'oauth4webapi'
 import { GatehouseError, type Challenge } from '../errors.js'
 import { parseDuration } from '../config/units.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
@@ -11,9 +11,9 @@ import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claim
 import { discover } from './discovery.js'
 import { traced } from '../telemetry/tracing.js'
 import { InFlightLimitReached, inFlightLimit } from './in-flight-limit.js'
+import { bearerCredential, TOKEN68 } from './bearer.js'
+import { boundedFetch, requestOptions } from './outbound.js'
 
-const BEARER = /^Bearer(?:[ \t]|$)/i
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 /** Longer than any real access token: not worth the authorization server's time. */
 const MAX_TOKEN_LENGTH = 4096
 const RETRY_AFTER_SECONDS = '5'
@@ -78,11 +78,6 @@ export function introspectionCacheCredential (partition: string, token: string):
   return `${partition}.${token}`
 }
 
-/** RFC 6749 §2.3.1: the id and secret are form-encoded before they go into Basic. */
-function formEncode (text: string): string {
-  return encodeURIComponent(text).replace(/%20/g, '+')
-}
-
 function scopesOf (value: unknown): string[] {
   if (typeof value === 'string') return value.split(/\s+/).filter(s => s !== '')
   if (Array.isArray(value)) return value.filter((s): s is string => typeof s === 'string')
@@ -128,15 +123,10 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
   const partition = introspectionPartition(cfg.spec)
-  const agent = new Agent({ connect: { timeout: settings.timeoutMs }, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, maxResponseSize: MAX_RESPONSE_BYTES })
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-  const clientForm = new URLSearchParams()
-  if (settings.clientAuth === 'basic') {
-    headers.authorization = `Basic ${Buffer.from(`${formEncode(cfg.spec.clientId)}:${formEncode(cfg.spec.clientSecret)}`).toString('base64')}`
-  } else {
-    clientForm.set('client_id', cfg.spec.clientId)
-    clientForm.set('client_secret', cfg.spec.clientSecret)
-  }
+  const fetcher = boundedFetch(MAX_RESPONSE_BYTES)
+  const client: oauth.Client = { client_id: cfg.spec.clientId }
+  // RFC 6749 §2.3.1: oauth4webapi form-encodes the id and secret before they go into Basic.
+  const clientAuth = settings.clientAuth === 'basic' ? oauth.ClientSecretBasic(cfg.spec.clientSecret) : oauth.ClientSecretPost(cfg.spec.clientSecret)
   const challenge: Challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
   const invalid = (detail: string): GatehouseError => new GatehouseError('invalid_token', detail, {
     principal: 'user',
@@ -170,9 +160,6 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   }
 
   async function callEndpoint (token: string): Promise<{ value: Introspected, ttlMs: number }> {
-    const form = new URLSearchParams(clientForm)
-    form.set('token', token)
-    form.set('token_type_hint', 'access_token')
     let endpoint = settings.endpoint
     if (endpoint === undefined) {
       try {
@@ -181,34 +168,37 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
         throw new Error(`introspection endpoint unknown: ${(err as Error).message}`, { cause: err })
       }
     }
-    let res
+    // Only the endpoint is read from it: the answer asked for is plain JSON, not a signed JWT.
+    const as: oauth.AuthorizationServer = { issuer: cfg.spec.issuer ?? endpoint, introspection_endpoint: endpoint }
+    let res: Response
     try {
-      res = await request(endpoint, { method: 'POST', headers, body: form.toString(), dispatcher: agent, signal: AbortSignal.timeout(settings.timeoutMs) })
+      res = await oauth.introspectionRequest(as, client, clientAuth, token, {
+        ...requestOptions(endpoint, fetcher, AbortSignal.timeout(settings.timeoutMs)),
+        additionalParameters: { token_type_hint: 'access_token' }
+      })
     } catch (err) {
       throw new Error(`introspection endpoint unreachable: ${(err as Error).message}`, { cause: err })
     }
-    if (res.statusCode !== 200) {
-      await res.body.dump()
-      throw new Error(`introspection endpoint answered ${res.statusCode}`)
+    if (res.status !== 200) {
+      await res.body?.cancel()
+      throw new Error(`introspection endpoint answered ${res.status}`)
     }
     let body: unknown
     try {
-      body = await res.body.json()
+      body = await oauth.processIntrospectionResponse(as, client, res)
     } catch (err) {
-      throw new Error('malformed introspection response: not JSON', { cause: err })
+      throw new Error(`malformed introspection response: ${(err as Error).message}`, { cause: err })
     }
     const { result, ttlMs } = interpret(body, settings, clock())
     return { value: result, ttlMs }
   }
 
   function bearer (req: AuthRequest): string | undefined {
-    const value = req.headers.authorization
-    if (typeof value !== 'string') return undefined
-    if (!BEARER.test(value)) return undefined
+    const token = bearerCredential(req.headers.authorization)
+    if (token === undefined) return undefined
     // A Bearer credential that is malformed is refused, never taken for an absent one.
-    const token = value.slice(6).trim()
     if (token.length > MAX_TOKEN_LENGTH) throw invalid('bearer token is too long')
-    if (!B64TOKEN.test(token)) throw invalid('malformed bearer token')
+    if (!TOKEN68.test(token)) throw invalid('malformed bearer token')
     return token
   }
 
@@ -247,7 +237,6 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
     },
     async close () {
       discovery?.close()
-      await agent.close()
     }
   }
 }

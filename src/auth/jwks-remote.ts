@@ -6,12 +6,14 @@ import { isPublicJwk, type KeySource } from './jwt-keys.js'
 import type { OriginObserver } from './types.js'
 import { systemClock, type Clock } from '../clock.js'
 import { traced } from '../telemetry/tracing.js'
+import { boundedFetch } from './outbound.js'
 
 /** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
 const MAX_AGE_MS = 10 * 60_000
 /** After a failed fetch, how soon a request may try again (bounded by the cooldown). */
 const FAILURE_RETRY_MS = 5000
-const MAX_BYTES = 1024 * 1024
+/** A key set bigger than this is not one worth reading. */
+const fetchBounded = boundedFetch(1024 * 1024)
 
 export interface RemoteJwksOptions {
   /** The JWKS URL, or how to find it (the issuer's metadata): asked before each fetch. */
@@ -23,18 +25,6 @@ export interface RemoteJwksOptions {
   observe?: OriginObserver | undefined
   /** What cooldowns and key age are measured with (default Date.now). */
   clock?: Clock | undefined
-}
-
-async function readLimited (res: Response, limit: number): Promise<string> {
-  if (res.body === null) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength
-    if (size > limit) throw new Error(`the JWKS is larger than ${limit} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 /**
@@ -61,7 +51,7 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
 
   async function fetchSet (): Promise<void> {
     const target = typeof url === 'string' ? url : await url()
-    const res = await fetch(target, {
+    const res = await fetchBounded(target, {
       redirect: 'error',
       headers: { accept: 'application/jwk-set+json, application/json' },
       signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)])
@@ -70,7 +60,7 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
       await res.body?.cancel()
       throw new Error(`HTTP ${res.status}`)
     }
-    const json = JSON.parse(await readLimited(res, MAX_BYTES)) as { keys?: unknown }
+    const json = JSON.parse(await res.text()) as { keys?: unknown }
     if (json === null || typeof json !== 'object' || !Array.isArray(json.keys)) throw new Error('the response is not a JWK Set')
     const keys = json.keys.filter(isPublicJwk)
     local = createLocalJWKSet({ keys })

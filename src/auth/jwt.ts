@@ -9,6 +9,7 @@ import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
 import { discover, type Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 import { systemClock } from '../clock.js'
+import { bearerCredential } from './bearer.js'
 
 /**
  * What a verified token taught us, and all the request path needs of it (never the whole
@@ -179,8 +180,8 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
    * that header, also from a `Sec-WebSocket-Protocol` entry or a query parameter, if configured.
    */
   function bearerToken (req: AuthRequest): string | undefined {
-    const header = req.headers.authorization
-    if (typeof header === 'string' && header.length >= 7 && header.slice(0, 7).toLowerCase() === 'bearer ') return header.slice(7).trimStart()
+    const token = bearerCredential(req.headers.authorization)
+    if (token !== undefined && token !== '') return token
     if (req.upgrade !== true) return undefined
     if (fromProtocol !== undefined) {
       const offered = req.headers['sec-websocket-protocol']

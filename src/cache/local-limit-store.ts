@@ -1,47 +1,38 @@
 import { LRUCache } from 'lru-cache'
-import type { LimitStore } from '../policy/rate-limit.js'
+import type { LimitStore, WindowCount } from '../policy/rate-limit.js'
 import { entryBytes, type LocalLimits } from './cache.js'
 import { systemClock, type Clock } from '../clock.js'
 
-interface Counter { current: number, ttl: number, iterationStartMs: number }
+interface Counter { current: number, startMs: number }
 
 /**
- * Rate-limit counters in this process, when there is no Redis: fixed windows, as
- * @fastify/rate-limit's own local store counts them, but in one LRU bounded by entries and
- * by bytes (keys are `<route>|<who>`, and a user id is as long as its token made it), shared
- * by every route (keys carry the route), so the bound does not grow with the routes.
- * The least recently counted caller is forgotten first: its count starts again.
+ * Rate-limit counters in this process, when there is no Redis: fixed windows in one LRU
+ * bounded by entries and by bytes (keys are `<route>|<who>`, and a user id is as long as its
+ * token made it), shared by every route (keys carry the route), so the bound does not grow
+ * with the routes. The least recently counted caller is forgotten first: its count starts again.
  */
-export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): new () => LimitStore & { read: LimitStore['incr'] } {
+export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): LimitStore {
   const counters = new LRUCache<string, Counter>({
     max: limits.maxEntries,
     maxSize: limits.maxSize,
     sizeCalculation: (value, key) => entryBytes(key, value)
   })
-  return class LocalLimitStore {
-    incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
+  const running = (key: string, windowMs: number, now: number): Counter | undefined => {
+    const c = counters.get(key)
+    return c === undefined || c.startMs + windowMs <= now ? undefined : c
+  }
+  return {
+    async incr (key, windowMs): Promise<WindowCount> {
       const now = clock()
-      let c = counters.get(key)
-      if (c === undefined || c.iterationStartMs + windowMs <= now) {
-        c = { current: 1, ttl: windowMs, iterationStartMs: now }
-      } else {
-        c.current++
-        c.ttl = windowMs - (now - c.iterationStartMs)
-      }
+      const c = running(key, windowMs, now) ?? { current: 0, startMs: now }
+      c.current++
       counters.set(key, c)
-      cb(null, { current: c.current, ttl: c.ttl })
-    }
-
-    /** The count without counting (`{ increment: false }`). */
-    read (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
-      const c = counters.get(key)
+      return { current: c.current, ttlMs: windowMs - (now - c.startMs) }
+    },
+    async read (key, windowMs): Promise<WindowCount> {
       const now = clock()
-      if (c === undefined || c.iterationStartMs + windowMs <= now) cb(null, { current: 0, ttl: 0 })
-      else cb(null, { current: c.current, ttl: windowMs - (now - c.iterationStartMs) })
-    }
-
-    child (): LimitStore {
-      return this
+      const c = running(key, windowMs, now)
+      return c === undefined ? { current: 0, ttlMs: 0 } : { current: c.current, ttlMs: windowMs - (now - c.startMs) }
     }
   }
 }

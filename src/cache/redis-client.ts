@@ -16,7 +16,7 @@ const FAIL_FAST: RedisOptions = {
   retryStrategy: (times: number) => Math.min(100 * times, 2000)
 }
 
-/** One client from the `cache.redis` forms of DESIGN.md: URL, Cluster or Sentinel. */
+/** One client from the `cache.redis` forms of docs/cache.md ("Redis forms"): URL, Cluster or Sentinel. */
 export function createRedisClient (cfg: RedisConfig, options: RedisOptions = {}): RedisClient {
   const opts = { ...FAIL_FAST, ...options }
   if ('url' in cfg) return new Redis(cfg.url, opts)

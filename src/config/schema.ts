@@ -1,5 +1,5 @@
 /**
- * The config contract of DESIGN.md as TypeBox types: the JSON Schema in schema/ and the
+ * The config contract (docs/configuration.md) as TypeBox types: the JSON Schema in schema/ and the
  * configuration reference in docs/ are generated from these, and the loader validates
  * against them, so the three cannot drift.
  *

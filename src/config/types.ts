@@ -76,7 +76,7 @@ export type RedisConfig =
   | { cluster: Array<string | HostPort> }
   | { sentinels: HostPort[], name: string, password?: string }
 
-/** How paths are matched: never weaker than the upstreams' own matching (DESIGN.md, "The request pipeline"). */
+/** How paths are matched: never weaker than the upstreams' own matching (docs/routing.md, "Path matching"). */
 export interface RoutingConfig {
   caseSensitive: boolean
   ignoreTrailingSlash: boolean

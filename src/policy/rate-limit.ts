@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net'
 import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
@@ -57,10 +58,78 @@ export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLim
   }
 }
 
-/** The store contract @fastify/rate-limit calls: count one hit, answer the count and the window's remaining ms. */
+/** A fixed window's count: the hits in it so far, and the ms until it ends (0: no window running). */
+export interface WindowCount { current: number, ttlMs: number }
+
+/** Where counters live: in this process (cache/local-limit-store.ts) or in Redis, shared. */
 export interface LimitStore {
-  incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number, max: number): void
-  child (routeOptions: unknown): LimitStore
+  /** Counts one hit on `key`; a window of `windowMs` starts when none is running. */
+  incr (key: string, windowMs: number): Promise<WindowCount>
+  /** The count, not counting this call. */
+  read (key: string, windowMs: number): Promise<WindowCount>
+}
+
+/** What a limit answers for one request: whether it may pass, and the `RateLimit-*` values. */
+export interface LimitVerdict { allowed: boolean, limit: number, remaining: number, resetMs: number }
+
+/**
+ * A fixed-window limit over a store: `max` requests per window, the request that makes it
+ * `max + 1` refused. `dryRun` answers whether a request would pass without spending quota.
+ * A store failure is thrown: what it means is the route's `onRedisError` (onLimitStoreError).
+ */
+export async function hit (store: LimitStore, key: string, max: number, windowMs: number, options: { dryRun?: boolean } = {}): Promise<LimitVerdict> {
+  const { current, ttlMs } = options.dryRun === true ? await store.read(key, windowMs) : await store.incr(key, windowMs)
+  const counted = options.dryRun === true ? current + 1 : current
+  return { allowed: counted <= max, limit: max, remaining: Math.max(0, max - current), resetMs: ttlMs }
+}
+
+/** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) a passed request's answer carries, as name/value pairs. */
+export function limitHeaders (verdict: LimitVerdict): string[] {
+  return ['ratelimit-limit', String(verdict.limit), 'ratelimit-remaining', String(verdict.remaining), 'ratelimit-reset', String(Math.ceil(verdict.resetMs / 1000))]
+}
+
+/**
+ * The address a caller is counted by: IPv4 as is, an IPv4-mapped IPv6 address as its IPv4,
+ * any other IPv6 address as its /64 (one subscriber's network: a host picks any address in
+ * it), written the RFC 5952 way.
+ */
+export function limitAddress (ip: string): string {
+  if (!isIPv6(ip)) return ip.toLowerCase()
+  const groups = ipv6Groups(ip)
+  if (groups.slice(0, 5).every(g => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.')
+  }
+  return rfc5952([...groups.slice(0, 4), 0, 0, 0, 0])
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 is two groups; a zone is dropped). */
+function ipv6Groups (ip: string): number[] {
+  let text = ip.split('%')[0]!
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined]
+  const parse = (part: string): number[] => part === '' ? [] : part.split(':').map(g => parseInt(g, 16))
+  const left = parse(head)
+  if (tail === undefined) return left
+  const right = parse(tail)
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right]
+}
+
+/** RFC 5952 §4: lower-case hex without leading zeros, the longest run of two or more zero groups (the first of equals) as `::`. */
+function rfc5952 (groups: number[]): string {
+  let best = { at: -1, length: 1 }
+  for (let i = 0; i < 8;) {
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > best.length) best = { at: i, length: j - i }
+    i = j === i ? i + 1 : j
+  }
+  const hex = groups.map(g => g.toString(16))
+  if (best.at === -1) return hex.join(':')
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.length).join(':')}`
 }
 
 // INCR and the first PEXPIRE in one script: atomic across every instance sharing the Redis.
@@ -74,25 +143,32 @@ end
 return {current, ttl}
 `
 
+// A key with no expiry is not a window (INCR_LUA always sets one): it reads as none running.
+const READ_LUA = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return {0, 0} end
+return {tonumber(redis.call('GET', KEYS[1]) or '0'), ttl}
+`
+
 const PREFIX = 'gatehouse:v1:ratelimit:'
 const INCR_SPAN = { ...redisSpanAttributes('EVALSHA'), 'gatehouse.rate_limit': true }
 
-/**
- * Counters in Redis, shared by every instance. One store serves every route (keys carry the
- * route), so `child` is itself; each call is one round trip.
- */
-export function redisLimitStore (redis: RedisClient): new () => LimitStore {
-  redis.defineCommand('gatehouseRateLimit', { numberOfKeys: 1, lua: INCR_LUA })
-  const run = (redis as unknown as { gatehouseRateLimit: (key: string, windowMs: number) => Promise<[number, number]> }).gatehouseRateLimit.bind(redis)
-  return class RedisLimitStore implements LimitStore {
-    incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number): void {
-      const tracer = currentTracer()
-      const counted = tracer === undefined ? run(PREFIX + key, windowMs) : tracer.inSpan('redis EVALSHA', 'client', INCR_SPAN, async () => await run(PREFIX + key, windowMs))
-      counted.then(([current, ttl]) => cb(null, { current, ttl }), (err: Error) => cb(err))
-    }
+type Script = (key: string, windowMs: number) => Promise<[number, number]>
 
-    child (): LimitStore {
-      return this
-    }
+/** Counters in Redis, shared by every instance and every route (keys carry the route); each call is one round trip. */
+export function redisLimitStore (redis: RedisClient): LimitStore {
+  redis.defineCommand('gatehouseRateLimit', { numberOfKeys: 1, lua: INCR_LUA })
+  redis.defineCommand('gatehouseRateLimitRead', { numberOfKeys: 1, lua: READ_LUA })
+  const scripts = redis as unknown as { gatehouseRateLimit: Script, gatehouseRateLimitRead: Script }
+  const run = async (script: Script, key: string, windowMs: number): Promise<WindowCount> => {
+    const tracer = currentTracer()
+    const [current, ttlMs] = tracer === undefined
+      ? await script.call(redis, PREFIX + key, windowMs)
+      : await tracer.inSpan('redis EVALSHA', 'client', INCR_SPAN, async () => await script.call(redis, PREFIX + key, windowMs))
+    return { current, ttlMs }
+  }
+  return {
+    incr: async (key, windowMs) => await run(scripts.gatehouseRateLimit, key, windowMs),
+    read: async (key, windowMs) => await run(scripts.gatehouseRateLimitRead, key, windowMs)
   }
 }

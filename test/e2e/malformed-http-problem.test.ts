@@ -3,7 +3,7 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { header, problemCode, rawConnect } from '../helpers/raw-http.js'
 
-// DESIGN.md: every error the gateway itself produces is application/problem+json; 400 bad_request
+// docs/errors.md: every error the gateway itself produces is application/problem+json; 400 bad_request
 // for malformed requests. That includes what the HTTP parser refuses before any route runs.
 const MALFORMED: Record<string, string> = {
   'a header line without a colon': 'GET /api/x HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',

@@ -59,7 +59,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   const provider = providerClient({
     name: cfg.name,
     clientId: s.clientId,
-    auth: clientAuth(s.clientId, s),
+    auth: clientAuth(s),
     metadata: providerMetadata({ issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger, clock }),
     clockToleranceS: parseDuration(s.clockTolerance ?? '30s') / 1000,
     clock,

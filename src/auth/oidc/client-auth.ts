@@ -1,13 +1,15 @@
-import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto'
+import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { SignJWT } from 'jose'
+import { importPKCS8 } from 'jose'
+import * as oauth from 'oauth4webapi'
 
 /**
- * How the gateway proves itself at the provider's token endpoint: `client_secret_basic`
- * (RFC 6749 §2.3.1), or `private_key_jwt` (RFC 7523, OpenID Connect Core §9) with a
- * short-lived assertion signed by the configured private key.
+ * How the gateway proves itself at the provider's token endpoint, as oauth4webapi does it:
+ * `client_secret_basic` (RFC 6749 §2.3.1, the id and secret form-encoded), or
+ * `private_key_jwt` (RFC 7523, OpenID Connect Core §9) with a short-lived assertion signed by
+ * the configured private key.
  */
-export type ClientAuth = (tokenEndpoint: string) => Promise<{ headers: Record<string, string>, form: Record<string, string> }>
+export type ClientAuth = oauth.ClientAuth
 
 /** The JWS algorithm a private key signs with, from its type. */
 function algorithmOf (key: KeyObject): string {
@@ -23,7 +25,7 @@ function algorithmOf (key: KeyObject): string {
   throw new Error(`a ${type ?? 'symmetric'} key cannot sign a private_key_jwt assertion`)
 }
 
-/** `privateKey` as written: an inline JWK or PEM, or a file holding one. */
+/** `privateKey` as written: an inline JWK or PEM, or a file holding one. Read at start, so a bad key is a config error. */
 function loadPrivateKey (spec: string): { key: KeyObject, alg: string, kid: string | undefined } {
   const text = spec.trimStart().startsWith('{') || spec.trimStart().startsWith('-----') ? spec : readFileSync(spec, 'utf8')
   if (text.trimStart().startsWith('{')) {
@@ -35,26 +37,18 @@ function loadPrivateKey (spec: string): { key: KeyObject, alg: string, kid: stri
   return { key, alg: algorithmOf(key), kid: undefined }
 }
 
-export function clientAuth (clientId: string, secret: { clientSecret?: string | undefined, privateKey?: string | undefined }): ClientAuth {
+export function clientAuth (secret: { clientSecret?: string | undefined, privateKey?: string | undefined }): ClientAuth {
   if (secret.privateKey !== undefined && secret.privateKey !== '') {
     const { key, alg, kid } = loadPrivateKey(secret.privateKey)
-    return async tokenEndpoint => {
-      const assertion = await new SignJWT({})
-        .setProtectedHeader(kid === undefined ? { alg } : { alg, kid })
-        .setIssuer(clientId)
-        .setSubject(clientId)
-        .setAudience(tokenEndpoint)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .sign(key)
-      return {
-        headers: {},
-        form: { client_id: clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }
-      }
+    let signer: Promise<CryptoKey> | undefined
+    return async (as, client, body, headers) => {
+      signer ??= importPKCS8(key.export({ type: 'pkcs8', format: 'pem' }) as string, alg)
+      await oauth.PrivateKeyJwt({ key: await signer, kid }, {
+        // The audience is the token endpoint, as before oauth4webapi (which names the issuer): some providers take only that.
+        // The algorithm is named as the key or its JWK says (EdDSA, not oauth4webapi's Ed25519), as providers list them.
+        [oauth.modifyAssertion]: (header, payload) => { header.alg = alg; payload.aud = as.token_endpoint }
+      })(as, client, body, headers)
     }
   }
-  // RFC 6749 §2.3.1: both halves form-encoded before they are joined.
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret.clientSecret ?? '')}`).toString('base64')
-  return async () => ({ headers: { authorization: `Basic ${basic}` }, form: {} })
+  return oauth.ClientSecretBasic(secret.clientSecret ?? '')
 }

@@ -1,3 +1,4 @@
+import type { AuthorizationServer } from 'oauth4webapi'
 import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
@@ -11,6 +12,8 @@ export interface ProviderMetadata {
   jwksUri: string
   userinfoEndpoint: string | undefined
   endSessionEndpoint: string | undefined
+  /** The whole document, as oauth4webapi reads it (signing algorithms, RFC 9207 `iss` support). */
+  server: AuthorizationServer
 }
 
 export interface MetadataSource {
@@ -36,7 +39,8 @@ function forLogin (doc: ServerMetadata): ProviderMetadata {
     tokenEndpoint: endpoint(doc, 'token_endpoint', true) as string,
     jwksUri: endpoint(doc, 'jwks_uri', true) as string,
     userinfoEndpoint: endpoint(doc, 'userinfo_endpoint', false),
-    endSessionEndpoint: endpoint(doc, 'end_session_endpoint', false)
+    endSessionEndpoint: endpoint(doc, 'end_session_endpoint', false),
+    server: doc as AuthorizationServer
   }
 }
 
