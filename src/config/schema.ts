@@ -85,6 +85,12 @@ const Server = strict({
   bodyLimit: Type.Optional(doc(Size, 'Largest request body; over it is 413 payload_too_large (declared lengths at once, chunked bodies as they stream)', '10MiB')),
   bodyTimeout: Type.Optional(doc(Duration, 'A request body that sends nothing this long is answered 408 request_timeout; its upstream request is aborted and the pool slot freed. Never 0', '30s')),
   requestTimeout: Type.Optional(doc(Duration, 'The whole request (headers and body) must arrive within this. Never 0: one slow client could hold a connection and an upstream slot forever. Read at start only', '300s')),
+  sendTimeout: Type.Optional(doc(Duration, 'A client that reads nothing of its answer this long is cut (its connection closed, its upstream request aborted). Never 0', '60s')),
+  buffer: Type.Optional(strict({
+    requestBody: Type.Optional(doc(Size, 'Request bodies up to this size are read whole, within bodyTimeout, before their request takes an upstream connection; larger ones stream (each pause bounded by bodyTimeout, the whole upload by the upstream\'s timeout). 0: every body streams', '1MiB')),
+    response: Type.Optional(doc(Size, 'How much of an answer the gateway holds for a client slower than its upstream, so the upstream connection is released; a larger answer streams with backpressure. sendTimeout cuts a client that stops reading either way', '1MiB')),
+    total: Type.Optional(doc(Size, 'The most bytes this process holds for slow clients, request bodies and answers together; with it spent, a request body that would be read whole is answered 503 overloaded and answers stream with backpressure. At least requestBody and response', '256MiB'))
+  }, 'Buffers that keep slow clients from holding upstream connections, as nginx\'s do')),
   drainTimeout: Type.Optional(doc(Duration, 'On SIGTERM/SIGINT, how long in-flight requests (and open WebSockets) get to finish before what is left is closed (WebSockets with 1001) and the process exits. Read at start only', '30s')),
   routing: Type.Optional(strict({
     caseSensitive: Type.Optional(Type.Boolean({ description: 'false: /API/x is matched as /api/x, as case-insensitive upstreams read it. Set true only when every upstream matches paths case-sensitively', default: false })),
