@@ -136,8 +136,9 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   /** Answer bytes counted against the budget: what waits in the response for the client. */
   private held = 0
   private written = 0
-  /** Answer bytes handed to the socket when the send timer was last armed or found progress. */
+  /** Answer bytes handed to the socket when the client was last seen reading, and when that was. */
   private flushed = 0
+  private readAt = 0
   private sendTimer: NodeJS.Timeout | undefined
 
   /** `reserved`: bytes of a body read whole, held against the budget until the call is over. */
@@ -193,16 +194,29 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Cuts the client once it has read nothing for sendTimeout; any progress re-arms the timer. */
+  /**
+   * How long the client may read nothing: sendTimeout, but no longer than the upstream's
+   * timeout while the upstream connection waits on it (paused, the answer over buffer.response).
+   */
+  private idleLimit (): number {
+    return this.paused && !this.settled ? Math.min(this.policy.sendTimeoutMs, this.upstream.timeoutMs) : this.policy.sendTimeoutMs
+  }
+
+  private schedule (): void {
+    clearTimeout(this.sendTimer)
+    this.sendTimer = setTimeout(this.sendCheck, Math.max(0, this.readAt + this.idleLimit() - performance.now()))
+  }
+
+  /** Cuts the client once it has read nothing for its idle limit; any progress moves the deadline. */
   private readonly sendCheck = (): void => {
     const res = this.x.res
     const flushed = this.written - res.writableLength
     if (flushed > this.flushed) {
       this.flushed = flushed
-      this.sendTimer?.refresh()
-      return
+      this.readAt = performance.now()
     }
-    res.destroy()
+    if (performance.now() - this.readAt < this.idleLimit()) this.schedule()
+    else res.destroy()
   }
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
@@ -227,14 +241,16 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     // The client is slower than the upstream: what waits for it is held, up to buffer.response.
     const waiting = res.writableLength
     this.hold(waiting)
-    if (waiting > this.policy.buffer.response || this.policy.budget.spent) {
+    const pause = waiting > this.policy.buffer.response || this.policy.budget.spent
+    if (pause) {
       this.paused = true
       controller.pause()
     }
     if (this.sendTimer === undefined) {
       this.flushed = this.written - waiting
-      this.sendTimer = setTimeout(this.sendCheck, this.policy.sendTimeoutMs)
-    }
+      this.readAt = performance.now()
+      this.schedule()
+    } else if (pause) this.schedule()
   }
 
   onResponseEnd (): void {

@@ -85,7 +85,7 @@ const Server = strict({
   bodyLimit: Type.Optional(doc(Size, 'Largest request body; over it is 413 payload_too_large (declared lengths at once, chunked bodies as they stream)', '10MiB')),
   bodyTimeout: Type.Optional(doc(Duration, 'A request body that sends nothing this long is answered 408 request_timeout; its upstream request is aborted and the pool slot freed. Never 0', '30s')),
   requestTimeout: Type.Optional(doc(Duration, 'The whole request (headers and body) must arrive within this. Never 0: one slow client could hold a connection and an upstream slot forever. Read at start only', '300s')),
-  sendTimeout: Type.Optional(doc(Duration, 'A client that reads nothing of its answer this long is cut (its connection closed, its upstream request aborted). Never 0', '60s')),
+  sendTimeout: Type.Optional(doc(Duration, 'A client that reads nothing of its answer this long is cut (its connection closed, its upstream request aborted); while an answer larger than buffer.response keeps the upstream waiting on it, no longer than the upstream\'s timeout. Never 0', '60s')),
   buffer: Type.Optional(strict({
     requestBody: Type.Optional(doc(Size, 'Request bodies up to this size are read whole, within bodyTimeout, before their request takes an upstream connection; larger ones stream (each pause bounded by bodyTimeout, the whole upload by the upstream\'s timeout). 0: every body streams', '1MiB')),
     response: Type.Optional(doc(Size, 'How much of an answer the gateway holds for a client slower than its upstream, so the upstream connection is released; a larger answer streams with backpressure. sendTimeout cuts a client that stops reading either way', '1MiB')),

@@ -47,11 +47,11 @@ async function open (t: Test, url: string, target: string): Promise<{ socket: So
   return { socket, received: () => received, closed }
 }
 
-async function gateway (t: Test, up: { url: string }): Promise<{ url: string, adminUrl: string }> {
-  const gw = await startTestGateway(t, `${TEST_SERVER}  sendTimeout: 1s
+async function gateway (t: Test, up: { url: string }, sendTimeout = '1s', upstreamTimeout = '20s'): Promise<{ url: string, adminUrl: string }> {
+  const gw = await startTestGateway(t, `${TEST_SERVER}  sendTimeout: ${sendTimeout}
   buffer: { response: 64KiB }
 upstreams:
-  web: { url: "${up.url}", timeout: 20s, connections: 1 }
+  web: { url: "${up.url}", timeout: ${upstreamTimeout}, connections: 1 }
 routes:
   - match: /*
     upstream: web
@@ -95,4 +95,19 @@ t.test('a client that reads slowly but keeps reading is never cut: it gets the w
   t.ok(client.received() >= size, `the whole answer arrived (${client.received()} bytes in ${took} ms)`)
   t.ok(took > 2000, 'over twice sendTimeout')
   t.equal(up.cut, 0, 'the upstream answer was not cut')
+})
+
+t.test('a client that stops reading an answer larger than buffer.response holds its upstream connection no longer than the upstream timeout', async t => {
+  const up = await startUpstream(t)
+  const gw = await gateway(t, up, '60s', '1s')
+  const client = await open(t, gw.url, `/bytes/${64 * 1024 * 1024}`)
+  const started = Date.now()
+  await until('the upstream answer to be cut off', () => up.cut === 1, 20_000)
+  const waited = Date.now() - started
+  t.ok(waited >= 900 && waited < 15_000, `cut after about the upstream timeout, not sendTimeout (${waited} ms)`)
+  client.socket.resume()
+  await client.closed
+  t.pass('the client\'s connection was closed')
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/bytes/2', hostOf(gw.url)), { ms: 5000 })
+  t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
 })
