@@ -122,7 +122,7 @@ export interface GatewayConfig {
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     bodyLimit: number
-    /** A request body that sends nothing for this long is answered 408 and its upstream request aborted. */
+    /** A body read whole must arrive within this, a streamed one send something this often: else 408, its upstream request aborted. */
     bodyTimeoutMs: number
     /** Node's whole-request timeout; never 0 (0 would let a slow upload hold a connection forever). */
     requestTimeoutMs: number

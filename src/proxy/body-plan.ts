@@ -7,11 +7,16 @@
  */
 export type BodyPlan = { kind: 'none' } | { kind: 'whole', declared: number | undefined } | { kind: 'stream' }
 
+// Shared answers: most requests (a GET) cost no allocation here.
+const NONE: BodyPlan = { kind: 'none' }
+const STREAM: BodyPlan = { kind: 'stream' }
+const CHUNKED: BodyPlan = { kind: 'whole', declared: undefined }
+
 export function planBody (headers: { 'content-length'?: string, 'transfer-encoding'?: string }, bufferLimit: number): BodyPlan {
   const length = headers['content-length']
   // Node's parser has refused a request with both, or with a length that is not a number.
-  if (headers['transfer-encoding'] !== undefined) return bufferLimit > 0 ? { kind: 'whole', declared: undefined } : { kind: 'stream' }
-  if (length === undefined || length === '0') return { kind: 'none' }
+  if (headers['transfer-encoding'] !== undefined) return bufferLimit > 0 ? CHUNKED : STREAM
+  if (length === undefined || length === '0') return NONE
   const declared = Number(length)
-  return declared <= bufferLimit ? { kind: 'whole', declared } : { kind: 'stream' }
+  return declared <= bufferLimit ? { kind: 'whole', declared } : STREAM
 }
