@@ -57,6 +57,11 @@ routes:
 `)
 }
 
+/** The statuses of the requests to `path` the gateway has finished with (their access lines). */
+function ended (gw: TestGateway, path: string): unknown[] {
+  return gw.logs.filter(l => l.msg === 'request' && l.path === path).map(l => l.status)
+}
+
 /** One GET /fast on a new connection: its time in ms, and its status. */
 async function fifth (t: Test, url: string): Promise<{ ms: number, status: number }> {
   const started = performance.now()
@@ -95,6 +100,7 @@ t.test('four clients trickling their bodies hold no upstream connection: a fifth
   const during = await fifth(t, gw.url)
   t.equal(during.status, 200, 'the fifth request is answered')
   t.ok(slow.every(c => !c.ended && c.received.length === 0), 'while the four slow clients are still sending, unanswered')
+  t.same(ended(gw, '/upload'), [], 'none of the four slow requests has ended (no access line)')
   t.equal(up.seen.get('/upload'), undefined, 'no slow body reached the upstream')
   t.comment(`fifth request: ${normal.toFixed(1)} ms alone, ${during.ms.toFixed(1)} ms beside four trickling clients`)
 
@@ -129,7 +135,7 @@ t.test('four clients that never read a 6 MiB answer hold no upstream connection:
 
   const during = await fifth(t, gw.url)
   t.equal(during.status, 200, 'the fifth request is answered')
-  t.ok(stalled.every(s => !s.destroyed && s.readableLength < BIG.length), 'while the four clients have read nothing, connected')
+  t.same(ended(gw, '/big'), [], 'while none of the four slow requests has ended (no access line): the fifth did not wait for one to be cut')
   t.comment(`fifth request: ${normal.toFixed(1)} ms alone, ${during.ms.toFixed(1)} ms beside four clients not reading`)
 
   await until('the upstream to have handed over the four answers', () => up.bigSent === 4)
