@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
+import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { routerUrl } from '../src/policy/request-path.js'
 import { routerOptions } from '../src/policy/route-table.js'
 import errors, { answerProblem } from './errors.js'
@@ -16,7 +17,7 @@ import tokenEndpoints from './token-endpoints.js'
  * The public listener's app for one config. It never listens itself: the process's one
  * server dispatches to `app.routing`, so a reload can build a new app and swap it in.
  */
-export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<FastifyInstance> {
+export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: BufferBudget): Promise<FastifyInstance> {
   const { server } = gateway.config
   const { routing } = server
   const observe = observer(gateway.logger)
@@ -51,6 +52,6 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
   await app.register(errors, { observe, metrics, routing })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
   await app.register(loginEndpoints, { gateway, observe, metrics })
-  await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(limits, gateway, route) })
+  await app.register(proxy, { gateway, observe, metrics, buffers, limiter: route => routeLimiter(limits, gateway, route) })
   return app
 }

@@ -1,8 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { Transform, type TransformCallback } from 'node:stream'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { Pool, type Dispatcher } from 'undici'
-import type { UpstreamConfig } from '../src/config/types.js'
+import type { BufferConfig, UpstreamConfig } from '../src/config/types.js'
 import { GatehouseError } from '../src/errors.js'
+import { planBody } from '../src/proxy/body-plan.js'
+import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { clientResponseHeaders } from '../src/proxy/headers.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
 import { answerProblem } from './errors.js'
@@ -17,7 +19,7 @@ export interface Upstream {
   readonly host: string
   /** `ws://host:port` (`wss:` for an https upstream): where its WebSockets are opened. */
   readonly webSocketOrigin: string
-  /** How long the upstream may take to answer (a request's headers, a WebSocket handshake). */
+  /** How long the upstream may take to answer (a request's headers, a WebSocket handshake), and a streamed body to arrive once it has a connection. */
   readonly timeoutMs: number
 }
 
@@ -40,94 +42,187 @@ export function createUpstream (cfg: UpstreamConfig): Upstream {
   }
 }
 
-export interface BodyPolicy {
+export interface ForwardPolicy {
   /** The most a body may carry; a declared Content-Length was checked before, a chunked body is counted here. */
-  limit: number
-  /** How long a body may send nothing before it is answered 408. */
-  timeoutMs: number
+  bodyLimit: number
+  /** A body read whole must arrive within this; a streamed one may send nothing this long. */
+  bodyTimeoutMs: number
+  /** What is held for slow clients (`server.buffer`). */
+  buffer: BufferConfig
+  /** A client that reads nothing of its answer this long is cut. */
+  sendTimeoutMs: number
+  /** The process's bytes held for slow clients. */
+  budget: BufferBudget
+}
+
+function overloaded (): GatehouseError {
+  const detail = 'the gateway holds as much for slow clients as it may (server.buffer.total); retry shortly'
+  return new GatehouseError('overloaded', detail, { headers: { 'retry-after': '1' } })
 }
 
 /**
- * The request body on its way upstream: counted against the limit, and watched for a client
- * that stops sending. A stall is the client's only while nothing waits on the upstream (data
- * buffered here or in the request is the upstream being slow to read, not the client).
+ * A request body streamed upstream: counted against the limit, and watched for a client that
+ * stops sending. A stall is the client's only while nothing waits on the upstream (data
+ * buffered here or in the request is the upstream being slow to read, not the client). Once
+ * the request has an upstream connection, the rest must arrive within the upstream's timeout.
  */
 class BodyGuard extends Transform {
   private seen = 0
+  private received = false
   private readonly timer: NodeJS.Timeout
+  private upload: NodeJS.Timeout | undefined
 
-  constructor (private readonly source: NodeJS.ReadableStream & { readableLength: number }, private readonly policy: BodyPolicy) {
+  constructor (private readonly source: NodeJS.ReadableStream & { readableLength: number }, private readonly policy: ForwardPolicy) {
     super()
-    this.timer = setTimeout(() => this.stalled(), policy.timeoutMs)
+    this.timer = setTimeout(() => this.stalled(), policy.bodyTimeoutMs)
   }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.timer.refresh()
     this.seen += chunk.length
-    if (this.seen > this.policy.limit) cb(new GatehouseError('payload_too_large', `the request body is larger than ${this.policy.limit} bytes`))
+    if (this.seen > this.policy.bodyLimit) cb(new GatehouseError('payload_too_large', `the request body is larger than ${this.policy.bodyLimit} bytes`))
     else cb(null, chunk)
   }
 
   override _flush (cb: TransformCallback): void {
+    this.received = true
     clearTimeout(this.timer)
+    clearTimeout(this.upload)
     cb()
   }
 
   override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
     clearTimeout(this.timer)
+    clearTimeout(this.upload)
     cb(err)
   }
 
+  /** The request has an upstream connection: the client has `ms` to send the rest. */
+  deadline (ms: number): void {
+    if (this.received || this.destroyed) return
+    this.upload = setTimeout(() => {
+      this.destroy(this.waiting()
+        ? new GatehouseError('upstream_timeout', `the upstream did not read the request body within ${ms} ms`)
+        : new GatehouseError('request_timeout', `the request body did not arrive within the upstream's timeout (${ms} ms)`))
+    }, ms)
+  }
+
+  private waiting (): boolean {
+    return this.source.readableLength > 0 || this.writableLength > 0 || this.readableLength > 0
+  }
+
   private stalled (): void {
-    if (this.source.readableLength > 0 || this.writableLength > 0 || this.readableLength > 0) {
+    if (this.waiting()) {
       this.timer.refresh()
       return
     }
-    this.destroy(new GatehouseError('request_timeout', `the request body sent nothing for ${this.policy.timeoutMs} ms`))
+    this.destroy(new GatehouseError('request_timeout', `the request body sent nothing for ${this.policy.bodyTimeoutMs} ms`))
   }
 }
 
-function hasBody (headers: IncomingHttpHeaders): boolean {
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
-}
-
 /**
- * One request's trip upstream, as an undici dispatch handler: the response streams straight
- * into the client's response with backpressure both ways. Whatever happens, the pool slot is
- * given back: the upstream request is aborted when the client goes away, the body stalls or
- * breaks; an upstream that breaks off mid-body breaks the client's connection too, so a cut
- * answer never looks whole.
+ * One request's trip upstream, as an undici dispatch handler. The answer goes into the
+ * client's response; a client slower than the upstream has up to `buffer.response` bytes
+ * held for it (so the upstream connection goes back to the pool once the answer is in),
+ * then the upstream is paused until the client catches up. A client that reads nothing for
+ * `sendTimeout` is cut. Whatever happens, the pool slot is given back: the upstream request
+ * is aborted when the client goes away, the body stalls or breaks; an upstream that breaks
+ * off mid-body breaks the client's connection too, so a cut answer never looks whole.
  */
 class UpstreamCall implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined
   private settled = false
-  private readonly resume = (): void => this.controller?.resume()
+  private paused = false
+  /** Answer bytes counted against the budget: what waits in the response for the client. */
+  private held = 0
+  private written = 0
+  /** Answer bytes handed to the socket when the client was last seen reading, and when that was. */
+  private flushed = 0
+  private readAt = 0
+  private sendTimer: NodeJS.Timeout | undefined
 
-  constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly body: BodyGuard | undefined) {
-    x.res.once('close', () => {
-      if (!this.settled) this.abort(new Error('the client went away'))
-    })
+  /** `reserved`: bytes of a body read whole, held against the budget until the call is over. */
+  constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly policy: ForwardPolicy,
+    private readonly body: BodyGuard | undefined, private reserved: number) {
+    x.res.once('close', () => this.closed())
     // The body can fail (stall, grow past the limit, break off) while the request still waits
     // for a pool connection, before undici listens to it: answered here, whenever it happens.
     body?.on('error', err => this.bodyFailed(err))
   }
 
+  private closed (): void {
+    if (!this.settled) this.abort(new Error('the client went away'))
+    clearTimeout(this.sendTimer)
+    this.hold(0)
+  }
+
+  private settle (): void {
+    this.settled = true
+    if (this.reserved > 0) {
+      this.policy.budget.release(this.reserved)
+      this.reserved = 0
+    }
+  }
+
   private bodyFailed (err: Error): void {
     if (this.settled) return
-    this.settled = true
+    this.settle()
     this.controller?.abort(err)
     answerProblem(this.x, err instanceof GatehouseError ? err : new GatehouseError('bad_request', 'the request body broke off'))
   }
 
   private abort (reason: Error): void {
-    this.settled = true
+    this.settle()
     this.body?.destroy()
     this.controller?.abort(reason)
+  }
+
+  /** What waits in the response for the client is now `bytes`: the budget follows. */
+  private hold (bytes: number): void {
+    if (bytes > this.held) this.policy.budget.count(bytes - this.held)
+    else this.policy.budget.release(this.held - bytes)
+    this.held = bytes
+  }
+
+  private readonly drained = (): void => {
+    clearTimeout(this.sendTimer)
+    this.sendTimer = undefined
+    this.hold(this.x.res.writableLength)
+    if (this.paused && !this.settled) {
+      this.paused = false
+      this.controller?.resume()
+    }
+  }
+
+  /**
+   * How long the client may read nothing: sendTimeout, but no longer than the upstream's
+   * timeout while the upstream connection waits on it (paused, the answer over buffer.response).
+   */
+  private idleLimit (): number {
+    return this.paused && !this.settled ? Math.min(this.policy.sendTimeoutMs, this.upstream.timeoutMs) : this.policy.sendTimeoutMs
+  }
+
+  private schedule (): void {
+    clearTimeout(this.sendTimer)
+    this.sendTimer = setTimeout(this.sendCheck, Math.max(0, this.readAt + this.idleLimit() - performance.now()))
+  }
+
+  /** Cuts the client once it has read nothing for its idle limit; any progress moves the deadline. */
+  private readonly sendCheck = (): void => {
+    const res = this.x.res
+    const flushed = this.written - res.writableLength
+    if (flushed > this.flushed) {
+      this.flushed = flushed
+      this.readAt = performance.now()
+    }
+    if (performance.now() - this.readAt < this.idleLimit()) this.schedule()
+    else res.destroy()
   }
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
     this.controller = controller
     if (this.settled) controller.abort(new Error('the client went away'))
+    else this.body?.deadline(this.upstream.timeoutMs)
   }
 
   onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -136,17 +231,32 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     const { x } = this
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
     x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders))
-    x.res.on('drain', this.resume)
+    x.res.on('drain', this.drained)
   }
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.x.res.write(chunk)) controller.pause()
+    const { res } = this.x
+    this.written += chunk.length
+    if (res.write(chunk)) return
+    // The client is slower than the upstream: what waits for it is held, up to buffer.response.
+    const waiting = res.writableLength
+    this.hold(waiting)
+    const pause = waiting > this.policy.buffer.response || this.policy.budget.spent
+    if (pause) {
+      this.paused = true
+      controller.pause()
+    }
+    if (this.sendTimer === undefined) {
+      this.flushed = this.written - waiting
+      this.readAt = performance.now()
+      this.schedule()
+    } else if (pause) this.schedule()
   }
 
   onResponseEnd (): void {
     // Trailers are dropped on purpose: few clients read them, and forwarding them would
     // need the response chunked and declared in advance.
-    this.settled = true
+    this.settle()
     this.x.res.end()
   }
 
@@ -154,7 +264,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     const { x } = this
     // Settled already: the client went away or its body failed, and that was answered.
     if (this.settled) return
-    this.settled = true
+    this.settle()
     this.body?.destroy()
     if (x.upstreamMs < 0) {
       x.upstreamMs = x.elapsedMs() - x.forwardedMs
@@ -165,24 +275,119 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 }
 
 /**
- * Sends the request upstream on the pool and streams the answer back. `path` is the path as
- * judged plus the query; `headers` the flat list the pipeline built.
+ * A body small enough to read whole before its request takes an upstream connection, so a
+ * client that trickles it holds none: all of it must arrive within bodyTimeout. Its bytes are
+ * held against the process's budget (a declared length at once: with the budget spent, 503
+ * before a byte is read). A chunked body that grows past buffer.requestBody streams after all,
+ * its first chunks ahead of the rest.
  */
-export function forward (x: Exchange, upstream: Upstream, path: string, headers: string[], policy: BodyPolicy): void {
-  const { req, res } = x
-  let body: BodyGuard | undefined
-  if (hasBody(req.headers)) {
-    body = new BodyGuard(req, policy)
-    req.on('error', err => body?.destroy(err))
-    req.pipe(body)
-    // The gateway answers `Expect: 100-continue` itself, once the request has passed its policy.
-    if (req.headers.expect !== undefined && !res.headersSent) res.writeContinue()
+class WholeBody {
+  private readonly chunks: Buffer[] = []
+  private bytes = 0
+  private readonly timer: NodeJS.Timeout
+
+  constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly path: string, private readonly headers: string[],
+    private readonly policy: ForwardPolicy, private reserved: number, private readonly declared: boolean) {
+    const late = (): void => this.fail(new GatehouseError('request_timeout', `the request body did not arrive whole within ${policy.bodyTimeoutMs} ms`))
+    this.timer = setTimeout(late, policy.bodyTimeoutMs)
   }
+
+  read (): void {
+    const { req, res } = this.x
+    req.on('data', this.data)
+    req.on('end', this.end)
+    req.on('error', this.broke)
+    res.once('close', this.gone)
+  }
+
+  private stop (): void {
+    clearTimeout(this.timer)
+    const { req, res } = this.x
+    req.off('data', this.data)
+    req.off('end', this.end)
+    req.off('error', this.broke)
+    res.off('close', this.gone)
+  }
+
+  private readonly data = (chunk: Buffer): void => {
+    this.bytes += chunk.length
+    if (this.bytes > this.policy.bodyLimit) this.fail(new GatehouseError('payload_too_large', `the request body is larger than ${this.policy.bodyLimit} bytes`))
+    else if (this.declared) this.chunks.push(chunk)
+    else if (this.bytes > this.policy.buffer.requestBody) this.streamOn(chunk)
+    else if (this.policy.budget.reserve(chunk.length)) {
+      this.reserved += chunk.length
+      this.chunks.push(chunk)
+    } else this.fail(overloaded())
+  }
+
+  private readonly end = (): void => {
+    this.stop()
+    const { chunks } = this
+    if (!this.declared) this.headers.push('content-length', String(this.bytes))
+    // undici sends any iterable of chunks as the body: no copy into one buffer.
+    const body = chunks.length === 1 ? chunks[0] as Buffer : chunks.length === 0 ? null : chunks as unknown as Readable
+    dispatch(this.x, this.upstream, this.path, this.headers, body, new UpstreamCall(this.x, this.upstream, this.policy, undefined, this.reserved))
+  }
+
+  private readonly broke = (): void => {
+    this.fail(new GatehouseError('bad_request', 'the request body broke off'))
+  }
+
+  private readonly gone = (): void => {
+    this.stop()
+    this.policy.budget.release(this.reserved)
+  }
+
+  private fail (err: GatehouseError): void {
+    this.stop()
+    this.policy.budget.release(this.reserved)
+    answerProblem(this.x, err)
+  }
+
+  /** Past buffer.requestBody: what was read goes first, the rest streams behind it. */
+  private streamOn (chunk: Buffer): void {
+    this.stop()
+    this.policy.budget.release(this.reserved)
+    const { req } = this.x
+    req.pause()
+    const guard = new BodyGuard(req, this.policy)
+    for (const c of this.chunks) guard.write(c)
+    guard.write(chunk)
+    streamBody(this.x, this.upstream, this.path, this.headers, this.policy, guard)
+  }
+}
+
+function dispatch (x: Exchange, upstream: Upstream, path: string, headers: string[], body: Dispatcher.DispatchOptions['body'], call: UpstreamCall): void {
+  upstream.pool.dispatch({ method: x.req.method as Dispatcher.HttpMethod, path: upstream.basePath + path, headers, body }, call)
+}
+
+function streamBody (x: Exchange, upstream: Upstream, path: string, headers: string[], policy: ForwardPolicy, guard: BodyGuard): void {
+  const { req } = x
+  req.on('error', err => guard.destroy(err))
+  req.pipe(guard)
+  dispatch(x, upstream, path, headers, guard, new UpstreamCall(x, upstream, policy, guard, 0))
+}
+
+/**
+ * Sends the request upstream on the pool and streams the answer back. `path` is the path as
+ * judged plus the query; `headers` the flat list the pipeline built. A request without a body
+ * goes at once; a body goes as `planBody` says.
+ */
+export function forward (x: Exchange, upstream: Upstream, path: string, headers: string[], policy: ForwardPolicy): void {
+  const { req, res } = x
   x.forwardedMs = x.elapsedMs()
-  upstream.pool.dispatch({
-    method: req.method as Dispatcher.HttpMethod,
-    path: upstream.basePath + path,
-    headers,
-    body: body ?? null
-  }, new UpstreamCall(x, upstream, body))
+  const plan = planBody(req.headers, policy.buffer.requestBody)
+  if (plan.kind === 'none') {
+    dispatch(x, upstream, path, headers, null, new UpstreamCall(x, upstream, policy, undefined, 0))
+    return
+  }
+  const reserve = plan.kind === 'whole' && plan.declared !== undefined ? plan.declared : 0
+  if (!policy.budget.reserve(reserve)) {
+    answerProblem(x, overloaded())
+    return
+  }
+  // The gateway answers `Expect: 100-continue` itself, once the request has passed its policy.
+  if (req.headers.expect !== undefined && !res.headersSent) res.writeContinue()
+  if (plan.kind === 'whole') new WholeBody(x, upstream, path, headers, policy, reserve, plan.declared !== undefined).read()
+  else streamBody(x, upstream, path, headers, policy, new BodyGuard(req, policy))
 }

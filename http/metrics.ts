@@ -3,6 +3,7 @@ import { BoundCounter, BoundHistogram } from './bound-metrics.js'
 import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
+import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
@@ -116,7 +117,8 @@ function mirror (registry: Registry, source: { name: string, help: string, label
   })
 }
 
-export function createMetrics (): Metrics {
+/** `buffers`: the process's bytes held for slow clients, read at scrape time. */
+export function createMetrics (buffers: BufferBudget): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   let current: (() => Gateway) | undefined
@@ -195,6 +197,12 @@ export function createMetrics (): Metrics {
       this.inc({ tier: 'redis', result: 'hit' }, cacheCounters.redisHits)
       this.inc({ tier: 'redis', result: 'miss' }, cacheCounters.redisMisses)
     }
+  })
+  new Gauge({
+    name: 'gatehouse_buffered_bytes',
+    help: 'Bytes held now for slow clients: request bodies read whole before going upstream, answers not yet read (bounded by server.buffer.total)',
+    registers: [registry],
+    collect () { this.set(buffers.used) }
   })
   const plain = (name: string, help: string, read: () => number): void => {
     new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(read()) } })

@@ -9,12 +9,13 @@ import { loginFor } from '../src/policy/login-redirect.js'
 import { checkSameOrigin } from '../src/policy/same-origin.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
+import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
 import { answerProblem } from './errors.js'
 import { answerRedirect, originOf } from './login-endpoints.js'
 import type { Exchange, Observe } from './exchange.js'
-import { forward, type BodyPolicy, type Upstream } from './forward.js'
+import { forward, type ForwardPolicy, type Upstream } from './forward.js'
 import type { RouteSeries } from './metrics.js'
 import type { RouteLimiter } from './rate-limit.js'
 import { isWebSocketUpgrade, type WebSocketRoute } from './websocket.js'
@@ -34,6 +35,8 @@ export interface PipelineParts {
   route: RuntimeRoute
   upstream: Upstream
   observe: Observe
+  /** The process's bytes held for slow clients. */
+  buffers: BufferBudget
   series: RouteSeries
   limiter: RouteLimiter | undefined
   /** The route's WebSocket side, when it carries WebSockets (`websocket:` on the route). */
@@ -57,11 +60,13 @@ export interface Admitted {
  * A WebSocket upgrade goes the same way; only its last step differs: the connection is
  * switched, not forwarded. Any step that refuses throws, and the refusal is the answer.
  */
-export function compilePipeline ({ gateway, route, upstream, observe, series, limiter, webSocket }: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function compilePipeline ({ gateway, route, upstream, observe, buffers, series, limiter, webSocket }: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const { server } = gateway.config
   const plan = gateway.identity
   const signer = gateway.assertion
-  const body: BodyPolicy = { limit: server.bodyLimit, timeoutMs: server.bodyTimeoutMs }
+  const forwarding: ForwardPolicy = {
+    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers
+  }
   // The credentials removed before forwarding: every one the gateway's authenticators read.
   const credentials = route.forwardCredentials ? { headers: [], query: [], cookies: [] } : gateway.credentials
   const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
@@ -75,7 +80,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     //    upgrade the route does not carry (nothing is switched that was not declared).
     const target = judgeTarget(request.originalUrl, server.routing)
     const length = req.headers['content-length']
-    if (length !== undefined && Number(length) > body.limit) throw new GatehouseError('payload_too_large', `the request body is larger than ${body.limit} bytes`)
+    if (length !== undefined && Number(length) > server.bodyLimit) throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
     if (upgrade && webSocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
     const peer = peerOf(req, gateway.trust)
     x.ip = peer.clientIp
@@ -116,7 +121,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       const { identity, path, headers } = x.span === undefined ? await admit(request, x, upgrade) : await x.span.run(async () => await admit(request, x, upgrade))
       // 7. Forward: stream the request upstream, or open the upstream's WebSocket and switch.
       if (upgrade) (webSocket as WebSocketRoute).open(x, identity, path, headers)
-      else forward(x, upstream, path, headers, body)
+      else forward(x, upstream, path, headers, forwarding)
     } catch (err) {
       if (upgrade) webSocket?.denied()
       // A page load without a session is sent to log in, then back here; anything else gets the problem.

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
+import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
 import type { Metrics } from './metrics.js'
@@ -15,6 +16,8 @@ export interface ProxyOptions {
   gateway: Gateway
   observe: Observe
   metrics: Metrics
+  /** The process's bytes held for slow clients. */
+  buffers: BufferBudget
   /** The route's rate limiter, if it has a limit. */
   limiter: (route: RuntimeRoute) => RouteLimiter | undefined
 }
@@ -24,7 +27,7 @@ export interface ProxyOptions {
  * pool, closed with the app (a reload's old pools once their requests are done or cut off),
  * and so are the app's open WebSockets.
  */
-export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, limiter }) {
+export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers, limiter }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg))
   const connections = new WebSocketConnections()
@@ -38,7 +41,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
   })
 
   app.register(async function routes (ctx) {
-    // Bodies stream through untouched: nothing is parsed or buffered on the way.
+    // Bodies go through unparsed: the forwarder reads or streams them (http/forward.ts).
     ctx.removeAllContentTypeParsers()
     ctx.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
     for (const route of gateway.routes) {
@@ -48,6 +51,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         route,
         upstream,
         observe,
+        buffers,
         series: metrics.route(route.match, route.upstream),
         limiter: limiter(route),
         webSocket: route.websocket === undefined

@@ -15,6 +15,7 @@ import { buildApp } from '../http/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../http/health.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
+import { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
 
 export interface ReloadResult {
@@ -57,10 +58,10 @@ interface Generation {
   closing: Promise<void> | undefined
 }
 
-async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: Metrics): Promise<Generation> {
+async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: Metrics, buffers: BufferBudget): Promise<Generation> {
   const gateway = await createGateway(config, logger, metrics.instruments)
   try {
-    const app = await buildApp(gateway, metrics)
+    const app = await buildApp(gateway, metrics, buffers)
     await app.ready()
     return { gateway, app, inflight: 0, waiters: [], closing: undefined }
   } catch (err) {
@@ -153,7 +154,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   const credentialHeaders = [...first.authenticators.values()].flatMap(a => 'header' in a.spec && typeof a.spec.header === 'string' ? [a.spec.header] : [])
   const logger = options.logger ?? createLogger(first.server.logLevel, credentialHeaders)
   let config = first
-  const metrics = createMetrics()
+  // One budget for the process's slow-client buffers, whatever config is in force.
+  const buffers = new BufferBudget(first.server.buffer.total)
+  const metrics = createMetrics(buffers)
   if (options.clock !== undefined) metrics.instruments.clock = options.clock
   // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
   // generation is built, as its authenticators are wrapped in spans then.
@@ -162,7 +165,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
   let current: Generation
   try {
-    current = await buildGeneration(config, logger, metrics)
+    current = await buildGeneration(config, logger, metrics, buffers)
   } catch (err) {
     await stopTracing(tracer)
     throw err
@@ -245,7 +248,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
         return { ok: true, hash: config.hash, errors: [] }
       }
       if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) logger.warn('telemetry settings changed: they take effect at the next start')
-      next = await buildGeneration(nextConfig, logger, metrics)
+      next = await buildGeneration(nextConfig, logger, metrics, buffers)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
       }
@@ -258,6 +261,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     }
     const old = current
     current = next
+    buffers.resize(config.server.buffer.total)
     metrics.reloaded(true)
     logger.info({ hash: config.hash.slice(0, 12), routes: next.gateway.routes.length }, 'config reloaded')
     logWarnings(logger, config)

@@ -21,6 +21,7 @@ export const ERRORS = {
   internal_error: { status: 500, title: 'Internal error' },
   upstream_unavailable: { status: 502, title: 'Upstream unavailable' },
   auth_unavailable: { status: 503, title: 'Authentication unavailable' },
+  overloaded: { status: 503, title: 'Overloaded' },
   upstream_timeout: { status: 504, title: 'Upstream timeout' }
 } as const satisfies Record<string, { status: number, title: string }>
 

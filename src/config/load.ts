@@ -153,7 +153,7 @@ function pointerToSegments (pointer: string, data: unknown): Segment[] {
 
 const UNION_MESSAGES: Array<[RegExp, string]> = [
   [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
-  [/^\/server\/bodyLimit$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
+  [/^\/server\/(bodyLimit|buffer\/(requestBody|response|total))$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/local\/maxSize$/, 'must be a size of at least 64KiB: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
   [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
   [/^\/server\/admin$/, 'must be host:port, or false'],
@@ -534,9 +534,19 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
   if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
-  for (const key of ['bodyTimeout', 'requestTimeout'] as const) {
+  for (const key of ['bodyTimeout', 'requestTimeout', 'sendTimeout'] as const) {
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
+  }
+  const buffer = {
+    requestBody: parseSize(server.buffer?.requestBody ?? '1MiB'),
+    response: parseSize(server.buffer?.response ?? '1MiB'),
+    total: parseSize(server.buffer?.total ?? '256MiB')
+  }
+  for (const key of ['requestBody', 'response'] as const) {
+    // One request alone could then spend the whole budget, or never get its share.
+    if (buffer[key] <= buffer.total) continue
+    issues.add(['server', 'buffer', server.buffer?.[key] === undefined ? 'total' : key], `buffer.${key} (${buffer[key]} bytes) must not be more than buffer.total (${buffer.total} bytes)`)
   }
   const telemetry = normaliseTelemetry(raw.telemetry)
   if (telemetry !== undefined && !HTTP_URL.test(telemetry.endpoint)) issues.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL')
@@ -555,6 +565,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       bodyTimeoutMs: parseDuration(server.bodyTimeout ?? '30s'),
       requestTimeoutMs: parseDuration(server.requestTimeout ?? '300s'),
       drainTimeoutMs: parseDuration(server.drainTimeout ?? '30s'),
+      sendTimeoutMs: parseDuration(server.sendTimeout ?? '60s'),
+      buffer,
       routing: {
         caseSensitive: server.routing?.caseSensitive ?? false,
         ignoreTrailingSlash: server.routing?.ignoreTrailingSlash ?? true,

@@ -101,6 +101,15 @@ export interface ConfigWarning {
   level: 'warning' | 'hint'
 }
 
+export interface BufferConfig {
+  /** Request bodies up to this many bytes are read whole before their request takes an upstream connection. */
+  requestBody: number
+  /** Bytes of an answer held for a client that reads slower than its upstream sends. */
+  response: number
+  /** Bytes the process holds for slow clients, bodies and answers together. */
+  total: number
+}
+
 export interface GatewayConfig {
   file: string
   /** sha256 of the file's text: tells which config a process runs. */
@@ -113,10 +122,14 @@ export interface GatewayConfig {
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     bodyLimit: number
-    /** A request body that sends nothing for this long is answered 408 and its upstream request aborted. */
+    /** A body read whole must arrive within this, a streamed one send something this often: else 408, its upstream request aborted. */
     bodyTimeoutMs: number
     /** Node's whole-request timeout; never 0 (0 would let a slow upload hold a connection forever). */
     requestTimeoutMs: number
+    /** A client that reads nothing of its answer this long is cut; never 0. */
+    sendTimeoutMs: number
+    /** What the gateway holds for slow clients so they never hold an upstream connection. */
+    buffer: BufferConfig
     /** SIGTERM: in-flight requests get this long, then what is left is closed. */
     drainTimeoutMs: number
     routing: RoutingConfig

@@ -1,55 +1,89 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
-import { echoOf, header, hostOf, problemCode, rawConnect, rawRequest, requestBytes } from '../helpers/raw-http.js'
+import { echoOf, header, hostOf, problemCode, rawConnect, rawRequest, requestBytes, sleep, type RawMessage } from '../helpers/raw-http.js'
 
-t.test('a request body that stalls for server.bodyTimeout is 408 request_timeout and frees the upstream slot', async t => {
+/** A gateway on a 1-connection pool; `requestBody`: server.buffer.requestBody (4 bytes: every body here streams). */
+async function bodyGateway (t: Test, requestBody: string, upstreamTimeout = '20s'): Promise<{ url: string, host: string }> {
   const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
+  buffer: { requestBody: ${requestBody} }
 upstreams:
-  web: { url: "${await startEcho(t)}", timeout: 20s, connections: 1 }
+  web: { url: "${await startEcho(t)}", timeout: ${upstreamTimeout}, connections: 1 }
 routes:
   - match: /api/*
     upstream: web
     policy: public
 `)
-  const host = hostOf(gw.url)
-  const stalls = {
-    sized: requestBytes('POST', '/api/upload', host, ['Content-Length: 100', 'Content-Type: application/octet-stream']) + '0123456789',
-    chunked: requestBytes('POST', '/api/upload', host, ['Transfer-Encoding: chunked', 'Content-Type: application/octet-stream']) + 'a\r\n0123456789\r\n'
-  }
-  for (const [kind, bytes] of Object.entries(stalls)) {
-    await t.test(`${kind} body`, async t => {
-      const conn = await rawConnect(t, gw.url)
-      const started = Date.now()
-      conn.write(bytes)
-      const res = await conn.response({ ms: 4000 })
-      const waited = Date.now() - started
-      t.equal(res.status, 408, 'the stalled body is answered 408')
-      t.equal(problemCode(res.body), 'request_timeout')
-      t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
-      t.ok(waited >= 900 && waited < 3000, `after about bodyTimeout (${waited} ms)`)
-      conn.destroy()
+  return { url: gw.url, host: hostOf(gw.url) }
+}
 
-      const begun = Date.now()
-      const next = await rawRequest(t, gw.url, requestBytes('POST', '/api/next', host, [], 'hello'), { ms: 3000 })
-      t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
-      t.equal(echoOf(next.body).body.bytes, 5)
-      t.ok(Date.now() - begun < 1000, `at once (${Date.now() - begun} ms)`)
-      next.connection.destroy()
-    })
-  }
-
-  await t.test('a slow body that keeps moving is not cut off', async t => {
-    const conn = await rawConnect(t, gw.url)
-    conn.write(requestBytes('POST', '/api/slow-but-alive', host, ['Content-Length: 6']))
-    for (const c of 'abcdef') {
-      conn.write(c)
-      await new Promise(resolve => setTimeout(resolve, 300))
+for (const [mode, requestBody] of [['read whole', '1MiB'], ['streamed', '4']]) {
+  t.test(`a request body (${mode}) that stalls for server.bodyTimeout is 408 request_timeout and frees the upstream slot`, async t => {
+    const { url, host } = await bodyGateway(t, requestBody)
+    const stalls = {
+      sized: requestBytes('POST', '/api/upload', host, ['Content-Length: 100', 'Content-Type: application/octet-stream']) + '0123456789',
+      chunked: requestBytes('POST', '/api/upload', host, ['Transfer-Encoding: chunked', 'Content-Type: application/octet-stream']) + 'a\r\n0123456789\r\n'
     }
-    const res = await conn.response({ ms: 3000 })
-    t.equal(res.status, 200, 'each pause is under bodyTimeout, the whole upload is over it: 200')
-    t.equal(echoOf(res.body).body.bytes, 6)
+    for (const [kind, bytes] of Object.entries(stalls)) {
+      await t.test(`${kind} body`, async t => {
+        const conn = await rawConnect(t, url)
+        const started = Date.now()
+        conn.write(bytes)
+        const res = await conn.response({ ms: 4000 })
+        const waited = Date.now() - started
+        t.equal(res.status, 408, 'the stalled body is answered 408')
+        t.equal(problemCode(res.body), 'request_timeout')
+        t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
+        t.ok(waited >= 900 && waited < 3000, `after about bodyTimeout (${waited} ms)`)
+        conn.destroy()
+
+        const begun = Date.now()
+        const next = await rawRequest(t, url, requestBytes('POST', '/api/next', host, [], 'hello'), { ms: 3000 })
+        t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
+        t.equal(echoOf(next.body).body.bytes, 5)
+        t.ok(Date.now() - begun < 1000, `at once (${Date.now() - begun} ms)`)
+        next.connection.destroy()
+      })
+    }
   })
+}
+
+/** Sends `body` one byte every `ms` after the head; the answer. */
+async function trickle (t: Test, url: string, host: string, body: string, ms: number): Promise<RawMessage> {
+  const conn = await rawConnect(t, url)
+  conn.write(requestBytes('POST', '/api/trickled', host, [`Content-Length: ${body.length}`]))
+  for (const c of body) {
+    if (conn.ended) break
+    conn.write(c)
+    await sleep(ms)
+  }
+  return await conn.response({ ms: 5000 })
+}
+
+t.test('a body read whole that keeps moving but is not whole within bodyTimeout is 408: it must arrive within it', async t => {
+  const { url, host } = await bodyGateway(t, '1MiB')
+  const res = await trickle(t, url, host, 'abcdefghij', 300)
+  t.equal(res.status, 408, 'each pause is under bodyTimeout, the whole upload is over it: 408')
+  t.equal(problemCode(res.body), 'request_timeout')
+})
+
+t.test('a streamed body that keeps moving is not cut off by bodyTimeout', async t => {
+  const { url, host } = await bodyGateway(t, '4')
+  const res = await trickle(t, url, host, 'abcdef', 300)
+  t.equal(res.status, 200, 'each pause is under bodyTimeout, the whole upload is over it: 200')
+  t.equal(echoOf(res.body).body.bytes, 6)
+})
+
+t.test('a streamed body must arrive within the upstream\'s timeout once it has a connection: 408, the slot freed', async t => {
+  const { url, host } = await bodyGateway(t, '4', '2s')
+  const started = Date.now()
+  const res = await trickle(t, url, host, 'x'.repeat(40), 300)
+  const waited = Date.now() - started
+  t.equal(res.status, 408, 'never a pause of bodyTimeout, but not whole within the upstream timeout: 408')
+  t.equal(problemCode(res.body), 'request_timeout')
+  t.ok(waited >= 1900 && waited < 8000, `after about the upstream timeout (${waited} ms)`)
+  const next = await rawRequest(t, url, requestBytes('POST', '/api/next', host, [], 'hello'), { ms: 3000 })
+  t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
 })
 
 t.test('a body that stalls while its request waits for a busy pool is 408 too; the gateway survives', async t => {

@@ -21,6 +21,8 @@ t.test('every default is filled in once, at load', async t => {
   t.same(c.server.admin, { host: '127.0.0.1', port: 9090 })
   t.match(c.server, { adminToken: undefined, workers: 1, trustProxy: false, bodyLimit: 10 * 1024 * 1024, bodyTimeoutMs: 30_000, requestTimeoutMs: 300_000, drainTimeoutMs: 30_000, logLevel: 'info', watch: false, tls: undefined })
   t.same(c.server.routing, { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false })
+  t.equal(c.server.sendTimeoutMs, 60_000)
+  t.same(c.server.buffer, { requestBody: 1024 * 1024, response: 1024 * 1024, total: 256 * 1024 * 1024 })
   t.same(c.cache, { redis: undefined, localMaxEntries: 100_000, localMaxSize: 16 * 1024 * 1024, integrityKey: undefined })
   t.same(c.identity.headers, { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' })
   t.same(c.identity.strip, ['Remote-*'])
@@ -129,6 +131,9 @@ upstreams:
 t.test('cache, server and authenticator settings out of bounds', async t => {
   t.match(issuesOf(`cache: { local: { maxSize: 1KiB }, integrityKey: short, redis: "http://x" }\n${MINIMAL}`), [/cache\.redis: must be a redis:\/\/ or rediss:\/\/ URL/, /cache\.local\.maxSize: must be at least 64KiB/, /cache\.integrityKey: at least 32 characters/])
   t.match(issuesOf(`server: { adminToken: short, bodyTimeout: 0s }\n${MINIMAL}`), [/server\.adminToken: at least 16 characters/, /server\.bodyTimeout: must be more than 0/])
+  t.match(issuesOf(`server: { sendTimeout: 0s, buffer: { requestBody: 2MiB, total: 512KiB } }\n${MINIMAL}`),
+    [/server\.sendTimeout: must be more than 0/, /server\.buffer\.requestBody: buffer\.requestBody \(2097152 bytes\) must not be more than buffer\.total/, /server\.buffer\.total: buffer\.response/])
+  t.match(issuesOf(`server: { buffer: { response: lots } }\n${MINIMAL}`), [/server\.buffer\.response: must be a size/])
   t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "https://idp", audience: orders, jwksUri: "https://idp/jwks", secret: "${'s'.repeat(32)}" }\n${MINIMAL}`), [/a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/])
   t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "idp", audience: orders }\n${MINIMAL}`), [/authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer/])
   t.match(issuesOf(`authenticators:\n  oauth: { type: introspection, endpoint: "ftp://x", clientId: a, clientSecret: b }\n${MINIMAL}`), [/endpoint: must be an http:\/\/ or https:\/\/ URL/])
