@@ -8,15 +8,7 @@ import { readDrfDump } from '../src/tokens/drf-import.js'
 import { BadTokenRequest, importDrfTokens, issueUserToken } from '../src/tokens/user-token-commands.js'
 import { UserTokenStore, type ListedUserToken } from '../src/tokens/user-token-store.js'
 import type { CliIo } from './cache-purge.js'
-
-export const TOKENS_USAGE = `  tokens new --user U [--scopes a,b] [--expires 90d] [--client C] [-c file]
-                                   make a user API token (Authorization: Token ...); printed once
-  tokens list [--user U] [-c file] ids, users, scopes, created, expires, last used (never a token)
-  tokens revoke ID|--user U [-c file]
-                                   revoke one token, or every token of a user, on every instance
-  tokens import --drf FILE [-c file]
-                                   store the tokens of \`manage.py dumpdata auth.user authtoken.token\`
-`
+import { TOKENS_USAGE } from './usage.js'
 
 /** The CLI may wait for Redis (unlike a request): a few retries, then a clear failure. */
 async function connect (config: GatewayConfig): Promise<RedisClient> {

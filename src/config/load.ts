@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node } from 'yaml'
-import { Value } from '@sinclair/typebox/value'
-import {
-  AUTHENTICATOR_PRINCIPAL, AUTHENTICATOR_SCHEMAS, ConfigSchema, HTTP_METHODS, POLICIES,
-  type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
-} from './schema.js'
+import { createRequire } from 'node:module'
+import type { RawAuthenticator, RawConfig, RawRoute } from './schema.js'
+import { AUTHENTICATOR_NAME, AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, type AuthenticatorType, type HttpMethod, type PolicyName } from './names.js'
+import { checkAuthenticator, checkConfig } from './checks.generated.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
 import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
@@ -52,7 +51,7 @@ export function formatPath (segments: readonly Segment[]): string {
   return out
 }
 
-const AUTH_TYPES = Object.keys(AUTHENTICATOR_SCHEMAS) as AuthenticatorType[]
+const requireModule = createRequire(import.meta.url)
 
 class Issues {
   readonly list: ConfigIssue[] = []
@@ -140,73 +139,24 @@ function pathOf (path: readonly unknown[], node: unknown): Segment[] {
   return segments
 }
 
-function pointerToSegments (pointer: string, data: unknown): Segment[] {
-  if (pointer === '') return []
-  let cursor: unknown = data
-  return pointer.slice(1).split('/').map(raw => {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
-    const seg: Segment = Array.isArray(cursor) ? Number(key) : key
-    cursor = cursor !== null && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[key] : undefined
-    return seg
-  })
+/** Every authenticator entry's name and type, then the whole config, against the compiled checkers. */
+export function schemaValid (data: unknown): boolean {
+  if (!checkConfig(data)) return false
+  const authenticators = (data as RawConfig).authenticators
+  if (authenticators === undefined || authenticators === null) return true
+  for (const [name, spec] of Object.entries(authenticators as Record<string, unknown>)) {
+    const type = (spec as { type?: unknown } | null)?.type
+    if (!AUTHENTICATOR_NAME.test(name) || typeof type !== 'string' || !Object.hasOwn(checkAuthenticator, type)) return false
+    if (!(checkAuthenticator[type] as (value: unknown) => boolean)(spec)) return false
+  }
+  return true
 }
 
-const UNION_MESSAGES: Array<[RegExp, string]> = [
-  [/^\/routes\/\d+\/policy$/, `must be one of ${POLICIES.join(', ')}, or a map of method (or "*") to one of them`],
-  [/^\/server\/(bodyLimit|buffer\/(requestBody|response|total))$/, 'must be a size: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
-  [/^\/cache\/local\/maxSize$/, 'must be a size of at least 64KiB: bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB'],
-  [/^\/cache\/redis$/, 'must be a redis:// URL, { cluster: [...] } or { sentinels: [...], name }'],
-  [/^\/server\/admin$/, 'must be host:port, or false'],
-  [/^\/routes\/\d+\/rateLimit\/by$/, 'must be one of client, user, ip, client+user'],
-  [/^\/routes\/\d+\/rateLimit\/onRedisError$/, 'must be open (let requests through) or closed (answer 503)']
-]
-
-/** Authenticator keys whose schema errors get their own words: [type, path, when missing, when wrong]. */
-const AUTHENTICATOR_MESSAGES: Array<[AuthenticatorType, RegExp, string, string]> = [
-  ['jwt', /^\/audience(\/|$)/, 'the audience (API identifier) its tokens must be issued for, or audience: false to accept tokens issued for any API, on purpose', 'must be a string, a list of strings, or false']
-]
-
 function schemaIssues (data: unknown, issues: Issues): void {
-  const reported = new Set<string>()
-  const authenticators = (data as RawConfig | null)?.authenticators
-  for (const e of Value.Errors(ConfigSchema, data)) {
-    // Authenticators are checked against the schema of their own type below: clearer messages.
-    if (/^\/authenticators\/[^/]+/.test(e.path)) continue
-    if ([...reported].some(p => e.path.startsWith(`${p}/`) || e.path === p)) continue
-    reported.add(e.path)
-    const segments = pointerToSegments(e.path, data)
-    const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
-    // A missing key is "required" whatever its type: a union's "must be one of" is for a wrong value.
-    if (e.message === 'Unexpected property') issues.add(segments, 'unknown key', true)
-    else if (e.message === 'Expected required property') issues.add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
-    else if (union !== undefined) issues.add(segments, union[1])
-    // A value format's title says what was expected; a key's description says what the key is for.
-    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) issues.add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
-    else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
-  }
-  if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
-    for (const [name, spec] of Object.entries(authenticators as Record<string, unknown>)) {
-      const base: Segment[] = ['authenticators', name]
-      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(name)) issues.add(base, 'authenticator names are letters, digits and . _ : -', true)
-      const type = (spec as { type?: unknown } | null)?.type
-      if (typeof type !== 'string' || !AUTH_TYPES.includes(type as AuthenticatorType)) {
-        issues.add(type === undefined ? base : [...base, 'type'], `type must be one of ${AUTH_TYPES.join(', ')}`, type === undefined)
-        continue
-      }
-      const seen = new Set<string>()
-      for (const e of Value.Errors(AUTHENTICATOR_SCHEMAS[type as AuthenticatorType], spec)) {
-        if (seen.has(e.path)) continue
-        seen.add(e.path)
-        const segments = [...base, ...pointerToSegments(e.path, spec)]
-        const special = AUTHENTICATOR_MESSAGES.find(([t, re]) => t === type && re.test(e.path))
-        if (e.message === 'Unexpected property') issues.add(segments, `unknown key for a ${type} authenticator`, true)
-        else if (special !== undefined && e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator: ${special[2]}`, true)
-        else if (special !== undefined) issues.add(segments, special[3])
-        else if (e.message === 'Expected required property') issues.add(segments, `is required for a ${type} authenticator`, true)
-        else issues.add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
-      }
-    }
-  }
+  if (schemaValid(data)) return
+  // Only a config that fails loads TypeBox: its errors, reworded to name each key, are the messages.
+  const { schemaErrors } = requireModule('./schema-issues.js') as typeof import('./schema-issues.js')
+  schemaErrors(data, (segments, message, atKey) => issues.add(segments, message, atKey))
 }
 
 function policyRequires (policy: PolicyName): { client: boolean, user: boolean } {

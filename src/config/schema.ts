@@ -9,6 +9,9 @@
  * duration: ...") and the reference lists once under "Value formats".
  */
 import { Type, type Static, type TLiteral, type TSchema, type TObject, type TProperties } from '@sinclair/typebox'
+import { AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, POLICIES, type AuthenticatorType, type HttpMethod, type PolicyName } from './names.js'
+
+export { AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, POLICIES, type AuthenticatorType, type HttpMethod, type PolicyName }
 
 const strict = <T extends TProperties>(properties: T, description?: string): TObject<T> =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) })
@@ -36,11 +39,7 @@ const DateString = Type.String({
   title: 'A date (2027-06-30, end of that day UTC) or an ISO 8601 date-time'
 })
 
-export const POLICIES = ['public', 'client', 'user', 'client+user'] as const
-export type PolicyName = typeof POLICIES[number]
 export const Policy = Type.Union(POLICIES.map(p => Type.Literal(p)))
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
-export type HttpMethod = typeof HTTP_METHODS[number]
 const Method = Type.Union(HTTP_METHODS.map(m => Type.Literal(m)))
 export const PolicySpec = Type.Union([
   Policy,
@@ -277,19 +276,7 @@ export const AUTHENTICATOR_SCHEMAS = {
   basic: BasicAuth,
   oidc: OidcAuth,
   userToken: UserTokenAuth
-} as const
-export type AuthenticatorType = keyof typeof AUTHENTICATOR_SCHEMAS
-/** Which principal each type proves. */
-export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user'> = {
-  apiKey: 'client',
-  clientToken: 'client',
-  mtls: 'client',
-  jwt: 'user',
-  introspection: 'user',
-  basic: 'user',
-  oidc: 'user',
-  userToken: 'user'
-}
+} as const satisfies { [T in AuthenticatorType]: TSchema }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
 const Upstream = strict({

@@ -1,0 +1,79 @@
+import cluster from 'node:cluster'
+import { parseArgs } from 'node:util'
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
+import { startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
+import type { GatewayConfig } from '../src/config/types.js'
+import { createLogger } from '../src/logger.js'
+import { ephemeralKeyFromPrimary, runPrimary, workerCount, workerReady } from '../runtime/cluster.js'
+import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
+import { tuneHeapGrowth } from '../runtime/heap.js'
+import { reportConfigError } from './config-errors.js'
+
+function configFile (args: string[]): string {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false })
+  return values.config ?? process.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml'
+}
+
+/** `gatehouse start`: one process, or a node:cluster primary and its workers (`server.workers`). */
+export async function start (args: string[]): Promise<number> {
+  const file = configFile(args)
+  if (cluster.isWorker) return await serve(file, true)
+  let config
+  try {
+    // Checked once here, so a bad file fails before any worker is forked.
+    config = await loadConfig(file)
+    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
+  } catch (err) {
+    return reportConfigError(err)
+  }
+  const workers = workerCount(config.server.workers)
+  if (workers === 1) return await serve(config, false)
+  const logger = createLogger(config.server.logLevel)
+  if (config.cache.redis === undefined) logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  await runPrimary({ workers, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
+  return -1
+}
+
+/** The gateway itself, in a single process or in one cluster worker. */
+async function serve (source: string | GatewayConfig, isWorker: boolean): Promise<number> {
+  try {
+    tuneHeapGrowth()
+  } catch (err) {
+    process.stderr.write(`gatehouse: ${(err as Error).message}\n`)
+    if (isWorker) process.exit(1)
+    return 1
+  }
+  let gw: RunningGateway
+  try {
+    if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())
+    gw = typeof source === 'string' ? await startGateway(source) : await startFromConfig(source)
+  } catch (err) {
+    if (!isWorker) return reportConfigError(err)
+    const message = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : err instanceof Error ? err.message : String(err)
+    process.stderr.write(`gatehouse worker ${process.pid}: ${message}\n`)
+    // Exit rather than linger on the IPC channel: the primary replaces the worker.
+    process.exit(1)
+  }
+  process.on('SIGHUP', () => { void gw.reload() })
+  // `server.drainTimeout` as the process started: SIGTERM lets in-flight requests finish that long, then cuts what is left.
+  const drainMs = gw.gateway.config.server.drainTimeoutMs
+  const grace = closeWithGrace({ delay: drainMs + 2000, skip: isWorker ? ['SIGHUP', 'SIGINT', 'SIGTERM'] : ['SIGHUP'] }, async ({ signal, err }) => {
+    if (err !== undefined) gw.gateway.logger.error({ err }, 'stopping after an error')
+    else gw.gateway.logger.info({ signal: signal ?? 'SIGTERM' }, 'stopping: draining in-flight requests')
+    await gw.close(drainMs)
+  })
+  if (isWorker) {
+    // A SIGTERM sent to the whole process group (systemd, `kill -- -PGID`) reaches a worker
+    // twice, directly and from the primary: one drain, not close-with-grace's "second signal,
+    // exit 1". Ctrl-C also reaches the whole group: the primary answers it with one SIGTERM.
+    let stopping = false
+    process.on('SIGTERM', () => {
+      if (!stopping) void grace.close()
+      stopping = true
+    })
+    process.on('SIGINT', () => {})
+    workerReady()
+  }
+  return -1
+}
