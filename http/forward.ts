@@ -103,7 +103,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   private settled = false
   private readonly resume = (): void => this.controller?.resume()
 
-  constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly body: BodyGuard | undefined) {
+  constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly body: BodyGuard | undefined, private readonly ownCookies: ReadonlySet<string>) {
     x.res.once('close', () => {
       if (!this.settled) this.abort(new Error('the client went away'))
     })
@@ -135,7 +135,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const { x } = this
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
-    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders))
+    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, this.ownCookies))
     x.res.on('drain', this.resume)
   }
 
@@ -166,9 +166,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 
 /**
  * Sends the request upstream on the pool and streams the answer back. `path` is the path as
- * judged plus the query; `headers` the flat list the pipeline built.
+ * judged plus the query; `headers` the flat list the pipeline built; `ownCookies` the
+ * gateway's cookies, whose `Set-Cookie` from the upstream never reaches the browser.
  */
-export function forward (x: Exchange, upstream: Upstream, path: string, headers: string[], policy: BodyPolicy): void {
+export function forward (x: Exchange, upstream: Upstream, path: string, headers: string[], policy: BodyPolicy, ownCookies: ReadonlySet<string>): void {
   const { req, res } = x
   let body: BodyGuard | undefined
   if (hasBody(req.headers)) {
@@ -184,5 +185,5 @@ export function forward (x: Exchange, upstream: Upstream, path: string, headers:
     path: upstream.basePath + path,
     headers,
     body: body ?? null
-  }, new UpstreamCall(x, upstream, body))
+  }, new UpstreamCall(x, upstream, body, ownCookies))
 }

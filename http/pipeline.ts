@@ -116,7 +116,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
       const { identity, path, headers } = x.span === undefined ? await admit(request, x, upgrade) : await x.span.run(async () => await admit(request, x, upgrade))
       // 7. Forward: stream the request upstream, or open the upstream's WebSocket and switch.
       if (upgrade) (webSocket as WebSocketRoute).open(x, identity, path, headers)
-      else forward(x, upstream, path, headers, body)
+      else forward(x, upstream, path, headers, body, gateway.ownCookies)
     } catch (err) {
       if (upgrade) webSocket?.denied()
       // A page load without a session is sent to log in, then back here; anything else gets the problem.

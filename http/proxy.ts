@@ -49,7 +49,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
-          : createWebSocketRoute({ route, spec: route.websocket, upstream, series: metrics.webSocket(route.match), connections })
+          : createWebSocketRoute({ route, spec: route.websocket, upstream, series: metrics.webSocket(route.match), connections, ownCookies: gateway.ownCookies })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })
     }

@@ -91,6 +91,8 @@ export interface WebSocketRouteParts {
   upstream: Upstream
   series: WebSocketSeries
   connections: WebSocketConnections
+  /** The gateway's own cookies: a refusing upstream's `Set-Cookie` for them is dropped. */
+  ownCookies: ReadonlySet<string>
 }
 
 /**
@@ -99,7 +101,7 @@ export interface WebSocketRouteParts {
  * (or cannot be reached) is the client's HTTP answer, so a WebSocket that opens is one whose
  * both ends are there. A credential sent as a subprotocol entry never reaches the upstream.
  */
-export function createWebSocketRoute ({ route, spec, upstream, series, connections }: WebSocketRouteParts): WebSocketRoute {
+export function createWebSocketRoute ({ route, spec, upstream, series, connections, ownCookies }: WebSocketRouteParts): WebSocketRoute {
   const credentialPrefixes = route.forwardCredentials ? [] : [...route.clientAuth, ...route.userAuth].flatMap(a => a.consumes.protocols ?? [])
   const chosen = new WeakMap<IncomingMessage, string | false>()
   // One server per route, never listening: it only completes handshakes the pipeline has admitted.
@@ -160,7 +162,7 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
           return
         }
         series.upgrade('upstream_refused')
-        res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders))
+        res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders, ownCookies))
         response.pipe(res)
         res.once('close', () => request.destroy())
       })
