@@ -313,6 +313,7 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ? undefined
       : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false,
+    csrf: raw.csrf ?? 'lax',
     websocket: normaliseWebSocket(raw.websocket)
   }
 }

@@ -308,6 +308,10 @@ const Route = strict({
   bindUserToClient: Type.Optional(Type.Boolean({ description: 'The user token\'s azp (or client_id) must be one of the authenticated client\'s userTokenClients; else 403 client_mismatch. Needs client and user authenticators', default: false })),
   rateLimit: Type.Optional(doc(RouteRateLimit, 'Limit requests on this route, per key: over it is 429 rate_limited')),
   forwardCredentials: Type.Optional(Type.Boolean({ description: 'true: send the consumed credentials (API key, client token, the Authorization verified) upstream too', default: false })),
+  csrf: Type.Optional(Type.Union([Type.Literal('lax'), Type.Literal('strict')], {
+    description: 'Cross-site checks on requests a browser session authenticates. lax: state-changing methods and WebSocket upgrades must be same-origin (403 csrf_failed), a GET or HEAD from another site (a link) passes. strict: a GET or HEAD from another origin (Sec-Fetch-Site same-site or cross-site, else a foreign Origin or Referer) is refused too, for routes whose GETs change state',
+    default: 'lax'
+  })),
   websocket: Type.Optional(Type.Union([
     Type.Boolean(),
     strict({

@@ -50,6 +50,8 @@ export interface RouteConfig {
   bindUserToClient: boolean
   rateLimit: { max: number, windowMs: number, by: RateLimitBy, onRedisError: 'open' | 'closed' } | undefined
   forwardCredentials: boolean
+  /** strict: a browser session's GETs and HEADs from another origin are refused too (csrf_failed). */
+  csrf: 'lax' | 'strict'
   /** Undefined: upgrades on this route are refused (404, as an undeclared path). */
   websocket: WebSocketRouteConfig | undefined
 }
