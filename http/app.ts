@@ -3,6 +3,8 @@ import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import { routerUrl } from '../src/policy/request-path.js'
 import { routerOptions } from '../src/policy/route-table.js'
+import { GatehouseError } from '../src/errors.js'
+import { compilePublicOrigins } from '../src/proxy/public-origin.js'
 import errors, { answerProblem } from './errors.js'
 import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
@@ -45,6 +47,17 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
     }
   }) as unknown as FastifyInstance
   app.decorateRequest('gatehouse', undefined)
+  app.decorateRequest('publicOrigin', undefined)
+  const publicOrigin = compilePublicOrigins(server.publicOrigins)
+  if (publicOrigin !== undefined) {
+    // Before any route, token or login endpoint: what login and CSRF build on is a configured origin, never the client's Host.
+    app.addHook('onRequest', async (request, reply) => {
+      request.publicOrigin = publicOrigin(request.protocol, request.host)
+      if (request.publicOrigin !== undefined) return
+      reply.hijack()
+      answerProblem(observe(request, reply, undefined, unrouted), new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)'))
+    })
+  }
   await app.register(errors, { observe, metrics, routing })
   await app.register(rateLimit, { gateway })
   await app.register(tokenEndpoints, { gateway, observe, metrics })

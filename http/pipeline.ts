@@ -103,7 +103,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
     const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
-      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
+      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: request.publicOrigin?.host ?? req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
     })
     return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
   }

@@ -14,6 +14,7 @@ import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 import { configWarnings } from './warnings.js'
+import { publicOriginProblem } from '../proxy/public-origin.js'
 
 export interface ConfigIssue {
   file: string
@@ -539,6 +540,10 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
   }
+  for (const [i, o] of (server.publicOrigins ?? []).entries()) {
+    const problem = publicOriginProblem(o)
+    if (problem !== undefined) issues.add(['server', 'publicOrigins', i], problem)
+  }
   const telemetry = normaliseTelemetry(raw.telemetry)
   if (telemetry !== undefined && !HTTP_URL.test(telemetry.endpoint)) issues.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL')
   if (issues.list.length > 0) throw new ConfigError(issues.list)
@@ -552,6 +557,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       adminToken: server.adminToken === undefined || server.adminToken === '' ? undefined : server.adminToken,
       workers: server.workers ?? 1,
       trustProxy: server.trustProxy ?? false,
+      publicOrigins: (server.publicOrigins ?? []).map(o => new URL(o).origin),
       bodyLimit: parseSize(server.bodyLimit ?? '10MiB'),
       bodyTimeoutMs: parseDuration(server.bodyTimeout ?? '30s'),
       requestTimeoutMs: parseDuration(server.requestTimeout ?? '300s'),

@@ -114,6 +114,8 @@ export interface GatewayConfig {
     adminToken: string | undefined
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
+    /** The origins (as URL.origin spells them) a request's Host must name; empty: any Host. */
+    publicOrigins: string[]
     bodyLimit: number
     /** A request body that sends nothing for this long is answered 408 and its upstream request aborted. */
     bodyTimeoutMs: number
