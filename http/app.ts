@@ -4,6 +4,8 @@ import type { Gateway } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { routerUrl } from '../src/policy/request-path.js'
 import { routerOptions } from '../src/policy/route-table.js'
+import { GatehouseError } from '../src/errors.js'
+import { compilePublicOrigins } from '../src/proxy/public-origin.js'
 import errors, { answerProblem } from './errors.js'
 import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
@@ -49,6 +51,17 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
   app.decorateRequest('gatehouse', undefined)
   // Counters in Redis when configured, else in one in-process LRU per app, bounded like the local cache tier.
   const limits = gateway.limitStore ?? localLimitStore({ maxEntries: gateway.config.cache.localMaxEntries, maxSize: gateway.config.cache.localMaxSize }, gateway.clock)
+  app.decorateRequest('publicOrigin', undefined)
+  const publicOrigin = compilePublicOrigins(server.publicOrigins)
+  if (publicOrigin !== undefined) {
+    // Before any route, token or login endpoint: what login and CSRF build on is a configured origin, never the client's Host.
+    app.addHook('onRequest', async (request, reply) => {
+      request.publicOrigin = publicOrigin(request.protocol, request.host)
+      if (request.publicOrigin !== undefined) return
+      reply.hijack()
+      answerProblem(observe(request, reply, undefined, unrouted), new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)'))
+    })
+  }
   await app.register(errors, { observe, metrics, routing })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
   await app.register(loginEndpoints, { gateway, observe, metrics })

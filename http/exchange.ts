@@ -7,6 +7,7 @@ import { acceptRequestId } from '../src/identity/headers.js'
 import { accessLogger, type Logger } from '../src/logger.js'
 import type { Identity } from '../src/policy/authenticate.js'
 import { denials } from '../src/policy/decision-counters.js'
+import type { PublicOrigin } from '../src/proxy/public-origin.js'
 import { requestTrace, type RequestTrace } from '../src/proxy/trace-context.js'
 import { currentTracer, type RequestSpan } from '../src/telemetry/tracing.js'
 import type { RouteSeries } from './metrics.js'
@@ -115,6 +116,8 @@ export class Exchange {
 declare module 'fastify' {
   interface FastifyRequest {
     gatehouse: Exchange | undefined
+    /** The `server.publicOrigins` entry the request reached; undefined when none are configured. */
+    publicOrigin: PublicOrigin | undefined
   }
 }
 

@@ -51,6 +51,8 @@ export interface ForwardPolicy {
   buffer: BufferConfig
   /** A client that reads nothing of its answer this long is cut. */
   sendTimeoutMs: number
+  /** The gateway's own cookies: an upstream's `Set-Cookie` for them is dropped. */
+  ownCookies: ReadonlySet<string>
   /** The process's bytes held for slow clients. */
   budget: BufferBudget
 }
@@ -230,7 +232,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const { x } = this
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
-    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders))
+    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, this.policy.ownCookies))
     x.res.on('drain', this.drained)
   }
 

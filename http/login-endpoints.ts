@@ -11,9 +11,12 @@ import type { Metrics, RouteSeries } from './metrics.js'
 /** A logout form carries nothing the gateway reads: a larger body is not one. */
 const FORM_LIMIT = 16 * 1024
 
-/** This gateway's origin as the browser sees it (Fastify's protocol and host follow `server.trustProxy`). */
+/**
+ * This gateway's origin as the browser sees it: the `server.publicOrigins` entry the request
+ * matched, else its scheme and Host (Fastify's protocol and host follow `server.trustProxy`).
+ */
 export function originOf (request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`
+  return request.publicOrigin?.origin ?? `${request.protocol}://${request.host}`
 }
 
 /** A login step's redirect, on the raw response like every other answer of the gateway. */

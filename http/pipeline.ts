@@ -65,7 +65,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
   const plan = gateway.identity
   const signer = gateway.assertion
   const forwarding: ForwardPolicy = {
-    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers
+    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers, ownCookies: gateway.ownCookies
   }
   // The credentials removed before forwarding: every one the gateway's authenticators read.
   const credentials = route.forwardCredentials ? { headers: [], query: [], cookies: [] } : gateway.credentials
@@ -89,7 +89,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request), secure: request.protocol === 'https' })
     x.identity = identity
     //    A session cookie rides along on any site's request: what it authenticates must be same-origin.
-    if (browserSessions) checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request))
+    if (browserSessions) checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request), route.csrf === 'strict')
 
     // 3. Authorize: client allow-list, user-to-client binding, scopes, claims.
     authorize(route, identity)
@@ -108,7 +108,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
     const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
-      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
+      upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: request.publicOrigin?.host ?? req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
     })
     return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
   }

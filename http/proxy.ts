@@ -62,7 +62,8 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
             upstream,
             series: metrics.webSocket(route.match),
             connections,
-            credentialProtocols: gateway.credentials.protocols ?? []
+            credentialProtocols: gateway.credentials.protocols ?? [],
+            ownCookies: gateway.ownCookies
           })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })

@@ -149,6 +149,8 @@ export interface WebSocketRouteParts {
    * taken out on every route, so a token meant for one route never reaches another's upstream.
    */
   credentialProtocols: readonly string[]
+  /** The gateway's own cookies: a refusing upstream's `Set-Cookie` for them is dropped. */
+  ownCookies: ReadonlySet<string>
 }
 
 /**
@@ -157,7 +159,7 @@ export interface WebSocketRouteParts {
  * (or cannot be reached) is the client's HTTP answer, so a WebSocket that opens is one whose
  * both ends are there. A credential sent as a subprotocol entry never reaches the upstream.
  */
-export function createWebSocketRoute ({ route, spec, upstream, series, connections, credentialProtocols }: WebSocketRouteParts): WebSocketRoute {
+export function createWebSocketRoute ({ route, spec, upstream, series, connections, credentialProtocols, ownCookies }: WebSocketRouteParts): WebSocketRoute {
   const credentialPrefixes = route.forwardCredentials ? [] : credentialProtocols
   const chosen = new WeakMap<IncomingMessage, string | false>()
   // One server per route, never listening: it only completes handshakes the pipeline has admitted.
@@ -221,7 +223,7 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
           return
         }
         series.upgrade('upstream_refused')
-        res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders))
+        res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders, ownCookies))
         response.pipe(res)
         res.once('close', () => request.destroy())
       })

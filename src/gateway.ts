@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
+import { ownCookieNames } from './proxy/headers.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
@@ -37,6 +38,8 @@ export interface Gateway {
    * credential never reaches an upstream that did not ask for it, whichever route it came by.
    */
   credentials: Consumed
+  /** The browser-session authenticators' own cookies (session and login, both variants): no upstream may set them. */
+  ownCookies: ReadonlySet<string>
   identity: IdentityPlan
   /** `server.trustProxy`, compiled: which hops may speak for the client. */
   trust: TrustFn
@@ -147,6 +150,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
       cookies: [...new Set([...authenticators.values()].flatMap(a => a.consumes.cookies ?? []))],
       protocols: [...new Set([...authenticators.values()].flatMap(a => a.consumes.protocols ?? []))]
     },
+    ownCookies: ownCookieNames([...authenticators.values()].filter(a => a.browserSession === true).flatMap(a => a.consumes.cookies ?? [])),
     identity: compileIdentityPlan(config.identity),
     trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),

@@ -9,6 +9,12 @@ import { lruClock, systemClock, type Clock } from '../clock.js'
 export interface Cache {
   get<T> (kind: string, credential: string): Promise<T | undefined>
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
+  /**
+   * Replaces the entry only while it still exists (here without Redis, in Redis with it, in one
+   * command): false when it is gone, deleted or expired, and then nothing is written. A write
+   * that finishes after a deletion must not bring the entry back.
+   */
+  replace (kind: string, credential: string, value: unknown, ttlMs: number): Promise<boolean>
   /** Removes the entry from every instance: Redis, and each local tier (through Redis pub/sub when configured). */
   delete (kind: string, credential: string): Promise<void>
   /** Forgets the entry in this process only: never fails, needs no Redis (what the request path may do). */

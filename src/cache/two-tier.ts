@@ -81,6 +81,8 @@ export class TwoTierCache implements GatewayCache {
   private suppressed = 0
   private subscriberWasDown = false
   private readonly invalidated = new Set<(key: string) => void>()
+  /** Invalidations heard so far: a replace that raced one does not keep its value locally. */
+  private dropped = 0
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
   constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock = systemClock) {
@@ -91,6 +93,7 @@ export class TwoTierCache implements GatewayCache {
       subscriber.on('error', (err: Error) => this.warn('redis subscriber connection error', err))
       subscriber.on('message', (_channel: string, key: string) => {
         this.counters.invalidations++
+        this.dropped++
         this.local.deleteByKey(key)
         this.tell(key)
       })
@@ -227,6 +230,34 @@ export class TwoTierCache implements GatewayCache {
     const key = cacheKey(kind, credential)
     this.local.setByKey(key, value, ttlMs)
     await this.redisSet(key, value, ttlMs)
+  }
+
+  async replace (kind: string, credential: string, value: unknown, ttlMs: number): Promise<boolean> {
+    const key = cacheKey(kind, credential)
+    if (ttlMs <= 0) return false
+    const redis = this.redis === undefined ? undefined : this.usable()
+    if (redis === undefined) return this.replaceLocal(key, value, ttlMs)
+    const heard = this.dropped
+    let written: 'OK' | null
+    try {
+      // SET … XX: written only if the key is still there, so a deletion in between wins.
+      written = await redis.set(key, this.sealer.seal(key, JSON.stringify({ v: value, e: this.clock() + ttlMs } satisfies Stored)), 'PX', Math.ceil(ttlMs), 'XX')
+    } catch (err) {
+      this.failed('set', err)
+      return this.replaceLocal(key, value, ttlMs)
+    }
+    // The reply and an invalidation that followed it come on two connections, in either order:
+    // after any invalidation the next read goes to Redis rather than trust this copy.
+    if (written === 'OK' && heard === this.dropped) this.local.setByKey(key, value, ttlMs)
+    else this.local.deleteByKey(key)
+    return written === 'OK'
+  }
+
+  /** Without Redis (or while it fails) the local tier is where the entry lives, or was deleted. */
+  private replaceLocal (key: string, value: unknown, ttlMs: number): boolean {
+    if (this.local.getByKey(key) === undefined) return false
+    this.local.setByKey(key, value, ttlMs)
+    return true
   }
 
   localGet<T> (key: string): T | undefined {

@@ -13,6 +13,7 @@ import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 import { configWarnings } from './warnings.js'
+import { publicOriginProblem } from '../proxy/public-origin.js'
 
 export interface ConfigIssue {
   file: string
@@ -263,6 +264,7 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ? undefined
       : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false,
+    csrf: raw.csrf ?? 'lax',
     websocket: normaliseWebSocket(raw.websocket)
   }
 }
@@ -498,6 +500,10 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
     if (buffer[key] <= buffer.total) continue
     issues.add(['server', 'buffer', server.buffer?.[key] === undefined ? 'total' : key], `buffer.${key} (${buffer[key]} bytes) must not be more than buffer.total (${buffer.total} bytes)`)
   }
+  for (const [i, o] of (server.publicOrigins ?? []).entries()) {
+    const problem = publicOriginProblem(o)
+    if (problem !== undefined) issues.add(['server', 'publicOrigins', i], problem)
+  }
   const telemetry = normaliseTelemetry(raw.telemetry)
   if (telemetry !== undefined && !HTTP_URL.test(telemetry.endpoint)) issues.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL')
   if (issues.list.length > 0) throw new ConfigError(issues.list)
@@ -511,6 +517,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       adminToken: server.adminToken === undefined || server.adminToken === '' ? undefined : server.adminToken,
       workers: server.workers ?? 1,
       trustProxy: server.trustProxy ?? false,
+      publicOrigins: (server.publicOrigins ?? []).map(o => new URL(o).origin),
       bodyLimit: parseSize(server.bodyLimit ?? '10MiB'),
       bodyTimeoutMs: parseDuration(server.bodyTimeout ?? '30s'),
       requestTimeoutMs: parseDuration(server.requestTimeout ?? '300s'),

@@ -81,6 +81,8 @@ const Server = strict({
     'N processes (auto: one per CPU) sharing the ports through node:cluster; the primary checks the config once, replaces a worker that dies and passes signals on', 1)),
   trustProxy: Type.Optional(doc(Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())]),
     'Which peers are proxies that may speak for the client, as proxy-addr reads it: true (every hop), a hop count (1: one balancer in front), or addresses and CIDRs ("10.0.0.0/8", [loopback, 10.1.2.3]). The client\'s address (rate limits by ip, logs) is then taken from X-Forwarded-For through the trusted hops. A trusted peer\'s X-Forwarded-For is kept with the peer appended and its Forwarded passed on; any other peer\'s are replaced by its own address and dropped', false)),
+  publicOrigins: Type.Optional(doc(Type.Array(Type.String()),
+    'The origins clients reach the gateway by (https://api.example.com, scheme, host and port). The Host (or, from a trusted proxy, X-Forwarded-Host and X-Forwarded-Proto) must be one of them, else 421 misdirected_request, on every public path (routes, token and login endpoints); the browser login\'s redirect_uri, the CSRF check and X-Forwarded-Host use the one that matched, never what the client sent. Empty: any Host, taken as sent', [])),
   bodyLimit: Type.Optional(doc(Size, 'Largest request body; over it is 413 payload_too_large (declared lengths at once, chunked bodies as they stream)', '10MiB')),
   bodyTimeout: Type.Optional(doc(Duration, 'A request body read whole (up to buffer.requestBody) must arrive within this; a streamed one may send nothing this long. Otherwise 408 request_timeout, its upstream request aborted and the pool slot freed. Never 0', '30s')),
   requestTimeout: Type.Optional(doc(Duration, 'The whole request (headers and body) must arrive within this. Never 0: one slow client could hold a connection and an upstream slot forever. Read at start only', '300s')),
@@ -303,6 +305,10 @@ const Route = strict({
   bindUserToClient: Type.Optional(Type.Boolean({ description: 'The user token\'s azp (or client_id) must be one of the authenticated client\'s userTokenClients; else 403 client_mismatch. Needs client and user authenticators', default: false })),
   rateLimit: Type.Optional(doc(RouteRateLimit, 'Limit requests on this route, per key: over it is 429 rate_limited')),
   forwardCredentials: Type.Optional(Type.Boolean({ description: 'true: send the consumed credentials (API key, client token, the Authorization verified) upstream too', default: false })),
+  csrf: Type.Optional(Type.Union([Type.Literal('lax'), Type.Literal('strict')], {
+    description: 'Cross-site checks on requests a browser session authenticates. lax: state-changing methods and WebSocket upgrades must be same-origin (403 csrf_failed), a GET or HEAD from another site (a link) passes. strict: a GET or HEAD from another origin (Sec-Fetch-Site same-site or cross-site, else a foreign Origin or Referer) is refused too, for routes whose GETs change state',
+    default: 'lax'
+  })),
   websocket: Type.Optional(Type.Union([
     Type.Boolean(),
     strict({

@@ -50,6 +50,8 @@ export interface RouteConfig {
   bindUserToClient: boolean
   rateLimit: { max: number, windowMs: number, by: RateLimitBy, onRedisError: 'open' | 'closed' } | undefined
   forwardCredentials: boolean
+  /** strict: a browser session's GETs and HEADs from another origin are refused too (csrf_failed). */
+  csrf: 'lax' | 'strict'
   /** Undefined: upgrades on this route are refused (404, as an undeclared path). */
   websocket: WebSocketRouteConfig | undefined
 }
@@ -121,6 +123,8 @@ export interface GatewayConfig {
     adminToken: string | undefined
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
+    /** The origins (as URL.origin spells them) a request's Host must name; empty: any Host. */
+    publicOrigins: string[]
     bodyLimit: number
     /** A body read whole must arrive within this, a streamed one send something this often: else 408, its upstream request aborted. */
     bodyTimeoutMs: number

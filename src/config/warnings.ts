@@ -129,6 +129,10 @@ export function configWarnings (config: Checked): Warning[] {
       out.push({ path: ['authenticators', name, 'audience'], level: 'warning', message: 'audience: false accepts tokens the identity provider issued for any API: a token meant for another service passes here' })
     }
   }
+  const logins = [...config.authenticators].filter(([, a]) => a.type === 'oidc').map(([name]) => name)
+  if (logins.length > 0 && server.publicOrigins.length === 0) {
+    out.push({ path: ['server', 'publicOrigins'], level: 'warning', message: `the browser login (${logins.join(', ')}) builds its redirect_uri and CSRF origin from the Host the client sends: list the origins browsers use (https://app.example.com) so any other Host is refused (421)` })
+  }
   if (server.trustProxy === true && !LOOPBACK.test(server.listen.host)) {
     out.push({ path: ['server', 'trustProxy'], level: 'warning', message: `trustProxy: true believes X-Forwarded-For from every peer, and the gateway listens on ${server.listen.host}: any client picks its own address (rate limits by ip, logs); list the proxies' addresses or CIDRs, or a hop count` })
   }

@@ -85,17 +85,46 @@ export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHtt
   return out
 }
 
+/** The gateway's own cookie names, lower-cased: what {@link setsOwnCookie} compares against. */
+export function ownCookieNames (names: readonly string[]): ReadonlySet<string> {
+  return new Set(names.map(n => n.toLowerCase()))
+}
+
+/**
+ * Whether a `Set-Cookie` line would set (or clear) one of the gateway's own cookies in the
+ * browser: by its name in any case (browsers read the `__Host-` prefix case-insensitively),
+ * or as a nameless cookie (`=name=v`), which a browser sends back as `name=v`.
+ */
+export function setsOwnCookie (line: string, own: ReadonlySet<string>): boolean {
+  const semi = line.indexOf(';')
+  const pair = semi === -1 ? line : line.slice(0, semi)
+  const eq = pair.indexOf('=')
+  let name = eq === -1 ? '' : pair.slice(0, eq).trim()
+  if (name === '') {
+    const value = (eq === -1 ? pair : pair.slice(eq + 1)).trim()
+    const inner = value.indexOf('=')
+    name = (inner === -1 ? value : value.slice(0, inner)).trim()
+  }
+  return own.has(name.toLowerCase())
+}
+
 /**
  * The upstream's response headers for the client, as a flat `[name, value, …]` list:
  * hop-by-hop ones (and those `Connection` lists) dropped, repeated ones (several
- * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended.
+ * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended. A
+ * `Set-Cookie` naming one of `own` (the gateway's session and login cookies) is dropped: an
+ * upstream must not plant or clear the gateway's session (fixation, login CSRF).
  */
-export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[]): string[] {
+export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[], own: ReadonlySet<string>): string[] {
   const listed = connectionListed(headers.connection)
   const out: string[] = []
   for (const name in headers) {
     if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
     const value = headers[name]
+    if (name === 'set-cookie' && own.size > 0) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) if (!setsOwnCookie(v, own)) out.push(name, v)
+      continue
+    }
     if (typeof value === 'string') out.push(name, value)
     else if (value !== undefined) for (const v of value) out.push(name, v)
   }

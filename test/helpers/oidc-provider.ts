@@ -32,6 +32,8 @@ export interface OidcProviderOptions {
   accessTokenTtl?: number
   /** Extra claims by account id (login name). */
   claims?: Record<string, Record<string, unknown>>
+  /** Awaited before a refresh grant's answer goes out (its tokens issued already): a provider slow to refresh. */
+  holdRefresh?: () => Promise<void>
 }
 
 /**
@@ -87,6 +89,13 @@ export async function startOidcProvider (t: Teardown, options: OidcProviderOptio
     }
   } as never)
   provider.on('server_error', () => {})
+  const hold = options.holdRefresh
+  if (hold !== undefined) {
+    provider.use(async (ctx: any, next: () => Promise<void>) => {
+      await next()
+      if (ctx.oidc?.params?.grant_type === 'refresh_token') await hold()
+    })
+  }
   const grants: Record<string, number> = {}
   const callback = provider.callback()
   provider.on('grant.success', (ctx: { oidc: { params: { grant_type?: string } } }) => {

@@ -120,3 +120,25 @@ t.test('a public route on an upstream other routes protect is a hint', async t =
   t.equal(lines.length, 1)
   t.match(lines[0], /:10:\d+ hint: routes\[0\]\.policy: a public route to upstream web, which routes\[1\] \(\/api\/\*\) protect/)
 })
+
+t.test('a browser login without server.publicOrigins: warned, as its redirect_uri and CSRF origin follow the Host sent', async t => {
+  const oidc = `upstreams:
+  web: { url: "http://127.0.0.1:8000" }
+authenticators:
+  browser: { type: oidc, issuer: "https://idp.example", clientId: web, clientSecret: "${'s'.repeat(32)}", session: { key: "${'k'.repeat(32)}" } }
+routes:
+  - { match: /app/*, upstream: web, policy: user, user: [browser] }
+`
+  const warned = warningsOf(oidc)
+  t.equal(warned.length, 1)
+  t.match(warned[0], /warning: server\.publicOrigins: the browser login \(browser\) builds its redirect_uri and CSRF origin from the Host/)
+  t.same(warningsOf(`server:\n  publicOrigins: [https://app.example.com]\n${oidc}`), [], 'listed: no warning')
+})
+
+t.test('server.publicOrigins takes origins only, each error located', async t => {
+  for (const bad of ['https://app.example.com/', 'https://app.example.com/app', 'https://user@app.example.com', 'https://app.example.com?x=1', 'ftp://app.example.com', 'https://']) {
+    t.throws(() => parseConfig(`server:\n  publicOrigins: ["${bad}"]\nupstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes: []\n`, FILE, {}), { message: /gw\.yaml:2:\d+ server\.publicOrigins\[0\]|server\.publicOrigins/ }, bad)
+  }
+  const ok = parseConfig('server:\n  publicOrigins: ["HTTPS://App.Example.com:443", "http://127.0.0.1:8080"]\nupstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes: []\n', FILE, {})
+  t.same(ok.server.publicOrigins, ['https://app.example.com', 'http://127.0.0.1:8080'], 'kept as URL.origin spells them')
+})

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { compileIdentityPlan } from '../../src/identity/headers.js'
-import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/proxy/headers.js'
+import { clientResponseHeaders, ownCookieNames, setsOwnCookie, upstreamRequestHeaders } from '../../src/proxy/headers.js'
 
 const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], stripOverrides: ['X-HTTP-Method-Override'], assertion: undefined })
 const forward = { upstreamHost: 'orders:8000', peerIp: '10.0.0.7', peerTrusted: false, proto: 'https', host: 'api.example', requestId: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: undefined }
@@ -77,6 +77,29 @@ t.test('response: hop-by-hop headers dropped, repeated Set-Cookie kept apart, th
     'x-internal': 'upstream only',
     'x-request-id': 'upstream-id',
     'set-cookie': ['a=1', 'b=2']
-  }, ['x-request-id', 'req-1']))
+  }, ['x-request-id', 'req-1'], new Set()))
   t.same(out, [['content-type', 'text/plain'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-request-id', 'req-1']])
+})
+
+t.test('response: no Set-Cookie for the gateway\'s own cookies gets through, in any spelling a browser would take; others do', async t => {
+  const names = ['gatehouse-session', '__Host-gatehouse-session', 'gatehouse-session-login', '__Host-gatehouse-session-login']
+  const own = ownCookieNames(names)
+  // A small seeded generator: the same cases on every run, many more than a hand-picked list.
+  let seed = 42
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+  const recase = (n: string): string => [...n].map(c => next() % 2 === 0 ? c.toUpperCase() : c.toLowerCase()).join('')
+  const space = (): string => [' ', '\t', ''][next() % 3] as string
+  const attrs = (): string => ['', '; Path=/', '; Max-Age=0', '; Domain=example.com; Secure; HttpOnly', ';'][next() % 5] as string
+  for (let i = 0; i < 400; i++) {
+    const name = recase(names[next() % names.length] as string)
+    const value = ['attacker-chosen', '', 'x=y'][next() % 3] as string
+    const planted = next() % 4 === 0 ? `${space()}=${space()}${name}=${value}${attrs()}` : `${space()}${name}${space()}=${value}${attrs()}`
+    const other = [`${name}x=1`, `x${name}=1`, `${name.slice(1)}=1`, `theme=${name}`, `a=1; Path=/${name}`][next() % 5] as string
+    t.ok(setsOwnCookie(planted, own), `dropped: ${JSON.stringify(planted)}`)
+    t.notOk(setsOwnCookie(other, own), `kept: ${JSON.stringify(other)}`)
+    const out = pairs(clientResponseHeaders({ 'set-cookie': [other, planted, 'lang=en'] }, [], own))
+    t.same(out, [['set-cookie', other], ['set-cookie', 'lang=en']])
+  }
+  t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], own)), [], 'a single line too')
+  t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], new Set())), [['set-cookie', 'gatehouse-session=x']], 'no browser login: nothing to drop')
 })

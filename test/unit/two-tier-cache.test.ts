@@ -111,3 +111,21 @@ t.test('byte estimates follow V8\'s layout closely enough to bound memory', asyn
   for (let i = 0; i < 40; i++) deep = { d: deep }
   t.ok(estimateBytes(deep) > 0, 'a value deeper than 32 levels is counted from its JSON')
 })
+
+t.test('replace writes only an entry that is still there: one deleted or expired meanwhile stays gone', async t => {
+  const clock = manualClock()
+  const cache = new TwoTierCache(LIMITS, quiet, undefined, undefined, undefined, undefined, clock)
+  t.equal(await cache.replace('oidc-session', 'never', 'v', 1000), false, 'never written: nothing to replace')
+  t.equal(await cache.get('oidc-session', 'never'), undefined)
+  await cache.set('oidc-session', 'sid', 'v1', 1000)
+  t.equal(await cache.replace('oidc-session', 'sid', 'v2', 1000), true)
+  t.equal(await cache.get('oidc-session', 'sid'), 'v2')
+  await cache.delete('oidc-session', 'sid')
+  t.equal(await cache.replace('oidc-session', 'sid', 'v3', 1000), false, 'deleted: not brought back')
+  t.equal(await cache.get('oidc-session', 'sid'), undefined)
+  await cache.set('oidc-session', 'old', 'v1', 1000)
+  clock.advance(1001)
+  t.equal(await cache.replace('oidc-session', 'old', 'v2', 1000), false, 'expired: not brought back')
+  t.equal(await cache.get('oidc-session', 'old'), undefined)
+  await cache.close()
+})

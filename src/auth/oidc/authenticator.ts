@@ -134,7 +134,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
         session = await refreshed(sid, session)
         if (session === undefined) return undefined
       } else if (now - session.lastSeen >= touchEveryMs && sessionEnd(session, timeouts) > now) {
-        void store.save(sid, { ...session, lastSeen: now })
+        void store.update(sid, { ...session, lastSeen: now })
       }
       return principalOf(session, sid)
     },

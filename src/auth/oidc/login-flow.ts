@@ -192,8 +192,9 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
           tokensExpireAt: tokens.expiresAt,
           lastSeen: settings.clock()
         }
-        await store.save(sid, next)
-        return next
+        if (await store.update(sid, next)) return next
+        logger.info({ authenticator: name, user: session.user }, 'browser session ended while its tokens were refreshed: it stays ended')
+        return undefined
       } catch (err) {
         if (!(err instanceof ProviderRefusal)) throw err
         // Another instance may have used (and rotated) the refresh token first: its result counts.

@@ -64,17 +64,26 @@ export class SessionStore {
     return sessionEnd(session, this.timeouts) > this.clock() ? session : undefined
   }
 
-  async save (sid: string, session: Session): Promise<void> {
+  /**
+   * Writes a session that exists already (refreshed tokens, a later last use): false when it
+   * ended meanwhile (logged out, revoked, timed out), and then it stays ended. A refresh that
+   * took seconds must not bring back a session that was ended while it ran.
+   */
+  async update (sid: string, session: Session): Promise<boolean> {
     const ttlMs = sessionEnd(session, this.timeouts) - this.clock()
-    if (ttlMs <= 0) return
+    if (ttlMs <= 0) return false
     const sealed = this.cipher.seal(cacheKey(SESSION_KIND, sid), JSON.stringify(session))
+    if (!await this.cache.replace(SESSION_KIND, sid, sealed, ttlMs)) return false
     this.opened.set(sealed, session)
-    await this.cache.set(SESSION_KIND, sid, sealed, ttlMs)
+    return true
   }
 
   async create (session: Session): Promise<string> {
     const sid = randomBytes(32).toString('base64url')
-    await this.save(sid, session)
+    const ttlMs = sessionEnd(session, this.timeouts) - this.clock()
+    const sealed = this.cipher.seal(cacheKey(SESSION_KIND, sid), JSON.stringify(session))
+    this.opened.set(sealed, session)
+    await this.cache.set(SESSION_KIND, sid, sealed, ttlMs)
     await this.users.add(session.user, cacheKey(SESSION_KIND, sid), this.timeouts.absoluteMs)
     return sid
   }
