@@ -135,7 +135,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const { x } = this
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
-    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders))
+    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, x.route?.corsPolicy !== undefined))
     x.res.on('drain', this.resume)
   }
 

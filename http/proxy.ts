@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
-import type { Metrics } from './metrics.js'
+import { preflightOnly } from './cors.js'
+import type { Metrics, RouteSeries } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
 import type { RouteLimiter } from './rate-limit.js'
 import { createWebSocketRoute, WebSocketConnections } from './websocket.js'
@@ -38,20 +39,31 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
     // Bodies stream through untouched: nothing is parsed or buffered on the way.
     ctx.removeAllContentTypeParsers()
     ctx.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+    // Paths whose routes answer CORS but do not serve OPTIONS: their preflights still need an answer.
+    const preflights = new Map<string, Array<{ route: RuntimeRoute, series: RouteSeries }>>()
+    const servesOptions = new Set<string>()
     for (const route of gateway.routes) {
       const upstream = upstreams.get(route.upstream) as Upstream
+      const series = metrics.route(route.match, route.upstream)
+      for (const url of route.urls) {
+        if (route.methods.includes('OPTIONS')) servesOptions.add(url)
+        else if (route.corsPolicy !== undefined) preflights.set(url, [...preflights.get(url) ?? [], { route, series }])
+      }
       const handler = compilePipeline({
         gateway,
         route,
         upstream,
         observe,
-        series: metrics.route(route.match, route.upstream),
+        series,
         limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
           : createWebSocketRoute({ route, spec: route.websocket, upstream, series: metrics.webSocket(route.match), connections })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })
+    }
+    for (const [url, routes] of preflights) {
+      if (!servesOptions.has(url)) ctx.route({ method: 'OPTIONS', url, handler: preflightOnly(routes, observe, gateway.config.server.routing) })
     }
   })
 }, { fastify: '5.x', name: 'gatehouse-proxy', dependencies: ['gatehouse-errors'] })

@@ -10,14 +10,19 @@ import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
+import { compileCors, type CorsPolicy } from './policy/cors.js'
+import { compileRewrite, type Rewrite } from './proxy/rewrite.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
 
-/** A route with its authenticators resolved once, at load. */
-export interface RuntimeRoute extends RouteConfig, RouteAuth {}
+/** A route with its authenticators resolved, its CORS and rewrite compiled, once, at load. */
+export interface RuntimeRoute extends RouteConfig, RouteAuth {
+  corsPolicy: CorsPolicy | undefined
+  rewritePath: Rewrite | undefined
+}
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down'
@@ -129,7 +134,10 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     return {
       ...r,
       clientAuth,
-      userAuth
+      userAuth,
+      corsPolicy: r.cors === undefined ? undefined : compileCors(r.cors, r.methods),
+      // The loader has checked the rewrite against the match: here it compiles.
+      rewritePath: r.rewrite === undefined ? undefined : compileRewrite(r.match, r.rewrite) as Rewrite
     }
   })
   return {

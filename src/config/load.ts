@@ -8,7 +8,9 @@ import {
   type AuthenticatorType, type HttpMethod, type PolicyName, type RawAuthenticator, type RawConfig, type RawRoute
 } from './schema.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import { parseOrigin } from '../policy/cors.js'
+import { compileRewrite } from '../proxy/rewrite.js'
+import type { AuthenticatorConfig, ClientRecord, CorsConfig, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
@@ -295,6 +297,15 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     issues.add(at('websocket'), 'a WebSocket upgrade is a GET: add GET to the route\'s methods')
     ok = false
   }
+  const cors = raw.cors === false ? undefined : raw.cors ?? cfg.server?.cors
+  if (cors !== undefined && !corsOk(cors, raw.cors === undefined ? ['server', 'cors'] : at('cors'), issues)) ok = false
+  if (raw.rewrite !== undefined && typeof pattern !== 'string') {
+    const rewrite = compileRewrite(raw.match, raw.rewrite)
+    if (typeof rewrite === 'string') {
+      issues.add(at('rewrite'), rewrite)
+      ok = false
+    }
+  }
   if (!ok || typeof pattern === 'string') return undefined
   return {
     index,
@@ -313,7 +324,46 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       ? undefined
       : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false,
-    websocket: normaliseWebSocket(raw.websocket)
+    websocket: normaliseWebSocket(raw.websocket),
+    cors: cors === undefined ? undefined : normaliseCors(cors),
+    rewrite: raw.rewrite
+  }
+}
+
+type RawCors = Exclude<NonNullable<RawRoute['cors']>, false>
+
+/** Every origin well-formed, and never credentials with any origin (the Fetch standard refuses `*` with credentials). */
+function corsOk (cors: RawCors, at: Segment[], issues: Issues): boolean {
+  let ok = true
+  if (cors.origins.includes('*')) {
+    if (cors.origins.length > 1) {
+      issues.add([...at, 'origins'], '"*" allows every origin: list it alone')
+      ok = false
+    }
+    if (cors.credentials === true) {
+      issues.add([...at, 'credentials'], 'credentials with origins ["*"] would let any site act with the user\'s cookies (and browsers refuse it): list the origins')
+      ok = false
+    }
+    return ok
+  }
+  for (const [i, origin] of cors.origins.entries()) {
+    const parsed = parseOrigin(origin)
+    if (typeof parsed === 'string') {
+      issues.add([...at, 'origins', i], parsed)
+      ok = false
+    }
+  }
+  return ok
+}
+
+function normaliseCors (cors: RawCors): CorsConfig {
+  return {
+    origins: cors.origins,
+    methods: cors.methods,
+    headers: cors.headers,
+    exposeHeaders: cors.exposeHeaders ?? [],
+    credentials: cors.credentials ?? false,
+    maxAgeS: cors.maxAge === undefined ? undefined : Math.floor(parseDuration(cors.maxAge) / 1000)
   }
 }
 

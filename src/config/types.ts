@@ -32,6 +32,23 @@ export interface UpstreamConfig {
   connections: number
 }
 
+/** `cors:` on a route, or `server.cors` for routes without one; origins as written (validated). */
+export interface CorsConfig {
+  origins: string[]
+  /** Undefined: the route's methods. */
+  methods: string[] | undefined
+  /** Undefined: whatever request headers a preflight asks for. */
+  headers: string[] | undefined
+  exposeHeaders: string[]
+  credentials: boolean
+  maxAgeS: number | undefined
+}
+
+/** `rewrite:` on a route: what path the upstream gets for the path judged. */
+export type RewriteConfig =
+  | { stripPrefix: string }
+  | { to: string }
+
 export type RateLimitBy = 'client' | 'user' | 'ip' | 'client+user'
 
 export interface RouteConfig {
@@ -52,6 +69,10 @@ export interface RouteConfig {
   forwardCredentials: boolean
   /** Undefined: upgrades on this route are refused (404, as an undeclared path). */
   websocket: WebSocketRouteConfig | undefined
+  /** The route's `cors:`, else `server.cors`; undefined: the gateway adds no CORS header and answers no preflight. */
+  cors: CorsConfig | undefined
+  /** Undefined: the upstream gets the path judged. */
+  rewrite: RewriteConfig | undefined
 }
 
 export interface WebSocketRouteConfig {

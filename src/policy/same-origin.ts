@@ -29,12 +29,14 @@ export function fromSameOrigin (headers: Headers, origin: string): boolean {
  * CSRF, as Django REST Framework's SessionAuthentication enforces it: a request the browser
  * authenticated on its own (the session cookie) that changes state, or opens a WebSocket,
  * must come from this gateway's own origin. A token in a header needs no such check: another
- * site cannot make the browser send it.
+ * site cannot make the browser send it. An origin the route's CORS lets send cookies
+ * (`credentials: true`) is trusted as the gateway's own (`trusted`).
  */
-export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string): void {
+export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string, trusted: (origin: string) => boolean = () => false): void {
   const user = identity.user
   if (user === undefined || (SAFE_METHODS.has(method) && !upgrade)) return
   if (userAuth.find(a => a.name === user.authenticator)?.browserSession !== true) return
   if (fromSameOrigin(headers, origin())) return
+  if (typeof headers.origin === 'string' && trusted(headers.origin)) return
   throw new GatehouseError('csrf_failed', upgrade ? 'a WebSocket authenticated by the session cookie must be opened from this site' : 'a request authenticated by the session cookie that changes state must come from this site', { principal: 'user', authenticator: user.authenticator })
 }

@@ -88,13 +88,15 @@ export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHtt
 /**
  * The upstream's response headers for the client, as a flat `[name, value, …]` list:
  * hop-by-hop ones (and those `Connection` lists) dropped, repeated ones (several
- * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended.
+ * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended. On a
+ * route whose CORS the gateway answers (`ownCors`), the upstream's own `Access-Control-*`
+ * headers are dropped: two `Access-Control-Allow-Origin` make the browser refuse the answer.
  */
-export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[]): string[] {
+export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[], ownCors = false): string[] {
   const listed = connectionListed(headers.connection)
   const out: string[] = []
   for (const name in headers) {
-    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true || (ownCors && name.startsWith('access-control-'))) continue
     const value = headers[name]
     if (typeof value === 'string') out.push(name, value)
     else if (value !== undefined) for (const v of value) out.push(name, v)
