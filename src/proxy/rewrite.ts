@@ -41,16 +41,16 @@ export function compileRewrite (match: string, rewrite: RewriteConfig): Rewrite 
   for (const [i, s] of from.entries()) if (s.startsWith(':')) params.set(s, i)
   for (const [i, s] of to.entries()) {
     if (s === '*') {
-      if (i !== to.length - 1) return 'rewrite: * may only be the last segment'
-      if (!wildcard) return `rewrite: * needs a match ending in /* (${match} has none)`
+      if (i !== to.length - 1) return '* may only be the last segment'
+      if (!wildcard) return `* needs a match ending in /* (${match} has none)`
     } else if (s.startsWith(':')) {
-      if (!PARAM.test(s)) return `rewrite: bad parameter "${s}": write :name`
-      if (!params.has(s)) return `rewrite: ${s} is not a parameter of ${match}`
+      if (!PARAM.test(s)) return `bad parameter "${s}": write :name`
+      if (!params.has(s)) return `${s} is not a parameter of ${match}`
     } else if (s === '' ? i !== to.length - 1 : !STATIC.test(s) || s === '.' || s === '..') {
-      return `rewrite: bad segment "${s}"`
+      return `bad segment "${s}"`
     }
   }
-  if (wildcard && to[to.length - 1] !== '*') return `rewrite: ${match} ends in /*: the target must end in /* too, or the rest of the path would be lost`
+  if (wildcard && to[to.length - 1] !== '*') return `${match} ends in /*: the target must end in /* too, or the rest of the path would be lost`
   // The path's segments past the pattern's fixed ones: the wildcard's rest, or the one
   // trailing slash a non-wildcard route also matches.
   const fixed = wildcard ? from.length - 1 : from.length

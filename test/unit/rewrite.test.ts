@@ -40,12 +40,12 @@ t.test('rewrites that cannot hold are named at load', async t => {
   t.equal(compileRewrite('/api/:v/x', { stripPrefix: '/api/:v' }), 'stripPrefix /api/:v is not a leading run of static segments of /api/:v/x')
   t.equal(compileRewrite('/apix/*', { stripPrefix: '/api' }), 'stripPrefix /api is not a leading run of static segments of /apix/*', 'a prefix is whole segments')
   t.equal(compileRewrite('/api/*', { stripPrefix: '/' }), 'stripPrefix / strips nothing')
-  t.equal(compileRewrite('/users/:id', { to: '/u/:uid' }), 'rewrite: :uid is not a parameter of /users/:id')
-  t.equal(compileRewrite('/users/:id', { to: '/u/*' }), 'rewrite: * needs a match ending in /* (/users/:id has none)')
-  t.equal(compileRewrite('/users/*', { to: '/u' }), 'rewrite: /users/* ends in /*: the target must end in /* too, or the rest of the path would be lost')
-  t.equal(compileRewrite('/users/*', { to: '/*/u' }), 'rewrite: * may only be the last segment')
-  t.equal(compileRewrite('/users/:id', { to: '/a/../:id' }), 'rewrite: bad segment ".."')
-  t.equal(compileRewrite('/users/:id', { to: '/a//:id' }), 'rewrite: bad segment ""')
+  t.equal(compileRewrite('/users/:id', { to: '/u/:uid' }), ':uid is not a parameter of /users/:id')
+  t.equal(compileRewrite('/users/:id', { to: '/u/*' }), '* needs a match ending in /* (/users/:id has none)')
+  t.equal(compileRewrite('/users/*', { to: '/u' }), '/users/* ends in /*: the target must end in /* too, or the rest of the path would be lost')
+  t.equal(compileRewrite('/users/*', { to: '/*/u' }), '* may only be the last segment')
+  t.equal(compileRewrite('/users/:id', { to: '/a/../:id' }), 'bad segment ".."')
+  t.equal(compileRewrite('/users/:id', { to: '/a//:id' }), 'bad segment ""')
 })
 
 /** A small deterministic generator: the same paths on every run, many more than by hand. */
