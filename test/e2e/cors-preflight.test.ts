@@ -3,6 +3,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startTestGateway, TEST_SERVER } from '../helpers/gateway.js'
 import { call } from '../helpers/http.js'
+import { explainRequest } from '../../src/explain/explain.js'
+import { renderExplanation } from '../../cli/explain.js'
 
 const APP = 'https://app.example'
 
@@ -69,6 +71,14 @@ routes:
   const evil = await call(`${gw.url}/options/x`, { headers: { origin: 'https://evil.example' } })
   t.equal(evil.headers['access-control-allow-origin'], undefined, 'another origin gets no CORS header')
   t.same(evil.headers.vary, ['Accept', 'Origin'])
+
+  const explained = await explainRequest(gw.gateway, { method: 'OPTIONS', url: '/user/orders', headers: preflight, ip: '127.0.0.1' })
+  t.match(explained, { route: { match: '/user/*' }, cors: { preflight: true, origin: APP, allowed: true }, decision: { allowed: true, stage: 'cors' } }, 'explain: the preflight is the gateway\'s')
+  t.match(renderExplanation(explained), /cors: {4}preflight from https:\/\/app.example: allowed\n {2}vary: Origin/)
+  t.match(await explainRequest(gw.gateway, { method: 'OPTIONS', url: '/user/orders', headers: { ...preflight, origin: 'https://evil.example' }, ip: '127.0.0.1' }),
+    { cors: { allowed: false }, decision: { allowed: false, stage: 'cors', problem: { code: 'cors_forbidden' } } })
+  t.match(await explainRequest(gw.gateway, { method: 'GET', url: '/user/orders', headers: { origin: APP }, ip: '127.0.0.1' }),
+    { cors: { preflight: false, allowed: true, headers: [['vary', 'Origin'], ['access-control-allow-origin', APP]] }, decision: { stage: 'authenticate' } }, 'explain: the CORS headers the answer gets')
 
   const off = await call(`${gw.url}/off/x`, { method: 'OPTIONS', headers: preflight })
   t.equal(off.status, 401, 'cors: false: the server default is off, OPTIONS goes through the policy as before')
