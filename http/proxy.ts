@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
+import type { Balancer } from '../src/proxy/balancer.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
 import { preflightOnly } from './cors.js'
@@ -27,7 +28,7 @@ export interface ProxyOptions {
  */
 export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, limiter }) {
   const upstreams = new Map<string, Upstream>()
-  for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg))
+  for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
   const connections = new WebSocketConnections()
   app.addHook('onClose', async () => {
     // Open WebSockets are told the server is going away (1001) before their upstreams are dropped.

@@ -487,18 +487,41 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
 function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, UpstreamConfig> {
   const out = new Map<string, UpstreamConfig>()
   for (const [name, u] of Object.entries(raw.upstreams)) {
-    let url: URL
-    try {
-      url = new URL(u.url)
-    } catch (err) {
-      issues.add(['upstreams', name, 'url'], `not a URL: ${(err as Error).message}`)
+    if ((u.url === undefined) === (u.targets === undefined)) {
+      issues.add(['upstreams', name], 'needs url (one target) or targets (several), not both')
       continue
     }
-    if (url.search !== '' || url.hash !== '') issues.add(['upstreams', name, 'url'], 'an upstream URL has no query or fragment')
+    const key = u.url === undefined ? 'targets' : 'url'
+    const urls: URL[] = []
+    for (const [i, text] of (u.targets ?? [u.url as string]).entries()) {
+      const at: Segment[] = u.url === undefined ? ['upstreams', name, key, i] : ['upstreams', name, key]
+      try {
+        const url = new URL(text)
+        if (url.search !== '' || url.hash !== '') issues.add(at, 'an upstream URL has no query or fragment')
+        else if (urls.length > 0 && url.pathname.replace(/\/$/, '') !== (urls[0] as URL).pathname.replace(/\/$/, '')) issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
+        else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
+        urls.push(url)
+      } catch (err) {
+        issues.add(at, `not a URL: ${(err as Error).message}`)
+      }
+    }
+    for (const key of ['interval', 'timeout'] as const) {
+      const value = u.healthCheck?.[key]
+      if (value !== undefined && parseDuration(value) === 0) issues.add(['upstreams', name, 'healthCheck', key], 'must be more than 0')
+    }
+    const url = urls[0]
+    if (url === undefined) continue
     out.set(name, {
       name,
       url: url.href.replace(/\/$/, ''),
       origin: url.origin,
+      targets: urls.map(t => t.origin),
+      balance: u.balance ?? 'round-robin',
+      passiveHealth: { failures: u.passiveHealth?.failures ?? 3, cooldownMs: parseDuration(u.passiveHealth?.cooldown ?? '10s') },
+      healthCheck: u.healthCheck === undefined
+        ? undefined
+        : { path: u.healthCheck.path, intervalMs: parseDuration(u.healthCheck.interval ?? '5s'), timeoutMs: parseDuration(u.healthCheck.timeout ?? '1s') },
+      retries: u.retries ?? 1,
       timeoutMs: u.timeout === undefined ? 30_000 : parseDuration(u.timeout),
       connections: u.connections ?? 128
     })

@@ -300,8 +300,23 @@ export const AUTHENTICATOR_PRINCIPAL: Record<AuthenticatorType, 'client' | 'user
 }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
+const UpstreamUrl = Type.String({ pattern: '^https?://', title: 'an http:// or https:// URL' })
 const Upstream = strict({
-  url: Type.String({ pattern: '^https?://', title: 'an http:// or https:// URL', description: 'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified' }),
+  url: Type.Optional(doc(UpstreamUrl, 'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified. One of url or targets')),
+  targets: Type.Optional(doc(Type.Array(UpstreamUrl, { minItems: 1 }),
+    'Several URLs of one service (same path prefix), load balanced; a target that fails is taken out for a while (passiveHealth, healthCheck). One of url or targets')),
+  balance: Type.Optional(doc(Type.Union([Type.Literal('round-robin'), Type.Literal('least-pending')]),
+    'How targets are chosen: in turn, or the one with the fewest requests in flight (ties in turn)', 'round-robin')),
+  passiveHealth: Type.Optional(strict({
+    failures: Type.Optional(Type.Integer({ minimum: 1, default: 3, description: 'Failures in a row (connection refused or timed out, 502, 503, 504) that take a target out' })),
+    cooldown: Type.Optional(doc(Duration, 'How long it stays out; then one request proves it (a failure takes it out again)', '10s'))
+  }, 'When a target is taken out by what requests meet')),
+  healthCheck: Type.Optional(strict({
+    path: Type.String({ pattern: '^/', description: 'The path GET on each target (after the base path); a 2xx or 3xx within timeout is healthy, anything else takes it out until a check passes' }),
+    interval: Type.Optional(doc(Duration, 'Time between checks of a target', '5s')),
+    timeout: Type.Optional(doc(Duration, 'How long a check may take', '1s'))
+  }, 'Active health checks, besides the passive ones')),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 1, description: 'How many other targets an idempotent request without a body is tried on when it could not connect (never after a target could have seen it), within timeout' })),
   timeout: Type.Optional(doc(Duration, 'Longest wait for the response headers and between body chunks; past it the client gets 504 upstream_timeout', '30s')),
   connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'Most sockets in this upstream\'s keep-alive connection pool', default: 128 }))
 }, 'A service requests are proxied to')

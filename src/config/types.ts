@@ -26,8 +26,16 @@ export interface AuthenticatorConfig<T extends AuthenticatorType = Authenticator
 
 export interface UpstreamConfig {
   name: string
+  /** The first target's URL (its path is every target's base path). */
   url: string
   origin: string
+  /** Every target's origin, `url`'s first; one for an upstream with a single `url`. */
+  targets: string[]
+  balance: 'round-robin' | 'least-pending'
+  /** Failures in a row (connect failures, 502/503/504) that take a target out, and for how long. */
+  passiveHealth: { failures: number, cooldownMs: number }
+  healthCheck: { path: string, intervalMs: number, timeoutMs: number } | undefined
+  retries: number
   timeoutMs: number
   connections: number
 }
