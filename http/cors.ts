@@ -20,16 +20,18 @@ export function respondPreflight (x: Exchange, policy: CorsPolicy): void {
   x.res.end()
 }
 
+export interface RouteAndSeries { route: RuntimeRoute, series: RouteSeries }
+
 /**
  * The OPTIONS handler of a path whose routes answer CORS but do not list OPTIONS: a preflight
  * is answered for the route that serves the method it asks about; any other OPTIONS is the
  * 404 it was before.
  */
-export function preflightOnly (routes: ReadonlyArray<{ route: RuntimeRoute, series: RouteSeries }>, observe: Observe, routing: RoutingConfig): RouteHandlerMethod {
+export function preflightOnly (routes: readonly RouteAndSeries[], observe: Observe, routing: RoutingConfig): RouteHandlerMethod {
   return async function gatehousePreflight (request, reply) {
     reply.hijack()
     const asked = request.headers['access-control-request-method']
-    const hit = routes.find(r => r.route.methods.includes(asked as RuntimeRoute['methods'][number])) ?? routes[0] as { route: RuntimeRoute, series: RouteSeries }
+    const hit = routes.find(r => r.route.methods.includes(asked as RuntimeRoute['methods'][number])) ?? routes[0] as RouteAndSeries
     const x = observe(request, reply, hit.route, hit.series)
     try {
       const target = judgeTarget(request.originalUrl, routing)

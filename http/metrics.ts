@@ -180,9 +180,29 @@ export function createMetrics (): Metrics {
       for (const [i, t] of balancer.targets.entries()) this.set({ upstream: upstreamName, target: t.url }, read(t, balancer.up(i)))
     }
   }
-  new Gauge({ name: 'gatehouse_upstream_target_up', help: 'Upstream targets in service: 1, or 0 when taken out (failures in a row, or a failed active check)', labelNames: ['upstream', 'target'], aggregator: 'min', registers: [registry], collect: perTarget((_t, up) => up ? 1 : 0) })
-  new Gauge({ name: 'gatehouse_upstream_target_requests', help: 'Requests sent to each upstream target since the config was loaded', labelNames: ['upstream', 'target'], registers: [registry], collect: perTarget(t => t.requests) })
-  new Gauge({ name: 'gatehouse_upstream_target_failures', help: 'Failures of each upstream target since the config was loaded: connections refused or timed out, 502, 503, 504', labelNames: ['upstream', 'target'], registers: [registry], collect: perTarget(t => t.failed) })
+  const targetLabels = ['upstream', 'target']
+  new Gauge({
+    name: 'gatehouse_upstream_target_up',
+    help: 'Upstream targets in service: 1, or 0 when taken out (failures in a row, or a failed active check)',
+    labelNames: targetLabels,
+    aggregator: 'min',
+    registers: [registry],
+    collect: perTarget((_t, up) => up ? 1 : 0)
+  })
+  new Gauge({
+    name: 'gatehouse_upstream_target_requests',
+    help: 'Requests sent to each upstream target since the config was loaded',
+    labelNames: targetLabels,
+    registers: [registry],
+    collect: perTarget(t => t.requests)
+  })
+  new Gauge({
+    name: 'gatehouse_upstream_target_failures',
+    help: 'Failures of each upstream target since the config was loaded: connections refused or timed out, 502, 503, 504',
+    labelNames: targetLabels,
+    registers: [registry],
+    collect: perTarget(t => t.failed)
+  })
   const localTier = (name: string, help: string, read: (usage: { entries: number, bytes: number }) => number): void => {
     new Gauge({
       name,

@@ -88,7 +88,9 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request), secure: request.protocol === 'https' })
     x.identity = identity
     //    A session cookie rides along on any site's request: what it authenticates must be same-origin.
-    if (browserSessions) checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request), o => credentialedOrigin(cors, o))
+    if (browserSessions) {
+      checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request), o => credentialedOrigin(cors, o))
+    }
 
     // 3. Authorize: client allow-list, user-to-client binding, scopes, claims.
     authorize(route, identity)

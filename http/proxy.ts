@@ -4,8 +4,8 @@ import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { Balancer } from '../src/proxy/balancer.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
-import { preflightOnly } from './cors.js'
-import type { Metrics, RouteSeries } from './metrics.js'
+import { preflightOnly, type RouteAndSeries } from './cors.js'
+import type { Metrics } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
 import type { RouteLimiter } from './rate-limit.js'
 import { createWebSocketRoute, WebSocketConnections } from './websocket.js'
@@ -41,7 +41,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
     ctx.removeAllContentTypeParsers()
     ctx.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
     // Paths whose routes answer CORS but do not serve OPTIONS: their preflights still need an answer.
-    const preflights = new Map<string, Array<{ route: RuntimeRoute, series: RouteSeries }>>()
+    const preflights = new Map<string, RouteAndSeries[]>()
     const servesOptions = new Set<string>()
     for (const route of gateway.routes) {
       const upstream = upstreams.get(route.upstream) as Upstream

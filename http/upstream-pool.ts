@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { connectFailure, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
@@ -28,7 +29,7 @@ class TargetAttempt implements Dispatcher.DispatchHandler {
     this.inner.onRequestStart?.(controller, context)
   }
 
-  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     if (statusCode >= 200) this.outcome = failingStatus(statusCode) ? 'failed' : 'ok'
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage)
   }
@@ -37,7 +38,7 @@ class TargetAttempt implements Dispatcher.DispatchHandler {
     this.inner.onResponseData?.(controller, chunk)
   }
 
-  onResponseEnd (controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+  onResponseEnd (controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.pool.balancer.finish(this.target, this.outcome)
     this.inner.onResponseEnd?.(controller, trailers)
   }
@@ -95,7 +96,9 @@ export class TargetPool implements UpstreamDispatcher {
 
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
-      const res = await (this.pools[i] as Pool).request({ method: 'GET', path, headers: { host: this.hosts[i] as string }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) })
+      const res = await (this.pools[i] as Pool).request({
+        method: 'GET', path, headers: { host: this.hosts[i] as string }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs)
+      })
       await res.body.dump()
       this.balancer.checked(i, res.statusCode >= 200 && res.statusCode < 400)
     } catch {

@@ -484,6 +484,8 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
   return out
 }
 
+const basePath = (url: URL): string => url.pathname.replace(/\/$/, '')
+
 function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, UpstreamConfig> {
   const out = new Map<string, UpstreamConfig>()
   for (const [name, u] of Object.entries(raw.upstreams)) {
@@ -498,7 +500,7 @@ function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, Upstre
       try {
         const url = new URL(text)
         if (url.search !== '' || url.hash !== '') issues.add(at, 'an upstream URL has no query or fragment')
-        else if (urls.length > 0 && url.pathname.replace(/\/$/, '') !== (urls[0] as URL).pathname.replace(/\/$/, '')) issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
+        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
         else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
         urls.push(url)
       } catch (err) {

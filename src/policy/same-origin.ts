@@ -32,7 +32,8 @@ export function fromSameOrigin (headers: Headers, origin: string): boolean {
  * site cannot make the browser send it. An origin the route's CORS lets send cookies
  * (`credentials: true`) is trusted as the gateway's own (`trusted`).
  */
-export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string, trusted: (origin: string) => boolean = () => false): void {
+export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string,
+  trusted: (origin: string) => boolean = () => false): void {
   const user = identity.user
   if (user === undefined || (SAFE_METHODS.has(method) && !upgrade)) return
   if (userAuth.find(a => a.name === user.authenticator)?.browserSession !== true) return
