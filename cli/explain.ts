@@ -45,6 +45,11 @@ export function renderExplanation (e: Explanation): string {
     lines.push(`route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} (${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`)
   } else if (e.target !== undefined) lines.push('route:   none')
   for (const n of e.nearMatches) lines.push(`  near:  routes[${n.route}] ${n.match} [${n.methods.join(', ')}]: ${n.why}`)
+  if (e.cors !== undefined) {
+    const c = e.cors
+    lines.push(`cors:    ${c.preflight ? 'preflight' : 'request'} from ${c.origin ?? 'no Origin'}: ${c.allowed ? 'allowed' : 'not allowed'}`)
+    for (const [n, v] of c.headers) lines.push(`  ${n}: ${v}`)
+  }
   if (e.policy !== undefined) lines.push(`policy:  ${e.policy}`)
   if (e.authenticators !== undefined) {
     lines.push('authenticators, in order:', ...authLines('client', e.authenticators.client), ...authLines('user', e.authenticators.user))
@@ -73,7 +78,7 @@ export function renderExplanation (e: Explanation): string {
     if (e.identity.set !== undefined) for (const [n, v] of e.identity.set) lines.push(`  set ${n}: ${v}`)
   }
   if (e.upstream !== undefined) {
-    lines.push(`upstream request: ${e.request.method} ${e.upstream.path}`)
+    lines.push(`upstream request: ${e.request.method} ${e.upstream.path}${e.upstream.judgedPath === undefined ? '' : `  (rewritten from ${e.upstream.judgedPath})`}`)
     for (const [n, v] of e.upstream.headers) lines.push(`  ${n}: ${v}`)
     for (const d of e.upstream.dropped) lines.push(`  dropped ${d.header}: ${d.why}`)
   }

@@ -40,6 +40,8 @@ export class Exchange {
   /** ms from then until the upstream's response headers (or its failure); -1 until then. */
   upstreamMs = -1
   upstreamFailed = false
+  /** The path the upstream got when a route's rewrite changed it (without the query). */
+  upstreamPath: string | undefined = undefined
   /** The client's address (through trusted proxies), read once. */
   ip = ''
   /** Headers the gateway adds to whatever answer the client gets: the request id, rate-limit state. */
@@ -98,6 +100,7 @@ export class Exchange {
       method: request.method,
       path: pathOf(request.originalUrl),
       route: this.route?.match,
+      upstreamPath: this.upstreamPath,
       status: res.statusCode,
       // The answer was cut short: the client went away, or the upstream broke off mid-body. A
       // switched WebSocket has no body to finish: its line is written when it closes.

@@ -1,19 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
-import { Pool, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { BufferConfig, UpstreamConfig } from '../src/config/types.js'
 import { GatehouseError } from '../src/errors.js'
 import { planBody } from '../src/proxy/body-plan.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { clientResponseHeaders } from '../src/proxy/headers.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
+import type { Balancer } from '../src/proxy/balancer.js'
 import { answerProblem } from './errors.js'
 import type { Exchange } from './exchange.js'
+import { TargetPool, type UpstreamDispatcher } from './upstream-pool.js'
 
-/** An upstream as the request path uses it: its own connection pool, its path prefix, its Host. */
+/** An upstream as the request path uses it: its targets' connection pools, its path prefix, its Host. */
 export interface Upstream {
   readonly name: string
-  readonly pool: Pool
+  readonly pool: UpstreamDispatcher
   /** The URL's path, without a trailing slash: prefixed to every forwarded path. */
   readonly basePath: string
   readonly host: string
@@ -23,19 +25,13 @@ export interface Upstream {
   readonly timeoutMs: number
 }
 
-export function createUpstream (cfg: UpstreamConfig): Upstream {
+export function createUpstream (cfg: UpstreamConfig, balancer: Balancer): Upstream {
   const url = new URL(cfg.url)
+  const basePath = url.pathname.replace(/\/$/, '')
   return {
     name: cfg.name,
-    pool: new Pool(cfg.origin, {
-      connections: cfg.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: cfg.timeoutMs,
-      bodyTimeout: cfg.timeoutMs,
-      connect: { rejectUnauthorized: true }
-    }),
-    basePath: url.pathname.replace(/\/$/, ''),
+    pool: new TargetPool(cfg, balancer, basePath),
+    basePath,
     host: url.host,
     webSocketOrigin: `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`,
     timeoutMs: cfg.timeoutMs
@@ -232,7 +228,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const { x } = this
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
-    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, this.policy.ownCookies))
+    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, this.policy.ownCookies, x.route?.corsPolicy !== undefined))
     x.res.on('drain', this.drained)
   }
 

@@ -4,6 +4,7 @@ import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-met
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
+import type { TargetState } from '../src/proxy/balancer.js'
 import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
@@ -172,6 +173,37 @@ export function createMetrics (buffers: BufferBudget): Metrics {
       const limiter = gateway.health().checks.rateLimitStore
       if (limiter !== undefined) this.set({ connection: 'rate_limit' }, limiter === 'ok' ? 1 : 0)
     }
+  })
+  // Per target, read from the balancers of the config in force (a reload starts them at 0).
+  const perTarget = (read: (t: TargetState, up: boolean) => number) => function (this: Gauge) {
+    this.reset()
+    if (current === undefined) return
+    for (const [upstreamName, balancer] of current().balancers) {
+      for (const [i, t] of balancer.targets.entries()) this.set({ upstream: upstreamName, target: t.url }, read(t, balancer.up(i)))
+    }
+  }
+  const targetLabels = ['upstream', 'target']
+  new Gauge({
+    name: 'gatehouse_upstream_target_up',
+    help: 'Upstream targets in service: 1, or 0 when taken out (failures in a row, or a failed active check)',
+    labelNames: targetLabels,
+    aggregator: 'min',
+    registers: [registry],
+    collect: perTarget((_t, up) => up ? 1 : 0)
+  })
+  new Gauge({
+    name: 'gatehouse_upstream_target_requests',
+    help: 'Requests sent to each upstream target since the config was loaded',
+    labelNames: targetLabels,
+    registers: [registry],
+    collect: perTarget(t => t.requests)
+  })
+  new Gauge({
+    name: 'gatehouse_upstream_target_failures',
+    help: 'Failures of each upstream target since the config was loaded: connections refused or timed out, 502, 503, 504',
+    labelNames: targetLabels,
+    registers: [registry],
+    collect: perTarget(t => t.failed)
   })
   const localTier = (name: string, help: string, read: (usage: { entries: number, bytes: number }) => number): void => {
     new Gauge({

@@ -7,11 +7,13 @@ import { authenticate, type Identity } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
 import { loginFor } from '../src/policy/login-redirect.js'
 import { checkSameOrigin } from '../src/policy/same-origin.js'
+import { corsResponseHeaders, credentialedOrigin, isPreflight } from '../src/policy/cors.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
+import { respondPreflight } from './cors.js'
 import { answerProblem } from './errors.js'
 import { answerRedirect, originOf } from './login-endpoints.js'
 import type { Exchange, Observe } from './exchange.js'
@@ -56,7 +58,7 @@ export interface Admitted {
  * One route's whole request path, compiled at load: everything that never changes per
  * request (the route, its upstream, its limiter, its metric series, the identity plan) is
  * in this closure, and it reads top to bottom in the order a request goes:
- * guard → authenticate → authorize → rate limit → identity headers → assertion → forward.
+ * CORS → guard → authenticate → authorize → rate limit → identity headers → assertion → rewrite → forward.
  * A WebSocket upgrade goes the same way; only its last step differs: the connection is
  * switched, not forwarded. Any step that refuses throws, and the refusal is the answer.
  */
@@ -72,6 +74,8 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
   const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
   // A route a browser session can authenticate: its unsafe requests and upgrades get the CSRF check.
   const browserSessions = route.userAuth.some(a => a.browserSession === true)
+  const cors = route.corsPolicy
+  const rewrite = route.rewritePath
 
   /** Steps 1 to 6, the same for a request and an upgrade: the request as the upstream will see it, or a throw. */
   async function admit (request: FastifyRequest, x: Exchange, upgrade: boolean): Promise<Admitted> {
@@ -89,7 +93,9 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     const identity = await authenticate(route, req.method as string, { method: req.method as string, headers: req.headers, query: target.query, ip: x.ip, upgrade, peerCertificate: peerCertificate(request), secure: request.protocol === 'https' })
     x.identity = identity
     //    A session cookie rides along on any site's request: what it authenticates must be same-origin.
-    if (browserSessions) checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request), route.csrf === 'strict')
+    if (browserSessions) {
+      checkSameOrigin(identity, route.userAuth, req.method as string, upgrade, req.headers, () => originOf(request), route.csrf === 'strict', o => credentialedOrigin(cors, o))
+    }
 
     // 3. Authorize: client allow-list, user-to-client binding, scopes, claims.
     authorize(route, identity)
@@ -105,12 +111,14 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
 
     // Every credential any authenticator reads is taken out of what goes upstream.
     const query = withoutQueryParams(target.query, credentials.query)
+    // The rewrite works on the path judged, once the route has decided: it cannot change the decision.
+    const path = rewrite === undefined ? target.path : (x.upstreamPath = rewrite(target.path))
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
     const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {
       upstreamHost: upstream.host, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: request.protocol, host: request.publicOrigin?.host ?? req.headers.host, requestId: request.id, traceparent, tracestate: x.trace.tracestate, dropCookies: credentials.cookies
     })
-    return { identity, path: query === '' ? target.path : `${target.path}?${query}`, headers }
+    return { identity, path: query === '' ? path : `${path}?${query}`, headers }
   }
 
   return async function gatehousePipeline (request, reply) {
@@ -118,6 +126,16 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     const x = observe(request, reply, route, series)
     const upgrade = isWebSocketUpgrade(x.req)
     try {
+      // 0. CORS: a preflight is answered here, unauthenticated; every other answer, refusals
+      //    included, carries the CORS headers, so the page can read its 401.
+      if (cors !== undefined) {
+        if (isPreflight(x.req.method as string, x.req.headers)) {
+          judgeTarget(request.originalUrl, server.routing)
+          respondPreflight(x, cors)
+          return
+        }
+        x.responseHeaders.push(...corsResponseHeaders(cors, x.req.headers))
+      }
       const { identity, path, headers } = x.span === undefined ? await admit(request, x, upgrade) : await x.span.run(async () => await admit(request, x, upgrade))
       // 7. Forward: stream the request upstream, or open the upstream's WebSocket and switch.
       if (upgrade) (webSocket as WebSocketRoute).open(x, identity, path, headers)

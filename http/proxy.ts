@@ -2,8 +2,10 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
+import type { Balancer } from '../src/proxy/balancer.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
+import { preflightOnly, type RouteAndSeries } from './cors.js'
 import type { Metrics } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
 import type { RouteLimiter } from './rate-limit.js'
@@ -29,7 +31,7 @@ export interface ProxyOptions {
  */
 export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers, limiter }) {
   const upstreams = new Map<string, Upstream>()
-  for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg))
+  for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
   const connections = new WebSocketConnections()
   // A revocation heard from any instance (or the CLI) closes the WebSockets its credential opened here.
   const stopHearing = gateway.cache.onInvalidate(key => connections.revoked(key))
@@ -44,15 +46,23 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
     // Bodies go through unparsed: the forwarder reads or streams them (http/forward.ts).
     ctx.removeAllContentTypeParsers()
     ctx.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+    // Paths whose routes answer CORS but do not serve OPTIONS: their preflights still need an answer.
+    const preflights = new Map<string, RouteAndSeries[]>()
+    const servesOptions = new Set<string>()
     for (const route of gateway.routes) {
       const upstream = upstreams.get(route.upstream) as Upstream
+      const series = metrics.route(route.match, route.upstream)
+      for (const url of route.urls) {
+        if (route.methods.includes('OPTIONS')) servesOptions.add(url)
+        else if (route.corsPolicy !== undefined) preflights.set(url, [...preflights.get(url) ?? [], { route, series }])
+      }
       const handler = compilePipeline({
         gateway,
         route,
         upstream,
         observe,
         buffers,
-        series: metrics.route(route.match, route.upstream),
+        series,
         limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
@@ -67,6 +77,9 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
           })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })
+    }
+    for (const [url, routes] of preflights) {
+      if (!servesOptions.has(url)) ctx.route({ method: 'OPTIONS', url, handler: preflightOnly(routes, observe, gateway.config.server.routing) })
     }
   })
 }, { fastify: '5.x', name: 'gatehouse-proxy', dependencies: ['gatehouse-errors'] })

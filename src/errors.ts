@@ -11,6 +11,7 @@ export const ERRORS = {
   forbidden: { status: 403, title: 'Forbidden' },
   client_mismatch: { status: 403, title: 'Client and user token do not belong together' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
+  cors_forbidden: { status: 403, title: 'Cross-origin request not allowed' },
   not_found: { status: 404, title: 'Not found' },
   request_timeout: { status: 408, title: 'Request timeout' },
   bad_request: { status: 400, title: 'Bad request' },

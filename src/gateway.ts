@@ -11,6 +11,9 @@ import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { ownCookieNames } from './proxy/headers.js'
+import { compileCors, type CorsPolicy } from './policy/cors.js'
+import { Balancer } from './proxy/balancer.js'
+import { compileRewrite, type Rewrite } from './proxy/rewrite.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
@@ -18,8 +21,11 @@ import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
 import { SecretCheckSlots } from './tokens/secret-check-slots.js'
 
-/** A route with its authenticators resolved once, at load. */
-export interface RuntimeRoute extends RouteConfig, RouteAuth {}
+/** A route with its authenticators resolved, its CORS and rewrite compiled, once, at load. */
+export interface RuntimeRoute extends RouteConfig, RouteAuth {
+  corsPolicy: CorsPolicy | undefined
+  rewritePath: Rewrite | undefined
+}
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down'
@@ -56,6 +62,8 @@ export interface Gateway {
   clock: Clock
   /** This gateway's scrypt slots, a budget per feature (token endpoint, Basic): never shared with another gateway. */
   secretSlots: SecretCheckSlots
+  /** Each upstream's targets: which gets the next request, which are out (the HTTP layer reports outcomes). */
+  balancers: Map<string, Balancer>
   health (): HealthReport
   close (): Promise<void>
 }
@@ -136,13 +144,18 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     return {
       ...r,
       clientAuth,
-      userAuth
+      userAuth,
+      corsPolicy: r.cors === undefined ? undefined : compileCors(r.cors, r.methods),
+      // The loader has checked the rewrite against the match: here it compiles.
+      rewritePath: r.rewrite === undefined ? undefined : compileRewrite(r.match, r.rewrite) as Rewrite
     }
   })
+  const balancers = new Map([...config.upstreams].map(([name, u]) => [name, new Balancer(u.targets, { mode: u.balance, ...u.passiveHealth, clock })]))
   return {
     config,
     logger,
     routes,
+    balancers,
     authenticators,
     credentials: {
       headers: [...new Set([...authenticators.values()].flatMap(a => a.consumes.headers))],
@@ -166,9 +179,13 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
       const checks: Record<string, string> = {
         config: config.hash.slice(0, 12),
         redis: cache.redisState,
-        rateLimitStore: redis !== undefined ? (redis.status === 'ready' ? 'ok' : redis.status) : limited ? 'local' : 'none'
+        rateLimitStore: redis !== undefined ? (redis.status === 'ready' ? 'ok' : redis.status) : limited ? 'local' : 'none',
+        upstreams: 'ok'
       }
-      const degraded = cache.redisState === 'down' || (redis !== undefined && redis.status !== 'ready')
+      // An upstream with no target in service: its routes answer 502 (or try a target out anyway); the rest still serve.
+      const down = [...balancers].filter(([, b]) => !b.healthy()).map(([name]) => name)
+      if (down.length > 0) checks.upstreams = `no healthy target: ${down.join(', ')}`
+      const degraded = cache.redisState === 'down' || (redis !== undefined && redis.status !== 'ready') || down.length > 0
       return { status: degraded ? 'degraded' : 'ok', checks }
     },
     async close () {

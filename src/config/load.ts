@@ -7,7 +7,9 @@ import type { RawAuthenticator, RawConfig, RawRoute } from './schema.js'
 import { AUTHENTICATOR_NAME, AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, type AuthenticatorType, type HttpMethod, type PolicyName } from './names.js'
 import { checkAuthenticator, checkConfig } from './checks.generated.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import type { AuthenticatorConfig, ClientRecord, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import { parseOrigin } from '../policy/cors.js'
+import { compileRewrite } from '../proxy/rewrite.js'
+import type { AuthenticatorConfig, ClientRecord, CorsConfig, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
 import { compileRoutePattern } from '../policy/route-pattern.js'
 import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
@@ -246,6 +248,15 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     issues.add(at('websocket'), 'a WebSocket upgrade is a GET: add GET to the route\'s methods')
     ok = false
   }
+  const cors = raw.cors === false ? undefined : raw.cors ?? cfg.server?.cors
+  if (cors !== undefined && !corsOk(cors, raw.cors === undefined ? ['server', 'cors'] : at('cors'), issues)) ok = false
+  if (raw.rewrite !== undefined && typeof pattern !== 'string') {
+    const rewrite = compileRewrite(raw.match, raw.rewrite)
+    if (typeof rewrite === 'string') {
+      issues.add(at('rewrite'), rewrite)
+      ok = false
+    }
+  }
   if (!ok || typeof pattern === 'string') return undefined
   return {
     index,
@@ -265,7 +276,46 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
       : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
     forwardCredentials: raw.forwardCredentials ?? false,
     csrf: raw.csrf ?? 'lax',
-    websocket: normaliseWebSocket(raw.websocket)
+    websocket: normaliseWebSocket(raw.websocket),
+    cors: cors === undefined ? undefined : normaliseCors(cors),
+    rewrite: raw.rewrite
+  }
+}
+
+type RawCors = Exclude<NonNullable<RawRoute['cors']>, false>
+
+/** Every origin well-formed, and never credentials with any origin (the Fetch standard refuses `*` with credentials). */
+function corsOk (cors: RawCors, at: Segment[], issues: Issues): boolean {
+  let ok = true
+  if (cors.origins.includes('*')) {
+    if (cors.origins.length > 1) {
+      issues.add([...at, 'origins'], '"*" allows every origin: list it alone')
+      ok = false
+    }
+    if (cors.credentials === true) {
+      issues.add([...at, 'credentials'], 'credentials with origins ["*"] would let any site act with the user\'s cookies (and browsers refuse it): list the origins')
+      ok = false
+    }
+    return ok
+  }
+  for (const [i, origin] of cors.origins.entries()) {
+    const parsed = parseOrigin(origin)
+    if (typeof parsed === 'string') {
+      issues.add([...at, 'origins', i], parsed)
+      ok = false
+    }
+  }
+  return ok
+}
+
+function normaliseCors (cors: RawCors): CorsConfig {
+  return {
+    origins: cors.origins,
+    methods: cors.methods,
+    headers: cors.headers,
+    exposeHeaders: cors.exposeHeaders ?? [],
+    credentials: cors.credentials ?? false,
+    maxAgeS: cors.maxAge === undefined ? undefined : Math.floor(parseDuration(cors.maxAge) / 1000)
   }
 }
 
@@ -386,21 +436,46 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
   return out
 }
 
+const basePath = (url: URL): string => url.pathname.replace(/\/$/, '')
+
 function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, UpstreamConfig> {
   const out = new Map<string, UpstreamConfig>()
   for (const [name, u] of Object.entries(raw.upstreams)) {
-    let url: URL
-    try {
-      url = new URL(u.url)
-    } catch (err) {
-      issues.add(['upstreams', name, 'url'], `not a URL: ${(err as Error).message}`)
+    if ((u.url === undefined) === (u.targets === undefined)) {
+      issues.add(['upstreams', name], 'needs url (one target) or targets (several), not both')
       continue
     }
-    if (url.search !== '' || url.hash !== '') issues.add(['upstreams', name, 'url'], 'an upstream URL has no query or fragment')
+    const key = u.url === undefined ? 'targets' : 'url'
+    const urls: URL[] = []
+    for (const [i, text] of (u.targets ?? [u.url as string]).entries()) {
+      const at: Segment[] = u.url === undefined ? ['upstreams', name, key, i] : ['upstreams', name, key]
+      try {
+        const url = new URL(text)
+        if (url.search !== '' || url.hash !== '') issues.add(at, 'an upstream URL has no query or fragment')
+        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
+        else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
+        urls.push(url)
+      } catch (err) {
+        issues.add(at, `not a URL: ${(err as Error).message}`)
+      }
+    }
+    for (const key of ['interval', 'timeout'] as const) {
+      const value = u.healthCheck?.[key]
+      if (value !== undefined && parseDuration(value) === 0) issues.add(['upstreams', name, 'healthCheck', key], 'must be more than 0')
+    }
+    const url = urls[0]
+    if (url === undefined) continue
     out.set(name, {
       name,
       url: url.href.replace(/\/$/, ''),
       origin: url.origin,
+      targets: urls.map(t => t.origin),
+      balance: u.balance ?? 'round-robin',
+      passiveHealth: { failures: u.passiveHealth?.failures ?? 3, cooldownMs: parseDuration(u.passiveHealth?.cooldown ?? '10s') },
+      healthCheck: u.healthCheck === undefined
+        ? undefined
+        : { path: u.healthCheck.path, intervalMs: parseDuration(u.healthCheck.interval ?? '5s'), timeoutMs: parseDuration(u.healthCheck.timeout ?? '1s') },
+      retries: u.retries ?? 1,
       timeoutMs: u.timeout === undefined ? 30_000 : parseDuration(u.timeout),
       connections: u.connections ?? 128
     })

@@ -72,6 +72,21 @@ const RouteRateLimit = strict({
     'When the Redis counter store fails (or a command takes over 250 ms): open lets the request through uncounted (logged, counted); closed answers 503 auth_unavailable', 'open'))
 })
 
+const Cors = strict({
+  origins: Type.Array(Type.String({ minLength: 1 }), {
+    minItems: 1,
+    description: 'Origins whose pages may read the answers: exact (https://app.example.com), patterns where * is one host label or the port (https://*.example.com, http://localhost:*), or ["*"] for any (never with credentials). "null" is never allowed'
+  }),
+  methods: Type.Optional(doc(Type.Array(Method, { minItems: 1 }), 'The methods a preflight may ask for. Default: the route\'s methods')),
+  headers: Type.Optional(doc(Type.Array(HeaderName), 'The request headers a preflight may ask for (Authorization, X-API-Key, Content-Type...). Default: whatever it asks for')),
+  exposeHeaders: Type.Optional(doc(Type.Array(HeaderName), 'Response headers the page may read besides the CORS-safelisted ones (X-Request-Id, WWW-Authenticate, Retry-After...)', [])),
+  credentials: Type.Optional(Type.Boolean({
+    description: 'true: pages of these origins may send the browser\'s cookies (fetch credentials: "include") and read the answers; their cookie-authenticated unsafe requests pass the CSRF check. Not with origins ["*"]',
+    default: false
+  })),
+  maxAge: Type.Optional(doc(Duration, 'How long a browser may reuse a preflight answer (Access-Control-Max-Age; Chromium caps it at 2h). Default: not sent (5s in browsers)'))
+}, 'CORS, answered by the gateway: a preflight (OPTIONS with Origin and Access-Control-Request-Method) gets 204 without authentication and never reaches the upstream; every other answer, refusals included, carries the Access-Control-* headers for an allowed origin')
+
 const Server = strict({
   listen: Type.Optional(doc(HostPort, 'The public listener', '0.0.0.0:8080')),
   admin: Type.Optional(doc(Type.Union([HostPort, Type.Literal(false)]),
@@ -100,6 +115,7 @@ const Server = strict({
   }, 'How request paths are matched to routes: never weaker than the upstream\'s own matching')),
   logLevel: Type.Optional(doc(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))), 'The pino log level. Read at start only', 'info')),
   watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes, as SIGHUP does. Read at start only', default: false })),
+  cors: Type.Optional(doc(Cors, 'The CORS of every route without a cors key of its own (methods default to each route\'s)')),
   tls: Type.Optional(strict({
     cert: Type.String({ description: 'PEM certificate file (chain included) the listener serves' }),
     key: Type.String({ description: 'PEM private key file of the certificate' }),
@@ -281,8 +297,23 @@ export const AUTHENTICATOR_SCHEMAS = {
 } as const satisfies { [T in AuthenticatorType]: TSchema }
 export const AuthenticatorSpec = Type.Union(Object.values(AUTHENTICATOR_SCHEMAS) as TSchema[])
 
+const UpstreamUrl = Type.String({ pattern: '^https?://', title: 'an http:// or https:// URL' })
 const Upstream = strict({
-  url: Type.String({ pattern: '^https?://', title: 'an http:// or https:// URL', description: 'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified' }),
+  url: Type.Optional(doc(UpstreamUrl, 'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified. One of url or targets')),
+  targets: Type.Optional(doc(Type.Array(UpstreamUrl, { minItems: 1 }),
+    'Several URLs of one service (same path prefix), load balanced; a target that fails is taken out for a while (passiveHealth, healthCheck). One of url or targets')),
+  balance: Type.Optional(doc(Type.Union([Type.Literal('round-robin'), Type.Literal('least-pending')]),
+    'How targets are chosen: in turn, or the one with the fewest requests in flight (ties in turn)', 'round-robin')),
+  passiveHealth: Type.Optional(strict({
+    failures: Type.Optional(Type.Integer({ minimum: 1, default: 3, description: 'Failures in a row (connection refused or timed out, 502, 503, 504) that take a target out' })),
+    cooldown: Type.Optional(doc(Duration, 'How long it stays out; then one request proves it (a failure takes it out again)', '10s'))
+  }, 'When a target is taken out by what requests meet')),
+  healthCheck: Type.Optional(strict({
+    path: Type.String({ pattern: '^/', description: 'The path GET on each target (after the base path); a 2xx or 3xx within timeout is healthy, anything else takes it out until a check passes' }),
+    interval: Type.Optional(doc(Duration, 'Time between checks of a target', '5s')),
+    timeout: Type.Optional(doc(Duration, 'How long a check may take', '1s'))
+  }, 'Active health checks, besides the passive ones')),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 1, description: 'How many other targets an idempotent request without a body is tried on when it could not connect (never after a target could have seen it), within timeout' })),
   timeout: Type.Optional(doc(Duration, 'Longest wait for the response headers and between body chunks; past it the client gets 504 upstream_timeout', '30s')),
   connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'Most sockets in this upstream\'s keep-alive connection pool', default: 128 }))
 }, 'A service requests are proxied to')
@@ -316,7 +347,12 @@ const Route = strict({
       idleTimeout: Type.Optional(doc(Duration, 'No frame either way this long closes with 1001. Default: none')),
       closeOnExpiry: Type.Optional(Type.Boolean({ description: 'Close with 1008 when the user token that opened the connection expires (its exp)', default: false }))
     })
-  ], { description: 'Carry WebSocket upgrades on this route (true takes every default): the upgrade runs the whole pipeline first', default: false }))
+  ], { description: 'Carry WebSocket upgrades on this route (true takes every default): the upgrade runs the whole pipeline first', default: false })),
+  cors: Type.Optional(Type.Union([Type.Literal(false), Cors], { description: 'This route\'s CORS (see server.cors); false: none, even with a server.cors' })),
+  rewrite: Type.Optional(Type.Union([
+    strict({ stripPrefix: Type.String({ pattern: '^/', description: 'Remove this static prefix of the match (/api of /api/orders/*): /api/orders/7 goes up as /orders/7' }) }),
+    strict({ to: Type.String({ pattern: '^/', description: 'The upstream pattern, with the same :params and * as the match: /api/v1/users/:id to /users/:id' }) })
+  ], { description: 'The path the upstream gets (after the upstream URL\'s base path), made from the path judged, after the decision: it never changes which route decides' }))
 }, 'Which requests are proxied where, and who may make them')
 
 const Telemetry = strict({

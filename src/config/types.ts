@@ -26,11 +26,36 @@ export interface AuthenticatorConfig<T extends AuthenticatorType = Authenticator
 
 export interface UpstreamConfig {
   name: string
+  /** The first target's URL (its path is every target's base path). */
   url: string
   origin: string
+  /** Every target's origin, `url`'s first; one for an upstream with a single `url`. */
+  targets: string[]
+  balance: 'round-robin' | 'least-pending'
+  /** Failures in a row (connect failures, 502/503/504) that take a target out, and for how long. */
+  passiveHealth: { failures: number, cooldownMs: number }
+  healthCheck: { path: string, intervalMs: number, timeoutMs: number } | undefined
+  retries: number
   timeoutMs: number
   connections: number
 }
+
+/** `cors:` on a route, or `server.cors` for routes without one; origins as written (validated). */
+export interface CorsConfig {
+  origins: string[]
+  /** Undefined: the route's methods. */
+  methods: string[] | undefined
+  /** Undefined: whatever request headers a preflight asks for. */
+  headers: string[] | undefined
+  exposeHeaders: string[]
+  credentials: boolean
+  maxAgeS: number | undefined
+}
+
+/** `rewrite:` on a route: what path the upstream gets for the path judged. */
+export type RewriteConfig =
+  | { stripPrefix: string }
+  | { to: string }
 
 export type RateLimitBy = 'client' | 'user' | 'ip' | 'client+user'
 
@@ -54,6 +79,10 @@ export interface RouteConfig {
   csrf: 'lax' | 'strict'
   /** Undefined: upgrades on this route are refused (404, as an undeclared path). */
   websocket: WebSocketRouteConfig | undefined
+  /** The route's `cors:`, else `server.cors`; undefined: the gateway adds no CORS header and answers no preflight. */
+  cors: CorsConfig | undefined
+  /** Undefined: the upstream gets the path judged. */
+  rewrite: RewriteConfig | undefined
 }
 
 export interface WebSocketRouteConfig {

@@ -8,6 +8,7 @@ import { buildRouteTable } from '../policy/route-table.js'
 import { authenticate, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
+import { answerPreflight, corsResponseHeaders, isPreflight, originAllowed } from '../policy/cors.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
@@ -34,7 +35,7 @@ export interface AuthenticatorSummary {
   settings: Record<string, unknown>
 }
 
-export type Stage = 'path' | 'route' | 'guard' | 'authenticate' | 'authorize' | 'identity'
+export type Stage = 'path' | 'route' | 'cors' | 'guard' | 'authenticate' | 'authorize' | 'identity'
 
 export interface Decision {
   allowed: boolean
@@ -67,8 +68,13 @@ export interface Explanation {
     set?: Array<[string, string]>
     principals?: { client: string | undefined, user: string | undefined, authenticators: string[] }
   }
-  /** What goes upstream for an allowed request: the path and headers, credential values masked. */
-  upstream?: { path: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
+  /**
+   * The route's CORS for this request: whether its Origin may read the answer, and the
+   * headers every answer gets (a preflight's: the 204's); undefined when the route has none.
+   */
+  cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
+  /** What goes upstream for an allowed request: the path (rewritten from `judgedPath` by the route's rewrite) and headers, credential values masked. */
+  upstream?: { path: string, judgedPath?: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
   decision: Decision
 }
 
@@ -103,6 +109,12 @@ function masked (gateway: Gateway, name: string): boolean {
   return name === 'authorization' || name === 'cookie' || gateway.credentials.headers.includes(name)
 }
 
+function pairs (flat: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string])
+  return out
+}
+
 function refusal (stage: Stage, err: unknown): Decision {
   const e = toGatehouseError(err)
   const by = e.authenticator === undefined ? '' : ` (authenticator ${e.authenticator})`
@@ -134,7 +146,12 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   }
   out.target = target
 
-  const hit = buildRouteTable(gateway.routes, routing).find(method, req.url)
+  const table = buildRouteTable(gateway.routes, routing)
+  // A preflight the route does not list OPTIONS for is answered by the route of the method it asks about.
+  const preflight = isPreflight(method, req.headers)
+  const asked = req.headers['access-control-request-method']
+  let hit = table.find(method, req.url)
+  if (preflight && typeof asked === 'string' && hit === undefined) hit = table.find(asked.toUpperCase(), req.url)
   if (hit?.kind === 'token-endpoint') {
     out.tokenEndpoint = hit.path
     out.decision = { allowed: true, stage: 'route', reason: `${hit.path} is the gateway's own token endpoint: answered by the gateway, never proxied` }
@@ -148,6 +165,18 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   }
   const upstream = config.upstreams.get(route.upstream)
   out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: upstream?.url ?? '', params: hit.params, websocket: route.websocket !== undefined }
+  if (route.corsPolicy !== undefined) {
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
+    const answer = preflight ? answerPreflight(route.corsPolicy, req.headers) : undefined
+    const flat = answer === undefined ? corsResponseHeaders(route.corsPolicy, req.headers) : answer.headers
+    out.cors = { preflight, origin, allowed: answer?.allowed ?? originAllowed(route.corsPolicy, origin), headers: pairs(flat) }
+    if (answer !== undefined) {
+      out.decision = answer.allowed
+        ? { allowed: true, stage: 'cors', reason: 'a CORS preflight of an allowed origin: answered 204 by the gateway, unauthenticated, never proxied' }
+        : refusal('cors', new GatehouseError('cors_forbidden', answer.reason))
+      return out
+    }
+  }
   out.policy = route.policy[method]
   out.authenticators = { client: route.client.map(n => summarise(gateway, n)), user: route.user.map(n => summarise(gateway, n)) }
   out.checks = {
@@ -225,12 +254,9 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
 
   const upstreamHost = upstream === undefined ? '' : new URL(upstream.url).host
   const trace = requestTrace(req.headers)
-  const flat = upstreamRequestHeaders(plan, req.headers, set, credentials.headers, { upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: 'http', host: typeof req.headers.host === 'string' ? req.headers.host : undefined, requestId: 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate })
+  const upstreamFlat = upstreamRequestHeaders(plan, req.headers, set, credentials.headers, { upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: 'http', host: typeof req.headers.host === 'string' ? req.headers.host : undefined, requestId: 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate })
   const headers: Array<[string, string]> = []
-  for (let i = 0; i < flat.length; i += 2) {
-    const name = flat[i] as string
-    headers.push([name, masked(gateway, name) && !set.some(([n]) => n === name) ? '<redacted>' : flat[i + 1] as string])
-  }
+  for (const [name, value] of pairs(upstreamFlat)) headers.push([name, masked(gateway, name) && !set.some(([n]) => n === name) ? '<redacted>' : value])
   // A client's copy of an identity header is dropped even when the gateway sets its own under that name.
   const dropped = Object.keys(req.headers).filter(h => credentials.headers.includes(h) || plan.isStripped(h) || !headers.some(([n]) => n === h)).map(header => ({
     header,
@@ -241,7 +267,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         : 'hop-by-hop, or one the gateway sets itself'
   }))
   const query = withoutQueryParams(target.query, credentials.query)
-  out.upstream = { path: query === '' ? target.path : `${target.path}?${query}`, headers, dropped }
+  const path = route.rewritePath === undefined ? target.path : route.rewritePath(target.path)
+  out.upstream = { path: query === '' ? path : `${path}?${query}`, ...(path === target.path ? {} : { judgedPath: target.path }), headers, dropped }
   const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')
   out.decision = { allowed: true, stage: 'identity', reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${route.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}` }
   return out

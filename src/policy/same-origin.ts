@@ -50,9 +50,11 @@ export function fromOtherOrigin (headers: Headers, origin: string): boolean {
  * must come from this gateway's own origin. A GET or HEAD from another site (a link) passes,
  * as SameSite=Lax lets its cookie through, unless the route is `csrf: strict` (its GETs change
  * state): then one the browser marks as coming from another origin is refused too. A token in
- * a header needs no such check: another site cannot make the browser send it.
+ * a header needs no such check: another site cannot make the browser send it. An origin the
+ * route's CORS lets send cookies (`credentials: true`) is trusted as the gateway's own (`trusted`).
  */
-export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string, strict = false): void {
+export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string,
+  strict = false, trusted: (origin: string) => boolean = () => false): void {
   const user = identity.user
   if (user === undefined) return
   const safe = SAFE_METHODS.has(method) && !upgrade
@@ -63,5 +65,6 @@ export function checkSameOrigin (identity: Identity, userAuth: readonly Authenti
     throw new GatehouseError('csrf_failed', 'this route (csrf: strict) takes requests authenticated by the session cookie from this site only', { principal: 'user', authenticator: user.authenticator })
   }
   if (fromSameOrigin(headers, origin())) return
+  if (typeof headers.origin === 'string' && trusted(headers.origin)) return
   throw new GatehouseError('csrf_failed', upgrade ? 'a WebSocket authenticated by the session cookie must be opened from this site' : 'a request authenticated by the session cookie that changes state must come from this site', { principal: 'user', authenticator: user.authenticator })
 }

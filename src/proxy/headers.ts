@@ -113,13 +113,15 @@ export function setsOwnCookie (line: string, own: ReadonlySet<string>): boolean 
  * hop-by-hop ones (and those `Connection` lists) dropped, repeated ones (several
  * `Set-Cookie`) kept apart, `extra` (the request id, rate-limit headers) appended. A
  * `Set-Cookie` naming one of `own` (the gateway's session and login cookies) is dropped: an
- * upstream must not plant or clear the gateway's session (fixation, login CSRF).
+ * upstream must not plant or clear the gateway's session (fixation, login CSRF). On a route
+ * whose CORS the gateway answers (`ownCors`), the upstream's own `Access-Control-*` headers
+ * are dropped: two `Access-Control-Allow-Origin` make the browser refuse the answer.
  */
-export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[], own: ReadonlySet<string>): string[] {
+export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: readonly string[], own: ReadonlySet<string>, ownCors = false): string[] {
   const listed = connectionListed(headers.connection)
   const out: string[] = []
   for (const name in headers) {
-    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true) continue
+    if (RESPONSE_DROPPED.has(name) || listed?.has(name) === true || (ownCors && name.startsWith('access-control-'))) continue
     const value = headers[name]
     if (name === 'set-cookie' && own.size > 0) {
       for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) if (!setsOwnCookie(v, own)) out.push(name, v)

@@ -12,7 +12,7 @@ t.test('cache: Redis killed mid-run, requests keep succeeding from the local tie
   const gw = await startTestGateway(t, introspectionYaml(as, upstream, { redis: redis.url }))
   const known = await as.mint({ sub: 'alice' })
   t.equal((await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${known}` } })).status, 200)
-  t.same((await call(`${gw.adminUrl as string}/readyz`)).json(), { status: 'ok', checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'up', rateLimitStore: 'none' } })
+  t.same((await call(`${gw.adminUrl as string}/readyz`)).json(), { status: 'ok', checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'up', rateLimitStore: 'none', upstreams: 'ok' } })
 
   await redis.kill()
   const fresh = await as.mint({ sub: 'bob' })
@@ -28,7 +28,7 @@ t.test('cache: Redis killed mid-run, requests keep succeeding from the local tie
 
   const ready = await call(`${gw.adminUrl as string}/readyz`)
   t.equal(ready.status, 200, '/readyz still 200')
-  t.same(ready.json(), { status: 'degraded', checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'down', rateLimitStore: 'none' } })
+  t.same(ready.json(), { status: 'degraded', checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'down', rateLimitStore: 'none', upstreams: 'ok' } })
   t.ok(gw.gateway.cache.counters.redisFallbacks > 0, 'fallbacks are counted')
   t.ok(gw.logs.some(l => l.level === 40 && String(l.msg).startsWith('redis')), 'a warning was logged')
 })

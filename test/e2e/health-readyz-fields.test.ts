@@ -21,7 +21,7 @@ t.test('/readyz reports the same fields whatever routes and cache the config has
     t.equal(readyz.status, 200, name)
     const body = readyz.json<{ status: string, checks: Record<string, string> }>()
     t.same(Object.keys(body).sort(), ['checks', 'status'], `${name}: the same top-level fields`)
-    t.same(Object.keys(body.checks).sort(), ['config', 'rateLimitStore', 'redis'], `${name}: the same checks`)
+    t.same(Object.keys(body.checks).sort(), ['config', 'rateLimitStore', 'redis', 'upstreams'], `${name}: the same checks`)
     t.equal(body.checks.rateLimitStore, store, `${name}: rateLimitStore ${store}`)
     await gw.close()
   }
