@@ -8,6 +8,7 @@ import { authorize } from '../src/policy/authorize.js'
 import { loginFor } from '../src/policy/login-redirect.js'
 import { checkSameOrigin } from '../src/policy/same-origin.js'
 import { judgeTarget } from '../src/policy/request-path.js'
+import { judgeParams } from '../src/policy/route-table.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
 import { peerOf } from '../src/proxy/trust.js'
 import { GatehouseError } from '../src/errors.js'
@@ -74,6 +75,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     // 1. Guard: a path the upstream could read as another, a body declared too large, an
     //    upgrade the route does not carry (nothing is switched that was not declared).
     const target = judgeTarget(request.originalUrl, server.routing)
+    judgeParams(request.params as Record<string, string | undefined>, server.routing)
     const length = req.headers['content-length']
     if (length !== undefined && Number(length) > body.limit) throw new GatehouseError('payload_too_large', `the request body is larger than ${body.limit} bytes`)
     if (upgrade && webSocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)

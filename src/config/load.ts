@@ -558,7 +558,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       routing: {
         caseSensitive: server.routing?.caseSensitive ?? false,
         ignoreTrailingSlash: server.routing?.ignoreTrailingSlash ?? true,
-        allowSemicolons: server.routing?.allowSemicolons ?? false
+        allowSemicolons: server.routing?.allowSemicolons ?? false,
+        maxParamLength: server.routing?.maxParamLength ?? 1000
       },
       logLevel: server.logLevel ?? 'info',
       watch: server.watch ?? false,

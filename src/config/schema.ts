@@ -89,7 +89,8 @@ const Server = strict({
   routing: Type.Optional(strict({
     caseSensitive: Type.Optional(Type.Boolean({ description: 'false: /API/x is matched as /api/x, as case-insensitive upstreams read it. Set true only when every upstream matches paths case-sensitively', default: false })),
     ignoreTrailingSlash: Type.Optional(Type.Boolean({ description: 'true: /a/b/ is matched as /a/b', default: true })),
-    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent', default: false }))
+    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent', default: false })),
+    maxParamLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest value of a :parameter segment; a request whose matched route has a longer one is 414 uri_too_long, never matched by another route', default: 1000 }))
   }, 'How request paths are matched to routes: never weaker than the upstream\'s own matching')),
   logLevel: Type.Optional(doc(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))), 'The pino log level. Read at start only', 'info')),
   watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes, as SIGHUP does. Read at start only', default: false })),

@@ -81,6 +81,7 @@ export interface RoutingConfig {
   caseSensitive: boolean
   ignoreTrailingSlash: boolean
   allowSemicolons: boolean
+  maxParamLength: number
 }
 
 export interface TelemetryConfig {

@@ -4,7 +4,7 @@ import type { PolicyName } from '../config/schema.js'
 import type { Gateway, RuntimeRoute } from '../gateway.js'
 import { GatehouseError, renderChallenge, toGatehouseError, toProblem, type Problem } from '../errors.js'
 import { judgeTarget, type RequestTarget } from '../policy/request-path.js'
-import { buildRouteTable } from '../policy/route-table.js'
+import { buildRouteTable, judgeParams } from '../policy/route-table.js'
 import { authenticate, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
@@ -148,6 +148,12 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   }
   const upstream = config.upstreams.get(route.upstream)
   out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: upstream?.url ?? '', params: hit.params, websocket: route.websocket !== undefined }
+  try {
+    judgeParams(hit.params, routing)
+  } catch (err) {
+    out.decision = refusal('path', err)
+    return out
+  }
   out.policy = route.policy[method]
   out.authenticators = { client: route.client.map(n => summarise(gateway, n)), user: route.user.map(n => summarise(gateway, n)) }
   out.checks = {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { GatehouseError } from '../../src/errors.js'
 import { judgeTarget, routerUrl } from '../../src/policy/request-path.js'
 
-const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false }
+const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false, maxParamLength: 1000 }
 const SEMICOLONS = { ...STRICT, allowSemicolons: true }
 
 function codeOf (fn: () => unknown): string | undefined {
