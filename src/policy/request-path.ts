@@ -56,6 +56,8 @@ function ambiguous (detail: string): GatehouseError {
  */
 export function judgeTarget (url: string, routing: RoutingConfig): RequestTarget {
   if (url.charCodeAt(0) !== 47 /* / */) throw new GatehouseError('bad_request', 'the request target must be a path (origin-form), not an absolute URL or *')
+  // A fragment is never sent (RFC 9112 §3.2): the router stops at `#`, an upstream or `ws` may not.
+  if (url.includes('#')) throw new GatehouseError('bad_request', 'the request target carries a fragment (#)')
   const q = url.indexOf('?')
   const path = q === -1 ? url : url.slice(0, q)
   const query = q === -1 ? '' : url.slice(q + 1)

@@ -33,6 +33,12 @@ t.test('only the origin form is routed: absolute-form and * targets are bad_requ
   }
 })
 
+t.test('a target with a fragment is bad_request, wherever the # is', async t => {
+  for (const target of ['/a#', '/a#b', '/a?q=1#b', '/#', '/a#?q', '/a/b/#/../c']) {
+    t.equal(codeOf(() => judgeTarget(target, STRICT)), 'bad_request', target)
+  }
+})
+
 t.test('allowSemicolons: each segment is judged without its ; parameter, the path kept as sent', async t => {
   t.same(judgeTarget('/api/admin;jsessionid=1/x?q', SEMICOLONS), { path: '/api/admin;jsessionid=1/x', query: 'q' })
   t.equal(routerUrl('/api/admin;jsessionid=1/x;v=2?a=;b'), '/api/admin/x?a=;b', 'the router matches the segments without parameters; the query is untouched')
