@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls'
 import type { PeerCertificate } from '../src/auth/types.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { identityHeaders, withoutQueryParams } from '../src/identity/headers.js'
+import { withoutOverrideParams } from '../src/identity/query-overrides.js'
 import { authenticate, type Identity } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
 import { loginFor } from '../src/policy/login-redirect.js'
@@ -101,7 +102,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, series, li
     if (signer !== undefined) identityOut.push([signer.header, await signer.assert(identity, route.upstream)])
 
     // Every credential any authenticator reads is taken out of what goes upstream.
-    const query = withoutQueryParams(target.query, credentials.query)
+    const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
     const traceparent = x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${req.method as string} ${upstream.name}`, upstreamSpan)
     const headers = upstreamRequestHeaders(plan, req.headers, identityOut, credentials.headers, {

@@ -572,7 +572,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),
       strip: raw.identity?.strip ?? ['Remote-*'],
-      stripOverrides: raw.identity?.stripOverrides ?? ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'],
+      stripOverrides: raw.identity?.stripOverrides ??
+        ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL', '?_method'],
       assertion: raw.identity?.assertion === undefined
         ? undefined
         : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }

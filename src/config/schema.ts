@@ -29,6 +29,10 @@ export const Size = Type.Union([
 const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]*):[0-9]{1,5}$', title: 'host:port' })
 const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', title: 'An HTTP header name (no "_": such headers are stripped)' })
 const HeaderGlob = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~_-]+$', title: 'A header name; * matches any run of characters' })
+const OverrideName = Type.String({
+  pattern: '^([A-Za-z0-9!#$%&\'*+.^`|~_-]+|\\?[A-Za-z0-9._~\\[\\]-]+)$',
+  title: 'A header name (* matches any run of characters), or a query parameter written ?name'
+})
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', title: 'An identifier' })
 const Scope = Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', title: 'An OAuth 2.0 scope token' })
 const DateString = Type.String({
@@ -136,8 +140,11 @@ const Identity = strict({
     description: 'User claim to header, e.g. { email: Remote-Email, groups: Remote-Groups }; arrays are joined with ","'
   })),
   strip: Type.Optional(doc(Type.Array(HeaderGlob), 'Header globs removed from every incoming request, on every route', ['Remote-*'])),
-  stripOverrides: Type.Optional(doc(Type.Array(HeaderGlob), 'Headers that let a client steer an upstream past a per-method or per-path policy (method overrides, IIS and Symfony original-URL headers); removed from every request. [] forwards them',
-    ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'])),
+  stripOverrides: Type.Optional(doc(Type.Array(OverrideName),
+    'Headers, and query parameters written ?name, that let a client steer an upstream past a per-method or per-path policy (method overrides, ' +
+    'IIS and Symfony original-URL headers, the _method parameter of Rails, Laravel and Symfony); removed from every request, a parameter under ' +
+    'any spelling PHP or Rack reads as its name (_METHOD, .method, _method[], %5Fmethod). [] forwards them',
+    ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL', '?_method'])),
   assertion: Type.Optional(strict({
     header: Type.Optional(doc(HeaderName, 'The header the signed identity is sent in', 'Remote-Identity')),
     ttl: Type.Optional(doc(Duration, 'Lifetime of an assertion (never past the user token\'s own exp)', '60s'))

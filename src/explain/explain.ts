@@ -10,6 +10,7 @@ import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
+import { withoutOverrideParams } from '../identity/query-overrides.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
 import { requestTrace } from '../proxy/trace-context.js'
 import { peerOf } from '../proxy/trust.js'
@@ -246,7 +247,7 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
         : 'hop-by-hop, or one the gateway sets itself'
   }))
-  const query = withoutQueryParams(target.query, credentials.query)
+  const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
   out.upstream = { path: query === '' ? target.path : `${target.path}?${query}`, headers, dropped }
   const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')
   out.decision = { allowed: true, stage: 'identity', reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${route.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}` }
