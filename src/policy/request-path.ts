@@ -70,6 +70,8 @@ export function judgeTarget (url: string, routing: RoutingConfig): RequestTarget
   }
   if (judged.includes('//')) throw ambiguous('empty path segment (//)')
   if (DOT_SEGMENT.test(judged)) throw ambiguous('dot segment in path')
-  if (!routing.caseSensitive && caseFoldShifts(judged)) throw ambiguous('a character whose lower case has another length (İ): matched case-insensitively it is not one character')
+  if (!routing.caseSensitive && caseFoldShifts(judged)) {
+    throw ambiguous('a character whose lower case has another length (İ): matched case-insensitively it is not one character')
+  }
   return { path, query }
 }

@@ -23,7 +23,8 @@ export function routerOptions (routing: RoutingConfig): { maxParamLength: number
 export function judgeParams (params: Readonly<Record<string, string | undefined>>, routing: Pick<RoutingConfig, 'maxParamLength'>): void {
   for (const [name, value] of Object.entries(params)) {
     if (name !== '*' && value !== undefined && value.length > routing.maxParamLength) {
-      throw new GatehouseError('uri_too_long', `the path parameter :${name} is longer than ${routing.maxParamLength} characters (server.routing.maxParamLength)`)
+      const detail = `the path parameter :${name} is longer than ${routing.maxParamLength} characters (server.routing.maxParamLength)`
+      throw new GatehouseError('uri_too_long', detail)
     }
   }
 }

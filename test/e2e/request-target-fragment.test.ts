@@ -35,7 +35,8 @@ routes:
   - { match: /live/*, upstream: live, policy: public, websocket: true }
 `)
   await fc.assert(fc.asyncProperty(fc.oneof(withFragment('/api/'), withFragment('/live/')), fc.boolean(), async (target, upgrade) => {
-    deepStrictEqual(await send(t, gw, target, upgrade ? UPGRADE : ['Connection: close']), [400, 'bad_request', 'application/problem+json; charset=utf-8'], `${upgrade ? 'upgrade' : 'GET'} ${target}`)
+    const answer = await send(t, gw, target, upgrade ? UPGRADE : ['Connection: close'])
+    deepStrictEqual(answer, [400, 'bad_request', 'application/problem+json; charset=utf-8'], `${upgrade ? 'upgrade' : 'GET'} ${target}`)
   }), { numRuns: 80 })
   t.equal(http.requests.length, 0, 'the HTTP upstream was never called')
   t.equal(ws.handshakes.length, 0, 'the WebSocket upstream never saw a handshake')

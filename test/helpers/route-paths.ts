@@ -109,7 +109,11 @@ function parameterSegment (maxParamLength: number): fc.Arbitrary<string> {
     { weight: 8, arbitrary: fc.constantFrom(...PLAIN) },
     { weight: 1, arbitrary: fc.constantFrom(...ENCODED).chain(c => fc.boolean().map(upper => encodeChar(c, upper))) }
   )
-  const around = fc.oneof(fc.nat(maxParamLength + 2), fc.integer({ min: maxParamLength - 1, max: maxParamLength + 1 }), fc.integer({ min: 0, max: maxParamLength * 3 }))
+  const around = fc.oneof(
+    fc.nat(maxParamLength + 2),
+    fc.integer({ min: maxParamLength - 1, max: maxParamLength + 1 }),
+    fc.integer({ min: 0, max: maxParamLength * 3 })
+  )
   return around.chain(n => fc.array(char, { minLength: n, maxLength: n })).map(cs => cs.join(''))
 }
 

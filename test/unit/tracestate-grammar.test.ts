@@ -5,11 +5,13 @@ import { acceptTracestate } from '../../src/proxy/trace-context.js'
 // The W3C Trace Context grammar (https://www.w3.org/TR/trace-context/#tracestate-header), as generators.
 const LCALPHA = 'abcdefghijklmnopqrstuvwxyz'
 const KEY_CHAR = `${LCALPHA}0123456789_-*/`
-const chars = (set: string, min: number, max: number): fc.Arbitrary<string> => fc.array(fc.constantFrom(...set), { minLength: min, maxLength: max }).map(cs => cs.join(''))
+const chars = (set: string, min: number, max: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...set), { minLength: min, maxLength: max }).map(cs => cs.join(''))
 const NBLK = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).filter(c => c !== ',' && c !== '=').join('')
 
 const simpleKey = fc.tuple(chars(LCALPHA, 1, 1), chars(KEY_CHAR, 0, 20)).map(([a, b]) => a + b)
-const tenantKey = fc.tuple(chars(LCALPHA + '0123456789', 1, 1), chars(KEY_CHAR, 0, 12), chars(LCALPHA, 1, 1), chars(KEY_CHAR, 0, 13)).map(([a, b, c, d]) => `${a}${b}@${c}${d}`)
+const tenantKey = fc.tuple(chars(LCALPHA + '0123456789', 1, 1), chars(KEY_CHAR, 0, 12), chars(LCALPHA, 1, 1), chars(KEY_CHAR, 0, 13))
+  .map(([a, b, c, d]) => `${a}${b}@${c}${d}`)
 const key = fc.oneof(simpleKey, tenantKey)
 const value = fc.tuple(chars(NBLK + ' ', 0, 20), chars(NBLK, 1, 1)).map(([a, b]) => a + b)
 const ows = chars(' \t', 0, 2)
@@ -34,10 +36,11 @@ const broken = fc.oneof(
   fc.tuple(validList, key, value, fc.constantFrom('A', 'é', '\u0000', '\t', ' ', '=', '.', ':')).map(([list, k, v, c]) =>
     ({ why: `a key with ${JSON.stringify(c)} in it`, list: `${k.slice(0, 1)}${c}${k.slice(1)}=${v},${list}` })),
   fc.tuple(validList, key, value).map(([list, k, v]) => ({ why: 'a duplicate key', list: `${k}=${v},${list},${k}=${v}` })),
-  fc.tuple(fc.uniqueArray(simpleKey, { minLength: 33, maxLength: 40 })).map(([keys]) => ({ why: 'more than 32 members', list: keys.map(k => `${k}=1`).join(',') }))
+  fc.uniqueArray(simpleKey, { minLength: 33, maxLength: 40 }).map(keys => ({ why: 'more than 32 members', list: keys.map(k => `${k}=1`).join(',') }))
     .filter(({ list }) => list.length <= 512),
   validList.map(list => ({ why: 'over 512 characters', list: `${list},${'z'.repeat(Math.max(1, 512 - list.length))}=1` })),
-  fc.tuple(validList, fc.constantFrom('novalue', '=v', 'k=', 'k=v ,x', 'k=a,b=', 'k=\u00e9', 'k=v\u007f', 'K=v', '1k=v', 'k@=v', '@s=v', 'k@S=v', 't@sys678901234567=v'))
+  fc.tuple(validList, fc.constantFrom('novalue', '=v', 'k=', 'k=v ,x', 'k=a,b=', 'k=\u00e9', 'k=v\u007f', 'K=v', '1k=v', 'k@=v', '@s=v', 'k@S=v',
+    't@sys678901234567=v'))
     .map(([list, bad]) => ({ why: `a bad member ${JSON.stringify(bad)}`, list: `${list},${bad}` }))
 )
 
