@@ -3,12 +3,14 @@ import type { TLSSocket } from 'node:tls'
 import type { PeerCertificate } from '../src/auth/types.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import { identityHeaders, withoutQueryParams } from '../src/identity/headers.js'
+import { withoutOverrideParams } from '../src/identity/query-overrides.js'
 import { authenticate, type Identity } from '../src/policy/authenticate.js'
 import { authorize } from '../src/policy/authorize.js'
 import { loginFor } from '../src/policy/login-redirect.js'
 import { checkSameOrigin } from '../src/policy/same-origin.js'
 import { corsResponseHeaders, credentialedOrigin, isPreflight } from '../src/policy/cors.js'
 import { judgeTarget } from '../src/policy/request-path.js'
+import { judgeParams } from '../src/policy/route-table.js'
 import { upstreamRequestHeaders } from '../src/proxy/headers.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { peerOf } from '../src/proxy/trust.js'
@@ -83,6 +85,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     // 1. Guard: a path the upstream could read as another, a body declared too large, an
     //    upgrade the route does not carry (nothing is switched that was not declared).
     const target = judgeTarget(request.originalUrl, server.routing)
+    judgeParams(request.params as Record<string, string | undefined>, server.routing)
     const length = req.headers['content-length']
     if (length !== undefined && Number(length) > server.bodyLimit) throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
     if (upgrade && webSocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
@@ -110,7 +113,7 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
     if (signer !== undefined) identityOut.push([signer.header, await signer.assert(identity, route.upstream)])
 
     // Every credential any authenticator reads is taken out of what goes upstream.
-    const query = withoutQueryParams(target.query, credentials.query)
+    const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
     // The rewrite works on the path judged, once the route has decided: it cannot change the decision.
     const path = rewrite === undefined ? target.path : (x.upstreamPath = rewrite(target.path))
     // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.

@@ -602,7 +602,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       routing: {
         caseSensitive: server.routing?.caseSensitive ?? false,
         ignoreTrailingSlash: server.routing?.ignoreTrailingSlash ?? true,
-        allowSemicolons: server.routing?.allowSemicolons ?? false
+        allowSemicolons: server.routing?.allowSemicolons ?? false,
+        maxParamLength: server.routing?.maxParamLength ?? 1000
       },
       logLevel: server.logLevel ?? 'info',
       watch: server.watch ?? false,
@@ -615,7 +616,8 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),
       strip: raw.identity?.strip ?? ['Remote-*'],
-      stripOverrides: raw.identity?.stripOverrides ?? ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'],
+      stripOverrides: raw.identity?.stripOverrides ??
+        ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL', '?_method'],
       assertion: raw.identity?.assertion === undefined
         ? undefined
         : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }

@@ -32,6 +32,10 @@ export const Size = Type.Union([
 const HostPort = Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]*):[0-9]{1,5}$', title: 'host:port' })
 const HeaderName = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~-]+$', title: 'An HTTP header name (no "_": such headers are stripped)' })
 const HeaderGlob = Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^`|~_-]+$', title: 'A header name; * matches any run of characters' })
+const OverrideName = Type.String({
+  pattern: '^([A-Za-z0-9!#$%&\'*+.^`|~_-]+|\\?[A-Za-z0-9._~\\[\\]-]+)$',
+  title: 'A header name (* matches any run of characters), or a query parameter written ?name'
+})
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', title: 'An identifier' })
 const Scope = Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', title: 'An OAuth 2.0 scope token' })
 const DateString = Type.String({
@@ -111,7 +115,8 @@ const Server = strict({
   routing: Type.Optional(strict({
     caseSensitive: Type.Optional(Type.Boolean({ description: 'false: /API/x is matched as /api/x, as case-insensitive upstreams read it. Set true only when every upstream matches paths case-sensitively', default: false })),
     ignoreTrailingSlash: Type.Optional(Type.Boolean({ description: 'true: /a/b/ is matched as /a/b', default: true })),
-    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent', default: false }))
+    allowSemicolons: Type.Optional(Type.Boolean({ description: 'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent', default: false })),
+    maxParamLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest value of a :parameter segment; a request whose matched route has a longer one is 414 uri_too_long, never matched by another route', default: 1000 }))
   }, 'How request paths are matched to routes: never weaker than the upstream\'s own matching')),
   logLevel: Type.Optional(doc(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l))), 'The pino log level. Read at start only', 'info')),
   watch: Type.Optional(Type.Boolean({ description: 'Reload the config when the file changes, as SIGHUP does. Read at start only', default: false })),
@@ -158,8 +163,11 @@ const Identity = strict({
     description: 'User claim to header, e.g. { email: Remote-Email, groups: Remote-Groups }; arrays are joined with ","'
   })),
   strip: Type.Optional(doc(Type.Array(HeaderGlob), 'Header globs removed from every incoming request, on every route', ['Remote-*'])),
-  stripOverrides: Type.Optional(doc(Type.Array(HeaderGlob), 'Headers that let a client steer an upstream past a per-method or per-path policy (method overrides, IIS and Symfony original-URL headers); removed from every request. [] forwards them',
-    ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL'])),
+  stripOverrides: Type.Optional(doc(Type.Array(OverrideName),
+    'Headers, and query parameters written ?name, that let a client steer an upstream past a per-method or per-path policy (method overrides, ' +
+    'IIS and Symfony original-URL headers, the _method parameter of Rails, Laravel and Symfony); removed from every request, a parameter under ' +
+    'any spelling PHP or Rack reads as its name (_METHOD, .method, _method[], %5Fmethod). [] forwards them',
+    ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL', '?_method'])),
   assertion: Type.Optional(strict({
     header: Type.Optional(doc(HeaderName, 'The header the signed identity is sent in', 'Remote-Identity')),
     ttl: Type.Optional(doc(Duration, 'Lifetime of an assertion (never past the user token\'s own exp)', '60s'))

@@ -112,6 +112,7 @@ export interface RoutingConfig {
   caseSensitive: boolean
   ignoreTrailingSlash: boolean
   allowSemicolons: boolean
+  maxParamLength: number
 }
 
 export interface TelemetryConfig {

@@ -4,13 +4,14 @@ import type { PolicyName } from '../config/schema.js'
 import type { Gateway, RuntimeRoute } from '../gateway.js'
 import { GatehouseError, renderChallenge, toGatehouseError, toProblem, type Problem } from '../errors.js'
 import { judgeTarget, type RequestTarget } from '../policy/request-path.js'
-import { buildRouteTable } from '../policy/route-table.js'
+import { buildRouteTable, judgeParams } from '../policy/route-table.js'
 import { authenticate, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
 import { answerPreflight, corsResponseHeaders, isPreflight, originAllowed } from '../policy/cors.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
+import { withoutOverrideParams } from '../identity/query-overrides.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
 import { requestTrace } from '../proxy/trace-context.js'
 import { peerOf } from '../proxy/trust.js'
@@ -165,6 +166,12 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   }
   const upstream = config.upstreams.get(route.upstream)
   out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: upstream?.url ?? '', params: hit.params, websocket: route.websocket !== undefined }
+  try {
+    judgeParams(hit.params, routing)
+  } catch (err) {
+    out.decision = refusal('path', err)
+    return out
+  }
   if (route.corsPolicy !== undefined) {
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
     const answer = preflight ? answerPreflight(route.corsPolicy, req.headers) : undefined
@@ -266,7 +273,7 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
         : 'hop-by-hop, or one the gateway sets itself'
   }))
-  const query = withoutQueryParams(target.query, credentials.query)
+  const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
   const path = route.rewritePath === undefined ? target.path : route.rewritePath(target.path)
   out.upstream = { path: query === '' ? path : `${path}?${query}`, ...(path === target.path ? {} : { judgedPath: target.path }), headers, dropped }
   const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')

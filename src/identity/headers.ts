@@ -1,10 +1,13 @@
 import { GatehouseError } from '../errors.js'
 import type { IdentityConfig } from '../config/types.js'
 import type { Identity } from '../policy/authenticate.js'
+import { overrideParamMatcher } from './query-overrides.js'
 
 /** The identity headers, compiled once: one regex and one set decide what is stripped. */
 export interface IdentityPlan {
   isStripped (lowercaseName: string): boolean
+  /** Whether a raw query parameter name is a method override `stripOverrides` names (`?_method`). */
+  isOverrideParam (rawName: string): boolean
   names: { user: string, client: string, scopes: string, auth: string }
   claims: ReadonlyArray<readonly [claim: string, header: string]>
 }
@@ -51,7 +54,7 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
   const claims = cfg.claims.map(([claim, header]) => [claim, header.toLowerCase()] as const)
   const exact = new Set([...Object.values(names), ...claims.map(([, h]) => h)].map(fold))
   if (cfg.assertion !== undefined) exact.add(fold(cfg.assertion.header.toLowerCase()))
-  const patterns = [...cfg.strip, ...cfg.stripOverrides].map(globMatcher)
+  const patterns = [...cfg.strip, ...cfg.stripOverrides.filter(e => !e.startsWith('?'))].map(globMatcher)
   return {
     // `_` is stripped because CGI/WSGI servers fold `Remote_User` into the same variable as `Remote-User`.
     isStripped: name => {
@@ -61,6 +64,7 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
       for (const matches of patterns) if (matches(folded)) return true
       return false
     },
+    isOverrideParam: overrideParamMatcher(cfg.stripOverrides),
     names,
     claims
   }

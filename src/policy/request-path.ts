@@ -10,6 +10,7 @@ export interface RequestTarget {
 const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/
 const ENCODED_TRAVERSAL = /%2e|%2f|%5c/i
 const PATH_PARAMETER = /;[^/]*/g
+const NON_ASCII = /[^\u0000-\u007f]/
 
 /** A path with each segment's `;…` parameter removed: what Tomcat and Spring route on. */
 export function withoutPathParameters (path: string): string {
@@ -26,6 +27,22 @@ export function routerUrl (url: string): string {
   return q === -1 ? withoutPathParameters(url) : withoutPathParameters(url.slice(0, q)) + url.slice(q)
 }
 
+/**
+ * Whether lower-casing the decoded path changes its length (`İ` becomes `i̇`): find-my-way
+ * matches the lower-cased path but slices parameters from the original, so such a path
+ * would shift every later segment and fall through to a sibling wildcard route.
+ */
+function caseFoldShifts (path: string): boolean {
+  if (!path.includes('%') && !NON_ASCII.test(path)) return false
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // Not decodable: the router refuses it before any route.
+  }
+  return decoded.toLowerCase().length !== decoded.length
+}
+
 function ambiguous (detail: string): GatehouseError {
   return new GatehouseError('ambiguous_path', detail)
 }
@@ -39,6 +56,8 @@ function ambiguous (detail: string): GatehouseError {
  */
 export function judgeTarget (url: string, routing: RoutingConfig): RequestTarget {
   if (url.charCodeAt(0) !== 47 /* / */) throw new GatehouseError('bad_request', 'the request target must be a path (origin-form), not an absolute URL or *')
+  // A fragment is never sent (RFC 9112 §3.2): the router stops at `#`, an upstream or `ws` may not.
+  if (url.includes('#')) throw new GatehouseError('bad_request', 'the request target carries a fragment (#)')
   const q = url.indexOf('?')
   const path = q === -1 ? url : url.slice(0, q)
   const query = q === -1 ? '' : url.slice(q + 1)
@@ -51,5 +70,8 @@ export function judgeTarget (url: string, routing: RoutingConfig): RequestTarget
   }
   if (judged.includes('//')) throw ambiguous('empty path segment (//)')
   if (DOT_SEGMENT.test(judged)) throw ambiguous('dot segment in path')
+  if (!routing.caseSensitive && caseFoldShifts(judged)) {
+    throw ambiguous('a character whose lower case has another length (İ): matched case-insensitively it is not one character')
+  }
   return { path, query }
 }

@@ -1,4 +1,5 @@
 import Router from 'find-my-way'
+import { GatehouseError } from '../errors.js'
 import type { RouteConfig, RoutingConfig } from '../config/types.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 import { routerUrl } from './request-path.js'
@@ -7,9 +8,25 @@ import { routerUrl } from './request-path.js'
  * The router options the gateway's Fastify app is built with. find-my-way is Fastify's own
  * router: given the same options and the same route paths, a table built here answers
  * exactly as the listener does, so `explain` and the config warnings never guess.
+ * Its own parameter limit is off: find-my-way treats a longer parameter as a mismatch and
+ * backtracks to a sibling (`/v/*` beside `/v/:version/admin/*`), so a long parameter would
+ * choose the route. The limit is `judgeParams`, after the route is chosen.
  */
 export function routerOptions (routing: RoutingConfig): { maxParamLength: number, caseSensitive: boolean, ignoreTrailingSlash: boolean, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false } {
-  return { maxParamLength: 1000, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false }
+  return { maxParamLength: Number.MAX_SAFE_INTEGER, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false }
+}
+
+/**
+ * Refuses a matched route's `:parameter` longer than `server.routing.maxParamLength` (414).
+ * The wildcard's rest of the path is not a parameter: the header size limit bounds it.
+ */
+export function judgeParams (params: Readonly<Record<string, string | undefined>>, routing: Pick<RoutingConfig, 'maxParamLength'>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== '*' && value !== undefined && value.length > routing.maxParamLength) {
+      const detail = `the path parameter :${name} is longer than ${routing.maxParamLength} characters (server.routing.maxParamLength)`
+      throw new GatehouseError('uri_too_long', detail)
+    }
+  }
 }
 
 /** What serves a request: one of the config's routes, or one of the gateway's own token endpoints. */

@@ -24,7 +24,13 @@ const ZERO_TRACE = '0'.repeat(32)
 const ZERO_SPAN = '0'.repeat(16)
 /** The spec asks vendors to pass on at least this much `tracestate`; more is dropped, not cut mid-entry. */
 const MAX_TRACESTATE = 512
-const TRACESTATE_CHARS = /^[\x20-\x7e]*$/
+/** Most list members a `tracestate` may carry. */
+const MAX_TRACESTATE_MEMBERS = 32
+/** A `simple-key` or a `tenant-id@system-id` multi-tenant key. */
+const TRACESTATE_KEY = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/
+/** Printable ASCII but `,` and `=`, spaces inside, not at the end. */
+const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
+const OWS = /^[ \t]+|[ \t]+$/g
 /** A new trace is sampled: the upstream's own parent-based sampler then records it, as it would without the gateway. */
 const NEW_TRACE_FLAGS = '01'
 
@@ -47,11 +53,26 @@ export function formatTraceparent (traceId: string, spanId: string, flags: strin
   return `00-${traceId}-${spanId}-${flags}`
 }
 
-/** The caller's `tracestate` as passed on: kept whole, or dropped when oversized or not printable ASCII. */
+/**
+ * The caller's `tracestate` as passed on: kept whole when it is a list the W3C grammar
+ * allows (at most 32 `key=value` members with distinct keys, 512 characters), else dropped
+ * whole: an upstream's tracer then never parses what the gateway let through unchecked.
+ */
 export function acceptTracestate (value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value.join(',') : value
-  if (text === undefined || text === '' || text.length > MAX_TRACESTATE || !TRACESTATE_CHARS.test(text)) return undefined
-  return text
+  if (text === undefined || text === '' || text.length > MAX_TRACESTATE) return undefined
+  const keys = new Set<string>()
+  for (const raw of text.split(',')) {
+    const member = raw.replace(OWS, '')
+    if (member === '') continue
+    const eq = member.indexOf('=')
+    if (eq === -1) return undefined
+    const key = member.slice(0, eq)
+    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(member.slice(eq + 1)) || keys.has(key)) return undefined
+    keys.add(key)
+    if (keys.size > MAX_TRACESTATE_MEMBERS) return undefined
+  }
+  return keys.size === 0 ? undefined : text
 }
 
 // Ids come from one buffer of random bytes refilled when spent: one system call per few hundred requests.

@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap'
+import fc from 'fast-check'
+import { deepStrictEqual } from 'node:assert/strict'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { adminBehindPublicYaml, userToken } from '../helpers/user-token.js'
 import { header, hostOf, problemCode, rawRequest, requestBytes, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
@@ -64,4 +66,18 @@ t.test('allowSemicolons: true lets ; parameters through, matched on each segment
     t.equal(res.status, 400, `${path}: still 400`)
     t.equal(res.code, 'ambiguous_path', `${path}: ambiguous_path`)
   }
+})
+
+t.test('allowSemicolons: true: a dot segment behind a ; parameter (/api/..;/admin, as Tomcat reads /api/../admin) is 400 and never forwarded', async t => {
+  const upstream = await upstreamSeeing(t)
+  const gw = await startTestGateway(t, config(upstream.url, '  routing: { allowSemicolons: true }\n'))
+  const segment = fc.stringMatching(/^[a-z0-9]{1,6}$/)
+  const dotted = fc.tuple(fc.constantFrom('.', '..'), fc.stringMatching(/^[a-z0-9=]{0,8}$/)).map(([dots, param]) => `${dots};${param}`)
+  const path = fc.tuple(fc.array(segment, { maxLength: 2 }), dotted, fc.array(fc.oneof(segment, fc.constant('admin')), { maxLength: 3 }), fc.boolean())
+    .map(([before, dot, after, slash]) => `/api/${[...before, dot, ...after].join('/')}${slash ? '/' : ''}`)
+  await fc.assert(fc.asyncProperty(fc.oneof(fc.constant('/api/..;/admin'), path), async target => {
+    const res = await send(t, gw.url, target)
+    deepStrictEqual([res.status, res.code], [400, 'ambiguous_path'], target)
+  }), { numRuns: 60 })
+  t.equal(upstream.requests.length, 0, 'the upstream was never called')
 })

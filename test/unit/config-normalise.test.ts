@@ -20,7 +20,7 @@ t.test('every default is filled in once, at load', async t => {
   t.same(c.server.listen, { host: '0.0.0.0', port: 8080 })
   t.same(c.server.admin, { host: '127.0.0.1', port: 9090 })
   t.match(c.server, { adminToken: undefined, workers: 1, trustProxy: false, bodyLimit: 10 * 1024 * 1024, bodyTimeoutMs: 30_000, requestTimeoutMs: 300_000, drainTimeoutMs: 30_000, logLevel: 'info', watch: false, tls: undefined })
-  t.same(c.server.routing, { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false })
+  t.same(c.server.routing, { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false, maxParamLength: 1000 })
   t.equal(c.server.sendTimeoutMs, 60_000)
   t.same(c.server.buffer, { requestBody: 1024 * 1024, response: 1024 * 1024, total: 256 * 1024 * 1024 })
   t.same(c.cache, { redis: undefined, localMaxEntries: 100_000, localMaxSize: 16 * 1024 * 1024, integrityKey: undefined })

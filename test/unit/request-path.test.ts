@@ -2,7 +2,7 @@ import t from 'tap'
 import { GatehouseError } from '../../src/errors.js'
 import { judgeTarget, routerUrl } from '../../src/policy/request-path.js'
 
-const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false }
+const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false, maxParamLength: 1000 }
 const SEMICOLONS = { ...STRICT, allowSemicolons: true }
 
 function codeOf (fn: () => unknown): string | undefined {
@@ -29,6 +29,18 @@ t.test('paths a server could read as another are ambiguous_path', async t => {
 
 t.test('only the origin form is routed: absolute-form and * targets are bad_request', async t => {
   for (const target of ['http://other.example/x', 'http://admin:secret@host/x', '*', 'host:443']) {
+    t.equal(codeOf(() => judgeTarget(target, STRICT)), 'bad_request', target)
+  }
+})
+
+t.test('matched case-insensitively, a character whose lower case has another length is ambiguous_path', async t => {
+  for (const path of ['/v/%C4%B0/admin', '/v/\u0130/admin', '/a/%c4%b0']) t.equal(codeOf(() => judgeTarget(path, STRICT)), 'ambiguous_path', path)
+  t.same(judgeTarget('/v/%C4%B0/admin', { ...STRICT, caseSensitive: true }), { path: '/v/%C4%B0/admin', query: '' }, 'case-sensitive: nothing is folded')
+  t.same(judgeTarget('/caf%C3%A9/%E2%84%AA', STRICT), { path: '/caf%C3%A9/%E2%84%AA', query: '' }, 'é and the Kelvin sign fold to one character')
+})
+
+t.test('a target with a fragment is bad_request, wherever the # is', async t => {
+  for (const target of ['/a#', '/a#b', '/a?q=1#b', '/#', '/a#?q', '/a/b/#/../c']) {
     t.equal(codeOf(() => judgeTarget(target, STRICT)), 'bad_request', target)
   }
 })
