@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:cold-start [-- --runs 5 --node PATH]`: what every rollout, autoscaling step and
+ * CI `check` pays before gatehouse does anything, beside bare `node -e 0` in the same run:
+ * `check` wall time, start to first answer, and idle RSS after start, for a one-route config
+ * and for the full example config. Medians of `--runs`, alternating the commands; the ratios
+ * to bare node are what bench/RESULTS.md records (targets: check ≤ 3×, first answer ≤ 5×,
+ * idle RSS ≤ 2×).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from './procs.js'
+
+const { values: opt } = parseArgs({ options: { runs: { type: 'string', default: '5' }, node: { type: 'string', default: process.execPath }, 'idle-ms': { type: 'string', default: '3000' } } })
+const RUNS = Number(opt.runs)
+const NODE = opt.node
+const IDLE_MS = Number(opt['idle-ms'])
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const CLI = join(ROOT, 'dist', 'cli', 'main.js')
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cold-'))
+// The compile cache (Node ≥ 22.1) as a deployment keeps it between starts: warmed by the first run.
+const env = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache'), DEMO_UPSTREAM: 'http://127.0.0.1:9' }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number
+
+function oneRoute (listen: number, admin: number): string {
+  return `server: { listen: 127.0.0.1:${listen}, admin: 127.0.0.1:${admin}, logLevel: warn }
+upstreams:
+  web: { url: "http://127.0.0.1:9" }
+routes:
+  - { match: /*, upstream: web, policy: public }
+`
+}
+
+/** The demo's config (every policy kind, API key and JWT authenticators) on the given ports. */
+function fullExample (listen: number, admin: number): string {
+  return readFileSync(join(ROOT, 'examples', 'demo', 'gateway.config.yaml'), 'utf8')
+    .replace('${DEMO_LISTEN:-127.0.0.1:8080}', `127.0.0.1:${listen}`)
+    .replace('${DEMO_ADMIN:-127.0.0.1:9090}', `127.0.0.1:${admin}`)
+}
+
+function wallMs (args: string[]): number {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(NODE, args, { env, stdio: 'ignore' })
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${String(r.status)}`)
+  return Number(process.hrtime.bigint() - t0) / 1e6
+}
+
+async function answered (port: number): Promise<boolean> {
+  return await new Promise(resolve => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz' }, res => { res.resume(); resolve(res.statusCode === 200) })
+    req.on('error', () => resolve(false))
+    req.end()
+  })
+}
+
+function rssKiB (pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find(l => l.startsWith('VmRSS:')) ?? ''
+  return Number(/(\d+)/.exec(line)?.[1] ?? NaN)
+}
+
+/** Launch to the admin listener's first 200, then RSS after `IDLE_MS` of idling. */
+async function start (config: (listen: number, admin: number) => string): Promise<{ firstMs: number, rssMiB: number }> {
+  const listen = await freePort()
+  const admin = await freePort()
+  const file = join(dir, `gw-${listen}.yaml`)
+  writeFileSync(file, config(listen, admin))
+  const t0 = process.hrtime.bigint()
+  const child = spawn(NODE, [CLI, 'start', '-c', file], { env, stdio: 'ignore' })
+  try {
+    for (let i = 0; !(await answered(admin)); i++) {
+      if (i > 6000 || child.exitCode !== null) throw new Error(`gatehouse did not answer (exit ${String(child.exitCode)})`)
+      await sleep(2)
+    }
+    const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
+    await sleep(IDLE_MS)
+    return { firstMs, rssMiB: rssKiB(child.pid as number) / 1024 }
+  } finally {
+    child.kill('SIGKILL')
+    await new Promise(resolve => child.once('exit', resolve))
+  }
+}
+
+async function bareRssMiB (): Promise<number> {
+  const child = spawn(NODE, ['-e', 'setTimeout(() => {}, 60000)'], { env, stdio: 'ignore' })
+  await sleep(IDLE_MS)
+  const rss = rssKiB(child.pid as number) / 1024
+  child.kill('SIGKILL')
+  return rss
+}
+
+try {
+  const oneFile = join(dir, 'one.yaml')
+  writeFileSync(oneFile, oneRoute(1, 2))
+  const fullFile = join(dir, 'full.yaml')
+  writeFileSync(fullFile, fullExample(1, 2))
+  wallMs([CLI, 'check', '-c', oneFile])
+  const rows: Record<string, number[]> = { bare: [], checkOne: [], checkFull: [], firstOne: [], firstFull: [], rssOne: [], rssFull: [], rssBare: [] }
+  const load = [loadavg()[0]]
+  for (let i = 0; i < RUNS; i++) {
+    rows.bare?.push(wallMs(['-e', '0']))
+    rows.checkOne?.push(wallMs([CLI, 'check', '-c', oneFile]))
+    rows.checkFull?.push(wallMs([CLI, 'check', '-c', fullFile]))
+    const one = await start(oneRoute)
+    const full = await start(fullExample)
+    rows.firstOne?.push(one.firstMs)
+    rows.rssOne?.push(one.rssMiB)
+    rows.firstFull?.push(full.firstMs)
+    rows.rssFull?.push(full.rssMiB)
+    rows.rssBare?.push(await bareRssMiB())
+    load.push(loadavg()[0])
+  }
+  const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rows, number>
+  const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()
+  const lines = [
+    `node ${version}, ${RUNS} runs, load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}`,
+    '',
+    '| measure | one route | full example | bare node | ratio (one / full) | target |',
+    '|---|---:|---:|---:|---:|---|',
+    `| \`check\` wall ms | ${m.checkOne.toFixed(0)} | ${m.checkFull.toFixed(0)} | ${m.bare.toFixed(0)} | ${(m.checkOne / m.bare).toFixed(1)}× / ${(m.checkFull / m.bare).toFixed(1)}× | ≤ 3× |`,
+    `| start to first answer ms | ${m.firstOne.toFixed(0)} | ${m.firstFull.toFixed(0)} | ${m.bare.toFixed(0)} | ${(m.firstOne / m.bare).toFixed(1)}× / ${(m.firstFull / m.bare).toFixed(1)}× | ≤ 5× |`,
+    `| idle RSS MiB | ${m.rssOne.toFixed(0)} | ${m.rssFull.toFixed(0)} | ${m.rssBare.toFixed(0)} | ${(m.rssOne / m.rssBare).toFixed(1)}× / ${(m.rssFull / m.rssBare).toFixed(1)}× | ≤ 2× |`
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
