@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util'
 import { isAbsolute, relative } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
-import { startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
+import { ListenError, startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
-import { ephemeralKeyFromPrimary, runPrimary, workerCount, workerReady } from '../runtime/cluster.js'
+import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { newApiKey } from './keys.js'
 import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
@@ -106,10 +106,12 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())
     gw = typeof source === 'string' ? await startGateway(source) : await startFromConfig(source)
   } catch (err) {
-    if (!isWorker) return reportConfigError(err)
+    if (!isWorker && !(err instanceof ListenError)) return reportConfigError(err)
     const message = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : err instanceof Error ? err.message : String(err)
-    process.stderr.write(`gatehouse worker ${process.pid}: ${message}\n`)
-    // Exit rather than linger on the IPC channel: the primary replaces the worker.
+    process.stderr.write(`gatehouse${isWorker ? ` worker ${process.pid}` : ''}: ${message}\n`)
+    // A listener that cannot bind will not bind on a restart either: the primary stops rather than replace the worker.
+    if (isWorker && err instanceof ListenError) await workerCannotStart(message)
+    // Exit rather than linger (on a Redis reconnect, on the IPC channel): a start that failed is over.
     process.exit(1)
   }
   process.on('SIGHUP', () => { void gw.reload() })
