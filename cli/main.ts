@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { newApiKey } from './keys.js'
-import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
+import { adoptEphemeralKey } from '../src/tokens/signing-keys.js'
 import { hashSecretText, newClientText, newSigningKeyText } from './clients.js'
 import { cachePurge } from './cache-purge.js'
 import { sessionsRevoke } from './sessions.js'
@@ -60,7 +60,6 @@ async function check (args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, strict: { type: 'boolean' } }, allowPositionals: false })
   try {
     const config = await loadConfig(values.config ?? process.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml')
-    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
     for (const w of config.warnings) process.stderr.write(`${formatWarning({ ...w, file: shown(w.file) })}\n`)
     const warnings = config.warnings.filter(w => w.level === 'warning').length
     const hints = config.warnings.length - warnings
@@ -80,7 +79,6 @@ async function start (args: string[]): Promise<number> {
   try {
     // Checked once here, so a bad file fails before any worker is forked.
     config = await loadConfig(file)
-    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
   } catch (err) {
     return reportConfigError(err)
   }

@@ -14,6 +14,7 @@ import { jwtSpecIssues } from '../auth/jwt-config.js'
 import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 import { configWarnings } from './warnings.js'
+import { keyFileProblems } from './key-files.js'
 
 export interface ConfigIssue {
   file: string
@@ -612,5 +613,13 @@ export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process
   } catch (err) {
     throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
   }
-  return parseConfig(text, path, env)
+  const config = parseConfig(text, path, env)
+  const problems = await keyFileProblems(config)
+  if (problems.length > 0) {
+    const lines = new LineCounter()
+    const issues = new Issues(path, parseDocument(text, { lineCounter: lines }), lines)
+    for (const p of problems) issues.add(p.path, p.message)
+    throw new ConfigError(issues.list)
+  }
+  return config
 }
