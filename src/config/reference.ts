@@ -124,7 +124,8 @@ const INTRO = `# Configuration reference
 
 \`gateway.config.yaml\` is YAML. \`\${VAR}\` and \`\${VAR:-default}\` are taken from the
 environment in any value (an unset variable without default is an error; an empty one
-counts as unset). Relative paths are relative to the config file. The JSON Schema is
+counts as unset). \`VAR_FILE\` instead of \`VAR\` names a file holding the value (Docker and
+Kubernetes secrets), its final newline dropped; setting both is an error. Relative paths are relative to the config file. The JSON Schema is
 [\`schema/gateway.config.schema.json\`](../schema/gateway.config.schema.json), generated from the
 same types; editors pick it up with
 \`# yaml-language-server: $schema=./schema/gateway.config.schema.json\`.
