@@ -1,7 +1,8 @@
 # gatehouse: build with the dev dependencies, run with the production ones only.
 #   docker build -t gatehouse .
 #   docker run -p 8080:8080 -v $PWD/gateway.config.yaml:/etc/gatehouse/gateway.config.yaml:ro gatehouse
-FROM node:20-slim AS build
+# Node 24, the newest LTS line package.json's engines (>=22) allow.
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +15,7 @@ COPY examples ./examples
 COPY bench ./bench
 RUN npm run build
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -7,7 +7,6 @@ export async function check (args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, strict: { type: 'boolean' } }, allowPositionals: false })
   try {
     const config = await loadConfig(values.config ?? process.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml')
-    if (config.tokens.signingKeys !== undefined) await (await import('../src/tokens/signing-keys.js')).loadSigningKeys(config.tokens.signingKeys, undefined)
     for (const w of config.warnings) process.stderr.write(`${formatWarning({ ...w, file: shown(w.file) })}\n`)
     const warnings = config.warnings.filter(w => w.level === 'warning').length
     const hints = config.warnings.length - warnings

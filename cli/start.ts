@@ -2,11 +2,11 @@ import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
-import { startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
+import { ListenError, startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
-import { ephemeralKeyFromPrimary, runPrimary, workerCount, workerReady } from '../runtime/cluster.js'
-import { adoptEphemeralKey, loadSigningKeys } from '../src/tokens/signing-keys.js'
+import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
+import { adoptEphemeralKey } from '../src/tokens/signing-keys.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
 import { reportConfigError } from './config-errors.js'
 
@@ -23,7 +23,6 @@ export async function start (args: string[]): Promise<number> {
   try {
     // Checked once here, so a bad file fails before any worker is forked.
     config = await loadConfig(file)
-    if (config.tokens.signingKeys !== undefined) await loadSigningKeys(config.tokens.signingKeys, undefined)
   } catch (err) {
     return reportConfigError(err)
   }
@@ -49,10 +48,12 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())
     gw = typeof source === 'string' ? await startGateway(source) : await startFromConfig(source)
   } catch (err) {
-    if (!isWorker) return reportConfigError(err)
+    if (!isWorker && !(err instanceof ListenError)) return reportConfigError(err)
     const message = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : err instanceof Error ? err.message : String(err)
-    process.stderr.write(`gatehouse worker ${process.pid}: ${message}\n`)
-    // Exit rather than linger on the IPC channel: the primary replaces the worker.
+    process.stderr.write(`gatehouse${isWorker ? ` worker ${process.pid}` : ''}: ${message}\n`)
+    // A listener that cannot bind will not bind on a restart either: the primary stops rather than replace the worker.
+    if (isWorker && err instanceof ListenError) await workerCannotStart(message)
+    // Exit rather than linger (on a Redis reconnect, on the IPC channel): a start that failed is over.
     process.exit(1)
   }
   process.on('SIGHUP', () => { void gw.reload() })

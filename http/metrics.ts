@@ -160,7 +160,7 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   })
   new Gauge({
     name: 'gatehouse_redis_up',
-    help: 'Redis connections: 1 up, 0 down; absent when not configured (cache: cache and its invalidation subscriber; rate_limit: the limiter\'s counter store)',
+    help: 'Redis connections: 1 up, 0 down; absent when not in use (cache: cache and its invalidation subscriber; rate_limit: the limiter\'s counter store, when a route has a rate limit)',
     labelNames: ['connection'],
     // One worker without Redis makes the cluster's value 0.
     aggregator: 'min',
@@ -170,8 +170,10 @@ export function createMetrics (buffers: BufferBudget): Metrics {
       if (current === undefined) return
       const gateway = current()
       if (gateway.cache.redisState !== 'none') this.set({ connection: 'cache' }, gateway.cache.redisState === 'up' ? 1 : 0)
+      // Only a limiter that counts in Redis has a connection: without a rate-limited route (none)
+      // or without Redis (local) a 0 here would fire the redis-down alert forever.
       const limiter = gateway.health().checks.rateLimitStore
-      if (limiter !== undefined) this.set({ connection: 'rate_limit' }, limiter === 'ok' ? 1 : 0)
+      if (limiter !== undefined && limiter !== 'none' && limiter !== 'local') this.set({ connection: 'rate_limit' }, limiter === 'ok' ? 1 : 0)
     }
   })
   // Per target, read from the balancers of the config in force (a reload starts them at 0).

@@ -16,6 +16,7 @@ const STABLE_MS = 10_000
 const KEY_REQUEST = 'gatehouse:ephemeral-key?'
 const KEY_REPLY = 'gatehouse:ephemeral-key'
 const READY = 'gatehouse:ready'
+const CANNOT_START = 'gatehouse:cannot-start'
 
 export function workerCount (setting: number | 'auto'): number {
   return setting === 'auto' ? availableParallelism() : setting
@@ -56,6 +57,12 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
     worker.on('message', (message: unknown) => {
       if (message === KEY_REQUEST) worker.send({ type: KEY_REPLY, jwk: ephemeralKey })
       answerMetrics(worker, message)
+      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === CANNOT_START) {
+        // A listener no worker can bind (the address is taken): restarting would loop forever.
+        logger.error({ worker: worker.process.pid, error: (message as { error?: unknown }).error }, 'a worker cannot start: stopping')
+        allClean = false
+        stop('SIGTERM')
+      }
       if (message === READY) {
         readySince.set(worker, Date.now())
         if (reloadWhenReady.delete(worker)) worker.process.kill('SIGHUP')
@@ -133,6 +140,14 @@ export async function ephemeralKeyFromPrimary (): Promise<JWK> {
     }
     process.on('message', onMessage)
     process.send?.(KEY_REQUEST)
+  })
+}
+
+/** In a worker: tells the primary it failed in a way a restart would repeat (its listener cannot bind). */
+export async function workerCannotStart (error: string): Promise<void> {
+  await new Promise<void>(resolve => {
+    if (process.send === undefined) resolve()
+    else process.send({ type: CANNOT_START, error }, undefined, undefined, () => resolve())
   })
 }
 

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import { GatehouseError, toProblem } from '../src/errors.js'
 import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
-import { createGateway, type Gateway } from '../src/gateway.js'
+import { createGateway, type Gateway, type HealthReport } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
 import type { Clock } from '../src/clock.js'
 import { buildApp } from '../http/app.js'
@@ -138,6 +138,30 @@ function withoutUpgrade (req: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
+/** Thrown when a listener cannot bind: names the config key and the address. */
+export class ListenError extends Error {
+  constructor (readonly key: string, readonly address: string, readonly code: string | undefined, message: string) {
+    super(`${key}: cannot listen on ${address}: ${message}`)
+  }
+}
+
+/** Binds `server` to `at`, or throws a ListenError naming `key` and the address. */
+async function listen (at: { host: string, port: number }, key: string, bind: () => Promise<void>): Promise<void> {
+  try {
+    await bind()
+  } catch (err) {
+    const { code, message } = err as Error & { code?: string }
+    throw new ListenError(key, `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`, code, code ?? message)
+  }
+}
+
+function bindNode (server: Server, at: { host: string, port: number }): () => Promise<void> {
+  return async () => await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(at.port, at.host, () => { server.off('error', reject); resolve() })
+  })
+}
+
 /** Exports the spans still buffered, then forgets the tracer. */
 async function stopTracing (tracer: Tracer | undefined): Promise<void> {
   if (tracer === undefined) return
@@ -224,16 +248,26 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   server.on('clientError', answerClientError)
   server.keepAliveTimeout = 72_000
   server.requestTimeout = first.server.requestTimeoutMs
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(first.server.listen.port, first.server.listen.host, () => { server.off('error', reject); resolve() })
-  })
-
+  // Once draining, the instance is on its way out: /readyz says so at once, so a load balancer
+  // or Kubernetes stops sending before the listener refuses new connections.
+  const readiness = (): HealthReport => draining ? { status: 'down', checks: { ...current.gateway.health().checks, process: 'draining' } } : current.gateway.health()
   let admin: FastifyInstance | undefined
-  if (first.server.admin !== undefined) {
-    admin = await buildAdminApp(logger, () => current.gateway.health(), async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken,
-      () => ({ store: current.gateway.userTokens, config: current.gateway.config }))
-    await admin.listen({ host: first.server.admin.host, port: first.server.admin.port })
+  try {
+    await listen(first.server.listen, 'server.listen', bindNode(server, first.server.listen))
+    if (first.server.admin !== undefined) {
+      admin = await buildAdminApp(logger, readiness, async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken,
+        () => ({ store: current.gateway.userTokens, config: current.gateway.config }))
+      const at = first.server.admin
+      const app = admin
+      await listen(at, 'server.admin', async () => { await app.listen({ host: at.host, port: at.port }) })
+    }
+  } catch (err) {
+    // A listener that cannot bind ends the start: nothing opened so far may keep the process alive.
+    if (server.listening) await new Promise(resolve => server.close(resolve))
+    await admin?.close()
+    await retire(current, 0)
+    await stopTracing(tracer)
+    throw err
   }
 
   /** Generations a reload replaced, closing once their last request (or WebSocket) is done. */
@@ -299,11 +333,11 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     },
     async close (drainMs = first.server.drainTimeoutMs) {
       watcher?.close()
+      draining = true
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
       // A keep-alive connection (a load balancer's pool) must not feed the draining process new
       // requests: each answer in flight says Connection: close, and its connection ends after it.
-      draining = true
       for (const res of answering) closeAfter(res)
       // Generations a reload left behind drain on the same deadline as the one in force.
       const generations = [current, ...retiring]

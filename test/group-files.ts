@@ -3,7 +3,8 @@
  * built test files. A Node process costs this machine about a second of CPU to start, load the
  * gateway and warm its JIT; one process per test file spent more than half the suite on that.
  * Each test file still tests one behaviour and names it; a group runs its files' tests one after
- * another in one process, and tap runs the groups side by side.
+ * another in one process, and tap runs the groups side by side. Its tests are named
+ * `e2e/FILE.test.js: test name`, so a failure or a timeout points at the file.
  *
  *   node dist/test/group-files.js [GROUPS]
  */
@@ -21,7 +22,13 @@ rmSync(out, { recursive: true, force: true })
 mkdirSync(out)
 for (let g = 0; g < groups; g++) {
   // Round robin over the sorted names: files of one area (workers-*, oidc-*), often slow alike, spread out.
-  const share = files.filter((_, i) => i % groups === g)
-  const imports = share.map(f => `import '${relative(out, f)}'\n`).join('')
-  writeFileSync(join(out, `${String(g + 1).padStart(2, '0')}.test.js`), imports)
+  const share = files.filter((_, i) => i % groups === g).map(f => relative(out, f))
+  // Each top-level test is named for the file that declared it, so a group that fails or times
+  // out (tap lists the tests still running) says which file to look at and run alone.
+  const entry = `import t from 'tap'
+let file = ''
+t.on('subtestAdd', test => { test.name = \`\${file.replace(/^\\.\\.\\//, '')}: \${test.name}\` })
+for (file of ${JSON.stringify(share)}) await import(file)
+`
+  writeFileSync(join(out, `${String(g + 1).padStart(2, '0')}.test.js`), entry)
 }

@@ -11,7 +11,9 @@ const FAIL_FAST: RedisOptions = {
   enableAutoPipelining: true,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
-  commandTimeout: 250,
+  // Long enough for a Redis (or a host) under load to answer; a Redis that is down fails at once
+  // (no offline queue) and a timeout is still a failure: it never lets a credential through.
+  commandTimeout: 1000,
   connectTimeout: 2000,
   retryStrategy: (times: number) => Math.min(100 * times, 2000)
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node } from 'yaml'
@@ -16,6 +17,7 @@ import { parseSecretHash } from '../tokens/client-secret.js'
 import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
 import { configWarnings } from './warnings.js'
 import { publicOriginProblem } from '../proxy/public-origin.js'
+import { keyFileProblems } from './key-files.js'
 
 export interface ConfigIssue {
   file: string
@@ -102,17 +104,37 @@ class Issues {
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g
 
-/** Expands `${VAR}` / `${VAR:-default}` in every scalar, keeping the document's positions for errors. */
+/**
+ * `NAME`, or the content of the file `NAME_FILE` names (Docker and Kubernetes secrets are files),
+ * without its final newline. Empty counts as unset; both set is a mistake, not a choice.
+ */
+function envValue (env: NodeJS.ProcessEnv, name: string): { text?: string, problem?: string } {
+  const value = env[name] ?? ''
+  const file = env[`${name}_FILE`] ?? ''
+  if (file === '') return value === '' ? {} : { text: value }
+  if (value !== '') return { problem: `both ${name} and ${name}_FILE are set: set one` }
+  try {
+    return { text: readFileSync(file, 'utf8').replace(/\r?\n$/, '') }
+  } catch (err) {
+    return { problem: `${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }
+  }
+}
+
+/** Expands `${VAR}` / `${VAR:-default}` (or VAR_FILE's content) in every scalar, keeping the document's positions for errors. */
 function interpolate (doc: Document, env: NodeJS.ProcessEnv, issues: Issues): void {
   visit(doc, {
     Scalar (_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return
       const segments = pathOf(path, node)
       const expanded = node.value.replace(VAR, (_m, name: string, hasDefault?: string, fallback?: string) => {
-        const value = env[name]
-        if (value !== undefined && value !== '') return value
+        const value = envValue(env, name)
+        if (value.problem !== undefined) {
+          issues.at(node.range?.[0] ?? 0, segments, value.problem)
+          return ''
+        }
+        if (value.text !== undefined) return value.text
         if (hasDefault !== undefined) return fallback ?? ''
-        issues.at(node.range?.[0] ?? 0, segments, `environment variable ${name} is not set (write \${${name}:-default} for a default)`)
+        issues.at(node.range?.[0] ?? 0, segments, `environment variable ${name} (or ${name}_FILE) is not set (write \${${name}:-default} for a default)`)
         return ''
       })
       if (node.type === 'PLAIN' && expanded !== '') {
@@ -658,5 +680,13 @@ export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process
   } catch (err) {
     throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
   }
-  return parseConfig(text, path, env)
+  const config = parseConfig(text, path, env)
+  const problems = await keyFileProblems(config)
+  if (problems.length > 0) {
+    const lines = new LineCounter()
+    const issues = new Issues(path, parseDocument(text, { lineCounter: lines }), lines)
+    for (const p of problems) issues.add(p.path, p.message)
+    throw new ConfigError(issues.list)
+  }
+  return config
 }

@@ -4,7 +4,7 @@
  * committed page and the schema disagree.
  */
 import type { TSchema } from '@sinclair/typebox'
-import { AUTHENTICATOR_SCHEMAS, ConfigSchema, VALUE_FORMATS } from './schema.js'
+import { AUTHENTICATOR_SCHEMAS, ConfigSchema, VALUE_FORMATS, type AuthenticatorType } from './schema.js'
 
 /** One key of the config, anywhere in it. */
 export interface SchemaKey {
@@ -104,14 +104,16 @@ const PAGES: Record<string, string> = {
   upstreams: '[routing.md](routing.md#forwarding)',
   routes: '[routing.md](routing.md), [authorization.md](authorization.md) and [websockets.md](websockets.md)'
 }
-const AUTHENTICATOR_PAGES: Record<string, string> = {
+// Every type, or the compiler says which lacks its page (the reference once said "More: undefined.").
+const AUTHENTICATOR_PAGES: Record<AuthenticatorType, string> = {
   apiKey: '[clients.md](clients.md#api-keys)',
   clientToken: '[client-tokens.md](client-tokens.md)',
   mtls: '[clients.md](clients.md#client-certificates-mtls)',
   jwt: '[jwt.md](jwt.md)',
   introspection: '[introspection.md](introspection.md)',
   basic: '[basic-auth.md](basic-auth.md)',
-  userToken: '[user-tokens.md](user-tokens.md)'
+  userToken: '[user-tokens.md](user-tokens.md)',
+  oidc: '[browser-login.md](browser-login.md)'
 }
 /** How a path below each top-level key is shown in its table: `clients[].id` as `id`. */
 const SECTION_PREFIX: Record<string, string> = { clients: 'clients[].', upstreams: 'upstreams.<name>.', routes: 'routes[].', authenticators: 'authenticators.<name>.' }
@@ -122,7 +124,8 @@ const INTRO = `# Configuration reference
 
 \`gateway.config.yaml\` is YAML. \`\${VAR}\` and \`\${VAR:-default}\` are taken from the
 environment in any value (an unset variable without default is an error; an empty one
-counts as unset). Relative paths are relative to the config file. The JSON Schema is
+counts as unset). \`VAR_FILE\` instead of \`VAR\` names a file holding the value (Docker and
+Kubernetes secrets), its final newline dropped; setting both is an error. Relative paths are relative to the config file. The JSON Schema is
 [\`schema/gateway.config.schema.json\`](../schema/gateway.config.schema.json), generated from the
 same types; editors pick it up with
 \`# yaml-language-server: $schema=./schema/gateway.config.schema.json\`.
@@ -156,7 +159,7 @@ export function configReference (): string {
     const prefix = SECTION_PREFIX[top] ?? `${top}.`
     if (top === 'authenticators') {
       for (const [type, auth] of Object.entries(AUTHENTICATOR_SCHEMAS)) {
-        out.push(`### \`type: ${type}\``, '', `${prose((auth as Node).description ?? '')}. More: ${AUTHENTICATOR_PAGES[type]}.`, '', ...HEADER)
+        out.push(`### \`type: ${type}\``, '', `${prose((auth as Node).description ?? '')}. More: ${AUTHENTICATOR_PAGES[type as AuthenticatorType]}.`, '', ...HEADER)
         for (const k of schemaKeys(auth)) out.push(row(k, k.path))
         out.push('')
       }

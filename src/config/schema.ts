@@ -73,7 +73,7 @@ const RouteRateLimit = strict({
   by: Type.Optional(doc(Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')]),
     'What is counted: the client, the user, the address (IPv6 per /64) or the client+user pair. A principal the request does not carry is replaced by the address. Default: client if the policy requires a client, else user if it requires a user, else ip')),
   onRedisError: Type.Optional(doc(Type.Union([Type.Literal('open'), Type.Literal('closed')]),
-    'When the Redis counter store fails (or a command takes over 250 ms): open lets the request through uncounted (logged, counted); closed answers 503 auth_unavailable', 'open'))
+    'When the Redis counter store fails (or a command takes over 1 s): open lets the request through uncounted (logged, counted); closed answers 503 auth_unavailable', 'open'))
 })
 
 const Cors = strict({

@@ -1,15 +1,18 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { DOCKER_COMPOSE, requires } from '../helpers/requires.js'
 import { ROOT } from '../helpers/paths.js'
+import { keyHash, tempDir } from '../helpers/gateway.js'
 
 const run = promisify(execFile)
 const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const SECRET = 'compose-test-secret-0123456789abcdef0123456789'
 const ADMIN_TOKEN = 'compose-test-admin-token-0123456789'
+const WEB_KEY_HASH = keyHash('gh_compose-test-web-key-000000000000000000000')
 
 async function exitOf (file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number, stdout: string, stderr: string }> {
   try {
@@ -23,11 +26,9 @@ async function exitOf (file: string, args: string[], env: NodeJS.ProcessEnv): Pr
 
 /** The environment of a shell that has not set any of the compose file's variables. */
 function cleanEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra }
-  for (const name of ['REDIS_URL', 'WEB_KEY_HASH', 'DRF_JWT_ISSUER']) delete env[name]
-  if (extra.DRF_JWT_SECRET === undefined) delete env.DRF_JWT_SECRET
-  if (extra.GATEHOUSE_ADMIN_TOKEN === undefined) delete env.GATEHOUSE_ADMIN_TOKEN
-  return env
+  const env = { ...process.env }
+  for (const name of ['REDIS_URL', 'WEB_KEY_HASH', 'WEB_KEY_HASH_FILE', 'DRF_JWT_ISSUER', 'DRF_JWT_SECRET', 'GATEHOUSE_ADMIN_TOKEN']) delete env[name]
+  return { ...env, ...extra }
 }
 
 t.test('docker-compose accepts docker-compose.yml: gateway, Redis and the DRF upstream wired together', { skip: requires(DOCKER_COMPOSE) }, async t => {
@@ -48,6 +49,11 @@ t.test('docker-compose accepts docker-compose.yml: gateway, Redis and the DRF up
   t.equal(services.drf?.ports, undefined, 'the upstream that trusts Remote-User publishes no port')
   t.equal(services.redis?.ports, undefined, 'Redis publishes no port')
   t.equal(services.redis?.image, 'redis:7-alpine')
+  t.same((gateway as { depends_on?: unknown }).depends_on, { redis: { condition: 'service_healthy' }, drf: { condition: 'service_healthy' } },
+    'the gateway starts once Redis and the app are healthy, not merely started')
+  t.ok((services.redis as { healthcheck?: { test?: string[] } }).healthcheck?.test?.includes('ping'), 'Redis has a health check (PING)')
+  t.ok((services.drf as { healthcheck?: { test?: string[] } }).healthcheck?.test?.join(' ').includes('http://127.0.0.1:8000/'), 'so has the app (an HTTP request)')
+  t.equal(gateway.environment.WEB_KEY_HASH, '', 'no API key hash unless one is given')
   const redis = services.redis as { command: string[], volumes: Array<string | { source?: string, target?: string }> }
   t.match(redis.command.join(' '), /--appendonly yes/, 'Redis persists (revocations survive its restart)')
   t.ok(redis.volumes.some(v => typeof v === 'string' ? v.startsWith('redis-data:/data') : v.source === 'redis-data' && v.target === '/data'), 'on a named volume')
@@ -61,10 +67,23 @@ t.test('docker-compose accepts docker-compose.yml: gateway, Redis and the DRF up
 })
 
 t.test('gatehouse check accepts the compose gateway config', async t => {
-  const ok = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv({ DRF_JWT_SECRET: SECRET, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, REDIS_URL: 'redis://redis:6379' }))
-  t.equal(ok.code, 0, ok.stderr)
+  const ok = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv({ DRF_JWT_SECRET: SECRET, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, REDIS_URL: 'redis://redis:6379', WEB_KEY_HASH: WEB_KEY_HASH }))
+  t.equal(ok.code, 0, `exit 0 (${ok.stderr.trim()})`)
   t.match(ok.stdout, /ok \(3 routes, 1 clients, 2 authenticators, 1 upstreams\)/)
-  const noSecret = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv({ GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN }))
+  const noSecret = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv({ GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN, WEB_KEY_HASH: WEB_KEY_HASH }))
   t.equal(noSecret.code, 1)
-  t.match(noSecret.stderr, /gateway\.config\.yaml:\d+:\d+ authenticators\.idp\.secret: environment variable DRF_JWT_SECRET is not set/)
+  t.match(noSecret.stderr, /gateway\.config\.yaml:\d+:\d+ authenticators\.idp\.secret: environment variable DRF_JWT_SECRET \(or DRF_JWT_SECRET_FILE\) is not set/)
+})
+
+// 8080 is published on every interface: a key everyone can read in the docs must not open it.
+t.test('the compose gateway config has no demo API key: without WEB_KEY_HASH (or WEB_KEY_HASH_FILE) it does not start', async t => {
+  const file = join(ROOT, 'examples', 'docker', 'gateway.config.yaml')
+  t.notMatch(readFileSync(file, 'utf8'), /sha256:[0-9a-f]{64}/, 'no key hash is written in the file')
+  const env = { DRF_JWT_SECRET: SECRET, GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN }
+  const noKey = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv(env))
+  t.equal(noKey.code, 1)
+  t.match(noKey.stderr, /gateway\.config\.yaml:\d+:\d+ clients\[0\]\.apiKeys\[0\]\.hash: environment variable WEB_KEY_HASH \(or WEB_KEY_HASH_FILE\) is not set/)
+  const secret = join(tempDir(t, { 'web-key-hash': `${WEB_KEY_HASH}\n` }), 'web-key-hash')
+  const fromFile = await exitOf(process.execPath, [CLI, 'check', '-c', 'examples/docker/gateway.config.yaml'], cleanEnv({ ...env, WEB_KEY_HASH_FILE: secret }))
+  t.equal(fromFile.code, 0, "a Docker secret file works too")
 })

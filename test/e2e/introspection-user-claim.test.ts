@@ -1,5 +1,5 @@
 import t from 'tap'
-import { startTestGateway, ordersRoute } from '../helpers/gateway.js'
+import { TEST_SERVER, startTestGateway, ordersRoute } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
@@ -8,9 +8,7 @@ t.test('introspection: userClaim, scope and client_id are mapped; form-field cli
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
   // django-oauth-toolkit answers `username`; the gateway authenticates with form fields here.
-  const gw = await startTestGateway(t, `server:
-  listen: 127.0.0.1:0
-identity:
+  const gw = await startTestGateway(t, `${TEST_SERVER}identity:
   claims: { client_id: Remote-Token-Client }
 authenticators:
   dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret}, clientAuth: post, userClaim: username }

@@ -9,16 +9,14 @@ import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { oidcGatewayYaml, startOidcProvider } from '../helpers/oidc-provider.js'
-import { CHROMIUM as CHROMIUM_PACKAGE, requires } from '../helpers/requires.js'
-
-const CHROMIUM = '/usr/bin/chromium'
+import { CHROMIUM, onPath, requires } from '../helpers/requires.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
 async function launch (t: Teardown): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: onPath('chromium'),
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
   })
@@ -31,7 +29,7 @@ async function launch (t: Teardown): Promise<BrowserContext> {
 
 const echoOf = async (page: Page): Promise<Echo> => JSON.parse(await page.locator('body').innerText()) as Echo
 
-t.test('oidc in a real browser: log in through the provider\'s form, land back, Remote-User upstream, cross-site POST refused, log out', { skip: requires(CHROMIUM_PACKAGE) }, async t => {
+t.test('oidc in a real browser: log in through the provider\'s form, land back, Remote-User upstream, cross-site POST refused, log out', { skip: requires(CHROMIUM) }, async t => {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin] })

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { until } from '../helpers/until.js'
 import { PassThrough, Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { sessionsRevoke } from '../../cli/sessions.js'
@@ -38,7 +39,11 @@ t.test('oidc: `gatehouse sessions revoke --user alice` ends her sessions on ever
   const done = await revoke(['-c', a.gateway.config.file, '--user', 'alice'])
   t.equal(done.code, 0, done.err)
   t.equal(done.out, '2 sessions of alice ended on every instance\n')
-  await new Promise(resolve => setTimeout(resolve, 200))
+  // Each instance hears of it over pub/sub, in its own time.
+  await until('both instances to end alice\'s sessions', async () => {
+    for (const origin of [originA, originB]) if (await status(origin, laptop.sid) !== 401 || await status(origin, phone.sid) !== 401) return false
+    return true
+  })
   for (const origin of [originA, originB]) {
     t.equal(await status(origin, laptop.sid), 401, 'alice\'s first session is gone')
     t.equal(await status(origin, phone.sid), 401, 'and her second')

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
 import { KEYS, TEST_SERVER, clientsYaml, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
+import { until } from '../helpers/until.js'
 
 function configText (upstream: string, ordersPolicy: string): string {
   return `${TEST_SERVER}${clientsYaml()}
@@ -32,29 +33,42 @@ t.test('reloads under load: valid swaps atomically, invalid keeps the old config
   let stop = false
   const statuses = new Map<number, number>()
   const failures: string[] = []
+  let answered = 0
+  let inflight = 0
+  const inflightAtReload: number[] = []
+  // The next phase starts once the load has gone on a while, however slow the machine is.
+  const moreAnswers = async (): Promise<void> => {
+    const from = answered
+    await until('50 more answers under load', () => answered >= from + 50, 60_000)
+  }
   const worker = async (): Promise<void> => {
     while (!stop) {
+      inflight++
       try {
         const res = await request(`${gw.url}/steady/x`, { dispatcher: agent, headers: { 'x-api-key': KEYS.android } })
         await res.body.dump()
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+        answered++
       } catch (err) {
         failures.push((err as Error).message)
       }
+      inflight--
     }
   }
   const load = Array.from({ length: 16 }, worker)
 
-  await new Promise(resolve => setTimeout(resolve, 300))
+  await moreAnswers()
   const before = (await request(`${gw.url}/orders/1`, { dispatcher: agent })).statusCode
   writeFileSync(file, configText(upstream, 'public'))
+  inflightAtReload.push(inflight)
   const valid = await gw.reload()
   t.ok(valid.ok, 'a valid config is swapped in')
   t.equal((await request(`${gw.url}/orders/1`, { dispatcher: agent })).statusCode, 200, 'the new policy is in force')
   t.equal(before, 401, 'the old policy was in force before')
 
-  await new Promise(resolve => setTimeout(resolve, 200))
+  await moreAnswers()
   writeFileSync(file, `${readFileSync(file, 'utf8')}\n  - match: /broken/*\n    upstream: nowhere\n    policy: public\n`)
+  inflightAtReload.push(inflight)
   const invalid = await gw.reload()
   t.notOk(invalid.ok, 'an invalid config is refused')
   t.match(invalid.errors[0], /gateway\.config\.yaml:\d+:\d+ routes\[2\]\.upstream: unknown upstream "nowhere"/, 'with file:line:col')
@@ -62,10 +76,10 @@ t.test('reloads under load: valid swaps atomically, invalid keeps the old config
   t.equal((await request(`${gw.url}/orders/1`, { dispatcher: agent })).statusCode, 200, 'and it still serves')
   t.ok(gw.logs.some(l => l.msg === 'config reload failed: keeping the config in force'), 'the failure is logged')
 
-  await new Promise(resolve => setTimeout(resolve, 300))
+  await moreAnswers()
   stop = true
   await Promise.all(load)
   t.same(failures, [], 'no request failed during the reloads')
   t.same([...statuses.keys()], [200], 'every request under load was answered 200')
-  t.ok((statuses.get(200) ?? 0) > 100, `load was real (${statuses.get(200) ?? 0} requests)`)
+  t.ok(inflightAtReload.every(n => n > 0), `requests were in flight at each reload (${inflightAtReload.join(', ')})`)
 })

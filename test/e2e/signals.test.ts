@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { tempDir } from '../helpers/gateway.js'
-import { startEcho } from '../helpers/upstream.js'
+import { startEcho, startEchoSeeing } from '../helpers/upstream.js'
+import { until } from '../helpers/until.js'
 import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
@@ -54,15 +55,15 @@ t.test('SIGHUP reloads the config file', async t => {
 })
 
 t.test('SIGTERM stops accepting, drains the slow in-flight request, exits 0', async t => {
-  const upstream = await startEcho(t)
+  const { url: upstream, received } = await startEchoSeeing(t)
   const port = await freePort()
   const file = join(tempDir(t), 'gw.yaml')
   writeFileSync(file, config(port, upstream, '/*'))
   const gw = await startCli(t, file)
   const slow = request(`http://127.0.0.1:${port}/slow/1500`).then(async res => ({ status: res.statusCode, body: await res.body.text() }))
-  await new Promise(resolve => setTimeout(resolve, 300))
+  await until('the slow request to reach the upstream', () => received.length === 1)
   gw.child.kill('SIGTERM')
-  await new Promise(resolve => setTimeout(resolve, 200))
+  await until('the gateway to start draining', () => gw.output().includes('stopping: draining in-flight requests'))
   const refused = await request(`http://127.0.0.1:${port}/fast`).then(() => 'accepted', (err: Error & { code?: string }) => err.code ?? err.message)
   t.equal(refused, 'ECONNREFUSED', 'no new connection is accepted while draining')
   const answered = await slow

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
 
 export interface Requirement {
   /** What the test needs, as a reader would name it: "docker-compose", "Django for /usr/bin/python3". */
@@ -55,8 +57,23 @@ export const OPENSSL: Requirement = {
   install: 'apt-get install openssl'
 }
 
+/** Where `command` is on PATH, as a shell would find it; undefined when it is not there. */
+export function onPath (command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      accessSync(join(dir, command), constants.X_OK)
+      return join(dir, command)
+    } catch {
+      // Not in this directory: the next one.
+    }
+  }
+  return undefined
+}
+
+/** Looked up on PATH like every other requirement: hiding it from PATH skips the browser test. */
 export const CHROMIUM: Requirement = {
-  what: 'Debian\'s chromium (/usr/bin/chromium)',
-  probe: ['/usr/bin/chromium', '--version'],
+  what: 'chromium on PATH',
+  probe: ['chromium', '--version'],
   install: 'apt-get install chromium'
 }

@@ -9,6 +9,15 @@ export async function startEcho (t: Teardown): Promise<string> {
   return url
 }
 
+/** startEcho's upstream, with the targets it has received so far: a test waits for a request to arrive rather than sleeping. */
+export async function startEchoSeeing (t: Teardown): Promise<{ url: string, received: string[] }> {
+  const { server, url } = await listenEchoUpstream()
+  const received: string[] = []
+  server.on('request', (req: { url?: string }) => { received.push(req.url ?? '') })
+  t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return { url, received }
+}
+
 export interface Echo {
   method: string
   url: string

@@ -85,7 +85,7 @@ t.test('${VAR} and ${VAR:-default} are expanded; a plain scalar is typed after e
 ${MINIMAL}`, { PORT: '7001' })
   t.equal(c.server.listen.port, 7001)
   t.equal(c.server.workers, 2)
-  t.match(issuesOf(`server:\n  listen: "\${NOPE}"\n${MINIMAL}`), [/^2:11 server.listen: environment variable NOPE is not set/])
+  t.match(issuesOf(`server:\n  listen: "\${NOPE}"\n${MINIMAL}`), [/^2:11 server.listen: environment variable NOPE \(or NOPE_FILE\) is not set/])
 })
 
 t.test('each issue names line, column and key; all are reported at once', async t => {
