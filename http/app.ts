@@ -8,7 +8,6 @@ import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
-import rateLimit, { routeLimiter } from './rate-limit.js'
 import tokenEndpoints from './token-endpoints.js'
 
 /**
@@ -46,9 +45,8 @@ export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<Fas
   }) as unknown as FastifyInstance
   app.decorateRequest('gatehouse', undefined)
   await app.register(errors, { observe, metrics, routing })
-  await app.register(rateLimit, { gateway })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
   await app.register(loginEndpoints, { gateway, observe, metrics })
-  await app.register(proxy, { gateway, observe, metrics, limiter: route => routeLimiter(app, gateway, route) })
+  await app.register(proxy, { gateway, observe, metrics })
   return app
 }

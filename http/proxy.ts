@@ -1,11 +1,10 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { Gateway, RuntimeRoute } from '../src/gateway.js'
+import type { Gateway } from '../src/gateway.js'
 import type { Observe } from './exchange.js'
 import { createUpstream, type Upstream } from './forward.js'
 import type { Metrics } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
-import type { RouteLimiter } from './rate-limit.js'
 import { createWebSocketRoute, WebSocketConnections } from './websocket.js'
 
 /** How long a closing app waits for WebSocket peers to answer its 1001 before cutting them. */
@@ -15,8 +14,6 @@ export interface ProxyOptions {
   gateway: Gateway
   observe: Observe
   metrics: Metrics
-  /** The route's rate limiter, if it has a limit. */
-  limiter: (route: RuntimeRoute) => RouteLimiter | undefined
 }
 
 /**
@@ -24,7 +21,7 @@ export interface ProxyOptions {
  * pool, closed with the app (a reload's old pools once their requests are done or cut off),
  * and so are the app's open WebSockets.
  */
-export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, limiter }) {
+export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg))
   const connections = new WebSocketConnections()
@@ -46,7 +43,6 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         upstream,
         observe,
         series: metrics.route(route.match, route.upstream),
-        limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
           : createWebSocketRoute({ route, spec: route.websocket, upstream, series: metrics.webSocket(route.match), connections })

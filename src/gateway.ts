@@ -8,6 +8,7 @@ import { createAssertionSigner, type AssertionSigner } from './identity/assertio
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
+import { localLimitStore } from './cache/local-limit-store.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
@@ -42,8 +43,8 @@ export interface Gateway {
   /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
   assertion: AssertionSigner | undefined
   cache: GatewayCache
-  /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
-  limitStore: (new () => LimitStore) | undefined
+  /** The rate-limit counters: in Redis when `cache.redis` is set, else in this process (one store per config generation). */
+  limits: LimitStore
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
   tokens: TokenService
   /** User API tokens in `cache.redis` (the CLI's and admin listener's `tokens` operations); undefined without Redis. */
@@ -146,7 +147,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
-    limitStore: redis === undefined ? undefined : redisLimitStore(redis),
+    limits: new (redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis))(),
     tokens,
     userTokens,
     clock,

@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net'
+import { Address6 } from 'ip-address'
 import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
@@ -57,7 +59,27 @@ export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLim
   }
 }
 
-/** The store contract @fastify/rate-limit calls: count one hit, answer the count and the window's remaining ms. */
+/** IPv6 callers are counted by their /64, as one host usually holds the whole prefix; a mapped IPv4 as the IPv4. */
+export function limitIp (ip: string): string {
+  if (!isIPv6(ip)) return ip.toLowerCase()
+  const address = new Address6(ip)
+  if (address.isMapped4()) return address.to4().correctForm()
+  return new Address6(`${ip}/64`).startAddress().correctForm()
+}
+
+/**
+ * Counts one hit under `key`: the RateLimit-* headers for the answer, or the 429 once the
+ * window's count is past `max`. A store that fails rejects with its own error.
+ */
+export async function countHit (store: LimitStore, key: string, max: number, windowMs: number): Promise<Array<[string, string]>> {
+  const { current, ttl } = await new Promise<{ current: number, ttl: number }>((resolve, reject) => {
+    store.incr(key, (err, result) => { if (err !== null) reject(err); else resolve(result as { current: number, ttl: number }) }, windowMs, max)
+  })
+  if (current > max) throw rateLimited(max, ttl)
+  return [['ratelimit-limit', String(max)], ['ratelimit-remaining', String(Math.max(0, max - current))], ['ratelimit-reset', String(Math.ceil(ttl / 1000))]]
+}
+
+/** A counter store: count one hit, answer the count and the window's remaining ms (@fastify/rate-limit's store contract, kept). */
 export interface LimitStore {
   incr (key: string, cb: (err: Error | null, result?: { current: number, ttl: number }) => void, windowMs: number, max: number): void
   child (routeOptions: unknown): LimitStore
