@@ -18,7 +18,7 @@ type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
   clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
-  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
+  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients, deps.clock),
   jwt: createJwtAuthenticator,
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
   basic: async cfg => await createBasicAuthenticator(cfg),

@@ -108,5 +108,5 @@ export interface AuthDeps {
   /** User API tokens in `cache.redis`; undefined without Redis. */
   userTokens?: UserTokenStore | undefined
   /** What expiries and cooldowns are measured with (default Date.now). */
-  clock?: Clock | undefined
+  clock: Clock
 }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { LimitStore } from '../policy/rate-limit.js'
 import { entryBytes, type LocalLimits } from './cache.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 
 interface Counter { current: number, ttl: number, iterationStartMs: number }
 
@@ -12,7 +12,7 @@ interface Counter { current: number, ttl: number, iterationStartMs: number }
  * by every route (keys carry the route), so the bound does not grow with the routes.
  * The least recently counted caller is forgotten first: its count starts again.
  */
-export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): new () => LimitStore & { read: LimitStore['incr'] } {
+export function localLimitStore (limits: LocalLimits, clock: Clock): new () => LimitStore & { read: LimitStore['incr'] } {
   const counters = new LRUCache<string, Counter>({
     max: limits.maxEntries,
     maxSize: limits.maxSize,

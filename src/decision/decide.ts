@@ -233,6 +233,12 @@ export function checkLogoutOrigin (headers: DecisionRequest['headers'], origin: 
   if (!fromSameOrigin(headers, origin)) throw new GatehouseError('csrf_failed', 'logout must be asked from this site', { principal: 'user', authenticator })
 }
 
+/**
+ * A request target llhttp refuses before any app sees it: one that starts with neither `/`,
+ * `*` nor a scheme, or holds a space or control character.
+ */
+const NOT_HTTP_TARGET = /^[^/*A-Za-z]|^$|[\x00-\x20\x7f]/
+
 interface Compiled {
   table: RouteTable
   routes: Map<number, RouteDecision>
@@ -266,7 +272,8 @@ function endpointOf (hit: Extract<RouteHit, { kind: 'token-endpoint' | 'login-en
 export async function decide (gateway: Gateway, request: DecisionRequest, options: DecideOptions = {}): Promise<Outcome> {
   const c = compiledFor(gateway)
   const method = request.method
-  const hit = c.table.find(method, request.target)
+  // What Node's parser refuses never reaches a route: answered as the listener answers it.
+  const hit = NOT_HTTP_TARGET.test(request.target) ? undefined : c.table.find(method, request.target)
   if (hit?.kind === 'route') {
     let route = c.routes.get(hit.index)
     if (route === undefined) {
@@ -285,6 +292,7 @@ export async function decide (gateway: Gateway, request: DecisionRequest, option
     identity: undefined
   }
   const refuse = (thrown: unknown): Deny => ({ kind: 'deny', route: undefined, stage: 'route', error: toGatehouseError(thrown), thrown, webSocket: false, responseHeaders: [], ...found })
+  if (NOT_HTTP_TARGET.test(request.target)) return refuse(new GatehouseError('bad_request', 'the request is not well-formed HTTP'))
   if (hit?.kind === 'undecodable') return refuse(new GatehouseError('bad_request', 'the request is malformed'))
   if (hit?.kind === 'login-endpoint' && hit.endpoint === 'logout') {
     try {

@@ -75,6 +75,7 @@ t.test('the router front: no route, an undecodable path, an ambiguous one, the g
   t.match(none, { kind: 'deny', stage: 'route', error: { status: 404, code: 'not_found' } })
   t.match(await ask(gateway, { target: '/api/admin%zz/x' }), { kind: 'deny', stage: 'route', error: { status: 400, code: 'bad_request' } }, '%zz: 400 as the listener answers')
   t.match(await ask(gateway, { target: '/api/public/../orders/1' }), { kind: 'deny', stage: 'guard', error: { code: 'ambiguous_path' } })
+  t.match(await ask(gateway, { target: '%2Fapi/public/1' }), { kind: 'deny', stage: 'route', error: { status: 400, detail: 'the request is not well-formed HTTP' } }, 'a target Node\'s parser refuses')
   t.match(await ask(gateway, { method: 'POST', target: '/oauth/token' }), { kind: 'endpoint', endpoint: 'token' })
 })
 
