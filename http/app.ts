@@ -17,7 +17,7 @@ import tokenEndpoints from './token-endpoints.js'
 export async function buildApp (gateway: Gateway, metrics: Metrics): Promise<FastifyInstance> {
   const { server } = gateway.config
   const { routing } = server
-  const observe = observer(gateway.logger)
+  const observe = observer(gateway.logger, gateway.counters)
   const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),

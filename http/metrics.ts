@@ -3,7 +3,7 @@ import { BoundCounter, BoundHistogram } from './bound-metrics.js'
 import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
-import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
+import { createDecisionCounters } from '../src/policy/decision-counters.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -204,9 +204,10 @@ export function createMetrics (): Metrics {
   plain('gatehouse_cache_redis_fallbacks_total', 'Cache operations that skipped Redis because it was down or failing', () => cacheCounters.redisFallbacks)
   plain('gatehouse_cache_integrity_failures_total', 'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out', () => cacheCounters.integrityFailures)
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
-  mirror(registry, authDecisions)
-  mirror(registry, denials)
-  mirror(registry, rateLimitStoreErrors)
+  const counters = createDecisionCounters()
+  mirror(registry, counters.authDecisions)
+  mirror(registry, counters.denials)
+  mirror(registry, counters.rateLimitStoreErrors)
 
   const routes = new Map<string, RouteSeries>()
   const routeSeries = (label: string, upstreamName: string | undefined): RouteSeries => {
@@ -249,6 +250,7 @@ export function createMetrics (): Metrics {
     render: async () => isWorker() ? await metricsFromPrimary() : await registry.metrics(),
     instruments: {
       cacheCounters,
+      counters,
       observe (call, authenticator, seconds, ok) {
         originCalls.observe({ call, authenticator, outcome: ok ? 'ok' : 'error' }, seconds)
       }

@@ -13,6 +13,7 @@ import { createTokenService, type TokenService } from './tokens/token-service.js
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
+import { createDecisionCounters, type DecisionCounters } from './policy/decision-counters.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
@@ -51,6 +52,8 @@ export interface Gateway {
   userTokens: UserTokenStore | undefined
   /** What every TTL, cooldown, expiry and rate window of this gateway is measured with. */
   clock: Clock
+  /** Policy outcome counters: the process's instruments', shared by its reloads, never by another gateway. */
+  counters: DecisionCounters
   health (): HealthReport
   close (): Promise<void>
 }
@@ -87,6 +90,8 @@ export interface Instruments {
   revokedJtis?: RevokedJtis
   /** Default Date.now; tests move time with their own. */
   clock?: Clock
+  /** The policy outcome counters; made on the first gateway, kept across reloads. */
+  counters?: DecisionCounters
 }
 
 /**
@@ -106,6 +111,7 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const clock = instruments.clock ?? systemClock
+  const counters = instruments.counters ??= createDecisionCounters()
   const cache = await createCache(config, logger, instruments.cacheCounters, clock)
   const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache, clock)
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
@@ -115,7 +121,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
   let authenticators: Map<string, Authenticator>
   try {
     tokens = await createTokenService(config, logger, revocations, clock)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock })
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, counters })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -151,6 +157,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     tokens,
     userTokens,
     clock,
+    counters,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

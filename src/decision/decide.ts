@@ -192,7 +192,7 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
           responseHeaders.push(...await countHit(gateway.limits, limitKey(scope, limit.by, identity, limitIp(peer.clientIp)), max, windowMs))
         } catch (err) {
           if (isGatehouseError(err)) throw err
-          onLimitStoreError({ match: route.match, rateLimit: limit }, err, gateway.logger.child({ reqId: options.requestId }))
+          onLimitStoreError({ match: route.match, rateLimit: limit }, err, gateway.logger.child({ reqId: options.requestId }), gateway.counters)
         }
       }
 

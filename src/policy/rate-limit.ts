@@ -4,7 +4,7 @@ import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import type { Identity } from './authenticate.js'
-import { rateLimitStoreErrors } from './decision-counters.js'
+import type { DecisionCounters } from './decision-counters.js'
 import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
@@ -50,9 +50,9 @@ export function rateLimited (max: number, ttlMs: number): GatehouseError {
  * Redis is a cache, and an outage must not take the API down. `closed` refuses with 503
  * `auth_unavailable` and a Retry-After, like any check that cannot be made.
  */
-export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }): void {
+export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }, counters: DecisionCounters): void {
   const outcome = route.rateLimit.onRedisError === 'open' ? 'allowed' : 'refused'
-  rateLimitStoreErrors.inc({ route: route.match, outcome })
+  counters.rateLimitStoreErrors.inc({ route: route.match, outcome })
   logger.warn({ route: route.match, outcome, err: { message: (err as Error).message } }, 'rate-limit store unavailable')
   if (outcome === 'refused') {
     throw new GatehouseError('auth_unavailable', 'the rate-limit store is unreachable', { cause: err, headers: { 'retry-after': '5' } })
