@@ -4,6 +4,7 @@
  *
  *   npm run build && node dist/bench/assertion-signing.js [iterations=20000]
  */
+import { systemClock } from '../src/clock.js'
 import { loadSigningKeys } from '../src/tokens/signing-keys.js'
 import { TokenService } from '../src/tokens/token-service.js'
 import { ASSERTION_TYPE, createAssertionSigner } from '../src/identity/assertion.js'
@@ -20,7 +21,7 @@ async function timeIt (label: string, run: (i: number) => Promise<unknown>): Pro
 }
 
 async function main (): Promise<void> {
-  const tokens = new TokenService(await loadSigningKeys(undefined, undefined), 'https://gatehouse.example', 900_000)
+  const tokens = new TokenService(await loadSigningKeys(undefined, undefined), 'https://gatehouse.example', 900_000, undefined, systemClock)
   const signer = createAssertionSigner({ header: 'Remote-Identity', ttlMs: 60_000 }, tokens)
   const identity = (user: string): Identity => ({
     user: { kind: 'user', id: user, scopes: ['orders:read'], claims: {}, tokenClientId: undefined, authenticator: 'idp' },

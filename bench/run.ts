@@ -3,6 +3,7 @@
  * nginx, and Apache mod_auth_openidc and HAProxy verifying the same RS256 token, side by side
  * in one run. See bench/README.md for the options and the numbers.
  */
+import { systemClock } from '../src/clock.js'
 import { execSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -107,8 +108,8 @@ async function storeUserToken (url: string): Promise<string> {
   const redis = createRedisClient({ url }, { enableOfflineQueue: true })
   await new Promise(resolve => redis.once('ready', resolve))
   try {
-    const { token, hash, record } = newUserToken({ user: 'bench-user', scopes: ['orders:read'], client: null, expires: null })
-    await new UserTokenStore(redis, createSealer(undefined)).add(hash, record)
+    const { token, hash, record } = newUserToken({ user: 'bench-user', scopes: ['orders:read'], client: null, expires: null }, Date.now())
+    await new UserTokenStore(redis, createSealer(undefined), undefined, systemClock).add(hash, record)
     return token
   } finally {
     await redis.quit()

@@ -1,3 +1,4 @@
+import { systemClock } from '../src/clock.js'
 import { loadConfig } from '../src/config/load.js'
 import { createLogger } from '../src/logger.js'
 import { createCache } from '../src/cache/two-tier.js'
@@ -23,10 +24,10 @@ export function benchOidcYaml (): string {
 export async function benchSessionCookie (configFile: string): Promise<string> {
   const config = await loadConfig(configFile)
   const auth = config.authenticators.get('browser') as AuthenticatorConfig<'oidc'>
-  const cache = await createCache(config, createLogger('error'))
+  const cache = await createCache(config, createLogger('error'), undefined, systemClock)
   try {
     const timeouts = { idleMs: parseDuration(auth.spec.session?.idleTimeout ?? '30m'), absoluteMs: parseDuration(auth.spec.session?.absoluteTimeout ?? '12h') }
-    const store = new SessionStore(cache, createCipher(BENCH_SESSION_KEY, 'session'), timeouts, userSessions(undefined))
+    const store = new SessionStore(cache, createCipher(BENCH_SESSION_KEY, 'session'), timeouts, userSessions(undefined), systemClock)
     const now = Date.now()
     const sid = await store.create({
       user: 'bench-user',

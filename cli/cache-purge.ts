@@ -1,3 +1,4 @@
+import { systemClock } from '../src/clock.js'
 import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
 import { loadConfig } from '../src/config/load.js'
@@ -30,7 +31,7 @@ export async function cachePurge (args: string[], io: CliIo): Promise<number> {
     io.stderr.write('gatehouse cache purge: cache.redis is not set, so each instance only has its own local tier; restart the instances, or use POST /cache/purge on each admin listener\n')
     return 1
   }
-  const cache = await createCache(config, createLogger('error'))
+  const cache = await createCache(config, createLogger('error'), undefined, systemClock)
   try {
     await purgeToken(cache, token, config)
   } catch (err) {

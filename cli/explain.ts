@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load.js'
 import { createGateway } from '../src/gateway.js'
 import { createLogger } from '../src/logger.js'
-import { explainRequest, type AuthenticatorSummary, type Explanation } from '../src/explain/explain.js'
+import { explainRequest, type AuthenticatorSummary, type Explanation, type FoundPrincipal } from '../src/explain/explain.js'
 
-export const EXPLAIN_USAGE = 'usage: gatehouse explain [-c gateway.config.yaml] [--json] [--ip ADDR] METHOD PATH [-H \'Name: value\']…\n'
+export const EXPLAIN_USAGE = 'usage: gatehouse explain [-c gateway.config.yaml] [--json] [--peer ADDR] [--tls] METHOD PATH [-H \'Name: value\']…\n'
 
 export interface ExplainIo {
   stdout: { write: (s: string) => unknown }
@@ -12,18 +12,15 @@ export interface ExplainIo {
   env: NodeJS.ProcessEnv
 }
 
-function parseHeaders (lines: string[]): Record<string, string | string[]> | string {
-  const headers: Record<string, string | string[]> = {}
+/** The -H lines as raw header lines: repeated ones are joined later exactly as the listener's Node joins them. */
+function rawHeaders (lines: string[]): string[] | string {
+  const raw: string[] = []
   for (const line of lines) {
     const colon = line.indexOf(':')
     if (colon <= 0) return `not a header: "${line}" (write -H 'Name: value')`
-    const name = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    const prior = headers[name]
-    // Repeated headers arrive as Node gives them: set-cookie as a list, the others joined.
-    headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : name === 'set-cookie' ? [prior, value] : `${prior}, ${value}`
+    raw.push(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
   }
-  return headers
+  return raw
 }
 
 const ms = (n: number): string => n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`
@@ -34,6 +31,11 @@ function authLines (label: string, list: AuthenticatorSummary[]): string[] {
     const settings = Object.entries(a.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')
     return `    ${i + 1}. ${a.name} (${a.type}) reads ${a.reads.join(', ') || 'nothing'}${settings === '' ? '' : `; ${settings}`}`
   })]
+}
+
+function foundLine (p: FoundPrincipal): string {
+  const claims = Object.entries(p.claims ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')
+  return `${p.id} (authenticator ${p.authenticator}) scopes: ${p.scopes.join(' ') || 'none'}${claims === '' ? '' : `; claims: ${claims}`}`
 }
 
 /** The explanation as an operator reads it: top to bottom in the order the gateway works. */
@@ -82,8 +84,11 @@ export function renderExplanation (e: Explanation): string {
     for (const [n, v] of e.upstream.headers) lines.push(`  ${n}: ${v}`)
     for (const d of e.upstream.dropped) lines.push(`  dropped ${d.header}: ${d.why}`)
   }
+  if (e.found?.client !== undefined) lines.push(`found client: ${foundLine(e.found.client)}`)
+  if (e.found?.user !== undefined) lines.push(`found user:   ${foundLine(e.found.user)}`)
   const d = e.decision
-  lines.push(`decision: ${d.allowed ? 'ALLOW' : 'DENY'} at ${d.stage}: ${d.reason}`)
+  const verdict = d.outcome === 'login' ? 'LOGIN' : d.allowed ? 'ALLOW' : 'DENY'
+  lines.push(`decision: ${verdict} at ${d.stage}: ${d.reason}`)
   if (d.problem !== undefined) {
     for (const [n, v] of d.responseHeaders ?? []) lines.push(`  ${n}: ${v}`)
     lines.push(`  ${JSON.stringify(d.problem)}`)
@@ -98,7 +103,7 @@ export function renderExplanation (e: Explanation): string {
 export async function explainCommand (args: string[], io: ExplainIo): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, header: { type: 'string', short: 'H', multiple: true }, json: { type: 'boolean' }, ip: { type: 'string' } }, allowPositionals: true })
+    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, header: { type: 'string', short: 'H', multiple: true }, json: { type: 'boolean' }, ip: { type: 'string' }, peer: { type: 'string' }, tls: { type: 'boolean' } }, allowPositionals: true })
   } catch (err) {
     io.stderr.write(`gatehouse explain: ${(err as Error).message}\n${EXPLAIN_USAGE}`)
     return 1
@@ -108,9 +113,9 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
     io.stderr.write(EXPLAIN_USAGE)
     return 1
   }
-  const headers = parseHeaders(values.header ?? [])
-  if (typeof headers === 'string') {
-    io.stderr.write(`gatehouse explain: ${headers}\n`)
+  const raw = rawHeaders(values.header ?? [])
+  if (typeof raw === 'string') {
+    io.stderr.write(`gatehouse explain: ${raw}\n`)
     return 1
   }
   const config = await loadConfig(values.config ?? io.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml', io.env)
@@ -118,7 +123,8 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
   const gateway = await createGateway(config, createLogger('error', [], process.stderr))
   try {
     const [method, url] = positionals as [string, string]
-    const explanation = await explainRequest(gateway, { method, url, headers, ip: values.ip ?? '127.0.0.1' })
+    // --peer is the direct peer (a proxy, when X-Forwarded-For is sent and trusted); --ip its older name.
+    const explanation = await explainRequest(gateway, { method, url, rawHeaders: raw, ip: values.peer ?? values.ip ?? '127.0.0.1', tls: { encrypted: values.tls === true, authorized: false } })
     io.stdout.write(values.json === true ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation))
     return explanation.decision.allowed ? 0 : 2
   } finally {

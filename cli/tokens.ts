@@ -1,3 +1,4 @@
+import { systemClock } from '../src/clock.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load.js'
@@ -79,7 +80,7 @@ export async function tokensCommand (args: string[], io: CliIo): Promise<number>
     io.stderr.write(`gatehouse tokens: ${(err as Error).message}\n`)
     return 1
   }
-  const store = new UserTokenStore(redis, createSealer(config.cache.integrityKey))
+  const store = new UserTokenStore(redis, createSealer(config.cache.integrityKey), undefined, systemClock)
   try {
     switch (sub) {
       case 'new': {

@@ -11,8 +11,6 @@ import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
-import { routeLimiter } from './rate-limit.js'
-import { localLimitStore } from '../src/cache/local-limit-store.js'
 import tokenEndpoints from './token-endpoints.js'
 
 /**
@@ -22,7 +20,7 @@ import tokenEndpoints from './token-endpoints.js'
 export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: BufferBudget): Promise<FastifyInstance> {
   const { server } = gateway.config
   const { routing } = server
-  const observe = observer(gateway.logger)
+  const observe = observer(gateway.logger, gateway.counters)
   const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),
@@ -49,8 +47,6 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
     }
   }) as unknown as FastifyInstance
   app.decorateRequest('gatehouse', undefined)
-  // Counters in Redis when configured, else in one in-process LRU per app, bounded like the local cache tier.
-  const limits = gateway.limitStore ?? localLimitStore({ maxEntries: gateway.config.cache.localMaxEntries, maxSize: gateway.config.cache.localMaxSize }, gateway.clock)
   app.decorateRequest('publicOrigin', undefined)
   const publicOrigin = compilePublicOrigins(server.publicOrigins)
   if (publicOrigin !== undefined) {
@@ -65,6 +61,6 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
   await app.register(errors, { observe, metrics, routing })
   await app.register(tokenEndpoints, { gateway, observe, metrics })
   await app.register(loginEndpoints, { gateway, observe, metrics })
-  await app.register(proxy, { gateway, observe, metrics, buffers, limiter: route => routeLimiter(limits, gateway, route) })
+  await app.register(proxy, { gateway, observe, metrics, buffers })
   return app
 }

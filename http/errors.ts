@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { RoutingConfig } from '../src/config/types.js'
-import { GatehouseError, renderChallenge, toGatehouseError, toProblem } from '../src/errors.js'
+import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
 import { judgeTarget } from '../src/policy/request-path.js'
 import type { Exchange, Observe } from './exchange.js'
 import type { Metrics } from './metrics.js'
@@ -19,21 +19,10 @@ export function answerProblem (x: Exchange, error: unknown): void {
     res.destroy()
     return
   }
-  const body = JSON.stringify(toProblem(err, x.request.id))
-  const own = err.headers ?? {}
-  const headers = ['content-type', 'application/problem+json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(Buffer.byteLength(body))]
-  // The error's own headers (a 429's Retry-After) win over what an earlier step had added.
-  for (let i = 0; i < x.responseHeaders.length; i += 2) {
-    const name = x.responseHeaders[i] as string
-    if (!(name in own)) headers.push(name, x.responseHeaders[i + 1] as string)
-  }
-  for (const [k, v] of Object.entries(own)) headers.push(k, v)
-  if (err.challenges !== undefined && (err.status === 401 || err.status === 403)) {
-    for (const c of err.challenges) headers.push('www-authenticate', renderChallenge(c))
-  }
+  const { status, headers, body } = problemAnswer(err, x.request.id, x.responseHeaders)
   // Answered before the body was read: close, or the connection stays busy draining it.
   if (!x.req.complete) headers.push('connection', 'close')
-  res.writeHead(err.status, headers)
+  res.writeHead(status, headers)
   res.end(body)
 }
 

@@ -6,8 +6,8 @@ import type { RuntimeRoute } from '../src/gateway.js'
 import { acceptRequestId } from '../src/identity/headers.js'
 import { accessLogger, type Logger } from '../src/logger.js'
 import type { Identity } from '../src/policy/authenticate.js'
-import { denials } from '../src/policy/decision-counters.js'
 import type { PublicOrigin } from '../src/proxy/public-origin.js'
+import type { DecisionCounters } from '../src/policy/decision-counters.js'
 import { requestTrace, type RequestTrace } from '../src/proxy/trace-context.js'
 import { currentTracer, type RequestSpan } from '../src/telemetry/tracing.js'
 import type { RouteSeries } from './metrics.js'
@@ -53,7 +53,7 @@ export class Exchange {
   /** The request's span, while spans are exported (`telemetry.otlp`). */
   readonly span: RequestSpan | undefined
 
-  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger) {
+  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger, private readonly counters: DecisionCounters) {
     this.req = request.raw
     this.res = reply.raw
     this.responseHeaders = ['x-request-id', request.id]
@@ -76,7 +76,7 @@ export class Exchange {
   private done (): void {
     const { request, res, error: err, identity } = this
     const elapsedMs = this.reply.elapsedTime
-    if (err !== undefined && err.status < 500) denials.inc({ route: this.route?.match ?? '', code: err.code })
+    if (err !== undefined && err.status < 500) this.counters.denials.inc({ route: this.route?.match ?? '', code: err.code })
     this.series.record({
       method: request.method,
       status: res.statusCode,
@@ -127,7 +127,7 @@ declare module 'fastify' {
 /** Starts an exchange for a request: every answer the gateway gives is observed through one. */
 export type Observe = (request: FastifyRequest, reply: FastifyReply, route: RuntimeRoute | undefined, series: RouteSeries) => Exchange
 
-export function observer (logger: Logger): Observe {
+export function observer (logger: Logger, counters: DecisionCounters): Observe {
   const access = accessLogger(logger)
-  return (request, reply, route, series) => (request.gatehouse = new Exchange(request, reply, route, series, access))
+  return (request, reply, route, series) => (request.gatehouse = new Exchange(request, reply, route, series, access, counters))
 }

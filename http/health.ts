@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { GatehouseError, renderChallenge, toProblem } from '../src/errors.js'
+import { GatehouseError, problemAnswer } from '../src/errors.js'
 import { bearerCredential } from '../src/auth/bearer.js'
 import type { Logger } from '../src/logger.js'
 import type { Metrics } from './metrics.js'
@@ -26,13 +26,19 @@ function adminGuard (adminToken: string | undefined): ((request: FastifyRequest,
     const token = bearerCredential(request.headers.authorization)
     const presented = token === '' ? undefined : token
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return
-    const err = new GatehouseError(presented === undefined ? 'missing_credentials' : 'invalid_credentials', 'this admin endpoint wants the admin token (Authorization: Bearer …)')
-    await reply.code(err.status)
-      .header('content-type', 'application/problem+json; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('www-authenticate', renderChallenge({ scheme: 'Bearer', params: { realm: 'gatehouse-admin' } }))
-      .send(JSON.stringify(toProblem(err, request.id)))
+    const err = new GatehouseError(presented === undefined ? 'missing_credentials' : 'invalid_credentials', 'this admin endpoint wants the admin token (Authorization: Bearer …)', {
+      challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-admin' } }]
+    })
+    await sendProblem(reply, err, request.id)
   }
+}
+
+/** A refusal on the admin listener, rendered as every other refusal of the gateway is. */
+async function sendProblem (reply: FastifyReply, err: GatehouseError, requestId: string): Promise<void> {
+  const { status, headers, body } = problemAnswer(err, requestId)
+  reply.code(status)
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] !== 'content-length') reply.header(headers[i] as string, headers[i + 1])
+  await reply.send(body)
 }
 
 /** The admin listener: liveness, readiness and metrics, on their own port, never reachable through routes. */
@@ -83,7 +89,7 @@ async function userTokenRoutes (app: FastifyInstance, { guard, userTokens }: { g
             ? new GatehouseError('bad_request', (err as Error).message)
             : new GatehouseError('internal_error', 'the token operation failed')
     if (problem.code === 'internal_error') request.log.error({ err }, 'user token operation failed')
-    await reply.code(problem.status).header('content-type', 'application/problem+json; charset=utf-8').header('cache-control', 'no-store').send(JSON.stringify(toProblem(problem, request.id)))
+    await sendProblem(reply, problem, request.id)
   })
   const store = (): UserTokenStore => {
     const { store } = userTokens()

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Gateway } from '../src/gateway.js'
 import { isOidcAuthenticator } from '../src/auth/oidc/authenticator.js'
 import type { LoginAnswer } from '../src/auth/oidc/login-flow.js'
-import { GatehouseError } from '../src/errors.js'
-import { fromSameOrigin } from '../src/policy/same-origin.js'
+import { checkLogoutOrigin } from '../src/decision/decide.js'
 import { answerProblem } from './errors.js'
 import type { Exchange, Observe } from './exchange.js'
 import type { Metrics, RouteSeries } from './metrics.js'
@@ -61,7 +60,7 @@ export default async function gatehouseLoginEndpoints (app: FastifyInstance, opt
       const x = exchange(request, reply)
       try {
         // Another site must not be able to log the browser out either.
-        if (!fromSameOrigin(request.headers, originOf(request))) throw new GatehouseError('csrf_failed', 'logout must be asked from this site', { principal: 'user', authenticator: oidc.name })
+        checkLogoutOrigin(request.headers, originOf(request), oidc.name)
         answerRedirect(x, 303, await oidc.login.logout(request.headers.cookie, originOf(request), request.protocol === 'https'))
       } catch (err) {
         answerProblem(x, err)

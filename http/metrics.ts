@@ -5,7 +5,7 @@ import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { TargetState } from '../src/proxy/balancer.js'
-import { authDecisions, denials, rateLimitStoreErrors } from '../src/policy/decision-counters.js'
+import { createDecisionCounters } from '../src/policy/decision-counters.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -246,9 +246,10 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   plain('gatehouse_cache_redis_fallbacks_total', 'Cache operations that skipped Redis because it was down or failing', () => cacheCounters.redisFallbacks)
   plain('gatehouse_cache_integrity_failures_total', 'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out', () => cacheCounters.integrityFailures)
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
-  mirror(registry, authDecisions)
-  mirror(registry, denials)
-  mirror(registry, rateLimitStoreErrors)
+  const counters = createDecisionCounters()
+  mirror(registry, counters.authDecisions)
+  mirror(registry, counters.denials)
+  mirror(registry, counters.rateLimitStoreErrors)
 
   const routes = new Map<string, RouteSeries>()
   const routeSeries = (label: string, upstreamName: string | undefined): RouteSeries => {
@@ -291,6 +292,7 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     render: async () => isWorker() ? await metricsFromPrimary() : await registry.metrics(),
     instruments: {
       cacheCounters,
+      counters,
       observe (call, authenticator, seconds, ok) {
         originCalls.observe({ call, authenticator, outcome: ok ? 'ok' : 'error' }, seconds)
       }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { Gateway, RuntimeRoute } from '../src/gateway.js'
+import type { Gateway } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { Balancer } from '../src/proxy/balancer.js'
 import type { Observe } from './exchange.js'
@@ -8,7 +8,6 @@ import { createUpstream, type Upstream } from './forward.js'
 import { preflightOnly, type RouteAndSeries } from './cors.js'
 import type { Metrics } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
-import type { RouteLimiter } from './rate-limit.js'
 import { createWebSocketRoute, WebSocketConnections } from './websocket.js'
 
 /** How long a closing app waits for WebSocket peers to answer its 1001 before cutting them. */
@@ -20,8 +19,6 @@ export interface ProxyOptions {
   metrics: Metrics
   /** The process's bytes held for slow clients. */
   buffers: BufferBudget
-  /** The route's rate limiter, if it has a limit. */
-  limiter: (route: RuntimeRoute) => RouteLimiter | undefined
 }
 
 /**
@@ -29,7 +26,7 @@ export interface ProxyOptions {
  * pool, closed with the app (a reload's old pools once their requests are done or cut off),
  * and so are the app's open WebSockets.
  */
-export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers, limiter }) {
+export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
   const connections = new WebSocketConnections()
@@ -63,7 +60,6 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         observe,
         buffers,
         series,
-        limiter: limiter(route),
         webSocket: route.websocket === undefined
           ? undefined
           : createWebSocketRoute({

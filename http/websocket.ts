@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { WebSocketRouteConfig } from '../src/config/types.js'
+import { protocolList } from '../src/decision/handshake.js'
 import { GatehouseError } from '../src/errors.js'
 import type { RuntimeRoute } from '../src/gateway.js'
 import type { Identity } from '../src/policy/authenticate.js'
@@ -14,34 +15,7 @@ import { Bridge } from './websocket-bridge.js'
 
 /** The client's handshake headers describe its own connection: the upstream gets the gateway's. */
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'])
-const KEY = /^[+/0-9A-Za-z]{22}==$/
-/** RFC 6455 §4.1: each subprotocol is an RFC 7230 token. */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const NO_HEAD = Buffer.alloc(0)
-
-/**
- * A request asking to switch to WebSocket. Node marks every upgrade request (`req.upgrade`,
- * not in its types); one asking for another protocol (h2c) is answered as a plain request.
- */
-export function isWebSocketUpgrade (req: IncomingMessage): boolean {
-  return (req as { upgrade?: boolean }).upgrade === true && req.headers.upgrade?.toLowerCase() === 'websocket'
-}
-
-/** What is wrong with the client's handshake, checked before the upstream is asked anything. */
-function handshakeProblem (req: IncomingMessage): string | undefined {
-  if (req.method !== 'GET') return 'a WebSocket upgrade must be a GET'
-  const key = req.headers['sec-websocket-key']
-  if (typeof key !== 'string' || !KEY.test(key)) return 'missing or malformed Sec-WebSocket-Key'
-  const version = req.headers['sec-websocket-version']
-  if (version !== '13' && version !== '8') return 'unsupported Sec-WebSocket-Version'
-  const protocols = protocolList(req.headers['sec-websocket-protocol'])
-  if (protocols.some(p => !TOKEN.test(p)) || new Set(protocols).size !== protocols.length) return 'malformed Sec-WebSocket-Protocol'
-  return undefined
-}
-
-function protocolList (value: string | undefined): string[] {
-  return value === undefined ? [] : value.split(',').map(p => p.trim()).filter(p => p !== '')
-}
 
 /** The pipeline's flat header list as the object `ws` takes, without the client's handshake headers. */
 function handshakeHeaders (flat: readonly string[]): Record<string, string | string[]> {
@@ -177,8 +151,6 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
     denied: () => series.upgrade('denied'),
     open (x, identity, path, headers) {
       const { req, res } = x
-      const problem = handshakeProblem(req)
-      if (problem !== undefined) throw new GatehouseError('bad_request', problem)
       const offered = protocolList(req.headers['sec-websocket-protocol'])
       const credentials = offered.filter(p => credentialPrefixes.some(prefix => p.startsWith(prefix)))
       const forwarded = offered.filter(p => !credentials.includes(p))

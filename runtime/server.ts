@@ -5,7 +5,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
 import type { Duplex } from 'node:stream'
-import { GatehouseError, toProblem } from '../src/errors.js'
+import { GatehouseError, problemAnswer } from '../src/errors.js'
 import { ConfigError, formatIssue, formatWarning, loadConfig } from '../src/config/load.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createGateway, type Gateway, type HealthReport } from '../src/gateway.js'
@@ -107,8 +107,10 @@ function answerClientError (err: Error & { code?: string }, socket: Duplex): voi
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new GatehouseError('request_timeout', 'the request did not arrive within server.requestTimeout')
       : new GatehouseError('bad_request', 'the request is not well-formed HTTP')
-  const body = JSON.stringify(toProblem(error, randomUUID()))
-  socket.end(`HTTP/1.1 ${error.status} ${error.title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+  const { status, headers, body } = problemAnswer(error, randomUUID(), ['connection', 'close'])
+  let head = `HTTP/1.1 ${status} ${error.title}\r\n`
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`
+  socket.end(`${head}\r\n${body}`)
 }
 
 function urlOf (server: Server, scheme: string): string {

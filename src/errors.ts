@@ -108,6 +108,36 @@ export function toProblem (err: GatehouseError, requestId: string): Problem {
   }
 }
 
+/** A refusal as the client gets it: status, headers as a flat `[name, value, …]` list, and the problem+json body. */
+export interface ProblemAnswer {
+  status: number
+  headers: string[]
+  body: string
+  problem: Problem
+}
+
+/**
+ * The one rendering of a refusal as problem+json: every listener (public, admin, the
+ * process's own fallbacks) and explain answer through it. `extra` headers (the request id,
+ * rate-limit state) come after the problem's own and lose to them: a 429's Retry-After wins.
+ * No stack, token or secret ever reaches the body.
+ */
+export function problemAnswer (err: GatehouseError, requestId: string, extra: readonly string[] = []): ProblemAnswer {
+  const problem = toProblem(err, requestId)
+  const body = JSON.stringify(problem)
+  const own = err.headers ?? {}
+  const headers = ['content-type', 'application/problem+json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(Buffer.byteLength(body))]
+  for (let i = 0; i < extra.length; i += 2) {
+    const name = extra[i] as string
+    if (!(name in own)) headers.push(name, extra[i + 1] as string)
+  }
+  for (const [k, v] of Object.entries(own)) headers.push(k, v)
+  if (err.challenges !== undefined && (err.status === 401 || err.status === 403)) {
+    for (const c of err.challenges) headers.push('www-authenticate', renderChallenge(c))
+  }
+  return { status: err.status, headers, body, problem }
+}
+
 /**
  * Any error to one of ours. HTTP-layer errors carry a `statusCode` (body too large,
  * malformed request); anything else is internal and its message is not shown.

@@ -8,6 +8,7 @@ import { createAssertionSigner, type AssertionSigner } from './identity/assertio
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
 import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
+import { localLimitStore } from './cache/local-limit-store.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { ownCookieNames } from './proxy/headers.js'
@@ -16,6 +17,7 @@ import { Balancer } from './proxy/balancer.js'
 import { compileRewrite, type Rewrite } from './proxy/rewrite.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
+import { createDecisionCounters, type DecisionCounters } from './policy/decision-counters.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
@@ -52,8 +54,8 @@ export interface Gateway {
   /** Signs `identity.assertion` for each proxied request; undefined when not configured. */
   assertion: AssertionSigner | undefined
   cache: GatewayCache
-  /** The rate-limit counter store over Redis when `cache.redis` is set; undefined: in-process counters. */
-  limitStore: LimitStore | undefined
+  /** The rate-limit counters: in Redis when `cache.redis` is set, else in this process (one store per config generation). */
+  limits: LimitStore
   /** Signs and verifies the gateway's own tokens; built once, shared by the token endpoints and authenticators. */
   tokens: TokenService
   /** User API tokens in `cache.redis` (the CLI's and admin listener's `tokens` operations); undefined without Redis. */
@@ -64,6 +66,8 @@ export interface Gateway {
   secretSlots: SecretCheckSlots
   /** Each upstream's targets: which gets the next request, which are out (the HTTP layer reports outcomes). */
   balancers: Map<string, Balancer>
+  /** Policy outcome counters: the process's instruments', shared by its reloads, never by another gateway. */
+  counters: DecisionCounters
   health (): HealthReport
   close (): Promise<void>
 }
@@ -100,6 +104,8 @@ export interface Instruments {
   revokedJtis?: RevokedJtis
   /** Default Date.now; tests move time with their own. */
   clock?: Clock
+  /** The policy outcome counters; made on the first gateway, kept across reloads. */
+  counters?: DecisionCounters
 }
 
 /**
@@ -119,6 +125,7 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
 
 export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
   const clock = instruments.clock ?? systemClock
+  const counters = instruments.counters ??= createDecisionCounters()
   const cache = await createCache(config, logger, instruments.cacheCounters, clock)
   const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache, clock)
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
@@ -129,7 +136,7 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
   let authenticators: Map<string, Authenticator>
   try {
     tokens = await createTokenService(config, logger, revocations, clock)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots })
+    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots, counters })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -168,11 +175,12 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
-    limitStore: redis === undefined ? undefined : redisLimitStore(redis),
+    limits: redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
     tokens,
     userTokens,
     clock,
     secretSlots,
+    counters,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

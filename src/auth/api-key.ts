@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto'
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 
 export function hashApiKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')
 }
 
 /** A client is usable when it is neither disabled nor past its `expires`. Returns why not, or undefined. */
-export function clientUnusable (client: ClientRecord, now = Date.now()): string | undefined {
+export function clientUnusable (client: ClientRecord, now: number): string | undefined {
   if (client.disabled) return 'client is disabled'
   if (client.expiresAt !== null && now > client.expiresAt) return 'client has expired'
   return undefined
@@ -19,7 +19,7 @@ export function clientUnusable (client: ClientRecord, now = Date.now()): string 
  * API keys are stored as sha256 hashes and found by the hash of what is presented: the
  * lookup never compares the secret itself, so its timing tells nothing about a key.
  */
-export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, clients: Map<string, ClientRecord>, clock: Clock = systemClock): Authenticator {
+export function createApiKeyAuthenticator (cfg: AuthenticatorConfig<'apiKey'>, clients: Map<string, ClientRecord>, clock: Clock): Authenticator {
   const header = (cfg.spec.header ?? 'X-API-Key').toLowerCase()
   const query = cfg.spec.query
   const byHash = new Map<string, { client: ClientRecord, expiresAt: number | null }>()

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
 import { traced } from '../telemetry/tracing.js'
 import { boundedFetch, requestOptions } from './outbound.js'
@@ -26,7 +26,7 @@ export interface DiscoveryOptions {
   /** How old the document in hand may grow before it is fetched again in the background (default 1h). */
   maxAgeMs?: number | undefined
   /** What the document's age and the retry pause are measured with. */
-  clock?: Clock | undefined
+  clock: Clock
 }
 
 export interface Discovery {
@@ -64,7 +64,7 @@ function endpointOf (metadata: ServerMetadata, field: string): string {
 export function discover (options: DiscoveryOptions): Discovery {
   const { issuer, timeoutMs, authenticator, logger } = options
   const maxAgeMs = options.maxAgeMs ?? MAX_AGE_MS
-  const clock = options.clock ?? systemClock
+  const { clock } = options
   const issuerUrl = new URL(issuer)
   const closing = new AbortController()
   let metadata: ServerMetadata | undefined

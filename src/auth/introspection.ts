@@ -6,7 +6,7 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from './types.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 import { discover } from './discovery.js'
 import { traced } from '../telemetry/tracing.js'
@@ -88,7 +88,7 @@ function scopesOf (value: unknown): string[] {
  * Turns an RFC 7662 response into what is cached. Throws (→ 503, never cached) only when the
  * answer is not a usable introspection response; a refused token is a cacheable result.
  */
-export function interpret (body: unknown, settings: IntrospectionSettings, now = Date.now()): { result: Introspected, ttlMs: number } {
+export function interpret (body: unknown, settings: IntrospectionSettings, now: number): { result: Introspected, ttlMs: number } {
   if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof (body as { active?: unknown }).active !== 'boolean') {
     throw new Error('malformed introspection response')
   }
@@ -118,8 +118,8 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now =
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock?: Clock | undefined }): Authenticator {
-  const clock = deps.clock ?? systemClock
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock: Clock }): Authenticator {
+  const { clock } = deps
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
   const partition = introspectionPartition(cfg.spec)

@@ -4,7 +4,7 @@ import { GatehouseError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { isPublicJwk, type KeySource } from './jwt-keys.js'
 import type { OriginObserver } from './types.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import { traced } from '../telemetry/tracing.js'
 import { boundedFetch } from './outbound.js'
 
@@ -24,7 +24,7 @@ export interface RemoteJwksOptions {
   logger: Logger
   observe?: OriginObserver | undefined
   /** What cooldowns and key age are measured with (default Date.now). */
-  clock?: Clock | undefined
+  clock: Clock
 }
 
 /**
@@ -37,7 +37,7 @@ export interface RemoteJwksOptions {
  */
 export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
   const { url, cooldownMs, timeoutMs, authenticator, logger, observe } = options
-  const now = options.clock ?? systemClock
+  const now = options.clock
   const where = (target: string): string => { const u = new URL(target); return `${u.origin}${u.pathname}` }
   const closing = new AbortController()
   let local: ReturnType<typeof createLocalJWKSet> | undefined

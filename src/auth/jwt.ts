@@ -8,7 +8,6 @@ import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
 import { discover, type Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
-import { systemClock } from '../clock.js'
 import { bearerCredential } from './bearer.js'
 
 /**
@@ -83,7 +82,7 @@ export function jwtCacheCredential (cfg: AuthenticatorConfig<'jwt'>, config: Pic
  */
 export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, deps: AuthDeps): Promise<Authenticator> {
   const o = jwtOptions(cfg.spec)
-  const clock = deps.clock ?? systemClock
+  const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
   const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''

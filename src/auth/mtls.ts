@@ -2,6 +2,7 @@ import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
 import { clientUnusable } from './api-key.js'
+import type { Clock } from '../clock.js'
 
 /** `sha256:AB:cd:…` or `sha256:abcd…` to `ABCD…`. */
 function normaliseFingerprint (value: string): string {
@@ -20,7 +21,7 @@ function parseSubject (dn: string): Array<[string, string]> {
  * A client proved by a TLS certificate that chains to `server.tls.clientCa`, mapped by
  * fingerprint, or by subject (every attribute the config lists must match).
  */
-export function createMtlsAuthenticator (cfg: AuthenticatorConfig<'mtls'>, clients: Map<string, ClientRecord>): Authenticator {
+export function createMtlsAuthenticator (cfg: AuthenticatorConfig<'mtls'>, clients: Map<string, ClientRecord>, clock: Clock): Authenticator {
   const byFingerprint = new Map<string, ClientRecord>()
   const bySubject: Array<{ attrs: Array<[string, string]>, client: ClientRecord }> = []
   for (const client of clients.values()) {
@@ -44,7 +45,7 @@ export function createMtlsAuthenticator (cfg: AuthenticatorConfig<'mtls'>, clien
       const client = byFingerprint.get(normaliseFingerprint(cert.fingerprint256)) ??
         bySubject.find(s => s.attrs.every(([k, v]) => cert.subject[k] === v))?.client
       if (client === undefined) throw fail('client certificate is not registered to a client')
-      const unusable = clientUnusable(client)
+      const unusable = clientUnusable(client, clock())
       if (unusable !== undefined) throw fail(unusable)
       return { kind: 'client', id: client.id, client, scopes: client.scopes, authenticator: cfg.name }
     }

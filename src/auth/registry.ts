@@ -10,7 +10,6 @@ import { createOidcAuthenticator } from './oidc/authenticator.js'
 import { createUserTokenAuthenticator } from './user-token.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
-import { authDecisions } from '../policy/decision-counters.js'
 import { currentTracer, type Tracer } from '../telemetry/tracing.js'
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
@@ -18,7 +17,7 @@ type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: 
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
   clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
-  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients),
+  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients, deps.clock),
   jwt: createJwtAuthenticator,
   introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
   basic: async (cfg, deps) => await createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
@@ -27,7 +26,7 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */
-function counted (a: Authenticator): Authenticator {
+function counted (a: Authenticator, authDecisions: AuthDeps['counters']['authDecisions']): Authenticator {
   return {
     ...a,
     async authenticate (req) {
@@ -56,7 +55,7 @@ export async function createAuthenticators (deps: AuthDeps): Promise<Map<string,
   for (const [name, cfg] of deps.config.authenticators) {
     const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
     if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
-    const built = counted(await factory(cfg, deps))
+    const built = counted(await factory(cfg, deps), deps.counters.authDecisions)
     const tracer = currentTracer()
     out.set(name, tracer === undefined ? built : traced(built, tracer))
   }

@@ -3,6 +3,7 @@ import type { ClientRecord, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
+import type { DecisionCounters } from '../policy/decision-counters.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
 import type { SecretCheckSlots } from '../tokens/secret-check-slots.js'
@@ -120,8 +121,10 @@ export interface AuthDeps {
   observe?: OriginObserver | undefined
   /** User API tokens in `cache.redis`; undefined without Redis. */
   userTokens?: UserTokenStore | undefined
-  /** What expiries and cooldowns are measured with (default Date.now). */
-  clock?: Clock | undefined
   /** The gateway's secret-check slots (Basic passwords), apart from the token endpoint's. */
   secretSlots: SecretCheckSlots
+  /** Where each authenticator's verdicts are counted. */
+  counters: DecisionCounters
+  /** What expiries and cooldowns are measured with. */
+  clock: Clock
 }

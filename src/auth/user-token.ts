@@ -3,7 +3,7 @@ import { GatehouseError, type Challenge } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import { parseExpiry } from '../config/units.js'
 import type { Logger } from '../logger.js'
-import { lruClock, systemClock, type Clock } from '../clock.js'
+import { lruClock, type Clock } from '../clock.js'
 import { TokenStoreUnavailable, hashUserToken, userTokenId, userTokenKey, type UserTokenRecord, type UserTokenStore } from '../tokens/user-token-store.js'
 import type { AuthRequest, Authenticator, UserPrincipal } from './types.js'
 
@@ -29,9 +29,9 @@ function listedTokens (spec: AuthenticatorConfig<'userToken'>['spec']): Map<stri
  * among those the config lists, then in the Redis store through the local tier: a warm
  * token costs a hash and a map lookup, no Redis round trip.
  */
-export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToken'>, deps: { store: UserTokenStore | undefined, logger: Logger, clock?: Clock | undefined }): Authenticator {
+export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToken'>, deps: { store: UserTokenStore | undefined, logger: Logger, clock: Clock }): Authenticator {
   const { store, logger } = deps
-  const clock = deps.clock ?? systemClock
+  const { clock } = deps
   const headerName = cfg.spec.header ?? 'Authorization'
   const header = headerName.toLowerCase()
   const scheme = cfg.spec.scheme ?? 'Token'

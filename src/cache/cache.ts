@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { lruClock, systemClock, type Clock } from '../clock.js'
+import { lruClock, type Clock } from '../clock.js'
 
 /**
  * What the gateway learned about a credential, keyed by `gatehouse:v1:<kind>:<sha256>`:
@@ -98,7 +98,7 @@ export interface LocalLimits {
 export class LocalCache {
   private readonly lru: LRUCache<string, NonNullable<unknown>>
 
-  constructor (limits: LocalLimits, clock: Clock = systemClock) {
+  constructor (limits: LocalLimits, clock: Clock) {
     this.lru = new LRUCache({
       ...lruClock(clock),
       max: limits.maxEntries,

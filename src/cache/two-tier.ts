@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import { createSealer, type Sealer } from './integrity.js'
 import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
@@ -85,7 +85,7 @@ export class TwoTierCache implements GatewayCache {
   private dropped = 0
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis?: RedisClient, private readonly subscriber?: RedisClient, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock = systemClock) {
+  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis: RedisClient | undefined, private readonly subscriber: RedisClient | undefined, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock) {
     this.local = new LocalCache(limits, clock)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
@@ -339,7 +339,7 @@ export class TwoTierCache implements GatewayCache {
 }
 
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
-export async function createCache (config: GatewayConfig, logger: Logger, counters?: CacheCounters, clock: Clock = systemClock): Promise<GatewayCache> {
+export async function createCache (config: GatewayConfig, logger: Logger, counters: CacheCounters | undefined, clock: Clock): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
   const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
   if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters, undefined, clock)

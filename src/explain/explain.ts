@@ -1,30 +1,28 @@
-import type { IncomingMessage } from 'node:http'
 import type { AuthenticatorConfig } from '../config/types.js'
 import type { PolicyName } from '../config/schema.js'
 import type { Gateway, RuntimeRoute } from '../gateway.js'
-import { GatehouseError, renderChallenge, toGatehouseError, toProblem, type Problem } from '../errors.js'
+import { GatehouseError, problemAnswer, type Problem } from '../errors.js'
+import { corsResponseHeaders, originAllowed } from '../policy/cors.js'
 import { judgeTarget, type RequestTarget } from '../policy/request-path.js'
-import { buildRouteTable, judgeParams } from '../policy/route-table.js'
-import { authenticate, type Identity } from '../policy/authenticate.js'
-import { authorize } from '../policy/authorize.js'
-import { loginFor } from '../policy/login-redirect.js'
-import { answerPreflight, corsResponseHeaders, isPreflight, originAllowed } from '../policy/cors.js'
+import type { Identity } from '../policy/authenticate.js'
 import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
-import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
-import { withoutOverrideParams } from '../identity/query-overrides.js'
-import { upstreamRequestHeaders } from '../proxy/headers.js'
-import { requestTrace } from '../proxy/trace-context.js'
-import { peerOf } from '../proxy/trust.js'
+import { identityHeaders } from '../identity/headers.js'
+import { decide, type Outcome, type Stage } from '../decision/decide.js'
+import { decisionRequest, upgradeRequested, type DecisionRequest, type TlsFacts } from '../decision/request.js'
 import { nearMatches, type NearMatch } from './near-matches.js'
 
 export interface ExplainRequest {
   method: string
   /** The request target as a client sends it: `/path?query`. */
   url: string
-  /** Lowercased names. */
-  headers: Record<string, string | string[]>
+  /** Lowercased names, joined as Node joins repeated headers; or give `rawHeaders`. */
+  headers?: Record<string, string | string[]> | undefined
+  /** `[name, value, …]` as sent, repeats kept: joined here exactly as the listener's Node joins them. */
+  rawHeaders?: readonly string[] | undefined
   /** The direct peer's address (a proxy's, when X-Forwarded-For is sent and trusted). */
   ip: string
+  /** The connection's TLS; default plain HTTP. */
+  tls?: TlsFacts | undefined
 }
 
 export interface AuthenticatorSummary {
@@ -36,10 +34,23 @@ export interface AuthenticatorSummary {
   settings: Record<string, unknown>
 }
 
-export type Stage = 'path' | 'route' | 'cors' | 'guard' | 'authenticate' | 'authorize' | 'identity'
+export type { Stage }
+
+/** A principal explain found, whatever the decision: who, by which authenticator, with what. */
+export interface FoundPrincipal {
+  id: string
+  authenticator: string
+  scopes: string[]
+  /** User only: the claims the route or the identity headers look at, plus who issued the token and to whom. */
+  claims?: Record<string, unknown>
+}
 
 export interface Decision {
   allowed: boolean
+  /** `allow` (forwarded), `deny` (the problem), `login` (302 to the provider), `endpoint` (the gateway answers itself). */
+  outcome: Outcome['kind']
+  /** The status the gateway answers with; undefined when the upstream or the endpoint decides it. */
+  status?: number
   /** Where the request stopped (or `identity`, the last step before forwarding, when allowed). */
   stage: Stage
   /** Why, in a sentence; for a refusal, the detail the client is told plus which authenticator decided. */
@@ -69,13 +80,12 @@ export interface Explanation {
     set?: Array<[string, string]>
     principals?: { client: string | undefined, user: string | undefined, authenticators: string[] }
   }
-  /**
-   * The route's CORS for this request: whether its Origin may read the answer, and the
-   * headers every answer gets (a preflight's: the 204's); undefined when the route has none.
-   */
-  cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
-  /** What goes upstream for an allowed request: the path (rewritten from `judgedPath` by the route's rewrite) and headers, credential values masked. */
+  /** Who the request turned out to be before the decision: given for a refusal too. */
+  found?: { client?: FoundPrincipal, user?: FoundPrincipal }
+  /** What goes upstream for an allowed request: the path and headers, credential values masked. */
   upstream?: { path: string, judgedPath?: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
+  /** What the route's `cors` makes of this request: a preflight's answer, or the headers every answer carries. */
+  cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
   decision: Decision
 }
 
@@ -107,84 +117,151 @@ function summarise (gateway: Gateway, name: string): AuthenticatorSummary {
 
 /** Headers whose values explain never prints, whatever the route does with them. */
 function masked (gateway: Gateway, name: string): boolean {
-  return name === 'authorization' || name === 'cookie' || gateway.credentials.headers.includes(name)
+  return name === 'authorization' || gateway.credentials.headers.includes(name)
 }
 
-function pairs (flat: readonly string[]): Array<[string, string]> {
+/** A Cookie header with each value hidden: which cookies go upstream shows, never what they hold. */
+function maskCookies (value: string): string {
+  return value.split(';').map(part => {
+    const eq = part.indexOf('=')
+    return eq === -1 ? part.trim() : `${part.slice(0, eq).trim()}=<redacted>`
+  }).join('; ')
+}
+
+/** The upstream header list as explain prints it: credential values hidden, cookie values hidden. */
+export function printableHeaders (gateway: Gateway, flat: readonly string[], setByGateway: ReadonlySet<string>): Array<[string, string]> {
   const out: Array<[string, string]> = []
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, flat[i + 1] as string])
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string
+    const value = flat[i + 1] as string
+    out.push([name, setByGateway.has(name) ? value : name === 'cookie' ? maskCookies(value) : masked(gateway, name) ? '<redacted>' : value])
+  }
   return out
 }
 
-function refusal (stage: Stage, err: unknown): Decision {
-  const e = toGatehouseError(err)
-  const by = e.authenticator === undefined ? '' : ` (authenticator ${e.authenticator})`
+function refusal (stage: Stage, error: GatehouseError, thrown: unknown, responseHeaders: Array<[string, string]>): Decision {
+  const by = error.authenticator === undefined ? '' : ` (authenticator ${error.authenticator})`
   // For the operator, an internal failure's own message: the client would only see the generic detail.
-  const cause = e.code === 'internal_error' && err instanceof Error ? `: ${err.message}` : ''
-  const headers: Array<[string, string]> = Object.entries(e.headers ?? {})
-  if (e.challenges !== undefined && (e.status === 401 || e.status === 403)) for (const c of e.challenges) headers.push(['www-authenticate', renderChallenge(c)])
-  return { allowed: false, stage, reason: `${e.status} ${e.code}: ${e.detail}${by}${cause}`, problem: toProblem(e, 'explain'), responseHeaders: headers }
+  const cause = error.code === 'internal_error' && thrown instanceof Error ? `: ${thrown.message}` : ''
+  const answer = problemAnswer(error, 'explain', responseHeaders.flat())
+  // The framing headers (content-type, cache-control, content-length) are the same for every problem: shown is what this refusal adds.
+  const headers: Array<[string, string]> = []
+  for (let i = 6; i < answer.headers.length; i += 2) headers.push([answer.headers[i] as string, answer.headers[i + 1] as string])
+  return { allowed: false, outcome: 'deny', status: error.status, stage, reason: `${error.status} ${error.code}: ${error.detail}${by}${cause}`, problem: answer.problem, responseHeaders: headers }
+}
+
+/** Claims worth showing besides those the route and the identity headers look at: who issued the token, to whom, until when. */
+const CONTEXT_CLAIMS = ['iss', 'aud', 'azp', 'client_id', 'exp']
+
+function foundOf (gateway: Gateway, route: RuntimeRoute | undefined, identity: Identity | undefined): Explanation['found'] {
+  if (identity === undefined) return undefined
+  const found: NonNullable<Explanation['found']> = {}
+  const { client, user } = identity
+  if (client !== undefined) found.client = { id: client.id, authenticator: client.authenticator, scopes: [...client.scopes] }
+  if (user !== undefined) {
+    const names = new Set([...(route?.requireClaims ?? []).map(([c]) => c), ...gateway.identity.claims.map(([c]) => c), ...CONTEXT_CLAIMS])
+    const claims: Record<string, unknown> = {}
+    for (const name of names) if (user.claims[name] !== undefined) claims[name] = user.claims[name]
+    found.user = { id: user.id, authenticator: user.authenticator, scopes: [...user.scopes], claims }
+  }
+  return found
+}
+
+/** The plain request explain decides on: from raw header lines when given (Node's joining), else the headers as given. */
+export function explainedRequest (req: ExplainRequest): DecisionRequest {
+  const method = req.method.toUpperCase()
+  if (req.rawHeaders !== undefined) return decisionRequest({ method, target: req.url, rawHeaders: req.rawHeaders, peer: req.ip, tls: req.tls })
+  const headers = req.headers ?? {}
+  return { method, target: req.url, headers, upgrade: upgradeRequested(method, headers), peer: { address: req.ip }, tls: req.tls ?? { encrypted: false, authorized: false } }
 }
 
 /**
- * What the gateway does with one request, from its config and its real request path: the
- * path guard, the router, the route's authenticators (run for real: a JWT is verified, an
- * opaque token introspected, Redis asked), authorization and the identity headers. Nothing
- * is forwarded and no rate-limit counter is spent.
+ * What the gateway does with one request: the decision itself (src/decision/), run dry
+ * (authenticators for real: a JWT is verified, an opaque token introspected, Redis asked;
+ * no quota spent, nothing signed, nothing forwarded), with the route's configuration
+ * around it for the operator.
  */
 export async function explainRequest (gateway: Gateway, req: ExplainRequest): Promise<Explanation> {
-  const { config } = gateway
-  const { routing } = config.server
-  const method = req.method.toUpperCase()
-  const out: Explanation = { request: { method, url: req.url }, nearMatches: [], decision: { allowed: false, stage: 'path', reason: '' } }
-
-  let target: RequestTarget
+  const request = explainedRequest(req)
+  const { routing } = gateway.config.server
+  const { method } = request
+  const out: Explanation = { request: { method, url: req.url }, nearMatches: [], decision: { allowed: false, outcome: 'deny', stage: 'route', reason: '' } }
+  const outcome = await decide(gateway, request, { dryRun: true })
   try {
-    target = judgeTarget(req.url, routing)
-  } catch (err) {
-    out.decision = refusal('path', err)
+    out.target = judgeTarget(req.url, routing)
+  } catch {
+    // The decision refused it at its guard: said below.
+  }
+  if (outcome.kind === 'endpoint') {
+    if (outcome.authenticator === undefined) out.tokenEndpoint = outcome.path
+    const whose = outcome.authenticator === undefined ? 'token endpoint' : `${outcome.endpoint} endpoint of authenticator ${outcome.authenticator}`
+    out.decision = { allowed: true, outcome: 'endpoint', stage: 'route', reason: `${outcome.path} is the gateway's own ${whose}: answered by the gateway, never proxied` }
     return out
   }
-  out.target = target
+  const { route } = outcome
+  if (out.target !== undefined) out.nearMatches = nearMatches(gateway.routes, routing, method, out.target.path, route?.index)
+  if (route !== undefined) describeRoute(gateway, route, out, outcome, request)
+  out.found = foundOf(gateway, route, outcome.identity)
+  if (out.identity !== undefined && outcome.identity !== undefined) out.identity.principals = { client: outcome.identity.client?.id, user: outcome.identity.user?.id, authenticators: outcome.identity.authenticators }
 
-  const table = buildRouteTable(gateway.routes, routing)
-  // A preflight the route does not list OPTIONS for is answered by the route of the method it asks about.
-  const preflight = isPreflight(method, req.headers)
-  const asked = req.headers['access-control-request-method']
-  let hit = table.find(method, req.url)
-  if (preflight && typeof asked === 'string' && hit === undefined) hit = table.find(asked.toUpperCase(), req.url)
-  if (hit?.kind === 'token-endpoint') {
-    out.tokenEndpoint = hit.path
-    out.decision = { allowed: true, stage: 'route', reason: `${hit.path} is the gateway's own token endpoint: answered by the gateway, never proxied` }
-    return out
+  if (route?.corsPolicy !== undefined) {
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined
+    const answer = outcome.kind === 'preflight' ? outcome.answer : undefined
+    const flat = answer?.headers ?? corsResponseHeaders(route.corsPolicy, request.headers)
+    const headers: Array<[string, string]> = []
+    for (let i = 0; i < flat.length; i += 2) headers.push([flat[i] as string, flat[i + 1] as string])
+    out.cors = { preflight: answer !== undefined, origin, allowed: answer?.allowed ?? originAllowed(route.corsPolicy, origin), headers }
   }
-  const route = hit === undefined ? undefined : gateway.routes.find(r => r.index === hit.index) as RuntimeRoute
-  out.nearMatches = nearMatches(gateway.routes, routing, method, target.path, route?.index)
-  if (route === undefined || hit?.kind !== 'route') {
-    out.decision = refusal('route', new GatehouseError('not_found', `no route for ${method} ${target.path}`))
-    return out
-  }
-  const upstream = config.upstreams.get(route.upstream)
-  out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: upstream?.url ?? '', params: hit.params, websocket: route.websocket !== undefined }
-  try {
-    judgeParams(hit.params, routing)
-  } catch (err) {
-    out.decision = refusal('path', err)
-    return out
-  }
-  if (route.corsPolicy !== undefined) {
-    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
-    const answer = preflight ? answerPreflight(route.corsPolicy, req.headers) : undefined
-    const flat = answer === undefined ? corsResponseHeaders(route.corsPolicy, req.headers) : answer.headers
-    out.cors = { preflight, origin, allowed: answer?.allowed ?? originAllowed(route.corsPolicy, origin), headers: pairs(flat) }
-    if (answer !== undefined) {
-      out.decision = answer.allowed
-        ? { allowed: true, stage: 'cors', reason: 'a CORS preflight of an allowed origin: answered 204 by the gateway, unauthenticated, never proxied' }
-        : refusal('cors', new GatehouseError('cors_forbidden', answer.reason))
+
+  switch (outcome.kind) {
+    case 'preflight':
+      out.decision = outcome.answer.allowed
+        ? { allowed: true, outcome: 'preflight', status: 204, stage: 'cors', reason: 'a CORS preflight of an allowed origin: answered 204 by the gateway, unauthenticated, never proxied' }
+        : refusal('cors', new GatehouseError('cors_forbidden', outcome.answer.reason), undefined, [])
+      return out
+    case 'deny':
+      out.decision = refusal(outcome.stage, outcome.error, outcome.thrown, outcome.responseHeaders)
+      return out
+    case 'login':
+      out.decision = {
+        allowed: false,
+        outcome: 'login',
+        status: 302,
+        stage: 'authenticate',
+        reason: `a page load (GET, Accept: text/html) is answered 302 to the OpenID Provider's login (authenticator ${outcome.authenticator.name}), then back to ${out.target?.path ?? req.url}; ` +
+          `without it: ${outcome.error.status} ${outcome.error.code}: ${outcome.error.detail}`
+      }
+      return out
+    case 'allow': {
+      const { identity, route: served } = outcome
+      const set = identityHeaders(gateway.identity, identity)
+      if (out.identity !== undefined) out.identity.set = set
+      const byGateway = new Set(set.map(([n]) => n))
+      if (gateway.assertion !== undefined) byGateway.add(gateway.assertion.header)
+      const headers = printableHeaders(gateway, outcome.headers, byGateway)
+      const credentials = served.forwardCredentials ? [] : gateway.credentials.headers
+      // A client's copy of an identity header is dropped even when the gateway sets its own under that name.
+      const dropped = Object.keys(request.headers).filter(h => credentials.includes(h) || gateway.identity.isStripped(h) || !headers.some(([n]) => n === h)).map(header => ({
+        header,
+        why: credentials.includes(header)
+          ? 'a credential the gateway reads: not forwarded'
+          : gateway.identity.isStripped(header)
+            ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
+            : 'hop-by-hop, or one the gateway sets itself'
+      }))
+      out.upstream = { path: outcome.path, ...(outcome.judgedPath === undefined ? {} : { judgedPath: outcome.judgedPath }), headers, dropped }
+      const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')
+      out.decision = { allowed: true, outcome: 'allow', stage: 'identity', reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${served.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}` }
       return out
     }
   }
-  out.policy = route.policy[method]
+}
+
+/** The route's configuration, as the operator wrote it: what explain prints around the decision. */
+function describeRoute (gateway: Gateway, route: RuntimeRoute, out: Explanation, outcome: Exclude<Outcome, { kind: 'endpoint' }>, request: DecisionRequest): void {
+  const { config } = gateway
+  out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: config.upstreams.get(route.upstream)?.url ?? '', params: outcome.params, websocket: route.websocket !== undefined }
+  out.policy = route.policy[request.method]
   out.authenticators = { client: route.client.map(n => summarise(gateway, n)), user: route.user.map(n => summarise(gateway, n)) }
   out.checks = {
     clients: route.clients === undefined ? undefined : [...route.clients],
@@ -195,88 +272,16 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   const credentials = route.forwardCredentials ? { headers: [], query: [] } : gateway.credentials
   out.credentials = { headers: [...credentials.headers], query: [...credentials.query], forwarded: route.forwardCredentials }
   const plan = gateway.identity
-  out.identity = {
-    headers: {
-      ...plan.names,
-      claims: Object.fromEntries(plan.claims),
-      assertion: config.identity.assertion?.header
-    }
-  }
-
-  const fakeReq = { headers: req.headers, socket: { remoteAddress: req.ip }, connection: { remoteAddress: req.ip } } as unknown as IncomingMessage
-  const peer = peerOf(fakeReq, gateway.trust)
-  const limitOf = (identity: Identity | undefined): void => {
-    if (route.rateLimit === undefined) return
-    const { max, windowMs } = effectiveLimit(route.rateLimit, identity)
+  out.identity = { headers: { ...plan.names, claims: Object.fromEntries(plan.claims), assertion: config.identity.assertion?.header } }
+  if (route.rateLimit !== undefined) {
+    const { max, windowMs } = effectiveLimit(route.rateLimit, outcome.identity)
     out.rateLimit = {
       max,
       windowMs,
       by: route.rateLimit.by,
-      key: limitKey(limitScope(route, gateway.routes), route.rateLimit.by, identity, peer.clientIp),
-      clientTier: identity?.client?.client.rateLimit !== undefined,
+      key: limitKey(limitScope(route, gateway.routes), route.rateLimit.by, outcome.identity, outcome.clientIp),
+      clientTier: outcome.identity?.client?.client.rateLimit !== undefined,
       onRedisError: route.rateLimit.onRedisError
     }
   }
-  limitOf(undefined)
-
-  // The pipeline's own guard, in its order (http/pipeline.ts, step 1).
-  const length = req.headers['content-length']
-  if (length !== undefined && Number(length) > config.server.bodyLimit) {
-    out.decision = refusal('guard', new GatehouseError('payload_too_large', `the request body is larger than ${config.server.bodyLimit} bytes`))
-    return out
-  }
-  const upgrade = typeof req.headers.upgrade === 'string' && req.headers.upgrade.toLowerCase() === 'websocket'
-  if (upgrade && route.websocket === undefined) {
-    out.decision = refusal('guard', new GatehouseError('not_found', `${route.match} does not carry WebSockets`))
-    return out
-  }
-
-  let identity: Identity
-  try {
-    identity = await authenticate(route, method, { method, headers: req.headers, query: target.query, ip: peer.clientIp, upgrade })
-  } catch (err) {
-    out.decision = refusal('authenticate', err)
-    // A page load without a browser session is not answered with the problem: it is sent to log in.
-    const login = upgrade ? undefined : loginFor(route, method, req.headers, err)
-    if (login !== undefined) out.decision.reason += `; as a page load (GET, Accept: text/html) it is answered 302 to the OpenID Provider's login (authenticator ${login.name}), then back to ${target.path}`
-    return out
-  }
-  out.identity.principals = { client: identity.client?.id, user: identity.user?.id, authenticators: identity.authenticators }
-  limitOf(identity)
-  try {
-    authorize(route, identity)
-  } catch (err) {
-    out.decision = refusal('authorize', err)
-    return out
-  }
-  let set: Array<[string, string]>
-  try {
-    set = identityHeaders(plan, identity)
-  } catch (err) {
-    out.decision = refusal('identity', err)
-    return out
-  }
-  out.identity.set = [...set]
-  if (gateway.assertion !== undefined) set.push([gateway.assertion.header, `<JWT signed by the gateway, aud ${route.upstream}>`])
-
-  const upstreamHost = upstream === undefined ? '' : new URL(upstream.url).host
-  const trace = requestTrace(req.headers)
-  const upstreamFlat = upstreamRequestHeaders(plan, req.headers, set, credentials.headers, { upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: 'http', host: typeof req.headers.host === 'string' ? req.headers.host : undefined, requestId: 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate })
-  const headers: Array<[string, string]> = []
-  for (const [name, value] of pairs(upstreamFlat)) headers.push([name, masked(gateway, name) && !set.some(([n]) => n === name) ? '<redacted>' : value])
-  // A client's copy of an identity header is dropped even when the gateway sets its own under that name.
-  const dropped = Object.keys(req.headers).filter(h => credentials.headers.includes(h) || plan.isStripped(h) || !headers.some(([n]) => n === h)).map(header => ({
-    header,
-    why: credentials.headers.includes(header)
-      ? 'a credential the gateway reads: not forwarded'
-      : plan.isStripped(header)
-        ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
-        : 'hop-by-hop, or one the gateway sets itself'
-  }))
-  const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
-  const path = route.rewritePath === undefined ? target.path : route.rewritePath(target.path)
-  out.upstream = { path: query === '' ? path : `${path}?${query}`, ...(path === target.path ? {} : { judgedPath: target.path }), headers, dropped }
-  const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')
-  out.decision = { allowed: true, stage: 'identity', reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${route.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}` }
-  return out
 }

@@ -15,7 +15,7 @@ type Route = Pick<RouteConfig, 'index' | 'match' | 'urls' | 'methods'>
 
 /** Whether `route` alone, under `routing`, takes `method` on `url`: each question asked of the real router. */
 function takes (route: Route, routing: RoutingConfig, method: string, url: string): boolean {
-  return buildRouteTable([route], routing, false).find(method, url) !== undefined
+  return buildRouteTable([route], routing, false).find(method, url)?.kind === 'route'
 }
 
 /** A route's leading static segments: `/api/orders/:id` → [api, orders]. */

@@ -1,5 +1,5 @@
 /**
- * Process-wide counts of policy outcomes, kept framework- and exporter-free so the
+ * Counts of policy outcomes, kept framework- and exporter-free so the
  * metrics endpoint can publish them as they are (one series per label set).
  */
 export class LabelledCounter<L extends string> {
@@ -55,11 +55,20 @@ export class PairCounter<A extends string, B extends string> {
   }
 }
 
-/** What each authenticator made of the credentials it saw: `ok`, or the error code it answered. */
-export const authDecisions = new PairCounter('gatehouse_auth_decisions_total', 'Authenticator verdicts on presented credentials', ['authenticator', 'result'] as const)
+/** The policy outcome counters of one gateway process: kept in its instruments, so two gateways in one process share none. */
+export interface DecisionCounters {
+  /** What each authenticator made of the credentials it saw: `ok`, or the error code it answered. */
+  authDecisions: PairCounter<'authenticator', 'result'>
+  /** Every request the gateway refused itself (4xx), by route pattern and error code. */
+  denials: LabelledCounter<'route' | 'code'>
+  /** Rate-limit store failures, by route and what the route's `onRedisError` made of them. */
+  rateLimitStoreErrors: LabelledCounter<'route' | 'outcome'>
+}
 
-/** Every request the gateway refused itself (4xx), by route pattern and error code. */
-export const denials = new LabelledCounter('gatehouse_denials_total', 'Requests refused by the gateway', ['route', 'code'] as const)
-
-/** Rate-limit store failures, by route and what the route's `onRedisError` made of them. */
-export const rateLimitStoreErrors = new LabelledCounter('gatehouse_rate_limit_store_errors_total', 'Rate-limit counter store failures', ['route', 'outcome'] as const)
+export function createDecisionCounters (): DecisionCounters {
+  return {
+    authDecisions: new PairCounter('gatehouse_auth_decisions_total', 'Authenticator verdicts on presented credentials', ['authenticator', 'result'] as const),
+    denials: new LabelledCounter('gatehouse_denials_total', 'Requests refused by the gateway', ['route', 'code'] as const),
+    rateLimitStoreErrors: new LabelledCounter('gatehouse_rate_limit_store_errors_total', 'Rate-limit counter store failures', ['route', 'outcome'] as const)
+  }
+}

@@ -3,7 +3,7 @@ import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import type { Identity } from './authenticate.js'
-import { rateLimitStoreErrors } from './decision-counters.js'
+import type { DecisionCounters } from './decision-counters.js'
 import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
@@ -49,9 +49,9 @@ export function rateLimited (max: number, ttlMs: number): GatehouseError {
  * Redis is a cache, and an outage must not take the API down. `closed` refuses with 503
  * `auth_unavailable` and a Retry-After, like any check that cannot be made.
  */
-export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }): void {
+export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }, counters: DecisionCounters): void {
   const outcome = route.rateLimit.onRedisError === 'open' ? 'allowed' : 'refused'
-  rateLimitStoreErrors.inc({ route: route.match, outcome })
+  counters.rateLimitStoreErrors.inc({ route: route.match, outcome })
   logger.warn({ route: route.match, outcome, err: { message: (err as Error).message } }, 'rate-limit store unavailable')
   if (outcome === 'refused') {
     throw new GatehouseError('auth_unavailable', 'the rate-limit store is unreachable', { cause: err, headers: { 'retry-after': '5' } })
@@ -81,6 +81,17 @@ export async function hit (store: LimitStore, key: string, max: number, windowMs
   const { current, ttlMs } = options.dryRun === true ? await store.read(key, windowMs) : await store.incr(key, windowMs)
   const counted = options.dryRun === true ? current + 1 : current
   return { allowed: counted <= max, limit: max, remaining: Math.max(0, max - current), resetMs: ttlMs }
+}
+
+/**
+ * Counts one hit under `key`: the RateLimit-* headers for the answer, or the 429 once the
+ * window's count is past `max`. A store that fails rejects with its own error.
+ */
+export async function countHit (store: LimitStore, key: string, max: number, windowMs: number): Promise<Array<[string, string]>> {
+  const verdict = await hit(store, key, max, windowMs)
+  if (!verdict.allowed) throw rateLimited(max, verdict.resetMs)
+  const flat = limitHeaders(verdict)
+  return [[flat[0] as string, flat[1] as string], [flat[2] as string, flat[3] as string], [flat[4] as string, flat[5] as string]]
 }
 
 /** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) a passed request's answer carries, as name/value pairs. */

@@ -29,12 +29,17 @@ export function judgeParams (params: Readonly<Record<string, string | undefined>
   }
 }
 
-/** What serves a request: one of the config's routes, or one of the gateway's own token endpoints. */
+/** What serves a request: one of the config's routes, one of the gateway's own endpoints, or nothing (a path the router cannot decode). */
 export type RouteHit =
   | { kind: 'route', index: number, params: Record<string, string | undefined> }
   | { kind: 'token-endpoint', path: string }
+  | { kind: 'login-endpoint', path: string, authenticator: string, endpoint: 'redirect' | 'logout' }
+  | { kind: 'undecodable' }
 
-type Store = { kind: 'route', index: number } | { kind: 'token-endpoint', path: string }
+/** An oidc authenticator's own paths: the provider's redirect back (GET) and logout (POST). */
+export interface LoginEndpoints { authenticator: string, redirectPath: string, logoutPath: string }
+
+type Store = { kind: 'route', index: number } | { kind: 'token-endpoint', path: string } | { kind: 'login-endpoint', path: string, authenticator: string, endpoint: 'redirect' | 'logout' }
 
 const TOKEN_ENDPOINT_METHODS: Record<string, 'GET' | 'POST'> = {
   [TOKEN_ENDPOINT_PATHS.token]: 'POST',
@@ -54,26 +59,26 @@ export interface RouteTable {
  * endpoints, under `routing`. The target goes through the same rewrite as in the app
  * (`;` parameters dropped when allowed).
  */
-export function buildRouteTable (routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'urls' | 'methods'>>, routing: RoutingConfig, withTokenEndpoints = true): RouteTable {
-  const router = Router(routerOptions(routing))
+export function buildRouteTable (routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'urls' | 'methods'>>, routing: RoutingConfig, withTokenEndpoints = true, logins: readonly LoginEndpoints[] = []): RouteTable {
+  // As in the app: a path that cannot be decoded, or a parameter past maxParamLength, is answered 400 before any route.
+  const router = Router({ ...routerOptions(routing), onBadUrl: noop, onMaxParamLength: noop })
   if (withTokenEndpoints) {
     for (const [path, method] of Object.entries(TOKEN_ENDPOINT_METHODS)) router.on(method, path, noop, { kind: 'token-endpoint', path } satisfies Store)
+  }
+  for (const l of logins) {
+    router.on('GET', l.redirectPath, noop, { kind: 'login-endpoint', path: l.redirectPath, authenticator: l.authenticator, endpoint: 'redirect' } satisfies Store)
+    router.on('POST', l.logoutPath, noop, { kind: 'login-endpoint', path: l.logoutPath, authenticator: l.authenticator, endpoint: 'logout' } satisfies Store)
   }
   for (const r of routes) {
     for (const url of r.urls) router.on(r.methods, url, noop, { kind: 'route', index: r.index } satisfies Store)
   }
   return {
     find (method, url) {
-      let found
-      try {
-        found = router.find(method as never, routing.allowSemicolons ? routerUrl(url) : url)
-      } catch {
-        // A path the router cannot decode is answered before any route: no route serves it.
-        return undefined
-      }
+      const found = router.find(method as never, routing.allowSemicolons ? routerUrl(url) : url)
       if (found === null) return undefined
-      const store = found.store as Store
-      return store.kind === 'route' ? { kind: 'route', index: store.index, params: { ...found.params } } : store
+      const store = found.store as Store | null
+      if (store === null) return { kind: 'undecodable' }
+      return store.kind === 'route' ? { kind: 'route', index: store.index, params: { ...found.params } } : { ...store }
     }
   }
 }

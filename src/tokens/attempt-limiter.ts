@@ -1,5 +1,5 @@
 import type { Cache } from '../cache/cache.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 
 const KIND = 'auth-failures'
 
@@ -23,7 +23,7 @@ export type Reservation =
 export class AttemptLimiter {
   private readonly queues = new Map<string, Promise<void>>()
 
-  constructor (private readonly cache: Cache, private readonly windowMs: number, private readonly clock: Clock = systemClock) {}
+  constructor (private readonly cache: Cache, private readonly windowMs: number, private readonly clock: Clock) {}
 
   /** Runs `fn` after every earlier call for `key` in this process has finished. */
   private async serial<T> (key: string, fn: () => Promise<T>): Promise<T> {

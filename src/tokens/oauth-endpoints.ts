@@ -165,7 +165,7 @@ export function createOAuthEndpoints (deps: OAuthDeps): OAuthEndpoints {
     }
     await reservation.release()
     if (!knownGood) await cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
-    const unusable = clientUnusable(client)
+    const unusable = clientUnusable(client, tokens.clock())
     if (unusable !== undefined) throw invalidClient(unusable)
     return client
   }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { GatewayCache } from '../cache/two-tier.js'
 import type { Logger } from '../logger.js'
-import { lruClock, systemClock, type Clock } from '../clock.js'
+import { lruClock, type Clock } from '../clock.js'
 
 /** Cache kinds: the denylist of revoked `jti`s, and verified client tokens (by `jti`). */
 export const REVOKED = 'revoked'
@@ -24,7 +24,7 @@ export class RevokedJtis {
   private readonly jtis: LRUCache<string, number>
   overflowed = 0
 
-  constructor (max = MAX_LOCAL_REVOCATIONS, private readonly clock: Clock = systemClock) {
+  constructor (max = MAX_LOCAL_REVOCATIONS, private readonly clock: Clock) {
     this.jtis = new LRUCache<string, number>({
       ...lruClock(clock),
       max,
@@ -69,7 +69,7 @@ export class Revocations {
   private lastWriteBack = 0
   private seenFailures: number
 
-  constructor (private readonly cache: GatewayCache, readonly known: RevokedJtis, private readonly logger: Logger, checkMs = WRITE_BACK_CHECK_MS, private readonly clock: Clock = systemClock) {
+  constructor (private readonly cache: GatewayCache, readonly known: RevokedJtis, private readonly logger: Logger, checkMs = WRITE_BACK_CHECK_MS, private readonly clock: Clock) {
     // A reload (or a new cache.redis) starts with what the process already knows.
     this.pending = known.size > 0
     this.seenFailures = this.failures()

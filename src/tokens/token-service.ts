@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { loadSigningKeys, type SigningKeySet } from './signing-keys.js'
 import type { Revocations } from './revocation.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 
 export interface SignOptions {
   ttlMs: number
@@ -47,7 +47,7 @@ export class TokenService {
   private readonly denylist: Revocations | undefined
 
   /** `revocations` may be left out by a service that only signs (a benchmark of assertions, say). */
-  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations?: Revocations, readonly clock: Clock = systemClock) {
+  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations: Revocations | undefined, readonly clock: Clock) {
     this.keys = keys
     this.issuer = issuer
     this.ttlMs = ttlMs
@@ -140,7 +140,7 @@ function usesTokens (config: GatewayConfig): boolean {
     config.identity.assertion !== undefined
 }
 
-export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock = systemClock): Promise<TokenService> {
+export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock): Promise<TokenService> {
   const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined)
   return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations, clock)
 }

@@ -19,7 +19,7 @@ export interface NewTokenRequest {
 export class BadTokenRequest extends Error {}
 
 /** When a token given `expires` stops working (ms since epoch), or null for never. */
-export function expiryOf (expires: string | undefined, now = Date.now()): number | null {
+export function expiryOf (expires: string | undefined, now: number): number | null {
   if (expires === undefined || expires === '') return null
   if (DURATION.test(expires)) {
     const ms = parseDuration(expires)
@@ -46,7 +46,8 @@ export async function issueUserToken (store: UserTokenStore, config: Pick<Gatewa
   if (req.client !== undefined && !config.clients.has(req.client)) {
     throw new BadTokenRequest(`client: "${req.client}" is not one of the config's clients (${[...config.clients.keys()].join(', ') || 'none'})`)
   }
-  const { token, hash, record } = newUserToken({ user, scopes, client: req.client ?? null, expires: expiryOf(req.expires) })
+  const now = store.clock()
+  const { token, hash, record } = newUserToken({ user, scopes, client: req.client ?? null, expires: expiryOf(req.expires, now) }, now)
   await store.add(hash, record)
   return { token, record }
 }

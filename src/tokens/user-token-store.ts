@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import type { Sealer } from '../cache/integrity.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import { INVALIDATION_CHANNEL, type CacheCounters, type RedisState } from '../cache/two-tier.js'
@@ -50,7 +50,7 @@ export function hashUserToken (token: string): string {
 }
 
 /** 32 random bytes: as unguessable as an API key, so a fast hash is enough to store it. */
-export function newUserToken (input: Omit<UserTokenRecord, 'id' | 'created'>, now = Date.now()): { token: string, hash: string, record: UserTokenRecord } {
+export function newUserToken (input: Omit<UserTokenRecord, 'id' | 'created'>, now: number): { token: string, hash: string, record: UserTokenRecord } {
   const token = `ghu_${randomBytes(32).toString('base64url')}`
   const hash = hashUserToken(token)
   return { token, hash, record: { ...input, id: userTokenId(hash), created: now } }
@@ -70,7 +70,7 @@ export interface LocalTier {
  * on the cache's invalidation channel, so every instance drops its local copy at once.
  */
 export class UserTokenStore {
-  constructor (private readonly redis: RedisClient, private readonly sealer: Sealer, private readonly local?: LocalTier, private readonly clock: Clock = systemClock) {}
+  constructor (private readonly redis: RedisClient, private readonly sealer: Sealer, private readonly local: LocalTier | undefined, readonly clock: Clock) {}
 
   private ready (): RedisClient {
     if (this.redis.status !== 'ready') throw new TokenStoreUnavailable(`the token store (redis) is ${this.redis.status}`)

@@ -3,7 +3,6 @@ import { KEYS } from '../helpers/gateway.js'
 import { call } from '../helpers/http.js'
 import { basic } from '../helpers/basic-users.js'
 import { startAuthzGateway } from '../helpers/authz.js'
-import { denials } from '../../src/policy/decision-counters.js'
 
 t.test('every denial is logged with the route, the principal ids and the reason, and counted', async t => {
   const gw = await startAuthzGateway(t, `  - match: /api/orders/*
@@ -16,7 +15,7 @@ t.test('every denial is logged with the route, the principal ids and the reason,
     rateLimit: { max: 1, window: 1m, by: user }
 `)
   const url = `${gw.url}/api/orders/1`
-  const before = (code: string): number => denials.get({ route: '/api/orders/*', code })
+  const before = (code: string): number => gw.gateway.counters.denials.get({ route: '/api/orders/*', code })
   const counts = { scope: before('insufficient_scope'), mismatch: before('client_mismatch'), limited: before('rate_limited'), missing: before('missing_credentials') }
 
   t.equal((await call(url, { headers: { 'x-api-key': KEYS.ios, authorization: basic('bob') } })).status, 403, 'bob lacks orders:write')

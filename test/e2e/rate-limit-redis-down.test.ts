@@ -4,7 +4,6 @@ import { KEYS } from '../helpers/gateway.js'
 import { call } from '../helpers/http.js'
 import { startRedis } from '../helpers/redis.js'
 import { startAuthzGateway } from '../helpers/authz.js'
-import { rateLimitStoreErrors } from '../../src/policy/decision-counters.js'
 
 const route = (path: string, onRedisError: string): string => `  - match: ${path}
     upstream: orders
@@ -31,8 +30,8 @@ t.test('Redis down: open routes let requests through (logged, counted), closed r
   t.equal(closed.json().code, 'auth_unavailable')
   t.equal(closed.json().detail, 'the rate-limit store is unreachable')
   t.equal(closed.headers['retry-after'], '5')
-  t.equal(rateLimitStoreErrors.get({ route: '/open/*', outcome: 'allowed' }), 1, 'the open pass is counted')
-  t.equal(rateLimitStoreErrors.get({ route: '/closed/*', outcome: 'refused' }), 1, 'the closed refusal is counted')
+  t.equal(gw.gateway.counters.rateLimitStoreErrors.get({ route: '/open/*', outcome: 'allowed' }), 1, 'the open pass is counted')
+  t.equal(gw.gateway.counters.rateLimitStoreErrors.get({ route: '/closed/*', outcome: 'refused' }), 1, 'the closed refusal is counted')
   const warns = gw.logs.filter(l => l.msg === 'rate-limit store unavailable')
   t.same(warns.map(l => [l.level, l.route, l.outcome]), [[40, '/open/*', 'allowed'], [40, '/closed/*', 'refused']], 'each is logged as a warning')
   const ready = await call(`${gw.adminUrl ?? ''}/readyz`)

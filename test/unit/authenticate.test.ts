@@ -1,4 +1,5 @@
 import t from 'tap'
+import { createDecisionCounters } from '../../src/policy/decision-counters.js'
 import { Writable } from 'node:stream'
 import { SignJWT } from 'jose'
 import { createAuthenticators } from '../../src/auth/registry.js'
@@ -40,7 +41,7 @@ async function setup (): Promise<{ route: RouteAuth, clock: ReturnType<typeof ma
   const config = configOf(YAML)
   const cache = new TwoTierCache({ maxEntries: 1000, maxSize: 1024 * 1024 }, quiet, undefined, undefined, undefined, undefined, clock)
   const tokens = new TokenService(await loadSigningKeys(undefined, undefined), config.tokens.issuer, config.tokens.ttlMs, new Revocations(cache, new RevokedJtis(100, clock), quiet, undefined, clock), clock)
-  const auth = await createAuthenticators({ config, logger: quiet, cache, tokens, clock, secretSlots: new SecretCheckSlots(['oauth']) })
+  const auth = await createAuthenticators({ config, logger: quiet, cache, tokens, clock, secretSlots: new SecretCheckSlots(['oauth']), counters: createDecisionCounters() })
   const r = config.routes[0]
   const pick = (names: string[]): Authenticator[] => names.map(n => auth.get(n) as Authenticator)
   return { route: { policy: r?.policy ?? {}, clientAuth: pick(r?.client ?? []), userAuth: pick(r?.user ?? []) }, clock, tokens, auth }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { createDecisionCounters } from '../../src/policy/decision-counters.js'
 import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../../src/policy/rate-limit.js'
 import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
@@ -50,11 +51,12 @@ t.test('the 429 carries Retry-After and RateLimit headers in whole seconds, at l
 
 t.test('a failing counter store: open lets the request through, closed refuses with 503; both are logged', async t => {
   const logged: string[] = []
+  const counters = createDecisionCounters()
   const logger = { warn: (obj: object) => { logged.push((obj as { outcome: string }).outcome) } }
   const route = (onRedisError: 'open' | 'closed'): Parameters<typeof onLimitStoreError>[0] => ({ match: '/r', rateLimit: { max: 1, windowMs: 1000, by: 'ip', onRedisError } })
-  t.doesNotThrow(() => onLimitStoreError(route('open'), new Error('down'), logger))
+  t.doesNotThrow(() => onLimitStoreError(route('open'), new Error('down'), logger, counters))
   let refused: unknown
-  try { onLimitStoreError(route('closed'), new Error('down'), logger) } catch (err) { refused = err }
+  try { onLimitStoreError(route('closed'), new Error('down'), logger, counters) } catch (err) { refused = err }
   t.ok(refused instanceof GatehouseError)
   t.equal((refused as GatehouseError).code, 'auth_unavailable')
   t.equal((refused as GatehouseError).headers?.['retry-after'], '5')

@@ -62,7 +62,7 @@ t.test('claimsOurs and peekJti read without verifying', async t => {
   t.throws(() => tokens.peekJti('garbage'), TokenRejected)
   const noJti = await tokens.sign({ jti: '' }, { ttlMs: 1000 })
   t.throws(() => tokens.peekJti(noJti.token), { message: 'token is not a client token of this gateway' })
-  t.throws(() => new TokenService(tokens as never, ISSUER, 1).revocations, /without a revocation list/)
+  t.throws(() => new TokenService(tokens as never, ISSUER, 1, undefined, manualClock()).revocations, /without a revocation list/)
 })
 
 t.test('a ttl shorter than a second still gives a token one second of life', async t => {

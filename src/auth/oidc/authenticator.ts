@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { parseDuration } from '../../config/units.js'
 import type { AuthenticatorConfig } from '../../config/types.js'
 import { createRedisClient } from '../../cache/redis-client.js'
-import { systemClock } from '../../clock.js'
 import type { AuthDeps, Authenticator, UserPrincipal } from '../types.js'
 import { createCipher } from './cipher.js'
 import { clientAuth } from './client-auth.js'
@@ -54,7 +53,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   const redis = deps.config.cache.redis === undefined ? undefined : createRedisClient(deps.config.cache.redis)
   redis?.on('error', () => {}) // the cache's own connection reports Redis trouble
   const users = userSessions(redis)
-  const clock = deps.clock ?? systemClock
+  const { clock } = deps
   const store = new SessionStore(deps.cache, cipher, timeouts, users, clock)
   const provider = providerClient({
     name: cfg.name,

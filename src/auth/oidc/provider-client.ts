@@ -99,7 +99,7 @@ export function providerClient (options: ProviderClientOptions): {
   function keySource (meta: ProviderMetadata): KeySource {
     if (keys?.uri !== meta.jwksUri) {
       keys?.source.close()
-      keys = { uri: meta.jwksUri, source: remoteJwksSource({ url: meta.jwksUri, cooldownMs: 30_000, timeoutMs, authenticator: name, logger }) }
+      keys = { uri: meta.jwksUri, source: remoteJwksSource({ url: meta.jwksUri, cooldownMs: 30_000, timeoutMs, authenticator: name, logger, clock }) }
     }
     return keys.source
   }

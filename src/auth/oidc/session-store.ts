@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { cacheKey, type Cache } from '../../cache/cache.js'
-import { systemClock, type Clock } from '../../clock.js'
+import type { Clock } from '../../clock.js'
 import type { Cipher } from './cipher.js'
 import type { UserSessions } from './user-sessions.js'
 
@@ -47,7 +47,7 @@ export function sessionEnd (s: Pick<Session, 'createdAt' | 'lastSeen'>, timeouts
 export class SessionStore {
   private readonly opened = new LRUCache<string, Session>({ max: OPENED_MAX_ENTRIES, maxSize: OPENED_MAX_BYTES, sizeCalculation: (_session, sealed) => 2 * sealed.length })
 
-  constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions, private readonly clock: Clock = systemClock) {}
+  constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions, private readonly clock: Clock) {}
 
   /** The session, or undefined when there is none, it ended, or it does not decrypt; `fresh` skips this instance's copy. */
   async load (sid: string, fresh = false): Promise<Session | undefined> {
