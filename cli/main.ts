@@ -24,6 +24,8 @@ async function main (argv: string[]): Promise<number> {
     case 'check': return await (await import('./check.js')).check(rest)
     case 'explain':
       return await configured(async () => await (await import('./explain.js')).explainCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env }))
+    case 'test':
+      return await (await import('./test.js')).testCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'keys':
       if (rest[0] === 'new') {
         const { key, hash } = (await import('./keys.js')).newApiKey()

@@ -18,6 +18,11 @@ export const USAGE = `usage: gatehouse <command>
                                    what the gateway does with that request: route, policy,
                                    authenticators, checks, headers; with credentials, the
                                    real allow or deny (exit 0 allowed, 2 refused)
+  test [-c file] CASES.yaml... [--against OLD.yaml] [--json] [--junit FILE]
+                                   run policy test cases through the real decision (exit 0
+                                   all passed, 1 a case failed, 2 a config or case file error,
+                                   3 passed but --against found a newly allowed request)
+  test --init [-c file] [FILE]     write a starter case file from the config
   keys new                         print a new API key and its sha256: hash
   clients new ID [--scopes a,b]    print a new API key, client secret and the config stanza with their hashes
   signing-key new                  print a JWKS with a new private Ed25519 signing key
