@@ -131,7 +131,7 @@ export interface DoorAnswer {
  * ends server-side), or a user whose credential expires sooner than a second from now.
  */
 export function cacheHeaders (door: FrontDoor, route: RuntimeRoute, user: { exp?: number | undefined } | undefined, ttlMs: number, nowMs: number): string[] {
-  const noStore = door === 'nginx' ? ['cache-control', 'no-store', 'x-accel-expires', '0'] : ['cache-control', 'no-store']
+  const noStore = door === 'nginx' ? ['x-accel-expires', '0', 'cache-control', 'no-store'] : ['cache-control', 'no-store']
   if (ttlMs <= 0 || route.rateLimit !== undefined) return noStore
   const authenticators = [...route.clientAuth, ...route.userAuth]
   if (authenticators.some(a => a.browserSession === true)) return noStore
@@ -145,7 +145,7 @@ export function cacheHeaders (door: FrontDoor, route: RuntimeRoute, user: { exp?
   }
   // nginx's cache takes Cache-Control private as "never": X-Accel-Expires is the lifetime it reads.
   const nginx = door === 'nginx' ? ['x-accel-expires', String(seconds)] : []
-  return ['cache-control', `private, max-age=${seconds}`, 'vary', [...vary].join(', '), ...nginx]
+  return [...nginx, 'cache-control', `private, max-age=${seconds}`, 'vary', [...vary].join(', ')]
 }
 
 /** The identity headers the decision told (and the signed assertion): what an allow carries back. */
