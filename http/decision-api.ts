@@ -98,7 +98,7 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
     }
     decide(gateway, request, { requestId: id }).then(result => {
       outcome = result
-      send(doorAnswer(gateway, found.door, result, id, gateway.clock()))
+      send(doorAnswer(gateway, found.door, request, result, id, gateway.clock()))
     }, refuse)
   }
 }

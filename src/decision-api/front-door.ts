@@ -106,7 +106,8 @@ export function originalRequest (door: FrontDoor, method: string, envoyTarget: s
   } else {
     target = envoyTarget ?? '/'
   }
-  const peer = lastEntry(hop['x-real-ip']) ?? lastEntry(hop['x-forwarded-for']) ?? socketAddress
+  // Envoy appends the client to X-Forwarded-For (use_remote_address) but passes a client's X-Real-IP on as sent.
+  const peer = (door === 'envoy' ? undefined : lastEntry(hop['x-real-ip'])) ?? lastEntry(hop['x-forwarded-for']) ?? socketAddress
   if (isIP(peer) === 0) throw new GatehouseError('bad_request', 'the proxy sent a client address (X-Real-IP, X-Forwarded-For) that is not an IP address')
   if (host !== undefined) {
     for (let i = 0; i < clientLines.length; i += 2) {
@@ -166,19 +167,28 @@ function toldHeaders (gateway: Gateway, upstreamHeaders: readonly string[]): str
  * Refused: the status, WWW-Authenticate and problem+json the proxy path gives. A page load
  * sent to log in: nginx gets 401 with Location (auth_request passes only 401 and 403 on, for
  * `error_page 401`), Traefik and Envoy the 302 itself. The gateway's own endpoints are not
- * decided here: the proxy must route them to the public listener.
+ * decided here: the proxy must route them to the public listener. Envoy is also told which
+ * identity headers the client sent (x-envoy-auth-headers-to-remove): it would pass them on.
  */
-export function doorAnswer (gateway: Gateway, door: FrontDoor, outcome: Outcome, requestId: string, nowMs: number): DoorAnswer {
+export function doorAnswer (gateway: Gateway, door: FrontDoor, request: DecisionRequest, outcome: Outcome, requestId: string, nowMs: number): DoorAnswer {
   const { server } = gateway.config
   const extra = ['x-request-id', requestId]
   if (outcome.kind !== 'endpoint') for (const [name, value] of outcome.responseHeaders) extra.push(name, value)
   switch (outcome.kind) {
-    case 'allow':
+    case 'allow': {
+      const told = toldHeaders(gateway, outcome.headers)
+      // Envoy sets what it is told but leaves the rest as the client sent it: it is told to drop those too.
+      if (door === 'envoy') {
+        const toldNames = new Set(told.filter((_, i) => i % 2 === 0))
+        const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
+        if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
+      }
       return {
         status: 200,
-        headers: [...extra, ...toldHeaders(gateway, outcome.headers), ...cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs), 'content-length', '0'],
+        headers: [...extra, ...told, ...cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs), 'content-length', '0'],
         body: ''
       }
+    }
     case 'login': {
       const answer = outcome.answer as NonNullable<typeof outcome.answer>
       const headers = [...extra, 'location', answer.location, 'cache-control', 'no-store']
