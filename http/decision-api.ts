@@ -5,6 +5,7 @@ import { DECISIONS_TOKEN_HEADER, doorAnswer, frontDoorOf, originalRequest, type 
 import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
 import type { Gateway } from '../src/gateway.js'
 import { accessLogger, type Logger } from '../src/logger.js'
+import { denials } from '../src/policy/decision-counters.js'
 import { requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 
@@ -56,12 +57,14 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
       if (door !== 'none') metrics.decided(door, decision, ms / 1000)
       const identity = outcome?.identity
       const error = outcome?.kind === 'deny' || outcome?.kind === 'login' ? outcome.error : refused
+      const route = outcome?.kind === 'allow' || outcome?.kind === 'deny' || outcome?.kind === 'login' ? outcome.route?.match : undefined
+      if (error !== undefined && error.status < 500) denials.inc({ route: route ?? '', code: error.code })
       access.info({
         reqId: id,
         door,
         method,
         path: target === undefined ? pathOnly(url) : pathOnly(target),
-        route: outcome?.kind === 'allow' || outcome?.kind === 'deny' || outcome?.kind === 'login' ? outcome.route?.match : undefined,
+        route,
         status: answer.status,
         ms: Math.round(ms * 100) / 100,
         ip: outcome?.clientIp,
