@@ -37,7 +37,7 @@ const TOLD = [['user', 'Remote-User'], ['client', 'Remote-Client'], ['scopes', '
  * docs/decisions.md's nginx recipe, as the tests run it: `decisions` is host:port of the
  * decision API, `upstream` the app's URL. `cache` adds the auth location's proxy_cache.
  */
-export function nginxRecipe (options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean }): string {
+export function nginxRecipe (options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean, login?: string }): string {
   const set = TOLD.map(([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`).join('\n')
   const cache = options.cache === true
     ? `      proxy_cache gatehouse;
@@ -45,6 +45,24 @@ export function nginxRecipe (options: { port: number, decisions: string, upstrea
       proxy_cache_methods GET HEAD POST;
 `
     : ''
+  const login = options.login === undefined
+    ? ''
+    : `      auth_request_set $gatehouse_location $upstream_http_location;
+      auth_request_set $gatehouse_cookie $upstream_http_set_cookie;
+      error_page 401 = @gatehouse_login;
+`
+  const loginLocations = options.login === undefined
+    ? ''
+    : `    location @gatehouse_login {
+      if ($gatehouse_location = "") { return 401; }
+      add_header Set-Cookie $gatehouse_cookie always;
+      return 302 $gatehouse_location;
+    }
+    location /oauth2/ {
+      proxy_set_header Host $http_host;
+      proxy_pass ${options.login};
+    }
+`
   return `  proxy_cache_path {dir}/cache levels=1:2 keys_zone=gatehouse:1m max_size=10m inactive=5m use_temp_path=off;
   upstream gatehouse_decisions { server ${options.decisions}; keepalive 8; }
   server {
@@ -56,7 +74,7 @@ ${set}
       auth_request_set $gatehouse_retry_after $upstream_http_retry_after;
       # Any other refusal than 401/403 is an error to auth_request: a 429 is told as one.
       error_page 500 = @gatehouse_error;
-      # The credentials were the gateway's to read, not the app's.
+${login}      # The credentials were the gateway's to read, not the app's.
       proxy_set_header Authorization "";
       proxy_set_header X-API-Key "";
       proxy_pass ${options.upstream};
@@ -68,15 +86,15 @@ ${set}
       }
       return 500;
     }
-    location = /_gatehouse {
+${loginLocations}    location = /_gatehouse {
       internal;
       proxy_pass http://gatehouse_decisions/nginx;
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-Method $request_method;
       proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Host $http_host;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Real-IP $remote_addr;
       proxy_set_header X-Gatehouse-Decisions-Token "${options.token}";
