@@ -16,7 +16,8 @@ function tokenRefusal (expected: string | undefined, presented: string | string[
   if (expected === undefined) return undefined
   const value = Array.isArray(presented) ? presented[0] : presented
   if (value !== undefined && timingSafeEqual(digest(value), digest(expected))) return undefined
-  return new GatehouseError(value === undefined ? 'missing_credentials' : 'invalid_credentials', `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
+  const code = value === undefined ? 'missing_credentials' : 'invalid_credentials'
+  return new GatehouseError(code, `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
     challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-decisions' } }]
   })
 }

@@ -20,7 +20,8 @@ export const DECISIONS_TOKEN_HEADER = 'x-gatehouse-decisions-token'
  */
 const HOP_HEADERS = new Set([
   'x-original-method', 'x-original-uri', 'x-original-url',
-  'x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix',
+  'x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for',
+  'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix',
   'x-real-ip', 'forwarded', 'x-envoy-internal', 'x-envoy-expected-rq-timeout-ms',
   DECISIONS_TOKEN_HEADER
 ])
@@ -65,7 +66,9 @@ function required (value: string | undefined, name: string): string {
  * what is left is what the client sent. Throws `bad_request` when the proxy left out what
  * its door needs.
  */
-export function originalRequest (door: FrontDoor, method: string, envoyTarget: string | undefined, rawHeaders: readonly string[], socketAddress: string): DecisionRequest {
+export function originalRequest (
+  door: FrontDoor, method: string, envoyTarget: string | undefined, rawHeaders: readonly string[], socketAddress: string
+): DecisionRequest {
   const hopLines: string[] = []
   const clientLines: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {

@@ -90,7 +90,8 @@ t.test('a page load without a session: nginx gets 401 with Location, Traefik and
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin] })
-  const gw = await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream: await startEcho(t) }).replace('  admin: 127.0.0.1:0\n', '  admin: 127.0.0.1:0\n  decisions: 127.0.0.1:0\n'))
+  const yaml = oidcGatewayYaml({ port, provider: op, upstream: await startEcho(t) })
+  const gw = await startTestGateway(t, yaml.replace('  admin: 127.0.0.1:0\n', '  admin: 127.0.0.1:0\n  decisions: 127.0.0.1:0\n'))
   const api = gw.decisionsUrl as string
   const page = { accept: 'text/html', 'x-forwarded-host': `127.0.0.1:${port}`, 'x-forwarded-proto': 'http' }
 

@@ -64,7 +64,8 @@ t.test('identity headers the client sends never reach the app through nginx, in 
   t.ok(seenSpellings.size >= 20, `${seenSpellings.size} spellings sent`)
 
   t.test('every spelling at once, twice over, beside the real credential', async t => {
-    const names = ['Remote-User', 'remote-user', 'REMOTE-USER', 'Remote_User', 'REMOTE_USER', 'Remote.User', 'Remote~User', 'rEMOTE-uSER', 'Remote-Client', 'remote_client', 'Remote-Identity']
+    const names = ['Remote-User', 'remote-user', 'REMOTE-USER', 'Remote_User', 'REMOTE_USER', 'Remote.User', 'Remote~User', 'rEMOTE-uSER',
+      'Remote-Client', 'remote_client', 'Remote-Identity']
     const headers = await received('/user/me', [`Authorization: ${alice}`, ...names.map(n => `${n}: ${SPOOF}`), ...names.map(n => `${n}: ${SPOOF}2`)])
     t.equal(headers['remote-user'], 'alice', 'the user nginx was told')
     t.notOk(headers['remote-client'], 'no client')

@@ -127,7 +127,9 @@ t.test('the decision API is never reachable on the public listener', async t => 
   const alice = `Bearer ${await userToken('alice')}`
   for (const path of ['/nginx', '/traefik', '/envoy/user/me']) {
     const res = await call(`${gw.url}${path}`, {
-      headers: { authorization: alice, 'x-original-method': 'GET', 'x-original-uri': '/user/me', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/user/me', 'x-gatehouse-decisions-token': DECISIONS_TOKEN }
+      headers: {
+        authorization: alice, 'x-original-method': 'GET', 'x-original-uri': '/user/me', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/user/me', 'x-gatehouse-decisions-token': DECISIONS_TOKEN
+      }
     })
     t.equal(res.status, 200, `${path}: answered by the route`)
     const echo = res.json<Echo>()

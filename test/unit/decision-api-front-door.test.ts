@@ -55,9 +55,12 @@ t.test('originalRequest: the proxy\'s own headers describe the request and are n
   t.equal(r.headers.host, 'app.example', 'X-Forwarded-Host is the host')
   t.equal(r.headers.authorization, 'Bearer abc', 'the client\'s credential stays')
   t.equal(r.headers['remote-user'], 'mallory', 'left for the decision to strip')
-  for (const hop of ['x-original-method', 'x-original-uri', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-gatehouse-decisions-token']) t.notOk(hop in r.headers, `${hop} is the proxy's`)
+  for (const hop of ['x-original-method', 'x-original-uri', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-gatehouse-decisions-token']) {
+    t.notOk(hop in r.headers, `${hop} is the proxy's`)
+  }
 
-  const traefik = originalRequest('traefik', 'GET', undefined, ['X-Forwarded-Method', 'POST', 'X-Forwarded-Uri', '/x', 'X-Forwarded-For', '10.0.0.1, 192.0.2.5', 'X-Forwarded-Proto', 'http'], '127.0.0.1')
+  const traefikLines = ['X-Forwarded-Method', 'POST', 'X-Forwarded-Uri', '/x', 'X-Forwarded-For', '10.0.0.1, 192.0.2.5', 'X-Forwarded-Proto', 'http']
+  const traefik = originalRequest('traefik', 'GET', undefined, traefikLines, '127.0.0.1')
   t.match(traefik, { method: 'POST', target: '/x', peer: { address: '192.0.2.5' }, tls: { encrypted: false } }, 'the last X-Forwarded-For entry: the one the proxy appended')
   const envoy = originalRequest('envoy', 'DELETE', '/y', ['X-Real-IP', '6.6.6.6', 'X-Forwarded-For', '192.0.2.9'], '127.0.0.1')
   t.match(envoy, { method: 'DELETE', target: '/y', peer: { address: '192.0.2.9' } }, 'Envoy: X-Real-IP is whatever the client sent, not read')
@@ -83,7 +86,8 @@ t.test('originalRequest: the proxy\'s own headers describe the request and are n
 })
 
 t.test('originalRequest: no header name the proxy could add is left among the client\'s', async t => {
-  const hops = ['X-Original-Method', 'X-Original-URI', 'X-Original-URL', 'X-Forwarded-Method', 'X-Forwarded-Uri', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Forwarded-For', 'X-Real-IP', 'Forwarded', 'X-Gatehouse-Decisions-Token']
+  const hops = ['X-Original-Method', 'X-Original-URI', 'X-Original-URL', 'X-Forwarded-Method', 'X-Forwarded-Uri', 'X-Forwarded-Host', 'X-Forwarded-Proto',
+    'X-Forwarded-For', 'X-Real-IP', 'Forwarded', 'X-Gatehouse-Decisions-Token']
   t.doesNotThrow(() => fc.assert(fc.property(fc.constantFrom(...hops), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), (name, upper) => {
     const spelled = [...name].map((c, i) => upper[i] === true ? c.toUpperCase() : c.toLowerCase()).join('')
     const r = originalRequest('envoy', 'GET', '/', [spelled, '192.0.2.1'], '127.0.0.1')
