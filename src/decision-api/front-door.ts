@@ -212,3 +212,26 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
     }
   }
 }
+
+/** What the decision API would answer on each door, for `gatehouse explain`: the status, and how long a proxy may reuse an allow. */
+export interface DoorSummary {
+  nginx: number
+  traefik: number
+  envoy: number
+  cacheControl: string
+}
+
+export function doorSummary (gateway: Gateway, outcome: Outcome, nowMs: number): DoorSummary {
+  switch (outcome.kind) {
+    case 'allow': {
+      const cache = cacheHeaders('envoy', outcome.route, outcome.identity.user, gateway.config.server.decisionsCacheTtlMs, nowMs)
+      return { nginx: 200, traefik: 200, envoy: 200, cacheControl: cache[cache.indexOf('cache-control') + 1] as string }
+    }
+    case 'login':
+      return { nginx: 401, traefik: 302, envoy: 302, cacheControl: 'no-store' }
+    case 'deny':
+      return { nginx: outcome.error.status, traefik: outcome.error.status, envoy: outcome.error.status, cacheControl: 'no-store' }
+    case 'endpoint':
+      return { nginx: 404, traefik: 404, envoy: 404, cacheControl: 'no-store' }
+  }
+}

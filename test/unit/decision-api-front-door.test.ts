@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js'
 import { decide } from '../../src/decision/decide.js'
 import { cacheHeaders, doorAnswer, frontDoorOf, originalRequest } from '../../src/decision-api/front-door.js'
 import { GatehouseError } from '../../src/errors.js'
+import { explainRequest } from '../../src/explain/explain.js'
 import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
 import { KEYS, clientsYaml } from '../helpers/gateway.js'
@@ -19,7 +20,7 @@ async function token (sub: string, ttl = 600): Promise<string> {
 }
 
 async function gatewayOf (t: { teardown: (fn: () => Promise<void>) => void }, ttl: string): Promise<Gateway> {
-  const gateway = await createGateway(configOf(`server: { decisionsCacheTtl: ${ttl} }
+  const gateway = await createGateway(configOf(`server: { decisions: 127.0.0.1:0, decisionsCacheTtl: ${ttl} }
 ${clientsYaml()}
 authenticators:
   appKey: { type: apiKey, header: X-API-Key }
@@ -128,4 +129,15 @@ t.test('doorAnswer: the identity told as response headers; Envoy told which clie
 
   const nginxAnswer = doorAnswer(gateway, 'nginx', request, outcome, 'r1', clock())
   t.notOk(pairs(nginxAnswer.headers)['x-envoy-auth-headers-to-remove'], 'for Envoy only')
+})
+
+t.test('explain shows what the decision API answers each proxy', async t => {
+  const gateway = await gatewayOf(t, '30s')
+  const headers = { 'x-api-key': KEYS.android, authorization: `Bearer ${await token('alice')}` }
+  const allowed = await explainRequest(gateway, { method: 'GET', url: '/both/1', headers, ip: '127.0.0.1' })
+  t.same(allowed.decisionApi, { nginx: 200, traefik: 200, envoy: 200, cacheControl: 'private, max-age=30' })
+  const refused = await explainRequest(gateway, { method: 'GET', url: '/both/1', headers: {}, ip: '127.0.0.1' })
+  t.same(refused.decisionApi, { nginx: 401, traefik: 401, envoy: 401, cacheControl: 'no-store' })
+  const limited = await explainRequest(gateway, { method: 'GET', url: '/limited/1', headers: { authorization: headers.authorization }, ip: '127.0.0.1' })
+  t.equal(limited.decisionApi?.cacheControl, 'no-store', 'a rate-limited route is never reused')
 })
