@@ -89,6 +89,8 @@ export function renderExplanation (e: Explanation): string {
   const d = e.decision
   const verdict = d.outcome === 'login' ? 'LOGIN' : d.allowed ? 'ALLOW' : 'DENY'
   lines.push(`decision: ${verdict} at ${d.stage}: ${d.reason}`)
+  const api = e.decisionApi
+  if (api !== undefined) lines.push(`decision API: nginx ${api.nginx}, traefik ${api.traefik}, envoy ${api.envoy} (Cache-Control: ${api.cacheControl})`)
   if (d.problem !== undefined) {
     for (const [n, v] of d.responseHeaders ?? []) lines.push(`  ${n}: ${v}`)
     lines.push(`  ${JSON.stringify(d.problem)}`)

@@ -31,6 +31,8 @@ export interface Metrics {
   route (label: string, upstream: string | undefined): RouteSeries
   /** The WebSocket series of one route (its pattern), bound once per config. */
   webSocket (label: string): WebSocketSeries
+  /** One decision API answer, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error). */
+  decided (door: string, decision: string, seconds: number): void
 }
 
 /** How an upgrade ended: switched, refused by the route's policy, or by (or for want of) the upstream. */
@@ -286,6 +288,9 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     }
   }
 
+  const decisions = new BoundCounter('gatehouse_decisions_total', 'Decision API answers, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error)', ['door', 'decision'], registry)
+  const decisionDuration = new BoundHistogram('gatehouse_decision_duration_seconds', 'Decision API time, from arrival to the answer, by front door', ['door'], OVERHEAD_BUCKETS, registry)
+
   if (isWorker()) shareWorkerRegistry(registry)
   return {
     registry,
@@ -300,6 +305,10 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     follow (source) { current = source },
     reloaded (ok) { reloads.inc({ result: ok ? 'ok' : 'failed' }) },
     route: routeSeries,
-    webSocket: webSocketSeries
+    webSocket: webSocketSeries,
+    decided (door, decision, seconds) {
+      decisions.bind({ door, decision }).inc()
+      decisionDuration.bind({ door }).observe(seconds)
+    }
   }
 }

@@ -14,6 +14,7 @@ import type { Clock } from '../src/clock.js'
 import { buildApp } from '../http/app.js'
 import { purgeToken } from '../src/cache/purge.js'
 import { buildAdminApp } from '../http/health.js'
+import { decisionApi } from '../http/decision-api.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
 import { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
@@ -34,6 +35,8 @@ export interface RunningGateway {
   /** `http://host:port` of the public listener (https with TLS). */
   url: string
   adminUrl: string | undefined
+  /** `http://host:port` of the decision API (`server.decisions`); undefined when off. */
+  decisionsUrl: string | undefined
   /** Re-reads the config file: validated first, swapped atomically, the old one kept on error. */
   reload (): Promise<ReloadResult>
   /** Stops accepting, lets in-flight requests finish (up to `drainMs`, default `server.drainTimeout`), then closes everything. */
@@ -272,6 +275,31 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     throw err
   }
 
+  // The decision API: its own listener, never the public one. A question is a request of the
+  // generation in force, like any other: a reload or a drain waits for it.
+  let decisions: Server | undefined
+  if (first.server.decisions !== undefined) {
+    const answer = decisionApi(() => current.gateway, metrics, logger)
+    decisions = createHttpServer((req, res) => {
+      const gen = current
+      gen.inflight++
+      if (draining) res.shouldKeepAlive = false
+      res.once('close', () => {
+        gen.inflight--
+        if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
+      })
+      answer(req, res)
+    })
+    decisions.on('clientError', answerClientError)
+    decisions.keepAliveTimeout = 72_000
+    const { host, port } = first.server.decisions
+    const listening = decisions
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject)
+      listening.listen(port, host, () => { listening.off('error', reject); resolve() })
+    })
+  }
+
   /** Generations a reload replaced, closing once their last request (or WebSocket) is done. */
   const retiring = new Set<Generation>()
   let reloading: Promise<ReloadResult> | undefined
@@ -327,6 +355,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     admin,
     url: urlOf(server, scheme),
     adminUrl: admin === undefined ? undefined : urlOf(admin.server, 'http'),
+    decisionsUrl: decisions === undefined ? undefined : urlOf(decisions, 'http'),
     async reload () {
       // Reloads queue rather than overlap: each one sees the file as it is when it runs.
       const run = (reloading ?? Promise.resolve()).then(doReload, doReload)
@@ -338,6 +367,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       draining = true
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeIdleConnections()
+      const decisionsClosed = decisions === undefined ? undefined : new Promise<void>(resolve => decisions?.close(() => resolve()))
+      decisions?.closeIdleConnections()
       // A keep-alive connection (a load balancer's pool) must not feed the draining process new
       // requests: each answer in flight says Connection: close, and its connection ends after it.
       for (const res of answering) closeAfter(res)
@@ -346,13 +377,15 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       await Promise.all(generations.map(async gen => await drained(gen, drainMs)))
       // Past the drain deadline: the clients still waiting are cut off first, then their upstream requests.
       server.closeAllConnections()
+      decisions?.closeAllConnections()
       await Promise.all(generations.map(async gen => await retire(gen, 0)))
       await closed
+      await decisionsClosed
       await admin?.close()
       await stopTracing(tracer)
     }
   }
-  logger.info({ url: running.url, admin: running.adminUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')
+  logger.info({ url: running.url, admin: running.adminUrl, decisions: running.decisionsUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')
   return running
 }
 

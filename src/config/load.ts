@@ -583,6 +583,7 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
   if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  if (server.decisionsToken !== undefined && server.decisionsToken !== '' && server.decisionsToken.length < 16) issues.add(['server', 'decisionsToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
   for (const key of ['bodyTimeout', 'requestTimeout', 'sendTimeout'] as const) {
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
     if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
@@ -612,6 +613,9 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       listen,
       admin: server.admin === false ? undefined : parseHostPort(server.admin ?? '127.0.0.1:9090'),
       adminToken: server.adminToken === undefined || server.adminToken === '' ? undefined : server.adminToken,
+      decisions: server.decisions === undefined ? undefined : parseHostPort(server.decisions),
+      decisionsToken: server.decisionsToken === undefined || server.decisionsToken === '' ? undefined : server.decisionsToken,
+      decisionsCacheTtlMs: parseDuration(server.decisionsCacheTtl ?? '0s'),
       workers: server.workers ?? 1,
       trustProxy: server.trustProxy ?? false,
       publicOrigins: (server.publicOrigins ?? []).map(o => new URL(o).origin),

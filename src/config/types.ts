@@ -151,6 +151,12 @@ export interface GatewayConfig {
     admin: HostPort | undefined
     /** Bearer token for the admin listener's /metrics and POST /cache/purge; undefined: none asked. */
     adminToken: string | undefined
+    /** The decision API listener (nginx auth_request, Traefik forwardAuth, Envoy ext_authz); undefined: off. */
+    decisions: HostPort | undefined
+    /** The secret a proxy sends the decision API in X-Gatehouse-Decisions-Token; undefined: none asked. */
+    decisionsToken: string | undefined
+    /** The most a proxy may reuse a decision API allow; 0: never (no-store). */
+    decisionsCacheTtlMs: number
     workers: number | 'auto'
     trustProxy: boolean | number | string | string[]
     /** The origins (as URL.origin spells them) a request's Host must name; empty: any Host. */

@@ -139,6 +139,9 @@ export function configWarnings (config: Checked): Warning[] {
   if (server.admin !== undefined && !LOOPBACK.test(server.admin.host) && server.adminToken === undefined) {
     out.push({ path: ['server', 'admin'], level: 'warning', message: `the admin listener is on ${server.admin.host}, beyond loopback, without server.adminToken: anyone who reaches it reads /metrics and purges the cache` })
   }
+  if (server.decisions !== undefined && !LOOPBACK.test(server.decisions.host) && server.decisionsToken === undefined) {
+    out.push({ path: ['server', 'decisions'], level: 'warning', message: `the decision API is on ${server.decisions.host}, beyond loopback, without server.decisionsToken: anyone who reaches it mints identity answers and names any client address` })
+  }
   out.push(...shadowing(config.routes, server.routing))
   for (const r of config.routes) {
     if (!r.methods.every(m => r.policy[m] === 'public')) continue

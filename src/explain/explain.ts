@@ -9,6 +9,7 @@ import { effectiveLimit, limitKey, limitScope } from '../policy/rate-limit.js'
 import { identityHeaders } from '../identity/headers.js'
 import { decide, type Outcome, type Stage } from '../decision/decide.js'
 import { decisionRequest, upgradeRequested, type DecisionRequest, type TlsFacts } from '../decision/request.js'
+import { doorSummary, type DoorSummary } from '../decision-api/front-door.js'
 import { nearMatches, type NearMatch } from './near-matches.js'
 
 export interface ExplainRequest {
@@ -87,6 +88,8 @@ export interface Explanation {
   /** What the route's `cors` makes of this request: a preflight's answer, or the headers every answer carries. */
   cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
   decision: Decision
+  /** With `server.decisions`: what the decision API answers each proxy for this request. */
+  decisionApi?: DoorSummary
 }
 
 /** The settings worth showing for each authenticator type: what it trusts, never what it knows. */
@@ -187,6 +190,7 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   const { method } = request
   const out: Explanation = { request: { method, url: req.url }, nearMatches: [], decision: { allowed: false, outcome: 'deny', stage: 'route', reason: '' } }
   const outcome = await decide(gateway, request, { dryRun: true })
+  if (gateway.config.server.decisions !== undefined) out.decisionApi = doorSummary(gateway, outcome, gateway.clock())
   try {
     out.target = judgeTarget(req.url, routing)
   } catch {

@@ -88,6 +88,15 @@ t.test('an admin listener beyond loopback without adminToken', async t => {
   t.same(warningsOf(routes), [], 'the default admin listener is on loopback')
 })
 
+t.test('a decision API beyond loopback without decisionsToken', async t => {
+  const routes = 'upstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes:\n  - { match: /a/*, upstream: web, policy: public }\n'
+  const open = warningsOf(`server:\n  decisions: 0.0.0.0:9191\n${routes}`)
+  t.equal(open.length, 1)
+  t.match(open[0], /:2:14 warning: server\.decisions: the decision API is on 0\.0\.0\.0, beyond loopback, without server\.decisionsToken/)
+  t.same(warningsOf(`server:\n  decisions: 0.0.0.0:9191\n  decisionsToken: ${'t'.repeat(32)}\n${routes}`), [])
+  t.same(warningsOf(`server:\n  decisions: 127.0.0.1:9191\n${routes}`), [], 'on loopback')
+})
+
 t.test('two routes that shadow each other; one pattern inside another is an override, not a warning', async t => {
   const lines = warningsOf(`${AUTH}routes:
   - match: /api/:version/orders

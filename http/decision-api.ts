@@ -1,0 +1,107 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decide, type Outcome } from '../src/decision/decide.js'
+import { DECISIONS_TOKEN_HEADER, doorAnswer, frontDoorOf, originalRequest, type DoorAnswer, type FrontDoor } from '../src/decision-api/front-door.js'
+import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
+import type { Gateway } from '../src/gateway.js'
+import { accessLogger, type Logger } from '../src/logger.js'
+import { requestId } from './exchange.js'
+import type { Metrics } from './metrics.js'
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+
+/** The decisions token, compared in constant time (as digests: equal lengths whatever was sent). */
+function tokenRefusal (expected: string | undefined, presented: string | string[] | undefined): GatehouseError | undefined {
+  if (expected === undefined) return undefined
+  const value = Array.isArray(presented) ? presented[0] : presented
+  if (value !== undefined && timingSafeEqual(digest(value), digest(expected))) return undefined
+  const code = value === undefined ? 'missing_credentials' : 'invalid_credentials'
+  return new GatehouseError(code, `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
+    challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-decisions' } }]
+  })
+}
+
+/** The path as logged: never the query (the original URI can carry an API key). */
+const pathOnly = (target: string): string => target.split('?', 1)[0] as string
+
+function decisionOf (outcome: Outcome | undefined, status: number): string {
+  if (outcome === undefined || outcome.kind === 'endpoint') return status >= 500 ? 'error' : 'deny'
+  if (outcome.kind === 'deny') return outcome.error.status >= 500 ? 'error' : 'deny'
+  return outcome.kind
+}
+
+/**
+ * The decision API's request handler: one proxy's question about one original request,
+ * answered with the decision the proxy path would make for it (not a dry run: quota is
+ * spent, the assertion signed, a login started). `current` is the gateway of the config in
+ * force, read per question so a reload applies here as on the public listener.
+ */
+export function decisionApi (current: () => Gateway, metrics: Metrics, logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  const access = accessLogger(logger)
+  return function answerDecision (req, res) {
+    const started = process.hrtime.bigint()
+    const gateway = current()
+    const id = requestId(req)
+    const url = req.url ?? '/'
+    const found = frontDoorOf(url)
+    const door: FrontDoor | 'none' = found?.door ?? 'none'
+    let outcome: Outcome | undefined
+    let target: string | undefined
+    let method = req.method
+    let refused: GatehouseError | undefined
+    const send = (answer: DoorAnswer): void => {
+      res.writeHead(answer.status, answer.headers)
+      res.end(answer.body)
+      const decision = decisionOf(outcome, answer.status)
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      if (door !== 'none') metrics.decided(door, decision, ms / 1000)
+      const identity = outcome?.identity
+      const error = outcome?.kind === 'deny' || outcome?.kind === 'login' ? outcome.error : refused
+      const route = outcome?.kind === 'allow' || outcome?.kind === 'deny' || outcome?.kind === 'login' ? outcome.route?.match : undefined
+      if (error !== undefined && error.status < 500) gateway.counters.denials.inc({ route: route ?? '', code: error.code })
+      access.info({
+        reqId: id,
+        door,
+        method,
+        path: target === undefined ? pathOnly(url) : pathOnly(target),
+        route,
+        status: answer.status,
+        ms: Math.round(ms * 100) / 100,
+        ip: outcome?.clientIp,
+        client: identity?.client?.id,
+        user: identity?.user?.id,
+        auth: identity?.authenticators.join(',') || undefined,
+        decision,
+        reason: error === undefined ? undefined : `${error.code}: ${error.detail}`,
+        authenticator: error?.authenticator
+      }, 'decision')
+    }
+    const refuse = (thrown: unknown): void => {
+      const err = refused = toGatehouseError(thrown)
+      if (err.code === 'internal_error') logger.error({ err: thrown, reqId: id }, 'decision API internal error')
+      send(problemAnswer(err, id, ['x-request-id', id]))
+    }
+    const refusal = tokenRefusal(gateway.config.server.decisionsToken, req.headers[DECISIONS_TOKEN_HEADER])
+    if (refusal !== undefined) {
+      refuse(refusal)
+      return
+    }
+    if (found === undefined) {
+      refuse(new GatehouseError('not_found', 'the decision API answers /nginx, /traefik and /envoy/…'))
+      return
+    }
+    let request
+    try {
+      request = originalRequest(found.door, req.method ?? 'GET', found.target, req.rawHeaders, req.socket.remoteAddress ?? '')
+      target = request.target
+      method = request.method
+    } catch (err) {
+      refuse(err)
+      return
+    }
+    decide(gateway, request, { requestId: id }).then(result => {
+      outcome = result
+      send(doorAnswer(gateway, found.door, request, result, id, gateway.clock()))
+    }, refuse)
+  }
+}

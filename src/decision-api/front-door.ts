@@ -1,0 +1,247 @@
+import { isIP } from 'node:net'
+import type { Gateway, RuntimeRoute } from '../gateway.js'
+import type { Outcome } from '../decision/decide.js'
+import { decisionRequest, nodeHeaders, type DecisionRequest } from '../decision/request.js'
+import { GatehouseError, problemAnswer } from '../errors.js'
+
+/**
+ * The decision API's three front doors: each proxy describes the original request its own
+ * way, and takes the answer its own way.
+ */
+export type FrontDoor = 'nginx' | 'traefik' | 'envoy'
+
+/** Where the proxy sends `server.decisionsToken`: Authorization is the client's own, forwarded. */
+export const DECISIONS_TOKEN_HEADER = 'x-gatehouse-decisions-token'
+
+/**
+ * What the proxy adds to say what the original request was, and the decisions token: read
+ * from the proxy, never handed to the decision as if the client had sent it (a credential,
+ * an address, a scheme).
+ */
+const HOP_HEADERS = new Set([
+  'x-original-method', 'x-original-uri', 'x-original-url',
+  'x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for',
+  'x-forwarded-port', 'x-forwarded-server', 'x-forwarded-prefix',
+  'x-real-ip', 'forwarded', 'x-envoy-internal', 'x-envoy-expected-rq-timeout-ms',
+  DECISIONS_TOKEN_HEADER
+])
+
+/** The headers that say, per door, what the original request was: a cached answer varies on them too. */
+const DOOR_HEADERS: Record<FrontDoor, string[]> = {
+  nginx: ['x-original-method', 'x-original-uri', 'x-original-url', 'host', 'x-forwarded-host', 'x-forwarded-proto'],
+  traefik: ['x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto'],
+  envoy: ['host', 'x-forwarded-proto']
+}
+
+/** The front door a decision API path names, and the original target for Envoy; undefined for any other path. */
+export function frontDoorOf (url: string): { door: FrontDoor, target: string | undefined } | undefined {
+  const q = url.indexOf('?')
+  const path = q === -1 ? url : url.slice(0, q)
+  if (path === '/nginx') return { door: 'nginx', target: undefined }
+  if (path === '/traefik') return { door: 'traefik', target: undefined }
+  // Envoy's path_prefix is put before the original path, query included: what follows is the target.
+  if (url.startsWith('/envoy/')) return { door: 'envoy', target: url.slice('/envoy'.length) }
+  if (url === '/envoy' || url.startsWith('/envoy?')) return { door: 'envoy', target: `/${url.slice('/envoy'.length)}` }
+  return undefined
+}
+
+/** The last entry of a header a chain of proxies appends to: the one the nearest proxy, ours, wrote. */
+function lastEntry (value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const joined = Array.isArray(value) ? value.join(',') : value
+  const entry = joined.slice(joined.lastIndexOf(',') + 1).trim()
+  return entry === '' ? undefined : entry
+}
+
+function required (value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new GatehouseError('bad_request', `the proxy did not send ${name}`)
+  return value
+}
+
+/**
+ * The original request as the proxy describes it, as plain data for `decide`. The proxy is
+ * trusted by construction on this listener: its X-Real-IP (else the last X-Forwarded-For
+ * entry, the one it appended) is the client's address, its X-Forwarded-Proto the scheme,
+ * its X-Forwarded-Host (else the Host it forwards) the host. Its own headers are taken out;
+ * what is left is what the client sent. Throws `bad_request` when the proxy left out what
+ * its door needs.
+ */
+export function originalRequest (
+  door: FrontDoor, method: string, envoyTarget: string | undefined, rawHeaders: readonly string[], socketAddress: string
+): DecisionRequest {
+  const hopLines: string[] = []
+  const clientLines: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string
+    const lines = HOP_HEADERS.has(name.toLowerCase()) ? hopLines : clientLines
+    lines.push(name, rawHeaders[i + 1] as string)
+  }
+  const hop = nodeHeaders(hopLines)
+  const first = (name: string): string | undefined => {
+    const v = hop[name]
+    return Array.isArray(v) ? v[0] : v
+  }
+  let target: string
+  let originalMethod = method
+  let host = lastEntry(hop['x-forwarded-host'])
+  let proto = lastEntry(hop['x-forwarded-proto'])
+  if (door === 'nginx') {
+    originalMethod = required(first('x-original-method'), 'X-Original-Method')
+    const uri = first('x-original-uri')
+    const url = first('x-original-url')
+    if (uri === undefined && url !== undefined) {
+      // ingress-nginx sends the whole URL: its path and query are the target, its scheme and host the origin.
+      let parsed: URL
+      try {
+        parsed = new URL(url)
+      } catch {
+        throw new GatehouseError('bad_request', 'the proxy sent an X-Original-URL that is not a URL')
+      }
+      target = `${parsed.pathname}${parsed.search}`
+      host ??= parsed.host
+      proto ??= parsed.protocol.slice(0, -1)
+    } else {
+      target = required(uri, 'X-Original-URI (or X-Original-URL)')
+    }
+  } else if (door === 'traefik') {
+    originalMethod = required(first('x-forwarded-method'), 'X-Forwarded-Method')
+    target = required(first('x-forwarded-uri'), 'X-Forwarded-Uri')
+  } else {
+    target = envoyTarget ?? '/'
+  }
+  // Envoy appends the client to X-Forwarded-For (use_remote_address) but passes a client's X-Real-IP on as sent.
+  const peer = (door === 'envoy' ? undefined : lastEntry(hop['x-real-ip'])) ?? lastEntry(hop['x-forwarded-for']) ?? socketAddress
+  if (isIP(peer) === 0) throw new GatehouseError('bad_request', 'the proxy sent a client address (X-Real-IP, X-Forwarded-For) that is not an IP address')
+  if (host !== undefined) {
+    for (let i = 0; i < clientLines.length; i += 2) {
+      if ((clientLines[i] as string).toLowerCase() === 'host') clientLines.splice(i, 2)
+    }
+    clientLines.push('Host', host)
+  }
+  return decisionRequest({ method: originalMethod, target, rawHeaders: clientLines, peer, tls: { encrypted: proto === 'https', authorized: false } })
+}
+
+/** The answer the proxy gets: a flat header list, as Node's writeHead takes it. */
+export interface DoorAnswer {
+  status: number
+  headers: string[]
+  body: string
+}
+
+/**
+ * How long a proxy may reuse this allow, as Cache-Control and Vary; no-store for anything
+ * whose next answer could differ without its credentials changing: a rate-limited route
+ * (each request spends quota), a route with browser sessions (CSRF reads Origin, a session
+ * ends server-side), or a user whose credential expires sooner than a second from now.
+ */
+export function cacheHeaders (door: FrontDoor, route: RuntimeRoute, user: { exp?: number | undefined } | undefined, ttlMs: number, nowMs: number): string[] {
+  const noStore = door === 'nginx' ? ['x-accel-expires', '0', 'cache-control', 'no-store'] : ['cache-control', 'no-store']
+  if (ttlMs <= 0 || route.rateLimit !== undefined) return noStore
+  const authenticators = [...route.clientAuth, ...route.userAuth]
+  if (authenticators.some(a => a.browserSession === true)) return noStore
+  let seconds = Math.floor(ttlMs / 1000)
+  if (user?.exp !== undefined) seconds = Math.min(seconds, Math.floor(user.exp - nowMs / 1000))
+  if (seconds < 1) return noStore
+  const vary = new Set(DOOR_HEADERS[door])
+  for (const a of authenticators) {
+    for (const h of a.consumes.headers) vary.add(h)
+    if ((a.consumes.cookies?.length ?? 0) > 0) vary.add('cookie')
+  }
+  // nginx's cache takes Cache-Control private as "never": X-Accel-Expires is the lifetime it reads.
+  const nginx = door === 'nginx' ? ['x-accel-expires', String(seconds)] : []
+  return [...nginx, 'cache-control', `private, max-age=${seconds}`, 'vary', [...vary].join(', ')]
+}
+
+/** The identity headers the decision told (and the signed assertion): what an allow carries back. */
+function toldHeaders (gateway: Gateway, upstreamHeaders: readonly string[]): string[] {
+  const { names, claims } = gateway.identity
+  const told = new Set([names.user, names.client, names.scopes, names.auth, ...claims.map(([, h]) => h)])
+  if (gateway.assertion !== undefined) told.add(gateway.assertion.header)
+  const out: string[] = []
+  for (let i = 0; i < upstreamHeaders.length; i += 2) {
+    const name = (upstreamHeaders[i] as string).toLowerCase()
+    if (told.has(name)) out.push(name, upstreamHeaders[i + 1] as string)
+  }
+  return out
+}
+
+/**
+ * The decision as the door's proxy takes it. Allowed: 200, the identity as response headers.
+ * Refused: the status, WWW-Authenticate and problem+json the proxy path gives. A page load
+ * sent to log in: nginx gets 401 with Location (auth_request passes only 401 and 403 on, for
+ * `error_page 401`), Traefik and Envoy the 302 itself. The gateway's own endpoints are not
+ * decided here: the proxy must route them to the public listener. Envoy is also told which
+ * identity headers the client sent (x-envoy-auth-headers-to-remove): it would pass them on.
+ */
+export function doorAnswer (gateway: Gateway, door: FrontDoor, request: DecisionRequest, outcome: Outcome, requestId: string, nowMs: number): DoorAnswer {
+  const { server } = gateway.config
+  const extra = ['x-request-id', requestId]
+  if (outcome.kind !== 'endpoint' && outcome.kind !== 'preflight') for (const [name, value] of outcome.responseHeaders) extra.push(name, value)
+  switch (outcome.kind) {
+    case 'allow': {
+      const told = toldHeaders(gateway, outcome.headers)
+      // Envoy sets what it is told but leaves the rest as the client sent it: it is told to drop those too.
+      if (door === 'envoy') {
+        const toldNames = new Set(told.filter((_, i) => i % 2 === 0))
+        const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
+        if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
+      }
+      return {
+        status: 200,
+        headers: [...extra, ...told, ...cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs), 'content-length', '0'],
+        body: ''
+      }
+    }
+    case 'login': {
+      const answer = outcome.answer as NonNullable<typeof outcome.answer>
+      const headers = [...extra, 'location', answer.location, 'cache-control', 'no-store']
+      for (const c of answer.cookies) headers.push('set-cookie', c)
+      if (door !== 'nginx') return { status: 302, headers: [...headers, 'content-length', '0'], body: '' }
+      const { headers: problem, body } = problemAnswer(outcome.error, requestId)
+      for (let i = 0; i < problem.length; i += 2) if (problem[i] !== 'cache-control') headers.push(problem[i] as string, problem[i + 1] as string)
+      return { status: 401, headers, body }
+    }
+    case 'deny': {
+      const { status, headers, body } = problemAnswer(outcome.error, requestId, extra)
+      return { status, headers, body }
+    }
+    case 'endpoint': {
+      const error = new GatehouseError('not_found', `${outcome.path} is served by the gateway itself: route it to the public listener`)
+      const { status, headers, body } = problemAnswer(error, requestId, extra)
+      return { status, headers, body }
+    }
+    case 'preflight': {
+      // A CORS preflight the route answers: let through with its CORS headers, never cached; refused without any.
+      if (outcome.answer.allowed) return { status: 200, headers: [...extra, ...outcome.answer.headers, 'cache-control', 'no-store', 'content-length', '0'], body: '' }
+      const { status, headers, body } = problemAnswer(new GatehouseError('cors_forbidden', outcome.answer.reason), requestId, extra)
+      return { status, headers, body }
+    }
+  }
+}
+
+/** What the decision API would answer on each door, for `gatehouse explain`: the status, and how long a proxy may reuse an allow. */
+export interface DoorSummary {
+  nginx: number
+  traefik: number
+  envoy: number
+  cacheControl: string
+}
+
+export function doorSummary (gateway: Gateway, outcome: Outcome, nowMs: number): DoorSummary {
+  switch (outcome.kind) {
+    case 'allow': {
+      const cache = cacheHeaders('envoy', outcome.route, outcome.identity.user, gateway.config.server.decisionsCacheTtlMs, nowMs)
+      return { nginx: 200, traefik: 200, envoy: 200, cacheControl: cache[cache.indexOf('cache-control') + 1] as string }
+    }
+    case 'login':
+      return { nginx: 401, traefik: 302, envoy: 302, cacheControl: 'no-store' }
+    case 'deny':
+      return { nginx: outcome.error.status, traefik: outcome.error.status, envoy: outcome.error.status, cacheControl: 'no-store' }
+    case 'endpoint':
+      return { nginx: 404, traefik: 404, envoy: 404, cacheControl: 'no-store' }
+    case 'preflight': {
+      const status = outcome.answer.allowed ? 200 : 403
+      return { nginx: status, traefik: status, envoy: status, cacheControl: 'no-store' }
+    }
+  }
+}
