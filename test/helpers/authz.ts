@@ -23,8 +23,8 @@ ${extra.ios ?? ''}
  * A gateway with API-key clients, basic users (test/helpers/basic-users.ts) and the given
  * routes (YAML list items, indented by two spaces) on one echo upstream.
  */
-export async function startAuthzGateway (t: Teardown, routes: string, options: { head?: string, clients?: string } = {}): Promise<TestGateway> {
-  const upstream = await startEcho(t)
+export async function startAuthzGateway (t: Teardown, routes: string, options: { head?: string, clients?: string, upstream?: string } = {}): Promise<TestGateway> {
+  const upstream = options.upstream ?? await startEcho(t)
   return await startTestGateway(t, `${TEST_SERVER}${options.head ?? ''}${options.clients ?? authzClientsYaml()}
 authenticators:
   appKey: { type: apiKey }
