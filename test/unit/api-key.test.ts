@@ -50,6 +50,7 @@ t.test('no key, an empty key or an empty query is no credential: undefined, for 
   t.equal(await outcome(a, req({}, 'other=1')), undefined)
   t.same(a.consumes, { headers: ['x-api-key'], query: ['api_key'] })
   t.same(authenticator([]).consumes, { headers: ['x-api-key'], query: [] }, 'without a query parameter only the header is consumed')
+  t.same([a.name, a.type, a.principal], ['appKey', 'apiKey', 'client'])
 })
 
 t.test('the query parameter is read only when configured, and the header wins', async t => {

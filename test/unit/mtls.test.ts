@@ -41,6 +41,9 @@ t.test('a subject maps when every attribute the config lists matches', async t =
   const a = authenticator([record('android', { certificate: { subject: 'CN=android , O= Acme,' } }), record('ios', { certificate: { subject: 'CN=ios' } })])
   t.match(await outcome(a, req(cert({ subject: { CN: 'android', O: 'Acme', OU: 'mobile' } }))), { id: 'android' }, 'spaces around , and = are not part of a value; extra attributes are fine')
   t.match(await outcome(a, req(cert({ subject: { CN: 'ios', O: 'Other' } }))), { id: 'ios' })
+  const tight = authenticator([record('web', { certificate: { subject: ' CN=web,O=Acme' } })])
+  t.match(await outcome(tight, req(cert({ subject: { CN: 'web', O: 'Acme' } }))), { id: 'web' }, 'a leading space is not part of the attribute name')
+  t.match(await outcome(tight, req(cert({ subject: { CN: 'web', O: 'Other' } }))), { code: 'invalid_credentials' }, 'without spaces after the comma, O is still required')
   const near: Array<Record<string, string>> = [{ CN: 'android' }, { CN: 'android', O: 'Acme Corp' }, { CN: 'Android', O: 'Acme' }, { O: 'Acme' }]
   for (const subject of near) {
     t.match(await outcome(a, req(cert({ subject }))), { code: 'invalid_credentials', detail: 'client certificate is not registered to a client' }, JSON.stringify(subject))
@@ -56,6 +59,7 @@ t.test('a certificate that does not chain to the CA is refused before any mappin
   })
   t.equal(await outcome(a, req()), undefined)
   t.same(a.consumes, { headers: [], query: [] })
+  t.same([a.name, a.type, a.principal], ['appCert', 'mtls', 'client'])
 })
 
 t.test('the mapped client must be usable', async t => {
