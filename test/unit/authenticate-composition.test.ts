@@ -108,6 +108,15 @@ t.test('a refused credential: its own challenge first, the route\'s other scheme
   t.equal(wrapped.principal, 'user')
   t.equal(wrapped.authenticator, 'idp')
   t.ok(wrapped.cause instanceof GatehouseError, 'no cause: the refusal itself is the cause')
+
+  const second = stand('certs', 'client', 'ClientCertificate', 'x-cert', () => new GatehouseError('invalid_credentials', 'not registered'))
+  const late = await refusal(authenticate(route({ GET: 'client' }, [keys, second]), 'GET', req({ 'x-cert': 'c' })))
+  t.same(schemes(late.challenges), ['ClientCertificate', 'ApiKey'], 'the refusing authenticator\'s challenge comes first even when it is not the route\'s first')
+  const twoOwn = stand('keys', 'client', 'ApiKey', 'x-api-key', () => new GatehouseError('invalid_credentials', 'no', {
+    challenges: [{ scheme: 'ApiKey', params: {} }, { scheme: 'ClientCertificate', params: {} }]
+  }))
+  const both = await refusal(authenticate(route({ GET: 'client' }, [twoOwn, certs]), 'GET', req({ 'x-api-key': 'k' })))
+  t.same(schemes(both.challenges), ['ApiKey', 'ClientCertificate'], 'a scheme among its own challenges is not offered twice')
 })
 
 t.test('a failure that is not a 401 (an origin down: 503) passes through as it was thrown', async t => {
