@@ -92,7 +92,9 @@ t.test('request: the session cookie the gateway consumed is taken out of Cookie,
   t.same(cookies('a=1; gh_session=secret; flag; b=x=y', ['gh_session']), [['cookie', 'a=1; flag; b=x=y']])
   t.same(cookies('gh_session=secret', ['gh_session']), [], 'nothing left: no Cookie header at all')
   t.same(cookies(' gh_session =secret;a=1;;', ['gh_session']), [['cookie', 'a=1']], 'names are compared trimmed; empty parts dropped')
-  t.same(cookies('a=1; gh_session=secret', []), [['cookie', 'a=1; gh_session=secret']], 'nothing consumed: the header as sent')
+  t.same(cookies('a=1;gh_session=secret', []), [['cookie', 'a=1;gh_session=secret']], 'nothing consumed: the header as sent, not rewritten')
+  const other = pairs(upstreamRequestHeaders(plan, { 'x-state': 'gh_session=1;a', cookie: 'gh_session=s' }, [], [], { ...forward, dropCookies: ['gh_session'] }))
+  t.same(other.filter(([n]) => n === 'x-state' || n === 'cookie'), [['x-state', 'gh_session=1;a']], 'only Cookie is filtered, never another header')
   t.same(cookies('gh_session', ['gh_session']), [], 'a cookie without = is matched by its name')
 })
 
