@@ -1,11 +1,12 @@
 import t from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
-import { startEcho, type Echo } from '../helpers/upstream.js'
+import { startCountingEcho, startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { basic, usersFile, USERS } from '../helpers/basic-users.js'
 
 t.test('basic authenticator: users file with scrypt hashes and per-user claims', async t => {
-  const upstream = await startEcho(t)
+  const counting = await startCountingEcho(t)
+  const upstream = counting.url
   const gw = await startTestGateway(t, `${TEST_SERVER}
 identity:
   claims: { role: Remote-Role }
@@ -23,6 +24,7 @@ routes:
 
   const none = await call(url)
   t.equal(none.status, 401)
+  t.equal(none.json().code, 'missing_credentials')
   t.equal(none.headers['www-authenticate'], 'Basic realm="gatehouse"')
 
   const ok = await call(url, { headers: { authorization: basic('alice') } })
@@ -33,6 +35,7 @@ routes:
   t.equal(echo.headers['remote-role'], 'admin', 'claims from the file')
   t.equal(echo.headers.authorization, undefined, 'the consumed Authorization is not forwarded')
 
+  const reached = counting.requests
   for (const [what, auth] of [
     ['wrong password', basic('alice', 'nope')],
     ['unknown user', basic('mallory' as 'alice', 'x')],
@@ -47,6 +50,7 @@ routes:
   const bearer = await call(url, { headers: { authorization: 'Bearer abc' } })
   t.equal(bearer.status, 401, 'another scheme is not its kind, and with no other authenticator to claim it the route refuses it')
   t.equal(bearer.json().code, 'invalid_token', 'an unclaimed credential is invalid, not absent')
+  t.equal(counting.requests, reached, 'no refused credential reached the upstream')
   t.notMatch(gw.logText(), USERS.alice.password, 'no password reaches a log')
 })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { startTestGateway } from '../helpers/gateway.js'
-import { startEcho } from '../helpers/upstream.js'
+import { startCountingEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { SECRETS, basic, fetchToken, jwksFile, postForm, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
 
@@ -13,7 +13,8 @@ function reencoded (token: string): string {
 }
 
 t.test('without Redis, a revoked token is refused by the instance, whatever its encoding', async t => {
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const gw = await startTestGateway(t, await tokenGatewayYaml({ upstream }), { files: { 'keys.json': jwksFile(await signingKey()) } })
   const token = await fetchToken(gw.url, 'android', SECRETS.android)
   const variant = reencoded(token)
@@ -24,11 +25,14 @@ t.test('without Redis, a revoked token is refused by the instance, whatever its 
 
   const revoked = await postForm(`${gw.url}/oauth/revoke`, { token, client_id: 'android', client_secret: SECRETS.android })
   t.equal(revoked.status, 200)
+  const reached = echo.requests
   for (const [name, value] of [['the token', token], ['its re-encoding', variant]] as const) {
     const res = await call(url, { headers: { 'x-client-token': value } })
     t.equal(res.status, 401, `${name}: refused after revocation`)
+    t.equal(res.json().code, 'invalid_token')
     t.equal(res.json().detail, 'token has been revoked')
   }
+  t.equal(echo.requests, reached, 'neither reached the upstream after revocation')
   const again = await postForm(`${gw.url}/oauth/revoke`, { token }, { authorization: basic('android', SECRETS.android) })
   t.equal(again.status, 200, 'revoking twice is fine')
 })

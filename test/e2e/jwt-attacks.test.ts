@@ -1,14 +1,15 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
-import { startEcho } from '../helpers/upstream.js'
+import { startCountingEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { b64u, jwtConfig, makeKey, sign, startJwksServer, type TestKey } from '../helpers/jwt.js'
 
 const unsigned = (header: object, payload: object): string => `${b64u(header)}.${b64u(payload)}`
 
 t.test('the attack corpus: every forged, tampered, stale or malformed token is a 401', async t => {
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const rsa = await makeKey('RS256', 'rsa-1')
   const ec = await makeKey('ES256', 'ec-1')
   const jwks = await startJwksServer(t, [rsa.jwk, ec.jwk])
@@ -69,6 +70,7 @@ t.test('the attack corpus: every forged, tampered, stale or malformed token is a
   for (const token of [hs256WithPublicKey(rsa), `${unsigned({ alg: 'none' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600 })}.`]) {
     const res = await call(`${pemGw.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
     t.equal(res.status, 401, 'with a PEM public key too, HS256 and none are refused')
+    t.equal(res.json().code, 'invalid_token')
     t.equal(res.json().detail, 'algorithm not allowed')
   }
 
@@ -81,5 +83,7 @@ t.test('the attack corpus: every forged, tampered, stale or malformed token is a
 
   t.equal(attackerHost.fetches, 0, 'jku/x5u URLs are never fetched')
   t.equal(jwks.fetches, 1, 'attacks cause no JWKS refetch within the cooldown')
+  t.equal(echo.requests, 0, 'no refused token reached the upstream')
   t.equal((await call(`${gw.url}/api/orders`, { headers: { authorization: `Bearer ${good}` } })).status, 200, 'the genuine token still passes')
+  t.equal(echo.requests, 1, 'the genuine one did')
 })

@@ -1,11 +1,12 @@
 import t from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
-import { startEcho, type Echo } from '../helpers/upstream.js'
+import { startCountingEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { jwtConfig, makeKey, sign, startJwksServer } from '../helpers/jwt.js'
 
 t.test('identity from a JWT: userClaim, scope string or scp list, mapped claims, and no header splitting', async t => {
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const key = await makeKey('ES256', 'k1')
   const jwks = await startJwksServer(t, [key.jwk])
   const identity = `identity:
@@ -32,15 +33,20 @@ t.test('identity from a JWT: userClaim, scope string or scp list, mapped claims,
   t.equal(scp.echo.headers['remote-scopes'], 'orders:read profile', 'scp list, when there is no scope claim')
   t.equal(scp.echo.headers['remote-email'], undefined, 'an absent claim sets no header')
 
+  const reached = echo.requests
   const split = await get(await sign(key, { preferred_username: 'carol', email: 'carol@corp.example\r\nRemote-User: root' }))
   t.equal(split.status, 401, 'a claim with CR/LF is refused, never forwarded')
   t.equal(split.body.code, 'invalid_token')
   const splitUser = await get(await sign(key, { preferred_username: 'dave\nRemote-User: root' }))
   t.equal(splitUser.status, 401, 'a user id with a line break is refused')
+  t.equal(splitUser.body.code, 'invalid_token')
 
   const noUser = await get(await sign(key, { sub: 'erin' }))
   t.equal(noUser.status, 401, 'no userClaim in the token: 401')
+  t.equal(noUser.body.code, 'invalid_token')
   t.equal(noUser.body.detail, 'token has no preferred_username claim')
   const badScope = await get(await sign(key, { preferred_username: 'frank', scope: 42 }))
   t.equal(badScope.status, 401, 'a scope claim that is neither a string nor a list: 401')
+  t.equal(badScope.body.code, 'invalid_token')
+  t.equal(echo.requests, reached, 'no refused token reached the upstream')
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
 import { startTestGateway } from '../helpers/gateway.js'
-import { startEcho, type Echo } from '../helpers/upstream.js'
+import { startCountingEcho, type Echo } from '../helpers/upstream.js'
 import { makePki } from '../helpers/certs.js'
 import { OPENSSL, requires } from '../helpers/requires.js'
 
@@ -10,7 +10,8 @@ const skip = requires(OPENSSL)
 
 t.test('TLS termination and mTLS: accepted, refused, unknown certificates', { skip }, async t => {
   const pki = makePki(t)
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const gw = await startTestGateway(t, `server:
   listen: 127.0.0.1:0
   admin: false
@@ -53,17 +54,21 @@ routes:
   t.equal((ok.body as unknown as Echo).headers['remote-client'], 'android')
   t.equal((ok.body as unknown as Echo).headers['x-forwarded-proto'], 'https')
 
+  const reached = echo.requests
   const none = await get('/api/x', withCert())
   t.equal(none.status, 401, 'no certificate: 401')
   t.equal(none.body.code, 'missing_credentials')
 
   const rogue = await get('/api/x', withCert('rogue'))
   t.equal(rogue.status, 401, 'same subject, another CA: refused')
+  t.equal(rogue.body.code, 'invalid_credentials')
   t.equal(rogue.body.detail, 'client certificate is not issued by the trusted CA')
 
   const disabled = await get('/api/x', withCert('stranger'))
   t.equal(disabled.status, 401, 'a certificate of a disabled client: refused')
+  t.equal(disabled.body.code, 'invalid_credentials')
   t.equal(disabled.body.detail, 'client is disabled')
+  t.equal(echo.requests, reached, 'no refused certificate reached the upstream')
 
   t.equal((await get('/open/x', withCert())).status, 200, 'routes that do not need a certificate work without one')
   const roguePublic = await get('/open/x', withCert('rogue'))
@@ -72,7 +77,8 @@ routes:
 
 t.test('an unknown certificate from the trusted CA is refused', { skip }, async t => {
   const pki = makePki(t)
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const gw = await startTestGateway(t, `server:
   listen: 127.0.0.1:0
   admin: false
@@ -96,7 +102,10 @@ routes:
   t.teardown(async () => { await stranger.close(); await android.close() })
   const res = await request(`${gw.url}/api/x`, { dispatcher: stranger })
   t.equal(res.statusCode, 401)
-  t.equal((await res.body.json() as { detail: string }).detail, 'client certificate is not registered to a client')
+  const problem = await res.body.json() as { code: string, detail: string }
+  t.equal(problem.code, 'invalid_credentials')
+  t.equal(problem.detail, 'client certificate is not registered to a client')
+  t.equal(echo.requests, 0, 'the unknown certificate did not reach the upstream')
   const byPrint = await request(`${gw.url}/api/x`, { dispatcher: android })
   t.equal(byPrint.statusCode, 200, 'a fingerprint maps the certificate to its client')
   await byPrint.body.dump()

@@ -1,13 +1,14 @@
 import t from 'tap'
 import { SignJWT } from 'jose'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
-import { startEcho } from '../helpers/upstream.js'
+import { startCountingEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!'
 
 t.test('a credential no authenticator of the route claims is 401, never anonymous', async t => {
-  const upstream = await startEcho(t)
+  const echo = await startCountingEcho(t)
+  const upstream = echo.url
   const gw = await startTestGateway(t, `${TEST_SERVER}
 authenticators:
   idp: { type: jwt, issuer: https://idp.example/, audience: articles, secret: "${SECRET}", algorithms: [HS256] }
@@ -26,5 +27,6 @@ routes:
     t.equal(res.json().code, 'invalid_token')
     t.match(res.headers['www-authenticate'], /^Bearer realm="gatehouse"/)
   }
+  t.equal(echo.requests, 0, 'no refused credential reached the upstream')
   t.equal((await call(`${gw.url}/articles/1`)).status, 200, 'no credential at all: anonymous is fine')
 })

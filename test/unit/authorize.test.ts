@@ -38,7 +38,7 @@ t.test('the clients allow-list: a listed client passes, another is forbidden, no
   const r = route({ clients: new Set(['android']) })
   t.equal(refusal(() => authorize(r, who(client('android')))), undefined)
   t.match(refusal(() => authorize(r, who(client('ios')))), { code: 'forbidden', detail: 'client "ios" may not use this route' })
-  t.match(refusal(() => authorize(r, who(undefined, user('alice')))), { code: 'missing_credentials', challenges: ['ApiKey'] }, 'no client: 401 with the client challenge')
+  t.same(refusal(() => authorize(r, who(undefined, user('alice')))), { code: 'missing_credentials', detail: 'a client credential is required by this route\'s clients allow-list', challenges: ['ApiKey'] }, 'no client: 401 with the client challenge')
 })
 
 t.test('bindUserToClient: the user token must name one of the calling client\'s userTokenClients', async t => {
@@ -47,7 +47,7 @@ t.test('bindUserToClient: the user token must name one of the calling client\'s 
   t.equal(refusal(() => authorize(r, who(android, user('alice', [], {}, 'android-app')))), undefined)
   t.match(refusal(() => authorize(r, who(android, user('alice', [], {}, 'web-app')))), { code: 'client_mismatch', detail: /issued to "web-app"/ })
   t.match(refusal(() => authorize(r, who(android, user('alice')))), { code: 'client_mismatch', detail: /names no client/ })
-  t.match(refusal(() => authorize(r, who(undefined, user('alice', [], {}, 'android-app')))), { code: 'missing_credentials', challenges: ['ApiKey'] })
+  t.same(refusal(() => authorize(r, who(undefined, user('alice', [], {}, 'android-app')))), { code: 'missing_credentials', detail: 'a client credential is required by this route\'s bindUserToClient', challenges: ['ApiKey'] })
   t.equal(refusal(() => authorize(r, who(android))), undefined, 'no user: nothing to bind')
 })
 
@@ -56,7 +56,7 @@ t.test('scopes: the user\'s when there is one, else the client\'s; each missing 
   t.equal(refusal(() => authorize(r, who(client('c', ['orders:read', 'orders:write'])))), undefined)
   t.match(refusal(() => authorize(r, who(client('c', ['orders:read', 'orders:write']), user('alice', ['orders:read'])))), { code: 'insufficient_scope', detail: 'the user lacks scope orders:write', challenges: ['Bearer'] }, 'a user present: the user\'s scopes count, not the client\'s')
   t.match(refusal(() => authorize(r, who(client('c')))), { code: 'insufficient_scope', detail: 'the client lacks scope orders:read orders:write' })
-  t.match(refusal(() => authorize(r, who())), { code: 'missing_credentials', challenges: ['Bearer'] }, 'anonymous on a route with users: ask for a user')
+  t.same(refusal(() => authorize(r, who())), { code: 'missing_credentials', detail: 'a user credential is required by this route\'s scopes', challenges: ['Bearer'] }, 'anonymous on a route with users: ask for a user')
   t.match(refusal(() => authorize(route({ scopes: ['x'], userAuth: [] }), who())), { code: 'missing_credentials', challenges: ['ApiKey'] }, 'a client-only route: ask for a client')
 })
 
@@ -76,4 +76,21 @@ t.test('the checks run in order: the allow-list before the binding, the binding 
   t.match(refusal(() => authorize(r, who(client('ios'), user('a', [], {}, 'x')))), { code: 'forbidden' })
   t.match(refusal(() => authorize(r, who(client('android'), user('a', [], {}, 'x')))), { code: 'client_mismatch' })
   t.match(refusal(() => authorize(r, who(client('android', [], { userTokenClients: ['x'] }), user('a', [], {}, 'x')))), { code: 'insufficient_scope' })
+})
+
+t.test('bindUserToClient with a token bound to a client at issue (a user API token): that client only', async t => {
+  const r = route({ bindUserToClient: true })
+  const bound = (boundClient: string): UserPrincipal => ({ ...user('alice', [], {}, 'ignored-app'), boundClient })
+  t.equal(refusal(() => authorize(r, who(client('android'), bound('android')))), undefined, 'the bound client, whatever its userTokenClients')
+  t.same(refusal(() => authorize(r, who(client('ios', [], { userTokenClients: ['ignored-app'] }), bound('android')))),
+    { code: 'client_mismatch', detail: 'the user token belongs to client "android", not "ios"', challenges: [] }, 'the binding wins over userTokenClients')
+})
+
+t.test('insufficient_scope carries the RFC 6750 challenge naming every required scope', async t => {
+  try {
+    authorize(route({ scopes: ['orders:read', 'orders:write'] }), who(undefined, user('alice', ['orders:read'])))
+    t.fail('expected a refusal')
+  } catch (err) {
+    t.same((err as GatehouseError).challenges, [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'insufficient_scope', scope: 'orders:read orders:write' } }])
+  }
 })

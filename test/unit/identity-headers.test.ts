@@ -68,17 +68,19 @@ t.test('a value an upstream could read another way is refused with 401, never fo
     } catch (err) {
       t.ok(err instanceof GatehouseError)
       t.equal((err as GatehouseError).code, 'invalid_token')
+      t.equal((err as GatehouseError).principal, 'user', 'the user\'s token is what cannot be told')
       return (err as GatehouseError).detail
     }
   }
-  t.match(refused(identity({ id: 'alice,admin' })), /user id/)
+  t.equal(refused(identity({ id: 'alice,admin' })), 'the token\'s user id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters')
   t.match(refused(identity({ id: 'alice admin' })), /user id/)
   t.match(refused(identity({ id: 'x'.repeat(257) })), /user id/)
-  t.match(refused(identity(undefined, 'and\nroid')), /client id/)
-  t.match(refused(identity({ id: 'alice', scopes: ['a"b'] })), /scope/)
+  t.equal(refused(identity(undefined, 'and\nroid')), 'the token\'s client id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters')
+  t.equal(refused(identity({ id: 'alice', scopes: ['a"b'] })), 'the token\'s scope cannot be told to the upstream: each scope is an RFC 6749 scope-token (no spaces, quotes or backslashes)')
   t.match(refused(identity({ id: 'alice', claims: { email: ' padded' } })), /email claim/)
   t.match(refused(identity({ id: 'alice', claims: { email: 'a,b' } })), /email claim/)
-  t.match(refused(identity({ id: 'alice', claims: { email: { nested: 1 } } })), /email claim/)
+  t.equal(refused(identity({ id: 'alice', claims: { email: { nested: 1 } } })),
+    'the token\'s email claim cannot be told to the upstream: each value is a string, number or boolean of printable characters without a comma or surrounding spaces')
   t.equal(refused(identity({ id: 'x'.repeat(256), claims: { email: 'Zoë Ünïcode' } })), undefined, '256 characters and Latin-1 pass')
 })
 
@@ -93,6 +95,6 @@ t.test('request ids: a plain token is kept, anything else replaced', async t => 
 t.test('consumed query parameters are removed, the rest kept', async t => {
   t.equal(withoutQueryParams('api_key=s3cret&page=2', ['api_key']), 'page=2')
   t.equal(withoutQueryParams('api_key=1&api_key=2', ['api_key']), '')
-  t.equal(withoutQueryParams('page=2', []), 'page=2')
+  t.equal(withoutQueryParams('q=a%20b', []), 'q=a%20b', 'nothing consumed: the query as sent, not re-encoded')
   t.equal(withoutQueryParams('', ['api_key']), '')
 })

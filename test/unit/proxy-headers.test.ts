@@ -103,3 +103,25 @@ t.test('response: no Set-Cookie for the gateway\'s own cookies gets through, in 
   t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], own)), [], 'a single line too')
   t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], new Set())), [['set-cookie', 'gatehouse-session=x']], 'no browser login: nothing to drop')
 })
+
+t.test('request: HTTP2-Settings is hop-by-hop too', async t => {
+  const out = pairs(upstreamRequestHeaders(plan, { 'http2-settings': 'AAMAAABkAAQAAP__', accept: '*/*' }, [], [], forward))
+  t.same(out.filter(([n]) => n === 'http2-settings' || n === 'accept'), [['accept', '*/*']])
+})
+
+t.test('request: the session cookie the gateway consumed is taken out of Cookie, the others kept as sent', async t => {
+  const cookies = (cookie: string, dropCookies?: string[]): Array<[string, string]> =>
+    pairs(upstreamRequestHeaders(plan, { cookie }, [], [], { ...forward, dropCookies })).filter(([n]) => n === 'cookie')
+  t.same(cookies('a=1; gh_session=secret; flag; b=x=y', ['gh_session']), [['cookie', 'a=1; flag; b=x=y']])
+  t.same(cookies('gh_session=secret', ['gh_session']), [], 'nothing left: no Cookie header at all')
+  t.same(cookies(' gh_session =secret;a=1;;', ['gh_session']), [['cookie', 'a=1']], 'names are compared trimmed; empty parts dropped')
+  t.same(cookies('a=1;gh_session=secret', []), [['cookie', 'a=1;gh_session=secret']], 'nothing consumed: the header as sent, not rewritten')
+  const other = pairs(upstreamRequestHeaders(plan, { 'x-state': 'gh_session=1;a', cookie: 'gh_session=s' }, [], [], { ...forward, dropCookies: ['gh_session'] }))
+  t.same(other.filter(([n]) => n === 'x-state' || n === 'cookie'), [['x-state', 'gh_session=1;a']], 'only Cookie is filtered, never another header')
+  t.same(cookies('gh_session', ['gh_session']), [], 'a cookie without = is matched by its name')
+})
+
+t.test('request: a trusted proxy\'s empty X-Forwarded-For is not a hop', async t => {
+  const out = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '' }, [], [], { ...forward, peerTrusted: true }))
+  t.same(out.filter(([n]) => n === 'x-forwarded-for'), [['x-forwarded-for', '10.0.0.7']])
+})

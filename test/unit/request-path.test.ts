@@ -51,3 +51,26 @@ t.test('allowSemicolons: each segment is judged without its ; parameter, the pat
   t.equal(codeOf(() => judgeTarget('/api/..;/admin', SEMICOLONS)), 'ambiguous_path', 'a dot segment behind a parameter (Tomcat reads /api/../admin)')
   t.equal(codeOf(() => judgeTarget('/api/;x/admin', SEMICOLONS)), 'ambiguous_path', 'a segment that is only a parameter leaves an empty segment')
 })
+
+t.test('routerUrl: a parameter is dropped up to the next segment, with or without a query, and the query is never touched', async t => {
+  t.equal(routerUrl('/api/admin;jsessionid=1'), '/api/admin', 'a parameter ending the path, no query')
+  t.equal(routerUrl('/api/a;x/b?q=;y/z'), '/api/a/b?q=;y/z', 'a query with ; and / is kept as sent')
+  t.equal(routerUrl('/api/a/b'), '/api/a/b')
+})
+
+t.test('each refusal names the rule that fired, for the operator reading the problem', async t => {
+  const detail = (target: string, routing = STRICT): string | undefined => {
+    try {
+      judgeTarget(target, routing)
+      return undefined
+    } catch (err) {
+      return (err as GatehouseError).detail
+    }
+  }
+  t.equal(detail('http://other.example/x'), 'the request target must be a path (origin-form), not an absolute URL or *')
+  t.equal(detail('/a\\b'), 'backslash in path')
+  t.equal(detail('/a/%2e%2e/b'), 'encoded dot, slash or backslash in path')
+  t.equal(detail('/a;x'), 'a ; path parameter in the path (server.routing.allowSemicolons is off)')
+  t.equal(detail('/a//b'), 'empty path segment (//)')
+  t.equal(detail('/a/../b'), 'dot segment in path')
+})
