@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document } from 'yaml'
 import { createRequire } from 'node:module'
+import { positionOf } from './yaml-position.js'
 import type { RawAuthenticator, RawConfig, RawRoute } from './schema.js'
 import { AUTHENTICATOR_NAME, AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, type AuthenticatorType, type HttpMethod, type PolicyName } from './names.js'
 import { checkAuthenticator, checkConfig } from './checks.generated.js'
@@ -80,26 +81,9 @@ class Issues {
   }
 
   private locate (segments: readonly Segment[], atKey: boolean): { line: number, col: number } {
-    let node: unknown = this.doc.contents
-    let found: Node | null = this.doc.contents
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]
-      const last = i === segments.length - 1
-      if (isMap(node)) {
-        const pair = node.items.find(p => (isScalar(p.key) ? p.key.value : p.key) === seg)
-        if (pair === undefined) break
-        found = (last && atKey) || pair.value === null ? pair.key as Node : pair.value as Node
-        node = pair.value
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-        found = node.items[seg] as Node
-        node = found
-      } else {
-        break
-      }
-    }
-    const offset = found?.range?.[0] ?? 0
-    return this.lines.linePos(offset)
+    return positionOf(this.doc, this.lines, segments, atKey)
   }
+
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g

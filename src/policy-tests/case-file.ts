@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { LineCounter, parseDocument, type Document } from 'yaml'
+import { positionOf } from '../config/yaml-position.js'
 
 /** A case file problem, located like a config error: `file:line:col path: message`. */
 export interface CaseIssue {
@@ -69,23 +70,7 @@ class Reader {
   constructor (readonly file: string, private readonly doc: Document, private readonly lines: LineCounter) {}
 
   locate (segments: readonly Segment[], atKey = false): { line: number, col: number } {
-    let node: unknown = this.doc.contents
-    let found: Node | null = this.doc.contents
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]
-      if (isMap(node)) {
-        const pair = node.items.find(p => (isScalar(p.key) ? p.key.value : p.key) === seg)
-        if (pair === undefined) break
-        found = (i === segments.length - 1 && atKey) || pair.value === null ? pair.key as Node : pair.value as Node
-        node = pair.value
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-        found = node.items[seg] as Node
-        node = found
-      } else {
-        break
-      }
-    }
-    return this.lines.linePos(found?.range?.[0] ?? 0)
+    return positionOf(this.doc, this.lines, segments, atKey)
   }
 
   add (segments: readonly Segment[], message: string, atKey = false): undefined {
