@@ -110,6 +110,18 @@ function answerClientError (err: Error & { code?: string }, socket: Duplex): voi
   socket.end(`HTTP/1.1 ${error.status} ${error.title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
+/**
+ * An `Expect` other than 100-continue: Node would answer a bare 417 itself. The body the
+ * client holds back is never read, so the connection ends with the answer.
+ */
+function answerExpectation (req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(toProblem(new GatehouseError('expectation_failed', 'the only expectation the gateway meets is 100-continue'), randomUUID()))
+  res.shouldKeepAlive = false
+  res.writeHead(417, { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+  req.resume()
+}
+
 function urlOf (server: Server, scheme: string): string {
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -195,6 +207,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)
+  server.on('checkExpectation', answerExpectation)
   // Upgrades go where requests go, to the generation in force, on a response bound to the
   // socket: the route's pipeline answers a refusal over it, or hands the socket to its
   // WebSocket. That response closes only with the socket, so an open WebSocket is one of its
@@ -214,8 +227,10 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     const res = new ServerResponse(req)
     res.shouldKeepAlive = false
     res.assignSocket(socket)
-    // An answer that is not a switch (a refusal) is the last thing on this connection.
-    res.once('finish', () => socket.end())
+    // An answer that is not a switch (a refusal) is the last thing on this connection. What the
+    // client pipelined after the upgrade is read and dropped: left unread, the socket never saw
+    // the client's end, never closed, and held a drain (and a descriptor) forever.
+    res.once('finish', () => { socket.end(); socket.resume() })
     dispatch(req, res)
   })
   server.on('clientError', answerClientError)

@@ -16,6 +16,7 @@ export const ERRORS = {
   bad_request: { status: 400, title: 'Bad request' },
   ambiguous_path: { status: 400, title: 'Ambiguous path' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  expectation_failed: { status: 417, title: 'Expectation failed' },
   headers_too_large: { status: 431, title: 'Request header fields too large' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
