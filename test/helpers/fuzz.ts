@@ -522,7 +522,7 @@ export interface FuzzSummary {
  * Runs `cases` generated cases, `parallel` at a time, each batch a fast-check property over
  * a tuple of cases; the first batch that fails is shrunk and returned with its seed.
  */
-export async function fuzz (rig: FuzzRig, options: { cases: number, seed: number, parallel: number, keepGoing?: boolean, onProgress?: (done: number) => void }): Promise<FuzzSummary> {
+export async function fuzz (rig: FuzzRig, options: { cases: number, seed: number, parallel: number, keepGoing?: boolean, onProgress?: (done: number, byProperty: FuzzSummary['byProperty'], known: number) => void }): Promise<FuzzSummary> {
   const started = Date.now()
   const batch = fc.array(fuzzCase(rig.tokens), { minLength: options.parallel, maxLength: options.parallel })
   let known = 0
@@ -535,7 +535,7 @@ export async function fuzz (rig: FuzzRig, options: { cases: number, seed: number
     const unknown = all.filter(f => !f.known)
     known += all.length - unknown.length
     done += cases.length
-    if (done % 1000 < options.parallel) options.onProgress?.(done)
+    if (done % 1000 < options.parallel) options.onProgress?.(done, byProperty, known)
     if (unknown.length > 0) last = unknown
     for (const f of unknown) {
       const entry = byProperty[f.property] ?? { count: 0, first: f.detail }
