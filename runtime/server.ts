@@ -224,6 +224,13 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     }
     // A reset before anything owns the socket ends in its close event, which is all that matters.
     socket.on('error', () => {})
+    // An upgrade pipelined behind a request still being answered: the socket already belongs to
+    // that answer (binding a second one threw, uncaught, and ended the process). Such a client
+    // gets the connection closed.
+    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage != null) {
+      socket.destroy()
+      return
+    }
     const res = new ServerResponse(req)
     res.shouldKeepAlive = false
     res.assignSocket(socket)
