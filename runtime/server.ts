@@ -115,9 +115,14 @@ function answerClientError (err: Error & { code?: string }, socket: Duplex): voi
  * client holds back is never read, so the connection ends with the answer.
  */
 function answerExpectation (req: IncomingMessage, res: ServerResponse): void {
-  const body = JSON.stringify(toProblem(new GatehouseError('expectation_failed', 'the only expectation the gateway meets is 100-continue'), randomUUID()))
+  answerBeforeRouting(req, res, new GatehouseError('expectation_failed', 'the only expectation the gateway meets is 100-continue'))
+}
+
+/** A problem+json answer for a request refused before any route sees it; its connection ends with it. */
+function answerBeforeRouting (req: IncomingMessage, res: ServerResponse, error: GatehouseError): void {
+  const body = JSON.stringify(toProblem(error, randomUUID()))
   res.shouldKeepAlive = false
-  res.writeHead(417, { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
+  res.writeHead(error.status, { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })
   res.end(body)
   req.resume()
 }
@@ -190,6 +195,12 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     else res.once('finish', () => res.socket?.end())
   }
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers a bare 400, so it is off
+    // (requireHostHeader) and done here, as problem+json.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      answerBeforeRouting(req, res, new GatehouseError('bad_request', 'an HTTP/1.1 request must carry a Host header'))
+      return
+    }
     const gen = current
     gen.inflight++
     answering.add(res)
@@ -202,8 +213,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     gen.app.routing(req, res)
   }
   const server: Server = first.server.tls === undefined
-    ? createHttpServer(dispatch)
-    : createHttpsServer(tlsOptions(first.server.tls), dispatch) as unknown as Server
+    ? createHttpServer({ requireHostHeader: false }, dispatch)
+    : createHttpsServer({ ...tlsOptions(first.server.tls), requireHostHeader: false }, dispatch) as unknown as Server
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)

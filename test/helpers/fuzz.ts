@@ -193,7 +193,7 @@ const otherName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('X-Forwarded-For', 'X-Forwarded-Host', 'X-Request-Id', 'Connection', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Authorization',
     'Content-Type', 'Accept', 'Cookie', 'Origin', 'Via', 'Forwarded', 'X-Odd', 'Transfer-Encoding', 'Content-Length', 'Expect', 'Host', 'Upgrade') },
   { weight: 2, arbitrary: fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/) },
-  { weight: 1, arbitrary: fc.constantFrom('', 'Bad Name', 'Bad:Name', 'X-\x00', 'X-é', 'X-\t', '\tX-Fold', 'X-Fuzz-Id') }
+  { weight: 1, arbitrary: fc.constantFrom('', 'Bad Name', 'Bad:Name', 'X-\x00', 'X-é', 'X-\t', '\tX-Fold') }
 )
 const otherValue = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('1', 'close', 'keep-alive', 'upgrade', 'chunked', 'trailers', 'a, b', '127.0.0.1', 'text/plain', '100-continue', 'h2c', 'websocket') },
@@ -255,7 +255,8 @@ function request (tokens: Tokens): fc.Arbitrary<FuzzRequest> {
     key: keyHeader,
     jwt: fc.constantFrom<[FuzzRequest['jwt'], string[]]>(['none', []], ['valid', [`Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`]],
       ['bad', [`Authorization: bearer  ${tokens.valid}x`]], ['none', ['Authorization: Basic Zm9vOmJhcg==']], ['bad', ['Authorization: Bearer']],
-      ['bad', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]]),
+      // Node keeps the first of repeated Authorization lines (it drops the rest): the same token twice is that token.
+      ['valid', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]),
     upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
     framing
   }).map(r => {
