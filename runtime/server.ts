@@ -116,6 +116,23 @@ function answerClientError (err: Error & { code?: string }, socket: Duplex): voi
   socket.end(`${head}\r\n${body}`)
 }
 
+/**
+ * An `Expect` other than 100-continue: Node would answer a bare 417 itself. The body the
+ * client holds back is never read, so the connection ends with the answer.
+ */
+function answerExpectation (req: IncomingMessage, res: ServerResponse): void {
+  answerBeforeRouting(req, res, new GatehouseError('expectation_failed', 'the only expectation the gateway meets is 100-continue'))
+}
+
+/** A problem+json answer for a request refused before any route sees it; its connection ends with it. */
+function answerBeforeRouting (req: IncomingMessage, res: ServerResponse, error: GatehouseError): void {
+  const { status, headers, body } = problemAnswer(error, randomUUID())
+  res.shouldKeepAlive = false
+  res.writeHead(status, headers)
+  res.end(body)
+  req.resume()
+}
+
 function urlOf (server: Server, scheme: string): string {
   const addr = server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -210,6 +227,12 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     else res.once('finish', () => res.socket?.end())
   }
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers a bare 400, so it is off
+    // (requireHostHeader) and done here, as problem+json.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      answerBeforeRouting(req, res, new GatehouseError('bad_request', 'an HTTP/1.1 request must carry a Host header'))
+      return
+    }
     const gen = current
     gen.inflight++
     answering.add(res)
@@ -222,11 +245,12 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     gen.app.routing(req, res)
   }
   const server: Server = first.server.tls === undefined
-    ? createHttpServer(dispatch)
-    : createHttpsServer(tlsOptions(first.server.tls), dispatch) as unknown as Server
+    ? createHttpServer({ requireHostHeader: false }, dispatch)
+    : createHttpsServer({ ...tlsOptions(first.server.tls), requireHostHeader: false }, dispatch) as unknown as Server
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)
+  server.on('checkExpectation', answerExpectation)
   // Upgrades go where requests go, to the generation in force, on a response bound to the
   // socket: the route's pipeline answers a refusal over it, or hands the socket to its
   // WebSocket. That response closes only with the socket, so an open WebSocket is one of its
@@ -243,11 +267,20 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     }
     // A reset before anything owns the socket ends in its close event, which is all that matters.
     socket.on('error', () => {})
+    // An upgrade pipelined behind a request still being answered: the socket already belongs to
+    // that answer (binding a second one threw, uncaught, and ended the process). Such a client
+    // gets the connection closed.
+    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage != null) {
+      socket.destroy()
+      return
+    }
     const res = new ServerResponse(req)
     res.shouldKeepAlive = false
     res.assignSocket(socket)
-    // An answer that is not a switch (a refusal) is the last thing on this connection.
-    res.once('finish', () => socket.end())
+    // An answer that is not a switch (a refusal) is the last thing on this connection. What the
+    // client pipelined after the upgrade is read and dropped: left unread, the socket never saw
+    // the client's end, never closed, and held a drain (and a descriptor) forever.
+    res.once('finish', () => { socket.end(); socket.resume() })
     dispatch(req, res)
   })
   server.on('clientError', answerClientError)

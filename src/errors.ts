@@ -18,6 +18,7 @@ export const ERRORS = {
   ambiguous_path: { status: 400, title: 'Ambiguous path' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   uri_too_long: { status: 414, title: 'URI too long' },
+  expectation_failed: { status: 417, title: 'Expectation failed' },
   misdirected_request: { status: 421, title: 'Misdirected request' },
   headers_too_large: { status: 431, title: 'Request header fields too large' },
   rate_limited: { status: 429, title: 'Too many requests' },

@@ -1,0 +1,260 @@
+/**
+ * `npm run soak -- [--minutes 60] [--rate 200] [--redis-every 5] [--reload-every 2] [--upstream-every 10]`:
+ * a steady open-loop load over a mix of routes (public, API key, JWT, introspection at a real
+ * authorization server, user API token, browser session cookie, WebSocket) while Redis, the
+ * config (SIGHUP) and the upstream are restarted on their own intervals (minutes, fractions
+ * allowed). Prints per-window latency, failures by cause (those inside a disruption's window
+ * counted apart), RSS per minute, and the gateway's open sockets at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, request } from 'undici'
+import { WebSocket, WebSocketServer } from 'ws'
+import { SignJWT } from 'jose'
+import { KEYS, keyHash } from '../test/helpers/gateway.js'
+import { startAuthServer, AS_CLIENTS } from '../test/helpers/oauth-server.js'
+import { runTokens, printedToken } from '../test/helpers/api-tokens.js'
+import { freePort, waitForHttp } from './procs.js'
+import { benchOidcYaml, benchSessionCookie } from './session.js'
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '60' },
+    rate: { type: 'string', default: '200' },
+    'redis-every': { type: 'string', default: '5' },
+    'reload-every': { type: 'string', default: '2' },
+    'upstream-every': { type: 'string', default: '10' },
+    window: { type: 'string', default: '5' }
+  }
+})
+const minutes = Number(values.minutes)
+const rate = Number(values.rate)
+const MIN = 60_000
+const SECRET = 'soak-hs256-secret-0123456789abcdef0123456789'
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'))
+const teardowns: Array<() => unknown> = []
+const log = (s: string): void => { console.log(`${new Date().toISOString().slice(11, 19)} ${s}`) }
+
+// Redis, persisted so user tokens and sessions outlive its restarts.
+const redisPort = await freePort()
+let redis: ChildProcess | undefined
+async function startRedisProc (): Promise<void> {
+  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' })
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>(resolve => {
+      const p = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      let out = ''
+      p.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      p.on('exit', () => resolve(out.includes('PONG')))
+    })
+    if (ok) return
+    await sleep(50)
+  }
+  throw new Error('redis-server did not start')
+}
+async function stopRedisProc (): Promise<void> {
+  const p = redis
+  if (p === undefined || p.exitCode !== null) return
+  await new Promise(resolve => { p.once('exit', resolve); p.kill('SIGKILL') })
+}
+await startRedisProc()
+teardowns.push(stopRedisProc)
+
+// The upstream: HTTP answers and a WebSocket echo, on one port it comes back to.
+const upstreamPort = await freePort()
+let upstream: { server: Server, wss: WebSocketServer } | undefined
+async function startUpstream (): Promise<void> {
+  const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')) })
+  server.keepAliveTimeout = 120_000
+  const wss = new WebSocketServer({ server })
+  wss.on('connection', ws => { ws.on('message', (m, binary) => ws.send(m, { binary })); ws.on('error', () => {}) })
+  await new Promise<void>(resolve => server.listen(upstreamPort, '127.0.0.1', resolve))
+  upstream = { server, wss }
+}
+async function stopUpstream (): Promise<void> {
+  const u = upstream
+  if (u === undefined) return
+  for (const ws of u.wss.clients) ws.terminate()
+  u.wss.close()
+  u.server.closeAllConnections()
+  await new Promise(resolve => u.server.close(resolve))
+  upstream = undefined
+}
+await startUpstream()
+teardowns.push(stopUpstream)
+
+const as = await startAuthServer({ teardown: fn => teardowns.push(fn) })
+const port = await freePort()
+const adminPort = await freePort()
+const file = join(dir, 'gateway.config.yaml')
+let generation = 0
+function writeConfig (): void {
+  writeFileSync(file, `# generation ${generation++}
+server:
+  listen: 127.0.0.1:${port}
+  admin: 127.0.0.1:${adminPort}
+  logLevel: warn
+cache:
+  redis: redis://127.0.0.1:${redisPort}
+clients:
+  - id: android
+    apiKeys: [{ hash: "${keyHash(KEYS.android)}" }]
+authenticators:
+  appKey: { type: apiKey, header: X-API-Key }
+  idp: { type: jwt, issuer: "https://idp.soak/", audience: soak, secret: "${SECRET}", algorithms: [HS256] }
+  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}, cacheTtl: 30s }
+  personal: { type: userToken }
+${benchOidcYaml()}upstreams:
+  web: { url: "http://127.0.0.1:${upstreamPort}" }
+routes:
+  - { match: /public/*, upstream: web, policy: public }
+  - { match: /key/*, upstream: web, policy: client, client: [appKey] }
+  - { match: /jwt/*, upstream: web, policy: user, user: [idp] }
+  - { match: /introspect/*, upstream: web, policy: user, user: [oauth] }
+  - { match: /token/*, upstream: web, policy: user, user: [personal] }
+  - { match: /session/*, upstream: web, policy: user, user: [browser] }
+  - { match: /ws/*, upstream: web, policy: user, user: [idp], websocket: true }
+`)
+}
+writeConfig()
+const gateway = spawn(process.execPath, ['dist/cli/main.js', 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
+teardowns.push(async () => { if (gateway.exitCode === null) { gateway.kill('SIGTERM'); await new Promise(resolve => gateway.once('exit', resolve)) } })
+const base = `http://127.0.0.1:${port}`
+await waitForHttp(`${base}/public/up`)
+
+const now = Math.floor(Date.now() / 1000)
+const jwt = await new SignJWT({ sub: 'alice', iss: 'https://idp.soak/', aud: 'soak', iat: now, exp: now + 86_400 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+const opaque = await as.mint({ sub: 'bob', expiresIn: 86_400 })
+const created = await runTokens(['new', '--user', 'carol', '-c', file])
+const userApiToken = printedToken(created.out)
+const cookie = await benchSessionCookie(file)
+const kinds: Array<{ name: string, path: string, headers: Record<string, string> }> = [
+  { name: 'public', path: '/public/a', headers: {} },
+  { name: 'apiKey', path: '/key/a', headers: { 'x-api-key': KEYS.android } },
+  { name: 'jwt', path: '/jwt/a', headers: { authorization: `Bearer ${jwt}` } },
+  { name: 'introspection', path: '/introspect/a', headers: { authorization: `Bearer ${opaque}` } },
+  { name: 'userToken', path: '/token/a', headers: { authorization: `Token ${userApiToken}` } },
+  { name: 'session', path: '/session/a', headers: { cookie } }
+]
+for (const k of kinds) {
+  const res = await request(`${base}${k.path}`, { headers: k.headers })
+  await res.body.dump()
+  if (res.statusCode !== 200) throw new Error(`${k.name}: ${res.statusCode} before the soak starts`)
+}
+
+// Disruptions: each opens a window (its own length plus a grace) in which failures are its own.
+const windows: Array<{ cause: string, from: number, to: number }> = []
+const GRACE = 5_000
+async function disrupt (cause: string, fn: () => Promise<void>): Promise<void> {
+  const from = Date.now()
+  await fn()
+  windows.push({ cause, from, to: Date.now() + GRACE })
+  log(`${cause} (${Date.now() - from} ms)`)
+}
+const every = (m: string): number => Number(m) * MIN
+const timers = [
+  setInterval(() => { void disrupt('redis restart', async () => { await stopRedisProc(); await sleep(1000); await startRedisProc() }) }, every(values['redis-every'])),
+  setInterval(() => { void disrupt('reload', async () => { writeConfig(); gateway.kill('SIGHUP'); await sleep(500) }) }, every(values['reload-every'])),
+  setInterval(() => { void disrupt('upstream restart', async () => { await stopUpstream(); await sleep(1000); await startUpstream() }) }, every(values['upstream-every']))
+]
+
+const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 })
+interface Sample { at: number, ms: number, kind: string, fail?: string }
+const samples: Sample[] = []
+const rss: Array<{ minute: number, mib: number }> = []
+const started = Date.now()
+const end = started + minutes * MIN
+function memory (): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid ?? 0}/status`, 'utf8'))
+  return m === null ? 0 : Number(m[1]) / 1024
+}
+const rssTimer = setInterval(() => rss.push({ minute: Math.round((Date.now() - started) / MIN), mib: memory() }), MIN)
+timers.push(rssTimer)
+
+async function one (i: number): Promise<void> {
+  const at = Date.now()
+  if (i % 50 === 0) {
+    // One WebSocket in 50: open, one echo, close.
+    const fail = await new Promise<string | undefined>(resolve => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/a`, { headers: { authorization: `Bearer ${jwt}` } })
+      const timer = setTimeout(() => { ws.terminate(); resolve('ws timeout') }, 10_000)
+      ws.on('open', () => ws.send('ping'))
+      ws.on('message', () => { clearTimeout(timer); ws.close(); resolve(undefined) })
+      ws.on('unexpected-response', (_req, res) => { clearTimeout(timer); resolve(`ws ${res.statusCode ?? 0}`); ws.terminate() })
+      ws.on('error', err => { clearTimeout(timer); resolve(`ws ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
+    })
+    samples.push({ at, ms: Date.now() - at, kind: 'websocket', fail })
+    return
+  }
+  const k = kinds[i % kinds.length]
+  try {
+    const res = await request(`${base}${k.path}`, { headers: k.headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 })
+    await res.body.dump()
+    samples.push({ at, ms: Date.now() - at, kind: k.name, fail: res.statusCode === 200 ? undefined : `${k.name} ${res.statusCode}` })
+  } catch (err) {
+    samples.push({ at, ms: Date.now() - at, kind: k.name, fail: `${k.name} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` })
+  }
+}
+
+log(`soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`)
+let sent = 0
+const inflight = new Set<Promise<void>>()
+while (Date.now() < end) {
+  const due = Math.floor((Date.now() - started) / 1000 * rate)
+  while (sent < due) {
+    const p = one(sent++)
+    inflight.add(p)
+    void p.finally(() => inflight.delete(p))
+  }
+  await sleep(10)
+}
+for (const t of timers) clearInterval(t)
+await Promise.all(inflight)
+await sleep(2000)
+
+// The end: sockets the gateway holds, and what its metrics say of the WebSockets open.
+const sockets = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => { try { return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:') } catch { return false } }).length
+await dispatcher.close()
+await sleep(1000)
+const socketsIdle = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => { try { return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:') } catch { return false } }).length
+const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text().catch(() => '')
+const wsOpen = metrics.split('\n').filter(l => l.startsWith('gatehouse_websocket_connections')).join('; ')
+
+const windowMs = Number(values.window) * MIN
+const pct = (xs: number[], p: number): number => xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]
+const report: string[] = []
+report.push(`requests: ${samples.length} in ${((Date.now() - started) / MIN).toFixed(1)} min (${rate} req/s asked), load ${loadavg().map(l => l.toFixed(1)).join(' ')}`)
+const inWindow = (s: Sample): string | undefined => windows.find(w => s.at >= w.from - 1000 && s.at <= w.to)?.cause
+const causes = new Map<string, number>()
+const allowed = new Map<string, number>()
+for (const s of samples) {
+  if (s.fail === undefined) continue
+  const w = inWindow(s)
+  const map = w === undefined ? causes : allowed
+  const key = w === undefined ? s.fail : `${w}: ${s.fail}`
+  map.set(key, (map.get(key) ?? 0) + 1)
+}
+report.push(`failures outside any disruption: ${[...causes].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`)
+report.push(`failures inside a disruption's window (allowed): ${[...allowed].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`)
+report.push(`disruptions: ${JSON.stringify(windows.map(w => w.cause).reduce<Record<string, number>>((a, c) => { a[c] = (a[c] ?? 0) + 1; return a }, {}))}`)
+report.push('latency per window (ok requests): from-min p50 p99 count')
+for (let from = started; from < end; from += windowMs) {
+  const ms = samples.filter(s => s.fail === undefined && s.at >= from && s.at < from + windowMs).map(s => s.ms).sort((a, b) => a - b)
+  report.push(`  ${((from - started) / MIN).toFixed(0)}: ${pct(ms, 0.5)} ms ${pct(ms, 0.99)} ms ${ms.length}`)
+}
+report.push(`RSS per minute (MiB): ${rss.map(r => `${r.minute}:${r.mib.toFixed(0)}`).join(' ')}`)
+const second = rss.filter(r => r.minute > minutes / 2).map(r => r.mib)
+if (second.length > 0) {
+  const mean = second.reduce((a, b) => a + b, 0) / second.length
+  report.push(`RSS second half: ${Math.min(...second).toFixed(0)}-${Math.max(...second).toFixed(0)} MiB, ±${(100 * Math.max(...second.map(v => Math.abs(v - mean))) / mean).toFixed(1)} % of its mean`)
+}
+report.push(`gateway sockets at the end: ${sockets} with the load's pool open, ${socketsIdle} after it closed; ${wsOpen}`)
+console.log(report.join('\n'))
+appendFileSync(join(tmpdir(), 'gatehouse-soak-report.txt'), report.join('\n') + '\n')
+for (const fn of teardowns.reverse()) await fn()
+rmSync(dir, { recursive: true, force: true })
