@@ -31,6 +31,7 @@ export type UserCredential =
   | { jwt: string, sub: string, scopes?: string[], azp?: string, claims?: Record<string, unknown>, expiresIn?: number }
   | { userToken: string, user: string, scopes?: string[], client?: string }
   | { introspection: string, sub: string, scopes?: string[], active?: boolean, claims?: Record<string, unknown> }
+  | { session: string, user: string, scopes?: string[], claims?: Record<string, unknown> }
 
 export interface CaseRequest {
   method: string
@@ -124,7 +125,7 @@ function duration (r: Reader, at: Segment[], v: Json | undefined): number | unde
 
 function readUser (r: Reader, at: Segment[], v: Json | undefined): UserCredential | undefined {
   if (v === undefined) return undefined
-  const shape = 'must be { jwt: AUTHENTICATOR, sub }, { userToken: AUTHENTICATOR, user } or { introspection: AUTHENTICATOR, sub }'
+  const shape = 'must be { jwt: AUTHENTICATOR, sub }, { userToken: AUTHENTICATOR, user }, { introspection: AUTHENTICATOR, sub } or { session: AUTHENTICATOR, user }'
   if (!isObject(v)) return r.add(at, shape)
   if (typeof v.jwt === 'string') {
     if (!only(r, at, v, ['jwt', 'sub', 'scopes', 'azp', 'claims', 'expiresIn'])) return undefined
@@ -141,6 +142,11 @@ function readUser (r: Reader, at: Segment[], v: Json | undefined): UserCredentia
     const sub = str(r, [...at, 'sub'], v.sub)
     if (v.active !== undefined && typeof v.active !== 'boolean') return r.add([...at, 'active'], 'must be true or false')
     return sub === undefined ? undefined : { introspection: v.introspection, sub, scopes: strings(r, [...at, 'scopes'], v.scopes), active: v.active, claims: claims(r, [...at, 'claims'], v.claims) }
+  }
+  if (typeof v.session === 'string') {
+    if (!only(r, at, v, ['session', 'user', 'scopes', 'claims'])) return undefined
+    const user = str(r, [...at, 'user'], v.user)
+    return user === undefined ? undefined : { session: v.session, user, scopes: strings(r, [...at, 'scopes'], v.scopes), claims: claims(r, [...at, 'claims'], v.claims) }
   }
   return r.add(at, shape)
 }

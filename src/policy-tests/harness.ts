@@ -7,6 +7,7 @@ import { hashApiKey } from '../auth/api-key.js'
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../auth/jwt-config.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
+import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
 import { buildRouteTable, type RouteTable } from '../policy/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
 
@@ -33,7 +34,7 @@ export class CaseSetupError extends Error {}
 export interface Harness {
   config: GatewayConfig
   /** The header lines and TLS facts that carry a case's client and user. */
-  credentials (c: PolicyCase, gateway: Gateway): Promise<{ headers: string[], tls: TlsFacts | undefined }>
+  credentials (c: PolicyCase, gateway: Gateway, secure: boolean): Promise<{ headers: string[], tls: TlsFacts | undefined }>
   close (): Promise<void>
 }
 
@@ -153,6 +154,7 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
       introspectionTokens.set(c, token)
     }
     if (user !== undefined && 'jwt' in user) mustBe(config, user.jwt, 'jwt', c.name)
+    if (user !== undefined && 'session' in user) mustBe(config, user.session, 'oidc', c.name)
   }
 
   // Every jwt authenticator gets a test key, named by a case or not: nothing is fetched from an IdP.
@@ -178,7 +180,12 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
     telemetry: undefined
   }
 
-  async function userHeaders (c: PolicyCase, user: UserCredential, gateway: Gateway): Promise<string[]> {
+  async function userHeaders (c: PolicyCase, user: UserCredential, gateway: Gateway, secure: boolean): Promise<string[]> {
+    if ('session' in user) {
+      // A browser session made as a login would make it, in the test's own in-process store.
+      const a = gateway.authenticators.get(user.session) as OidcAuthenticator
+      return ['Cookie', await a.testSession(user.user, { ...user.claims, sub: user.user }, user.scopes ?? [], secure)]
+    }
     if ('jwt' in user) {
       const m = minters.get(user.jwt) as JwtMinter
       const now = Math.floor(gateway.clock() / 1000)
@@ -222,7 +229,7 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
 
   return {
     config: tested,
-    async credentials (c, gateway) {
+    async credentials (c, gateway, secure) {
       const out: string[] = []
       let tls: TlsFacts | undefined
       if (c.request.client !== undefined) {
@@ -230,7 +237,7 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
         out.push(...made.headers)
         tls = made.tls
       }
-      if (c.request.user !== undefined) out.push(...await userHeaders(c, c.request.user, gateway))
+      if (c.request.user !== undefined) out.push(...await userHeaders(c, c.request.user, gateway, secure || tls?.encrypted === true))
       return { headers: out, tls }
     },
     async close () {

@@ -114,10 +114,10 @@ export async function runCases (config: GatewayConfig, cases: readonly PolicyCas
     gateway = await createGateway(harness.config, options.logger)
     const results: CaseResult[] = []
     for (const c of cases) {
-      const made = await harness.credentials(c, gateway)
-      const rawHeaders = [...c.request.headers]
       // Unless a case says otherwise, requests name the first configured public origin (server.publicOrigins), as clients do.
       const home = gateway.config.server.publicOrigins[0] === undefined ? undefined : new URL(gateway.config.server.publicOrigins[0])
+      const made = await harness.credentials(c, gateway, c.request.tls || home?.protocol === 'https:')
+      const rawHeaders = [...c.request.headers]
       if (!rawHeaders.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host')) rawHeaders.unshift('Host', home?.host ?? 'gatehouse.test')
       rawHeaders.push(...made.headers)
       const tls = c.request.tls || home?.protocol === 'https:'

@@ -22,6 +22,11 @@ export interface OidcAuthenticator extends Authenticator {
   readonly login: LoginFlow
   readonly redirectPath: string
   readonly logoutPath: string
+  /**
+   * Starts a session for `user` as a login would, without the provider: for `gatehouse test`
+   * cases only. Answers the Cookie header value that carries it.
+   */
+  testSession (user: string, claims: Record<string, unknown>, scopes: string[], secure: boolean): Promise<string>
 }
 
 export function isOidcAuthenticator (a: Authenticator): a is OidcAuthenticator {
@@ -122,6 +127,11 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
     login,
     redirectPath: s.redirectPath ?? '/oauth2/callback',
     logoutPath: s.logoutPath ?? '/oauth2/logout',
+    async testSession (user, claims, scopes, secure) {
+      const now = clock()
+      const sid = await store.create({ user, claims, scopes, accessToken: '', refreshToken: undefined, idToken: undefined, tokensExpireAt: undefined, createdAt: now, lastSeen: now })
+      return `${secure ? names.secure : names.plain}=${sid}`
+    },
     async authenticate (req) {
       // An absent, unknown or ended session is no credential: the browser is sent to log in again.
       const sid = readCookie(req.headers.cookie, req.secure === true ? names.secure : names.plain)
