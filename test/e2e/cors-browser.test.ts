@@ -146,7 +146,7 @@ routes:
   t.match(samePost.error, /TypeError/, 'its simple POST gets nothing readable')
   // The page gets its TypeError from the browser as soon as the headers are in: the access line may follow.
   await until('the same-site POST refused csrf_failed', () => gw.logs.some(l => l.msg === 'request' && l.method === 'POST' && l.status === 403 && String(l.reason).startsWith('csrf_failed')))
-  t.pass('its POST, the session cookie on it, is refused csrf_failed')
+  t.ok(gw.logs.some(l => l.msg === 'request' && l.method === 'POST' && l.status === 403 && String(l.reason).startsWith('csrf_failed')), 'its POST, the session cookie on it, is refused csrf_failed')
   const preflighted = await pageFetch(same, `${gateway}/app/orders`, { headers: { authorization: `Bearer ${jwt}` } })
   t.match(preflighted.error, /TypeError/, 'a preflighted request is not sent at all')
   t.ok(gw.logs.some(l => l.msg === 'request' && l.method === 'OPTIONS' && l.status === 403 && String(l.reason).startsWith('cors_forbidden')), 'its preflight refused cors_forbidden')

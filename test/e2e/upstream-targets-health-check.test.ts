@@ -40,7 +40,7 @@ routes:
 
   a.health.status = 500
   await until('no target up', async () => (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams === 'no healthy target: svc')
-  t.pass('/readyz: no healthy target')
+  t.equal((await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams, 'no healthy target: svc', '/readyz: no healthy target')
 
   a.health.status = 200
   b.health.status = 204

@@ -35,5 +35,5 @@ routes:
   await end
   // The gateway counts the close once its side of the socket has closed too: polled, not slept on.
   await until('the gauge to drop to 0', async () => (await scrape(gw.adminUrl as string)).value('gatehouse_websocket_connections', route) === 0)
-  t.pass('closed: none open')
+  t.equal((await scrape(gw.adminUrl as string)).value('gatehouse_websocket_connections', route), 0, 'closed: none open')
 })
