@@ -12,7 +12,7 @@ import { createGateway, type Gateway, type HealthReport } from '../src/gateway.j
 import { createLogger, type Logger } from '../src/logger.js'
 import type { Clock } from '../src/clock.js'
 import { buildApp } from '../http/app.js'
-import { purgeToken } from '../src/cache/purge.js'
+import { purgeToken } from '../src/auth/purge-token.js'
 import { buildAdminApp } from '../http/health.js'
 import { decisionApi } from '../http/decision-api.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'

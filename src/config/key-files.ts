@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createPrivateKey } from 'node:crypto'
 import type { GatewayConfig } from './types.js'
-import { jwtOptions } from '../auth/jwt-config.js'
+import { jwtOptions } from './jwt-options.js'
 
 export interface KeyFileProblem {
   /** The key path of the setting that names the file. */

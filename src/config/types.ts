@@ -1,5 +1,7 @@
 /** The normalised config the rest of the gateway reads: durations in ms, paths resolved, lookups prebuilt. */
 import type { AuthenticatorType, HttpMethod, PolicyName, RawAuthenticator } from './schema.js'
+import type { RoutingConfig } from '../routing/options.js'
+import type { RewriteConfig } from '../routing/rewrite.js'
 
 export interface HostPort { host: string, port: number }
 
@@ -52,11 +54,6 @@ export interface CorsConfig {
   maxAgeS: number | undefined
 }
 
-/** `rewrite:` on a route: what path the upstream gets for the path judged. */
-export type RewriteConfig =
-  | { stripPrefix: string }
-  | { to: string }
-
 export type RateLimitBy = 'client' | 'user' | 'ip' | 'client+user'
 
 export interface RouteConfig {
@@ -106,14 +103,6 @@ export type RedisConfig =
   | { url: string }
   | { cluster: Array<string | HostPort> }
   | { sentinels: HostPort[], name: string, password?: string }
-
-/** How paths are matched: never weaker than the upstreams' own matching (docs/routing.md, "Path matching"). */
-export interface RoutingConfig {
-  caseSensitive: boolean
-  ignoreTrailingSlash: boolean
-  allowSemicolons: boolean
-  maxParamLength: number
-}
 
 export interface TelemetryConfig {
   endpoint: string
