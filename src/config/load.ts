@@ -481,6 +481,7 @@ function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, Upstre
         ? undefined
         : { path: u.healthCheck.path, intervalMs: parseDuration(u.healthCheck.interval ?? '5s'), timeoutMs: parseDuration(u.healthCheck.timeout ?? '1s') },
       retries: u.retries ?? 1,
+      retryOn: new Set(u.retryOn ?? ['connect-failure']),
       timeoutMs: u.timeout === undefined ? 30_000 : parseDuration(u.timeout),
       connections: u.connections ?? 128
     })

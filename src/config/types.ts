@@ -38,9 +38,13 @@ export interface UpstreamConfig {
   passiveHealth: { failures: number, cooldownMs: number }
   healthCheck: { path: string, intervalMs: number, timeoutMs: number } | undefined
   retries: number
+  /** Which failures an idempotent request without a body is tried again on another target after. */
+  retryOn: ReadonlySet<RetryOn>
   timeoutMs: number
   connections: number
 }
+
+export type RetryOn = 'connect-failure' | 'empty-response'
 
 /** `cors:` on a route, or `server.cors` for routes without one; origins as written (validated). */
 export interface CorsConfig {
