@@ -15,7 +15,9 @@ import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from './procs.js'
 
-const { values: opt } = parseArgs({ options: { runs: { type: 'string', default: '5' }, node: { type: 'string', default: process.execPath }, 'idle-ms': { type: 'string', default: '3000' } } })
+const { values: opt } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, node: { type: 'string', default: process.execPath }, 'idle-ms': { type: 'string', default: '3000' } }
+})
 const RUNS = Number(opt.runs)
 const NODE = opt.node
 const IDLE_MS = Number(opt['idle-ms'])

@@ -62,7 +62,9 @@ export function startApache (dir: string, port: number, upstream: string, issuer
   const prefix = prefixIn(dir, 'apache')
   const conf = join(prefix, 'httpd.conf')
   const modules = ['mpm_event', 'authn_core', 'authz_core', 'authz_user', 'proxy', 'proxy_http', 'auth_openidc']
-  writeFileSync(conf, `ServerRoot ${prefix}
+  writeFileSync(
+    conf,
+    `ServerRoot ${prefix}
 ServerName 127.0.0.1
 Listen 127.0.0.1:${port}
 PidFile ${prefix}/httpd.pid
@@ -93,7 +95,8 @@ OIDCOAuthVerifyCertFiles ${issuer.certFile}
 </Location>
 # Upstream connections kept alive and reused: mod_proxy_http's default, spelled out.
 ProxyPass / ${upstream}/ disablereuse=Off
-`)
+`
+  )
   return withChildren(startProc('apache mod_auth_openidc', 'apache2', ['-d', prefix, '-f', conf, '-DFOREGROUND'], join(prefix, 'stderr.log')))
 }
 

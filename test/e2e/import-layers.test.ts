@@ -6,7 +6,9 @@ import { ROOT } from '../helpers/paths.js'
 const LAYERS = ['src', 'http', 'runtime', 'cli'] as const
 
 function sources (dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []
+  )
 }
 
 /** Every relative import (type-only ones too: they tie the files together just the same). */
@@ -55,7 +57,7 @@ t.test('src/ is framework-free: nothing in it imports fastify or a @fastify/ pac
   const found: string[] = []
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8')
-    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]/gm)) found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]/gm)) { found.push(`${relative(ROOT, file)} -> ${m[1] as string}`) }
     for (const m of text.matchAll(/\bimport\(\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]\s*\)/g)) found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
   }
   t.same(found, [], 'no Fastify in the core')

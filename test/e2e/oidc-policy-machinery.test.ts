@@ -13,7 +13,9 @@ t.test('oidc: a browser session meets the same policy as an API token: user: [id
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], claims: { alice: { department: 'ops' }, bob: { department: 'sales' } } })
   const upstream = await startEcho(t)
-  await startTestGateway(t, `server:
+  await startTestGateway(
+    t,
+    `server:
   listen: 127.0.0.1:${port}
   admin: 127.0.0.1:0
 identity:
@@ -32,7 +34,8 @@ routes:
     scopes: [email]
     require: { claims: { department: ops } }
     rateLimit: { max: 3, window: 1m, by: user }
-`)
+`
+  )
   const alice = await logIn(new ScriptedBrowser(), origin, '/ops/', 'alice')
   const seen = JSON.parse(alice.page.text) as Echo
   t.equal(seen.headers['remote-user'], 'alice')
@@ -45,7 +48,14 @@ routes:
   t.equal(bob.page.status, 403, 'require.claims refuses a session user as it would a token')
   t.equal(JSON.parse(bob.page.text).code, 'forbidden')
 
-  const token = await new SignJWT({ scope: 'email', department: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test/').setAudience('ops-api').setSubject('svc-robot').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET))
+  const token = await new SignJWT({ scope: 'email', department: 'ops' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://idp.test/')
+    .setAudience('ops-api')
+    .setSubject('svc-robot')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(JWT_SECRET))
   const api = await call(`${origin}/ops/x`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(api.status, 200, 'the same route takes an API token')
   t.equal(api.json<Echo>().headers['remote-auth'], 'idp')
