@@ -70,7 +70,7 @@ function gatewayYaml (
   asUrl: string,
   keyHash: string,
   rsaPublicKey: string,
-  { redis, workers }: { redis?: string; workers?: 'auto' } = {}
+  { redis, workers }: { redis?: string, workers?: 'auto' } = {}
 ): string {
   return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
 ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
@@ -156,7 +156,7 @@ async function main (): Promise<void> {
   const upstream = `http://127.0.0.1:${upstreamPort}`
   const barePort = await freePort()
   const bareProc = startProc('bare undici proxy', process.execPath, [join(DIST, 'bench/bare-proxy.js'), String(barePort), upstream])
-  await new Promise<void>(r => as.listen(0, '127.0.0.1', r))
+  await new Promise<void>(resolve => as.listen(0, '127.0.0.1', resolve))
   const asUrl = `http://127.0.0.1:${(as.address() as AddressInfo).port}`
   await waitForHttp(upstream, {}, upstreamProc)
   await waitForHttp(`http://127.0.0.1:${barePort}/`, {}, bareProc)
@@ -277,7 +277,9 @@ async function main (): Promise<void> {
         const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
         r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
-        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) { console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`) }
+        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) {
+          console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        }
         if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
         results.set(t.name, [...(results.get(t.name) ?? []), r])
       }
@@ -337,7 +339,9 @@ async function main (): Promise<void> {
     const p99 = (name: string): number => median(p99s.get(name) ?? [])
     console.log(`\nhalf load: autocannon, ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, load average ${load1()}`)
     console.log('| target | p99 ms | added over direct |\n|---|---:|---:|')
-    for (const t of half) { console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`) }
+    for (const t of half) {
+      console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+    }
   }
 
   if (SECTIONS.has('memory')) {

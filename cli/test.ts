@@ -80,7 +80,9 @@ export async function testCommand (args: string[], io: TestIo): Promise<number> 
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.issues.map(formatIssue))
     if (err instanceof CaseSetupError) return fail([`gatehouse test: ${err.message}`])
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EEXIST') { return fail([`gatehouse test: ${(err as Error).message}`]) }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
+      return fail([`gatehouse test: ${(err as Error).message}`])
+    }
     throw err
   }
 }

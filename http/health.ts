@@ -95,7 +95,7 @@ export async function buildAdminApp (
  */
 async function userTokenRoutes (
   app: FastifyInstance,
-  { guard, userTokens }: { guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>; userTokens: UserTokensNow }
+  { guard, userTokens }: { guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>, userTokens: UserTokensNow }
 ): Promise<void> {
   app.addHook('onRequest', guard)
   app.setErrorHandler(async (err, request, reply) => {
@@ -116,7 +116,7 @@ async function userTokenRoutes (
     return store
   }
   const user = { type: 'string', minLength: 1 }
-  app.post<{ Body: { user: string; scopes?: string[]; expires?: string; client?: string } }>(
+  app.post<{ Body: { user: string, scopes?: string[], expires?: string, client?: string } }>(
     '/tokens',
     {
       schema: {

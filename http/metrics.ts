@@ -109,7 +109,7 @@ function bindRouteSeries (label: string, upstreamName: string | undefined, s: Se
 /** Copies a plain core counter into a prom-client counter at scrape time. */
 function mirror (
   registry: Registry,
-  source: { name: string; help: string; labelNames: readonly string[]; snapshot: () => Array<{ labels: Record<string, string>; value: number }> }
+  source: { name: string, help: string, labelNames: readonly string[], snapshot: () => Array<{ labels: Record<string, string>, value: number }> }
 ): void {
   new Counter({
     name: source.name,

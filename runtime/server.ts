@@ -352,7 +352,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
         metrics.reloaded(true)
         return { ok: true, hash: config.hash, errors: [] }
       }
-      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) { logger.warn('telemetry settings changed: they take effect at the next start') }
+      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) {
+        logger.warn('telemetry settings changed: they take effect at the next start')
+      }
       next = await buildGeneration(nextConfig, logger, metrics, buffers)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))

@@ -17,7 +17,7 @@ interface VerifiedEntry { hash: string, claims: ClientTokenClaims }
  */
 export function createClientTokenAuthenticator (
   cfg: AuthenticatorConfig<'clientToken'>,
-  deps: { clients: Map<string, ClientRecord>; tokens: TokenService; cache: Cache }
+  deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache }
 ): Authenticator {
   const { clients, tokens, cache } = deps
   const headerName = cfg.spec.header ?? 'X-Client-Token'

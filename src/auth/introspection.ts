@@ -125,7 +125,7 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now: 
  */
 export function createIntrospectionAuthenticator (
   cfg: AuthenticatorConfig<'introspection'>,
-  deps: { cache: Cache; logger: Logger; observe?: OriginObserver | undefined; config: Pick<GatewayConfig, 'identity' | 'routes'>; clock: Clock }
+  deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock: Clock }
 ): Authenticator {
   const { clock } = deps
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
@@ -153,11 +153,11 @@ export function createIntrospectionAuthenticator (
   const inFlight = inFlightLimit(settings.maxInFlight)
 
   /** One call to the endpoint, if the bound allows it, timed: an answer that cannot be used counts as a failed call. */
-  async function introspect (token: string): Promise<{ value: Introspected; ttlMs: number }> {
+  async function introspect (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     return await inFlight.run(async () => await timedCall(token))
   }
 
-  async function timedCall (token: string): Promise<{ value: Introspected; ttlMs: number }> {
+  async function timedCall (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     const started = performance.now()
     let ok = false
     try {
@@ -169,7 +169,7 @@ export function createIntrospectionAuthenticator (
     }
   }
 
-  async function callEndpoint (token: string): Promise<{ value: Introspected; ttlMs: number }> {
+  async function callEndpoint (token: string): Promise<{ value: Introspected, ttlMs: number }> {
     let endpoint = settings.endpoint
     if (endpoint === undefined) {
       try {

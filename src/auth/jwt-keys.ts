@@ -89,7 +89,9 @@ export async function publicKeySource (value: string, algorithms: readonly strin
     key = createPublicKey(text)
   }
   const usable = algorithmsFor(key).filter(a => algorithms.includes(a))
-  if (usable.length === 0) { throw new Error(`publicKey: a ${key.asymmetricKeyType ?? 'unknown'} key cannot verify any of the allowed algorithms (${algorithms.join(', ')})`) }
+  if (usable.length === 0) {
+    throw new Error(`publicKey: a ${key.asymmetricKeyType ?? 'unknown'} key cannot verify any of the allowed algorithms (${algorithms.join(', ')})`)
+  }
   const jwk = key.export({ format: 'jwk' }) as JWK
   const keys = new Map<string, CryptoKey>()
   for (const alg of usable) keys.set(alg, await importJWK(jwk, alg) as CryptoKey)

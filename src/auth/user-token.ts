@@ -38,7 +38,7 @@ function listedTokens (spec: AuthenticatorConfig<'userToken'>['spec']): Map<stri
  */
 export function createUserTokenAuthenticator (
   cfg: AuthenticatorConfig<'userToken'>,
-  deps: { store: UserTokenStore | undefined; logger: Logger; clock: Clock }
+  deps: { store: UserTokenStore | undefined, logger: Logger, clock: Clock }
 ): Authenticator {
   const { store, logger } = deps
   const { clock } = deps

@@ -131,7 +131,7 @@ export class TwoTierCache implements GatewayCache {
     for (const listener of this.invalidated) listener(key)
   }
 
-  get localUsage (): { entries: number; bytes: number } {
+  get localUsage (): { entries: number, bytes: number } {
     return { entries: this.local.entries, bytes: this.local.bytes }
   }
 
@@ -320,7 +320,7 @@ export class TwoTierCache implements GatewayCache {
   }
 
   /** Local tier, then Redis, then the loader: one lookup chain per key and process at a time. */
-  async getOrLoad<T>(kind: string, credential: string, load: () => Promise<{ value: T; ttlMs: number }>): Promise<T> {
+  async getOrLoad<T>(kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
     const key = cacheKey(kind, credential)
     const hit = this.local.getByKey<T>(key)
     if (hit !== undefined) {
@@ -336,7 +336,7 @@ export class TwoTierCache implements GatewayCache {
     return await p
   }
 
-  private async lookup<T>(key: string, load: () => Promise<{ value: T; ttlMs: number }>): Promise<T> {
+  private async lookup<T>(key: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
     const shared = await this.redisGet(key)
     if (shared !== undefined) return shared as T
     this.counters.loads++

@@ -52,7 +52,9 @@ export async function keyFileProblems (config: GatewayConfig): Promise<KeyFilePr
     if (a.type === 'oidc') {
       const spec = a.spec as { clientId: string, privateKey?: string }
       const key = spec.privateKey
-      if (key !== undefined && key !== '') { checks.push(problemOf(at('privateKey'), key, async () => (await import('../auth/oidc/client-auth.js')).clientAuth({ privateKey: key }))) }
+      if (key !== undefined && key !== '') {
+        checks.push(problemOf(at('privateKey'), key, async () => (await import('../auth/oidc/client-auth.js')).clientAuth({ privateKey: key })))
+      }
     }
   }
   const signing = config.tokens.signingKeys

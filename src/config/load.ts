@@ -402,7 +402,9 @@ function oidcPaths (raw: RawConfig): string[] {
 function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, raw: RawConfig, seen: Map<string, string>, issues: Issues): void {
   const at = (...rest: Segment[]): Segment[] => ['authenticators', name, ...rest]
   const secrets = (['clientSecret', 'privateKey'] as const).filter(k => spec[k] !== undefined && spec[k] !== '')
-  if (secrets.length !== 1) { issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true) }
+  if (secrets.length !== 1) {
+    issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true)
+  }
   const key = spec.session?.key ?? ''
   if (key !== '' && key.length < 32) issues.add(at('session', 'key'), 'at least 32 characters: `openssl rand -hex 32` makes one')
   const redis = raw.cache?.redis
@@ -470,7 +472,9 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
       for (const [i, t] of listed.entries()) {
         if (seen.has(t.hash)) issues.add(['authenticators', name, 'tokens', i, 'hash'], 'this token hash is listed twice')
         seen.add(t.hash)
-        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) { issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`) }
+        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) {
+          issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`)
+        }
       }
     }
     if (type === 'introspection') {
@@ -506,7 +510,9 @@ function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, Upstre
       try {
         const url = new URL(text)
         if (url.search !== '' || url.hash !== '') issues.add(at, 'an upstream URL has no query or fragment')
-        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) { issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`) } else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
+        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) {
+          issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
+        } else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
         urls.push(url)
       } catch (err) {
         issues.add(at, `not a URL: ${(err as Error).message}`)
@@ -616,11 +622,17 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   if (integrityKey !== undefined && integrityKey.length < 32) issues.add(['cache', 'integrityKey'], 'at least 32 characters: `openssl rand -hex 32` makes one')
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
-  if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) { issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one') }
-  if (server.decisionsToken !== undefined && server.decisionsToken !== '' && server.decisionsToken.length < 16) { issues.add(['server', 'decisionsToken'], 'at least 16 characters: `openssl rand -hex 32` makes one') }
+  if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) {
+    issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  }
+  if (server.decisionsToken !== undefined && server.decisionsToken !== '' && server.decisionsToken.length < 16) {
+    issues.add(['server', 'decisionsToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  }
   for (const key of ['bodyTimeout', 'requestTimeout', 'sendTimeout'] as const) {
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
-    if (server[key] !== undefined && parseDuration(server[key]) === 0) { issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever') }
+    if (server[key] !== undefined && parseDuration(server[key]) === 0) {
+      issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
+    }
   }
   const buffer = {
     requestBody: parseSize(server.buffer?.requestBody ?? '1MiB'),

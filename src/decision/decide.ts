@@ -182,7 +182,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     let identity: Identity | undefined
     let stage: Stage = 'guard'
     try {
-      if (publicOrigin !== undefined && configured === undefined) { throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)') }
+      if (publicOrigin !== undefined && configured === undefined) {
+        throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      }
       // 0. CORS: a preflight is answered by the gateway, unauthenticated; every other answer,
       //    refusals included, carries the CORS headers, so the page can read its 401.
       if (cors !== undefined) {
@@ -199,7 +201,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       const target = judgeTarget(request.target, server.routing)
       judgeParams(params, server.routing)
       const length = headers['content-length']
-      if (length !== undefined && Number(length) > server.bodyLimit) { throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`) }
+      if (length !== undefined && Number(length) > server.bodyLimit) {
+        throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      }
       if (webSocket) {
         if (route.websocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
         const problem = handshakeProblem(method, headers)
@@ -220,7 +224,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
 
       // 3. CSRF: a session cookie rides along on any site's request, so what it authenticates must be same-origin.
       stage = 'csrf'
-      if (browserSessions) { checkSameOrigin(identity, route.userAuth, method, webSocket, headers, () => `${origin.protocol}://${origin.host}`, csrfStrict, corsTrusts) }
+      if (browserSessions) {
+        checkSameOrigin(identity, route.userAuth, method, webSocket, headers, () => `${origin.protocol}://${origin.host}`, csrfStrict, corsTrusts)
+      }
 
       // 4. Authorize: client allow-list, user-to-client binding, scopes, claims.
       stage = 'authorize'

@@ -62,7 +62,7 @@ export interface Decision {
 }
 
 export interface Explanation {
-  request: { method: string; url: string }
+  request: { method: string, url: string }
   target?: RequestTarget
   /** The gateway answers this path itself (a token endpoint): no route, no policy. */
   tokenEndpoint?: string
@@ -77,24 +77,24 @@ export interface Explanation {
   }
   nearMatches: NearMatch[]
   policy?: PolicyName
-  authenticators?: { client: AuthenticatorSummary[]; user: AuthenticatorSummary[] }
-  checks?: { clients: string[] | undefined; bindUserToClient: boolean; scopes: string[]; claims: Record<string, unknown[]> }
-  rateLimit?: { max: number; windowMs: number; by: string; key: string; clientTier: boolean; onRedisError: 'open' | 'closed' }
+  authenticators?: { client: AuthenticatorSummary[], user: AuthenticatorSummary[] }
+  checks?: { clients: string[] | undefined, bindUserToClient: boolean, scopes: string[], claims: Record<string, unknown[]> }
+  rateLimit?: { max: number, windowMs: number, by: string, key: string, clientTier: boolean, onRedisError: 'open' | 'closed' }
   /** Credential headers and query parameters removed before forwarding (none with `forwardCredentials: true`). */
-  credentials?: { headers: string[]; query: string[]; forwarded: boolean }
+  credentials?: { headers: string[], query: string[], forwarded: boolean }
   identity?: {
     /** The header names this gateway sets, whatever the request. */
-    headers: { user: string; client: string; scopes: string; auth: string; claims: Record<string, string>; assertion: string | undefined }
+    headers: { user: string, client: string, scopes: string, auth: string, claims: Record<string, string>, assertion: string | undefined }
     /** The values this request would get; only when it is allowed. */
     set?: Array<[string, string]>
-    principals?: { client: string | undefined; user: string | undefined; authenticators: string[] }
+    principals?: { client: string | undefined, user: string | undefined, authenticators: string[] }
   }
   /** Who the request turned out to be before the decision: given for a refusal too. */
-  found?: { client?: FoundPrincipal; user?: FoundPrincipal }
+  found?: { client?: FoundPrincipal, user?: FoundPrincipal }
   /** What goes upstream for an allowed request: the path and headers, credential values masked. */
-  upstream?: { path: string; judgedPath?: string; headers: Array<[string, string]>; dropped: Array<{ header: string; why: string }> }
+  upstream?: { path: string, judgedPath?: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
   /** What the route's `cors` makes of this request: a preflight's answer, or the headers every answer carries. */
-  cors?: { preflight: boolean; origin: string | undefined; allowed: boolean; headers: Array<[string, string]> }
+  cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
   decision: Decision
   /** With `server.decisions`: what the decision API answers each proxy for this request. */
   decisionApi?: DoorSummary
@@ -234,7 +234,9 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   if (out.target !== undefined) out.nearMatches = nearMatches(gateway.routes, routing, method, out.target.path, route?.index)
   if (route !== undefined) describeRoute(gateway, route, out, outcome, request)
   out.found = foundOf(gateway, route, outcome.identity)
-  if (out.identity !== undefined && outcome.identity !== undefined) { out.identity.principals = { client: outcome.identity.client?.id, user: outcome.identity.user?.id, authenticators: outcome.identity.authenticators } }
+  if (out.identity !== undefined && outcome.identity !== undefined) {
+    out.identity.principals = { client: outcome.identity.client?.id, user: outcome.identity.user?.id, authenticators: outcome.identity.authenticators }
+  }
 
   if (route?.corsPolicy !== undefined) {
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined

@@ -29,7 +29,7 @@ export interface AssertionSigner {
 
 export function createAssertionSigner (cfg: NonNullable<IdentityConfig['assertion']>, tokens: TokenService): AssertionSigner {
   const reuseMs = cfg.ttlMs * REUSE_FRACTION
-  const cache = new LRUCache<string, { token: string; until: number }>({
+  const cache = new LRUCache<string, { token: string, until: number }>({
     max: MAX_CACHED,
     maxSize: MAX_CACHED_BYTES,
     sizeCalculation: (value, key) => entryBytes(key, value)

@@ -111,7 +111,9 @@ function readClient (r: Reader, at: Segment[], v: Json | undefined): ClientCrede
   if (v === undefined) return undefined
   if (!isObject(v)) return r.add(at, 'must be { apiKey: CLIENT }, { clientToken: CLIENT } or { certificate: CLIENT }')
   if (typeof v.apiKey === 'string' && only(r, at, v, ['apiKey'])) return { apiKey: v.apiKey }
-  if (typeof v.clientToken === 'string' && only(r, at, v, ['clientToken', 'scopes'])) { return { clientToken: v.clientToken, scopes: strings(r, [...at, 'scopes'], v.scopes) } }
+  if (typeof v.clientToken === 'string' && only(r, at, v, ['clientToken', 'scopes'])) {
+    return { clientToken: v.clientToken, scopes: strings(r, [...at, 'scopes'], v.scopes) }
+  }
   if (typeof v.certificate === 'string' && only(r, at, v, ['certificate'])) return { certificate: v.certificate }
   return r.add(at, 'must be { apiKey: CLIENT }, { clientToken: CLIENT } or { certificate: CLIENT }')
 }
@@ -229,7 +231,9 @@ function readExpect (r: Reader, at: Segment[], v: Json | undefined): CaseExpecta
       if (!isObject(v.headers)) return r.add([...at, 'headers'], 'must be a mapping of header name to its value (null: must be absent)')
       headers = {}
       for (const [name, value] of Object.entries(v.headers)) {
-        if (value !== null && typeof value !== 'string' && typeof value !== 'number') { r.add([...at, 'headers', name], 'must be the value the upstream receives, or null for absent') } else headers[name] = value === null ? null : String(value)
+        if (value !== null && typeof value !== 'string' && typeof value !== 'number') {
+          r.add([...at, 'headers', name], 'must be the value the upstream receives, or null for absent')
+        } else headers[name] = value === null ? null : String(value)
       }
     }
     return {
@@ -240,7 +244,9 @@ function readExpect (r: Reader, at: Segment[], v: Json | undefined): CaseExpecta
     }
   }
   if (v.deny !== undefined) {
-    if (typeof v.deny !== 'number' || !Number.isInteger(v.deny) || v.deny < 400 || v.deny > 599) { return r.add([...at, 'deny'], 'must be the HTTP status of the refusal (400-599)') }
+    if (typeof v.deny !== 'number' || !Number.isInteger(v.deny) || v.deny < 400 || v.deny > 599) {
+      return r.add([...at, 'deny'], 'must be the HTTP status of the refusal (400-599)')
+    }
     if (!only(r, at, v, ['deny', 'code', 'stage'])) return undefined
     return {
       deny: v.deny,
@@ -267,7 +273,9 @@ export function parseCaseFile (text: string, file: string): PolicyCase[] {
   }
   if (r.issues.length > 0) throw new CaseFileError(r.issues)
   const data = doc.toJS({ maxAliasCount: 100 }) as Json
-  if (!isObject(data) || !Array.isArray(data.cases)) { throw new CaseFileError([{ file, line: 1, col: 1, path: '', message: 'a case file is a mapping with a list of cases: cases: [{ name, request, expect }]' }]) }
+  if (!isObject(data) || !Array.isArray(data.cases)) {
+    throw new CaseFileError([{ file, line: 1, col: 1, path: '', message: 'a case file is a mapping with a list of cases: cases: [{ name, request, expect }]' }])
+  }
   only(r, [], data, ['cases'])
   const out: PolicyCase[] = []
   const names = new Set<string>()

@@ -34,7 +34,9 @@ function userFor (config: GatewayConfig, route: RouteConfig, clientId: string | 
   const azp: string | undefined = route.bindUserToClient && clientId !== undefined ? config.clients.get(clientId)?.userTokenClients[0] : undefined
   for (const name of route.user) {
     const type = config.authenticators.get(name)?.type
-    if (type === 'jwt') { return { jwt: name, sub: 'alice', ...scopes, ...(azp === undefined ? {} : { azp }), ...(Object.keys(claims).length === 0 ? {} : { claims }) } }
+    if (type === 'jwt') {
+      return { jwt: name, sub: 'alice', ...scopes, ...(azp === undefined ? {} : { azp }), ...(Object.keys(claims).length === 0 ? {} : { claims }) }
+    }
     if (type === 'introspection') {
       return {
         introspection: name,
@@ -43,7 +45,9 @@ function userFor (config: GatewayConfig, route: RouteConfig, clientId: string | 
         ...(Object.keys(claims).length === 0 ? {} : { claims: { ...claims, ...(azp === undefined ? {} : { client_id: azp }) } })
       }
     }
-    if (type === 'userToken' && Object.keys(claims).length === 0) { return { userToken: name, user: 'alice', ...scopes, ...(route.bindUserToClient && clientId !== undefined ? { client: clientId } : {}) } }
+    if (type === 'userToken' && Object.keys(claims).length === 0) {
+      return { userToken: name, user: 'alice', ...scopes, ...(route.bindUserToClient && clientId !== undefined ? { client: clientId } : {}) }
+    }
   }
   return undefined
 }

@@ -28,7 +28,7 @@ export function challengesOf (authenticators: readonly Authenticator[]): Challen
 async function firstOf (
   authenticators: readonly Authenticator[],
   req: AuthRequest
-): Promise<{ principal: ClientPrincipal | UserPrincipal; by: Authenticator } | undefined> {
+): Promise<{ principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined> {
   for (const a of authenticators) {
     let principal
     try {
@@ -62,7 +62,9 @@ function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authentica
   for (const list of [route.clientAuth, route.userAuth]) {
     for (const a of list) {
       for (const header of a.consumes.headers) {
-        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) { continue }
+        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) {
+          continue
+        }
         throw new GatehouseError(
           header === 'authorization' ? 'invalid_token' : 'invalid_credentials',
           `no authenticator of this route accepts the ${header} credential`,

@@ -52,9 +52,9 @@ export type RouteHit =
 export interface LoginEndpoints { authenticator: string, redirectPath: string, logoutPath: string }
 
 type Store =
-  | { kind: 'route'; index: number }
-  | { kind: 'token-endpoint'; path: string }
-  | { kind: 'login-endpoint'; path: string; authenticator: string; endpoint: 'redirect' | 'logout' }
+  | { kind: 'route', index: number }
+  | { kind: 'token-endpoint', path: string }
+  | { kind: 'login-endpoint', path: string, authenticator: string, endpoint: 'redirect' | 'logout' }
 
 const TOKEN_ENDPOINT_METHODS: Record<string, 'GET' | 'POST'> = {
   [TOKEN_ENDPOINT_PATHS.token]: 'POST',

@@ -92,7 +92,7 @@ export class Revocations {
    * verification of it. Known here at once; rejects when the deletion could not reach the
    * other instances through Redis (it is then written back once Redis is reachable).
    */
-  async revoke (claims: { jti: string; exp: number }): Promise<void> {
+  async revoke (claims: { jti: string, exp: number }): Promise<void> {
     const ttlMs = claims.exp * 1000 - this.clock()
     if (ttlMs <= 0) return
     this.known.add(claims.jti, claims.exp * 1000)
@@ -110,7 +110,7 @@ export class Revocations {
     return this.known.has(jti)
   }
 
-  async isRevoked (claims: { jti: string; exp: number }): Promise<boolean> {
+  async isRevoked (claims: { jti: string, exp: number }): Promise<boolean> {
     if (this.known.has(claims.jti)) return true
     if ((await this.cache.get<number>(REVOKED, claims.jti)) === undefined) return false
     // Learned from another instance through Redis: kept here too, in case Redis loses it.

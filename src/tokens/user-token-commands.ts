@@ -41,7 +41,7 @@ export async function issueUserToken (
   store: UserTokenStore,
   config: Pick<GatewayConfig, 'clients'>,
   req: NewTokenRequest
-): Promise<{ token: string; record: UserTokenRecord }> {
+): Promise<{ token: string, record: UserTokenRecord }> {
   const user = req.user.trim()
   if (user === '') throw new BadTokenRequest('user: who the token speaks for is required')
   const scopes = req.scopes ?? []

@@ -65,7 +65,7 @@ routes:
   const noScope = await run(dir, ['-c', 'gw.yaml', '--json', 'GET', '/api/orders/7', '-H', `Authorization: Bearer ${await sign(key)}`])
   t.equal(noScope.status, 2)
   const e = JSON.parse(noScope.stdout) as {
-    decision: { allowed: boolean; stage: string; problem: { status: number; code: string; detail: string } }
+    decision: { allowed: boolean, stage: string, problem: { status: number, code: string, detail: string } }
     route: { index: number }
   }
   t.equal(e.route.index, 1)

@@ -74,7 +74,7 @@ interface Read { status?: number, body?: Record<string, unknown>, requestId?: st
 async function pageFetch (
   page: Page,
   url: string,
-  init: { method?: string; headers?: Record<string, string>; credentials?: 'omit' | 'include'; body?: string }
+  init: { method?: string, headers?: Record<string, string>, credentials?: 'omit' | 'include', body?: string }
 ): Promise<Read> {
   return await page.evaluate(
     async ({ url, init }) => {

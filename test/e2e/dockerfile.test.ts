@@ -22,7 +22,9 @@ t.test('Dockerfile: multi-stage, production dependencies only, non-root, and its
   const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] }
   // The tests are built for `npm test` only: the image leaves test/ out of its context.
   t.match(readFileSync(join(ROOT, '.dockerignore'), 'utf8'), /^test$/m, '.dockerignore leaves test/ out')
-  for (const dir of tsconfig.include.filter(d => d !== 'test')) { t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/, which tsc compiles`) }
+  for (const dir of tsconfig.include.filter(d => d !== 'test')) {
+    t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/, which tsc compiles`)
+  }
 
   const healthcheck = /HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile)?.[1]
   t.ok(healthcheck, 'a HEALTHCHECK in exec form')

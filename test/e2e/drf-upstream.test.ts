@@ -57,7 +57,7 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
   const get = async (
     path: string,
     headers: Record<string, string> = {}
-  ): Promise<{ status: number; seen: Seen; headers: Record<string, string | string[] | undefined>; code: unknown }> => {
+  ): Promise<{ status: number, seen: Seen, headers: Record<string, string | string[] | undefined>, code: unknown }> => {
     const res = await call(`${gw.url}${path}`, { headers })
     const body = res.json()
     return { status: res.status, seen: body as unknown as Seen, headers: res.headers, code: body.code }

@@ -40,7 +40,7 @@ routes:
   const stranger = await sign(key, { sub: 'bob' })
   const expired = await sign(key, { exp: Math.floor(Date.now() / 1000) - 60 })
 
-  const cases: Array<{ name: string; method: string; path: string; headers: Record<string, string>; allowed: boolean; code?: string }> = [
+  const cases: Array<{ name: string, method: string, path: string, headers: Record<string, string>, allowed: boolean, code?: string }> = [
     { name: 'a public method on a per-method policy, anonymous', method: 'GET', path: '/api/articles/1', headers: {}, allowed: true },
     {
       name: "the same route's protected method without a token",

@@ -4,7 +4,9 @@ import { header, hostOf, rawConnect, requestBytes, responseBytes, sleep, startRa
 
 t.test('HEAD, 204 and 304 carry no body: the next response on the connection parses cleanly', async t => {
   const upstream = await startRawUpstream(t, (req, socket) => {
-    if (req.method === 'HEAD' && req.target === '/api/head-chunked') { socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n') } else if (req.method === 'HEAD') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\n\r\n')
+    if (req.method === 'HEAD' && req.target === '/api/head-chunked') {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n')
+    } else if (req.method === 'HEAD') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\n\r\n')
     else if (req.target === '/api/204') socket.write('HTTP/1.1 204 No Content\r\nX-Kind: 204\r\n\r\n')
     else if (req.target === '/api/304') socket.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nX-Kind: 304\r\n\r\n')
     else socket.write(responseBytes(200, ['Content-Type: text/plain'], `next:${req.target}`))

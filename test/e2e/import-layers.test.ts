@@ -57,7 +57,9 @@ t.test('src/ is framework-free: nothing in it imports fastify or a @fastify/ pac
   const found: string[] = []
   for (const file of sources(join(ROOT, 'src'))) {
     const text = readFileSync(file, 'utf8')
-    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]/gm)) { found.push(`${relative(ROOT, file)} -> ${m[1] as string}`) }
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]/gm)) {
+      found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
+    }
     for (const m of text.matchAll(/\bimport\(\s*['"]((?:fastify|@fastify\/)[^'"]*)['"]\s*\)/g)) found.push(`${relative(ROOT, file)} -> ${m[1] as string}`)
   }
   t.same(found, [], 'no Fastify in the core')

@@ -82,7 +82,7 @@ t.test(
 
     await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`)
     await page.waitForURL(`${origin}/app/orders`)
-    const refused = JSON.parse(await page.locator('body').innerText()) as { code: string; status: number }
+    const refused = JSON.parse(await page.locator('body').innerText()) as { code: string, status: number }
     t.equal(refused.code, 'csrf_failed', 'a form posted from another origin is refused, though the cookie went with it')
 
     await page.goto(`${origin}/app/dashboard`)

@@ -50,7 +50,7 @@ const status = async (origin: string, sid: string): Promise<number> =>
 async function setUp (
   t: Teardown,
   instances: 1 | 2
-): Promise<{ gateways: TestGateway[]; origins: string[]; sid: string; refresh: ReturnType<typeof slowRefresh>; redisUrl: string | undefined }> {
+): Promise<{ gateways: TestGateway[], origins: string[], sid: string, refresh: ReturnType<typeof slowRefresh>, redisUrl: string | undefined }> {
   const ports = instances === 2 ? [await freePort(), await freePort()] : [await freePort()]
   const origins = ports.map(p => `http://127.0.0.1:${p}`)
   const refresh = slowRefresh()

@@ -12,8 +12,8 @@ const xhr = (origin: string, sid: string): Promise<{ status: number }> =>
 /** A provider, an upstream and the gateway on a moved clock; `session` adds to the authenticator's session settings. */
 async function start (
   t: Test,
-  options: { accessTokenTtl?: number; session?: string } = {}
-): Promise<{ origin: string; op: Awaited<ReturnType<typeof startOidcProvider>>; clock: TestClock }> {
+  options: { accessTokenTtl?: number, session?: string } = {}
+): Promise<{ origin: string, op: Awaited<ReturnType<typeof startOidcProvider>>, clock: TestClock }> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: options.accessTokenTtl })

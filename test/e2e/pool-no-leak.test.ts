@@ -19,7 +19,7 @@ routes:
     user: [idp]
 `)
   const host = hostOf(gw.url)
-  const bad: Record<string, { bytes: string; disconnectAfterMs?: number }> = {
+  const bad: Record<string, { bytes: string, disconnectAfterMs?: number }> = {
     'Keep-Alive header': { bytes: requestBytes('GET', '/api/ka', host, ['Keep-Alive: timeout=5']) },
     'Expect: 100-continue, body sent at once': { bytes: requestBytes('POST', '/api/expect', host, ['Expect: 100-continue', 'Content-Length: 5']) + 'hello' },
     'Expect: 100-continue, body never sent': { bytes: requestBytes('POST', '/api/expect-stall', host, ['Expect: 100-continue', 'Content-Length: 5']) },

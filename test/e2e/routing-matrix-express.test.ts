@@ -124,7 +124,9 @@ for (const [upstreamName, start] of Object.entries(UPSTREAMS)) {
         res.connection.destroy()
         answers.push(`${path} -> ${res.status}`)
         const hits = upstream.hits.slice(before)
-        if (hits.some(h => h.handler === 'admin') || /"handler":"admin"/.test(res.body.toString())) { breaches.push(`${path} (upstream saw ${hits.map(h => h.target).join(', ')})`) }
+        if (hits.some(h => h.handler === 'admin') || /"handler":"admin"/.test(res.body.toString())) {
+          breaches.push(`${path} (upstream saw ${hits.map(h => h.target).join(', ')})`)
+        }
         for (const h of hits) if (h.target !== path) mismatches.push(`${path} forwarded as ${h.target}`)
         t.ok(res.status < 500, `${path}: ${res.status}, never 5xx`)
       }

@@ -58,7 +58,7 @@ t.test(
     t.match(listed.out, /\balice\b/)
     t.notMatch(listed.out, /mallory/)
 
-    const users = JSON.parse(manage(db, ['dumpdata', 'auth.user'])) as Array<{ pk: number; fields: { username: string } }>
+    const users = JSON.parse(manage(db, ['dumpdata', 'auth.user'])) as Array<{ pk: number, fields: { username: string } }>
     const pk = (name: string): number | undefined => users.find(u => u.fields.username === name)?.pk
     for (const user of ['alice', 'bob']) {
       // The views are the example's, run through RemoteUserAuthentication: request.user is the DRF user the token belonged to.

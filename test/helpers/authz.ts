@@ -26,7 +26,7 @@ ${extra.ios ?? ''}
 export async function startAuthzGateway (
   t: Teardown,
   routes: string,
-  options: { head?: string; clients?: string; upstream?: string } = {}
+  options: { head?: string, clients?: string, upstream?: string } = {}
 ): Promise<TestGateway> {
   const upstream = options.upstream ?? (await startEcho(t))
   return await startTestGateway(

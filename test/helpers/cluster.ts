@@ -68,8 +68,8 @@ export function isRunning (pid: number): boolean {
 /** A request on a new connection closed after the answer, so node:cluster can hand each one to another worker. */
 export async function onNewConnection (
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {}
-): Promise<{ status: number; requestId: string; body: string }> {
+  options: { method?: string, headers?: Record<string, string>, body?: string } = {}
+): Promise<{ status: number, requestId: string, body: string }> {
   return await new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', agent: false, headers: { connection: 'close', ...options.headers } }, res => {
       let body = ''

@@ -13,7 +13,7 @@ interface Teardown { teardown (fn: () => unknown): void }
 export async function startMetadataMirror (
   t: Teardown,
   as: TestAuthServer,
-  options: { path: string; issuer: (url: string) => string }
+  options: { path: string, issuer: (url: string) => string }
 ): Promise<{ url: string }> {
   const res = await request(`${as.url}/.well-known/openid-configuration`)
   const document = (await res.body.json()) as Record<string, unknown>

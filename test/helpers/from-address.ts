@@ -11,7 +11,7 @@ export function fromAddress (
   t: Teardown,
   localAddress: string,
   connections = 64
-): (url: string, options?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response> {
+): (url: string, options?: { method?: string, headers?: Record<string, string>, body?: string }) => Promise<Response> {
   const agent = new Agent({ localAddress, connections })
   t.teardown(() => agent.close())
   return async (url, options = {}) => {

@@ -532,11 +532,17 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     else if (m.route.name !== s.upstream) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher picks ${m.route.name}`)
     else {
       const forwardedMatch = matchTarget(s.target, s.method)
-      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) { fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`) }
+      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) {
+        fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`)
+      }
       const needs = m.route.needs(r.method)
       const get = (n: string): string | undefined => s.headers.find(([k]) => k.toLowerCase() === n)?.[1]
-      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) { fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`) }
-      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) { fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`) }
+      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`)
+      }
+      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`)
+      }
     }
     for (const [k, v] of s.headers) {
       if (k.includes('_')) fail('identity', `${s.upstream} received a header named ${JSON.stringify(k)}`)

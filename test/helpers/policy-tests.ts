@@ -6,7 +6,7 @@ export async function gatehouseTest (
   cwd: string,
   args: string[],
   env: NodeJS.ProcessEnv = {}
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
+): Promise<{ status: number | null, stdout: string, stderr: string }> {
   const child = spawn(...nodeCommand([CLI, 'test', ...args]), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''

@@ -59,8 +59,8 @@ const CRLF2 = Buffer.from('\r\n\r\n')
 export function parseMessage (
   buf: Buffer,
   kind: 'request' | 'response',
-  options: { noBody?: boolean; eof?: boolean } = {}
-): { message: RawMessage; used: number } | undefined {
+  options: { noBody?: boolean, eof?: boolean } = {}
+): { message: RawMessage, used: number } | undefined {
   const end = buf.indexOf(CRLF2)
   if (end === -1) return undefined
   const head = buf.subarray(0, end + 4).toString('latin1')
@@ -272,7 +272,7 @@ export async function rawRequest (
   t: Teardown,
   url: string,
   bytes: string | Buffer,
-  options: { head?: boolean; ms?: number } = {}
+  options: { head?: boolean, ms?: number } = {}
 ): Promise<RawMessage & { connection: RawConnection }> {
   const conn = await rawConnect(t, url)
   conn.write(bytes)
@@ -345,7 +345,9 @@ export async function startRawUpstream (t: Teardown, onRequest: (req: RawMessage
 export function responseBytes (status: number, headerLines: string[], body = ''): string {
   const reason: Record<number, string> = { 200: 'OK', 204: 'No Content', 304: 'Not Modified', 404: 'Not Found' }
   const lines = [`HTTP/1.1 ${status} ${reason[status] ?? 'Status'}`, ...headerLines]
-  if (status !== 204 && status !== 304 && !headerLines.some(l => /^(content-length|transfer-encoding):/i.test(l))) { lines.push(`Content-Length: ${Buffer.byteLength(body)}`) }
+  if (status !== 204 && status !== 304 && !headerLines.some(l => /^(content-length|transfer-encoding):/i.test(l))) {
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`)
+  }
   return lines.join('\r\n') + '\r\n\r\n' + body
 }
 

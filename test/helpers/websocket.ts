@@ -39,11 +39,11 @@ export async function startWsUpstream (t: Teardown, options: { refuse?: number }
     host: '127.0.0.1',
     port: 0,
     handleProtocols: offered => offered.has('chat') ? 'chat' : false,
-    verifyClient: (info, cb) => {
-      if (options.refuse === undefined) cb(true)
+    verifyClient: (info, verdict) => {
+      if (options.refuse === undefined) verdict(true)
       else {
         handshakes.push({ url: info.req.url ?? '', headers: info.req.headers, protocol: '' })
-        cb(false, options.refuse, 'refused by the upstream')
+        verdict(false, options.refuse, 'refused by the upstream')
       }
     }
   })
@@ -82,7 +82,7 @@ export type Refused = { kind: 'refused', status: number, headers: IncomingHttpHe
  */
 export async function openWs (
   url: string,
-  options: { headers?: Record<string, string>; protocols?: string[]; maxPayload?: number } = {}
+  options: { headers?: Record<string, string>, protocols?: string[], maxPayload?: number } = {}
 ): Promise<Opened | Refused> {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), options.protocols ?? [], { headers: options.headers, maxPayload: options.maxPayload })
   return await new Promise((resolve, reject) => {

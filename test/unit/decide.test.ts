@@ -203,7 +203,9 @@ t.test('WebSocket upgrades: checked at the guard, before any credential', async 
 t.test('rate limit: counted only when not a dry run, with its headers; a refused request counts nothing', async t => {
   const gateway = await gatewayOf(t)
   const headers = ['Host', 'gw.test', 'X-API-Key', KEYS.android, 'Authorization', `Bearer ${await token({ scope: 'orders:read' })}`]
-  for (let i = 0; i < 5; i++) { t.match(await ask(gateway, { target: '/api/orders/1', rawHeaders: headers }), { kind: 'allow', responseHeaders: [] }, 'a dry run spends nothing') }
+  for (let i = 0; i < 5; i++) {
+    t.match(await ask(gateway, { target: '/api/orders/1', rawHeaders: headers }), { kind: 'allow', responseHeaders: [] }, 'a dry run spends nothing')
+  }
   await ask(gateway, { target: '/api/orders/1', rawHeaders: ['Host', 'gw.test', 'X-API-Key', KEYS.android] }, false)
   t.match(await ask(gateway, { target: '/api/orders/1', rawHeaders: headers }, false), {
     kind: 'allow',

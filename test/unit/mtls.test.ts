@@ -34,7 +34,7 @@ const req = (peerCertificate?: PeerCertificate): AuthRequest => ({ method: 'GET'
 async function outcome (
   a: Authenticator,
   r: AuthRequest
-): Promise<{ id?: string; scopes?: string[]; authenticator?: string; code?: string; detail?: string; challenges?: unknown } | undefined> {
+): Promise<{ id?: string, scopes?: string[], authenticator?: string, code?: string, detail?: string, challenges?: unknown } | undefined> {
   try {
     const p = await a.authenticate(r)
     return p === undefined ? undefined : { id: p.id, scopes: p.scopes, authenticator: p.authenticator }

@@ -5,7 +5,7 @@ import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'
 
-const record = (id: string, rateLimit?: { max: number; windowMs: number }): ClientRecord => ({
+const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => ({
   id,
   name: id,
   secretHash: undefined,

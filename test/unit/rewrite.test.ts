@@ -76,7 +76,9 @@ t.test('property: a rewrite keeps every segment past the prefix byte for byte, a
     const [a, b, ...rest] = ['v1', ...segs]
     const expected = [`/v1/${segs.join('/')}`, `/x/${b as string}/${a as string}${rest.length === 0 ? '' : `/${rest.join('/')}`}`]
     const got = [strip(path), swap(path)]
-    if (got[0] !== expected[0] || got[1] !== expected[1] || got.some(p => p.includes('//') || /\/\.\.?(\/|$)/.test(p))) { wrong.push(`${path} -> ${got.join(' ')}`) }
+    if (got[0] !== expected[0] || got[1] !== expected[1] || got.some(p => p.includes('//') || /\/\.\.?(\/|$)/.test(p))) {
+      wrong.push(`${path} -> ${got.join(' ')}`)
+    }
   }
   t.same(wrong, [], '500 generated paths')
 })

@@ -152,7 +152,9 @@ export function providerClient (options: ProviderClientOptions): {
       try {
         return oauth.validateAuthResponse(meta.server, client(), query, state)
       } catch (err) {
-        if (err instanceof oauth.AuthorizationResponseError) { throw new ProviderRefusal(`the provider refused the login: ${err.error.replace(/[^\x20-\x7e]/g, '').slice(0, 100)}`) }
+        if (err instanceof oauth.AuthorizationResponseError) {
+          throw new ProviderRefusal(`the provider refused the login: ${err.error.replace(/[^\x20-\x7e]/g, '').slice(0, 100)}`)
+        }
         // RFC 9207: a provider that names itself in the response must be ours (mix-up defence); one that
         // says it always does must. oauth4webapi tells which check failed only in its message.
         if (/"iss"/.test((err as Error).message)) throw new ProviderRefusal('the authorization response comes from another issuer')
@@ -193,7 +195,9 @@ export function providerClient (options: ProviderClientOptions): {
         // OpenID Connect Core §5.3.2: the answer is about the ID token's user, or it is ignored.
         return await oauth.processUserInfoResponse(meta.server, client(), sub, res)
       } catch (err) {
-        if (err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON) { throw new ProviderRefusal('userinfo names another user than the ID token') }
+        if (err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+          throw new ProviderRefusal('userinfo names another user than the ID token')
+        }
         throw failure('userinfo', err)
       }
     },

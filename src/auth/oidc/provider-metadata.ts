@@ -59,7 +59,7 @@ export function providerMetadata (options: {
 }): MetadataSource {
   const { issuer, refreshMs, timeoutMs, authenticator, logger, clock } = options
   const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock })
-  let mapped: { doc: ServerMetadata; meta: ProviderMetadata | Error } | undefined
+  let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
   const unavailable = (): GatehouseError =>
     new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
   void discovery.metadata().catch(() => {})
