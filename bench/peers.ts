@@ -71,7 +71,10 @@ PidFile ${prefix}/httpd.pid
 DefaultRuntimeDir ${prefix}
 ErrorLog ${prefix}/error.log
 LogLevel warn
-${process.getuid?.() === 0 ? '# As root, Apache must switch its children to some user: the one the Debian package made.\nUser www-data\nGroup www-data\n' : ''}${modules.map(m => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
+${process.getuid?.() === 0
+? '# As root, Apache must switch its children to some user: the ' +
+  'one the Debian package made.\nUser www-data\nGroup www-data\n'
+: ''}${modules.map(m => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
 
 # A fixed set of two processes: a child that exited mid-run would take its CPU time with it.
 StartServers 2

@@ -146,8 +146,10 @@ interface Target {
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
-    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
-    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
+    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ` +
+      `${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ` +
+      `${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
@@ -296,30 +298,30 @@ async function main (): Promise<void> {
     for (const t of selected) {
       const x = rps(t.name)
       const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
-      console.log(
-        `| ${t.name} | ${fmt(x)} | ${fmt(
-          med(t.name, r => r.p50),
-          2
-        )} | ${fmt(
-          med(t.name, r => r.p99),
-          2
-        )} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`
-      )
+      const cells = [
+        t.name, fmt(x), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
+        ratio('direct upstream'), ratio('bare undici proxy'), ratio('nginx'), t.kind === 'gatehouse' ? ratio('gatehouse public') : '',
+        fmt(med(t.name, r => r.cpuUs)), fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)
+      ]
+      console.log(`| ${cells.join(' | ')} |`)
     }
     const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
     if (selected.some(t => rs256.includes(t))) {
       console.log(
-        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
+        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ` +
+          `${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
       )
     }
     if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) {
       console.log(
-        `\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ≥ 0.95×; the userToken route is on the redis gateway, a process of its own)`
+        `\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ` +
+          '≥ 0.95×; the userToken route is on the redis gateway, a process of its own)'
       )
     }
     if (introspectionRequests > 0) {
       console.log(
-        `\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt((asCallsMeasured / introspectionRequests) * 10_000, 2)} per 10,000)`
+        `\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} ` +
+          `measured requests (${fmt((asCallsMeasured / introspectionRequests) * 10_000, 2)} per 10,000)`
       )
     }
   }
@@ -375,7 +377,9 @@ async function main (): Promise<void> {
       `\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`
     )
     console.log(
-      `gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ${fmt(((Math.max(...tail) - Math.min(...tail)) / median(tail)) * 100, 1)}% of its median)`
+      `gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, ` +
+        `end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ` +
+        `${fmt(((Math.max(...tail) - Math.min(...tail)) / median(tail)) * 100, 1)}% of its median)`
     )
   }
 

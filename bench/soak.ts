@@ -116,7 +116,8 @@ clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key }
   idp: { type: jwt, issuer: "https://idp.soak/", audience: soak, secret: "${SECRET}", algorithms: [HS256] }
-  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}, cacheTtl: 30s }
+  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id},
+    clientSecret: ${AS_CLIENTS.basic.secret}, cacheTtl: 30s }
   personal: { type: userToken }
 ${benchOidcYaml()}upstreams:
   web: { url: "http://127.0.0.1:${upstreamPort}" }
@@ -232,7 +233,8 @@ async function one (i: number): Promise<void> {
 }
 
 log(
-  `soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`
+  `soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ` +
+    `${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`
 )
 let sent = 0
 const inflight = new Set<Promise<void>>()
@@ -300,7 +302,8 @@ const second = rss.filter(r => r.minute > minutes / 2).map(r => r.mib)
 if (second.length > 0) {
   const mean = second.reduce((a, b) => a + b, 0) / second.length
   report.push(
-    `RSS second half: ${Math.min(...second).toFixed(0)}-${Math.max(...second).toFixed(0)} MiB, ±${((100 * Math.max(...second.map(v => Math.abs(v - mean)))) / mean).toFixed(1)} % of its mean`
+    `RSS second half: ${Math.min(...second).toFixed(0)}-${Math.max(...second).toFixed(0)} MiB, ` +
+      `±${((100 * Math.max(...second.map(v => Math.abs(v - mean)))) / mean).toFixed(1)} % of its mean`
   )
 }
 report.push(`gateway sockets at the end: ${sockets} with the load's pool open, ${socketsIdle} after it closed; ${wsOpen}`)

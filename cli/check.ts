@@ -14,7 +14,8 @@ export async function check (args: string[]): Promise<number> {
       s => s !== ''
     )
     process.stdout.write(
-      `${shown(config.file)}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} authenticators, ${config.upstreams.size} upstreams)${noted.length === 0 ? '' : `, ${noted.join(', ')}`}\n`
+      `${shown(config.file)}: ok (${config.routes.length} routes, ${config.clients.size} clients, ${config.authenticators.size} ` +
+        `authenticators, ${config.upstreams.size} upstreams)${noted.length === 0 ? '' : `, ${noted.join(', ')}`}\n`
     )
     // --strict fails on warnings; hints never fail a check.
     return values.strict === true && warnings > 0 ? 1 : 0

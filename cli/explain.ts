@@ -45,7 +45,8 @@ export function renderExplanation (e: Explanation): string {
   else if (e.route !== undefined) {
     const params = Object.entries(e.route.params).map(([k, v]) => `${k}=${v ?? ''}`).join(' ')
     lines.push(
-      `route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} (${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`
+      `route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} ` +
+        `(${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`
     )
   } else if (e.target !== undefined) lines.push('route:   none')
   for (const n of e.nearMatches) lines.push(`  near:  routes[${n.route}] ${n.match} [${n.methods.join(', ')}]: ${n.why}`)
@@ -72,7 +73,8 @@ export function renderExplanation (e: Explanation): string {
     lines.push(
       r === undefined
         ? 'rate limit: none'
-        : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? " (the client's own tier)" : ''} by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`
+        : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? " (the client's own tier)" : ''} ` +
+          `by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`
     )
   }
   if (e.credentials !== undefined) {
@@ -87,7 +89,8 @@ export function renderExplanation (e: Explanation): string {
     const h = e.identity.headers
     const claims = Object.entries(h.claims).map(([c, n]) => `${n} (claim ${c})`)
     lines.push(
-      `identity headers: ${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`
+      'identity headers: ' +
+        `${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`
     )
     if (e.identity.set !== undefined) for (const [n, v] of e.identity.set) lines.push(`  set ${n}: ${v}`)
   }

@@ -10,7 +10,8 @@ import { jsonReport, junitReport, textReport } from '../src/policy-tests/report.
 import { changes, runCases } from '../src/policy-tests/run.js'
 
 export const TEST_USAGE =
-  'usage: gatehouse test [-c gateway.config.yaml] CASES.yaml… [--against OLD.yaml] [--json] [--junit FILE]\n       gatehouse test --init [-c gateway.config.yaml] [FILE]\n'
+  'usage: gatehouse test [-c gateway.config.yaml] CASES.yaml… [--against OLD.yaml] ' +
+    '[--json] [--junit FILE]\n       gatehouse test --init [-c gateway.config.yaml] [FILE]\n'
 
 export interface TestIo {
   stdout: { write: (s: string) => unknown }

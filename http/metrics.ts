@@ -188,7 +188,8 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   })
   new Gauge({
     name: 'gatehouse_redis_up',
-    help: "Redis connections: 1 up, 0 down; absent when not in use (cache: cache and its invalidation subscriber; rate_limit: the limiter's counter store, when a route has a rate limit)",
+    help: 'Redis connections: 1 up, 0 down; absent when not in use (cache: cache and its invalidation ' +
+      "subscriber; rate_limit: the limiter's counter store, when a route has a rate limit)",
     labelNames: ['connection'],
     // One worker without Redis makes the cluster's value 0.
     aggregator: 'min',

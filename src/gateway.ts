@@ -118,7 +118,8 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
     const persistence = await redisPersistence(redis)
     if (persistence === 'none') {
       logger.warn(
-        'cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)'
+        'cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a ' +
+          'Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)'
       )
     }
     if (persistence === 'unknown') {

@@ -73,13 +73,15 @@ const RouteRateLimit = strict({
   by: Type.Optional(
     doc(
       Type.Union([Type.Literal('client'), Type.Literal('user'), Type.Literal('ip'), Type.Literal('client+user')]),
-      'What is counted: the client, the user, the address (IPv6 per /64) or the client+user pair. A principal the request does not carry is replaced by the address. Default: client if the policy requires a client, else user if it requires a user, else ip'
+      'What is counted: the client, the user, the address (IPv6 per /64) or the client+user pair. A principal the request does not ' +
+        'carry is replaced by the address. Default: client if the policy requires a client, else user if it requires a user, else ip'
     )
   ),
   onRedisError: Type.Optional(
     doc(
       Type.Union([Type.Literal('open'), Type.Literal('closed')]),
-      'When the Redis counter store fails (or a command takes over 1 s): open lets the request through uncounted (logged, counted); closed answers 503 auth_unavailable',
+      'When the Redis counter store fails (or a command takes over 1 s): open lets the ' +
+        'request through uncounted (logged, counted); closed answers 503 auth_unavailable',
       'open'
     )
   )
@@ -90,7 +92,8 @@ const Cors = strict(
     origins: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
       description:
-        'Origins whose pages may read the answers: exact (https://app.example.com), patterns where * is one host label or the port (https://*.example.com, http://localhost:*), or ["*"] for any (never with credentials). "null" is never allowed'
+        'Origins whose pages may read the answers: exact (https://app.example.com), patterns where * is one host label or the ' +
+          'port (https://*.example.com, http://localhost:*), or ["*"] for any (never with credentials). "null" is never allowed'
     }),
     methods: Type.Optional(doc(Type.Array(Method, { minItems: 1 }), "The methods a preflight may ask for. Default: the route's methods")),
     headers: Type.Optional(
@@ -102,7 +105,8 @@ const Cors = strict(
     credentials: Type.Optional(
       Type.Boolean({
         description:
-          'true: pages of these origins may send the browser\'s cookies (fetch credentials: "include") and read the answers; their cookie-authenticated unsafe requests pass the CSRF check. Not with origins ["*"]',
+          'true: pages of these origins may send the browser\'s cookies (fetch credentials: "include") and read ' +
+            'the answers; their cookie-authenticated unsafe requests pass the CSRF check. Not with origins ["*"]',
         default: false
       })
     ),
@@ -110,7 +114,8 @@ const Cors = strict(
       doc(Duration, 'How long a browser may reuse a preflight answer (Access-Control-Max-Age; Chromium caps it at 2h). Default: not sent (5s in browsers)')
     )
   },
-  'CORS, answered by the gateway: a preflight (OPTIONS with Origin and Access-Control-Request-Method) gets 204 without authentication and never reaches the upstream; every other answer, refusals included, carries the Access-Control-* headers for an allowed origin'
+  'CORS, answered by the gateway: a preflight (OPTIONS with Origin and Access-Control-Request-Method) gets 204 without authentication ' +
+    'and never reaches the upstream; every other answer, refusals included, carries the Access-Control-* headers for an allowed origin'
 )
 
 const Server = strict(
@@ -119,53 +124,64 @@ const Server = strict(
     admin: Type.Optional(
       doc(
         Type.Union([HostPort, Type.Literal(false)]),
-        'The admin listener (/healthz, /readyz, /metrics, POST /cache/purge), never reachable through routes; false for none. Keep it on a loopback or private address, or set adminToken',
+        'The admin listener (/healthz, /readyz, /metrics, POST /cache/purge), never reachable ' +
+          'through routes; false for none. Keep it on a loopback or private address, or set adminToken',
         '127.0.0.1:9090'
       )
     ),
     adminToken: Type.Optional(
       Type.String({
         description:
-          'Bearer token (16 characters or more, e.g. ${GATEHOUSE_ADMIN_TOKEN}) the admin listener asks for on /metrics and POST /cache/purge (401 otherwise); /healthz and /readyz stay open for probes. Empty or absent: none (then bind admin to loopback)'
+          'Bearer token (16 characters or more, e.g. ${GATEHOUSE_ADMIN_TOKEN}) the admin listener asks for on /metrics and POST ' +
+            '/cache/purge (401 otherwise); /healthz and /readyz stay open for probes. Empty or absent: none (then bind admin to loopback)'
       })
     ),
     decisions: Type.Optional(
       doc(
         HostPort,
-        "The decision API listener (/nginx, /traefik, /envoy/…): a proxy in front of the upstreams asks it whether each request may pass, as whom. Off when absent; never on the public listener. The proxy is trusted for the client's address and scheme: bind it to loopback or a private address"
+        'The decision API listener (/nginx, /traefik, /envoy/…): a proxy in front of the upstreams asks it whether each request may pass, as whom. Off ' +
+          "when absent; never on the public listener. The proxy is trusted for the client's address and scheme: bind it to loopback or a private address"
       )
     ),
     decisionsToken: Type.Optional(
       Type.String({
         description:
-          'Secret (16 characters or more, e.g. ${GATEHOUSE_DECISIONS_TOKEN}) the proxy must send to the decision API in X-Gatehouse-Decisions-Token (401 otherwise); compared in constant time. Empty or absent: none asked'
+          'Secret (16 characters or more, e.g. ${GATEHOUSE_DECISIONS_TOKEN}) the proxy must send to the decision API ' +
+            'in X-Gatehouse-Decisions-Token (401 otherwise); compared in constant time. Empty or absent: none asked'
       })
     ),
     decisionsCacheTtl: Type.Optional(
       doc(
         Duration,
-        "How long a proxy may reuse an allow of the decision API: Cache-Control private, max-age (never past the credential's expiry) with Vary on the credentials the route reads; never for a rate-limited route, a browser-session route or a refusal. 0: no-store",
+        "How long a proxy may reuse an allow of the decision API: Cache-Control private, max-age (never past the credential's expiry) " +
+          'with Vary on the credentials the route reads; never for a rate-limited route, a browser-session route or a refusal. 0: no-store',
         '0s'
       )
     ),
     workers: Type.Optional(
       doc(
         Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')]),
-        'N processes (auto: one per CPU) sharing the ports through node:cluster; the primary checks the config once, replaces a worker that dies and passes signals on',
+        'N processes (auto: one per CPU) sharing the ports through node:cluster; the ' +
+          'primary checks the config once, replaces a worker that dies and passes signals on',
         1
       )
     ),
     trustProxy: Type.Optional(
       doc(
         Type.Union([Type.Boolean(), Type.Integer({ minimum: 0 }), Type.String(), Type.Array(Type.String())]),
-        "Which peers are proxies that may speak for the client, as proxy-addr reads it: true (every hop), a hop count (1: one balancer in front), or addresses and CIDRs (\"10.0.0.0/8\", [loopback, 10.1.2.3]). The client's address (rate limits by ip, logs) is then taken from X-Forwarded-For through the trusted hops. A trusted peer's X-Forwarded-For is kept with the peer appended and its Forwarded passed on; any other peer's are replaced by its own address and dropped",
+        'Which peers are proxies that may speak for the client, as proxy-addr reads it: true (every hop), a hop count (1: one ' +
+          "balancer in front), or addresses and CIDRs (\"10.0.0.0/8\", [loopback, 10.1.2.3]). The client's address (rate limits " +
+          "by ip, logs) is then taken from X-Forwarded-For through the trusted hops. A trusted peer's X-Forwarded-For is kept " +
+          "with the peer appended and its Forwarded passed on; any other peer's are replaced by its own address and dropped",
         false
       )
     ),
     publicOrigins: Type.Optional(
       doc(
         Type.Array(Type.String()),
-        "The origins clients reach the gateway by (https://api.example.com, scheme, host and port). The Host (or, from a trusted proxy, X-Forwarded-Host and X-Forwarded-Proto) must be one of them, else 421 misdirected_request, on every public path (routes, token and login endpoints); the browser login's redirect_uri, the CSRF check and X-Forwarded-Host use the one that matched, never what the client sent. Empty: any Host, taken as sent",
+        'The origins clients reach the gateway by (https://api.example.com, scheme, host and port). The Host (or, from a trusted proxy, X-Forwarded-Host ' +
+          'and X-Forwarded-Proto) must be one of them, else 421 misdirected_request, on every public path (routes, token and login endpoints); the browser ' +
+          "login's redirect_uri, the CSRF check and X-Forwarded-Host use the one that matched, never what the client sent. Empty: any Host, taken as sent",
         []
       )
     ),
@@ -175,21 +191,24 @@ const Server = strict(
     bodyTimeout: Type.Optional(
       doc(
         Duration,
-        'A request body read whole (up to buffer.requestBody) must arrive within this; a streamed one may send nothing this long. Otherwise 408 request_timeout, its upstream request aborted and the pool slot freed. Never 0',
+        'A request body read whole (up to buffer.requestBody) must arrive within this; a streamed one may send nothing ' +
+          'this long. Otherwise 408 request_timeout, its upstream request aborted and the pool slot freed. Never 0',
         '30s'
       )
     ),
     requestTimeout: Type.Optional(
       doc(
         Duration,
-        'The whole request (headers and body) must arrive within this. Never 0: one slow client could hold a connection and an upstream slot forever. Read at start only',
+        'The whole request (headers and body) must arrive within this. Never 0: one slow ' +
+          'client could hold a connection and an upstream slot forever. Read at start only',
         '300s'
       )
     ),
     sendTimeout: Type.Optional(
       doc(
         Duration,
-        "A client that reads nothing of its answer this long is cut (its connection closed, its upstream request aborted); while an answer larger than buffer.response keeps the upstream waiting on it, no longer than the upstream's timeout. Never 0",
+        'A client that reads nothing of its answer this long is cut (its connection closed, its upstream request aborted); while ' +
+          "an answer larger than buffer.response keeps the upstream waiting on it, no longer than the upstream's timeout. Never 0",
         '60s'
       )
     ),
@@ -199,21 +218,24 @@ const Server = strict(
           requestBody: Type.Optional(
             doc(
               Size,
-              "Request bodies up to this size are read whole, within bodyTimeout, before their request takes an upstream connection; larger ones stream (each pause bounded by bodyTimeout, the whole upload by the upstream's timeout). 0: every body streams",
+              'Request bodies up to this size are read whole, within bodyTimeout, before their request takes an upstream connection; ' +
+                "larger ones stream (each pause bounded by bodyTimeout, the whole upload by the upstream's timeout). 0: every body streams",
               '1MiB'
             )
           ),
           response: Type.Optional(
             doc(
               Size,
-              'How much of an answer the gateway holds for a client slower than its upstream, so the upstream connection is released; a larger answer streams with backpressure. sendTimeout cuts a client that stops reading either way',
+              'How much of an answer the gateway holds for a client slower than its upstream, so the upstream connection is ' +
+                'released; a larger answer streams with backpressure. sendTimeout cuts a client that stops reading either way',
               '1MiB'
             )
           ),
           total: Type.Optional(
             doc(
               Size,
-              'The most bytes this process holds for slow clients, request bodies and answers together; with it spent, a request body that would be read whole is answered 503 overloaded and answers stream with backpressure. At least requestBody and response',
+              'The most bytes this process holds for slow clients, request bodies and answers together; with it spent, a request body that ' +
+                'would be read whole is answered 503 overloaded and answers stream with backpressure. At least requestBody and response',
               '256MiB'
             )
           )
@@ -224,7 +246,8 @@ const Server = strict(
     drainTimeout: Type.Optional(
       doc(
         Duration,
-        'On SIGTERM/SIGINT, how long in-flight requests (and open WebSockets) get to finish before what is left is closed (WebSockets with 1001) and the process exits. Read at start only',
+        'On SIGTERM/SIGINT, how long in-flight requests (and open WebSockets) get to finish before ' +
+          'what is left is closed (WebSockets with 1001) and the process exits. Read at start only',
         '30s'
       )
     ),
@@ -242,7 +265,8 @@ const Server = strict(
           allowSemicolons: Type.Optional(
             Type.Boolean({
               description:
-                'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent',
+                'false: a path with a ; parameter is 400 ambiguous_path; true: each segment is matched ' +
+                  'without its ;... part (matrix parameters, ;jsessionid=) and the path is forwarded as sent',
               default: false
             })
           ),
@@ -275,7 +299,8 @@ const Server = strict(
           clientCa: Type.Optional(
             Type.String({
               description:
-                'PEM file of the CA that issues client certificates: the handshake then asks for one (without requiring it), and mtls authenticators can check it'
+                'PEM file of the CA that issues client certificates: the handshake then ' +
+                  'asks for one (without requiring it), and mtls authenticators can check it'
             })
           )
         },
@@ -307,14 +332,17 @@ const Cache = strict(
         ],
         {
           description:
-            'Redis shared by every instance for the credential cache, rate-limit counters, revocations and purges: a redis:// or rediss:// URL, { cluster: [...] } or { sentinels: [...], name, password }. Empty or absent: the local tier alone, and each instance counts on its own'
+            'Redis shared by every instance for the credential cache, rate-limit counters, revocations and purges: a redis:// or rediss:// URL, { ' +
+              'cluster: [...] } or { sentinels: [...], name, password }. Empty or absent: the local tier alone, and each instance counts on its own'
         }
       )
     ),
     integrityKey: Type.Optional(
       Type.String({
         description:
-          'HMAC key (32 characters or more, the same on every instance, e.g. ${GATEHOUSE_CACHE_KEY}) over every value the gateway keeps in Redis: a value it did not write under that very key is ignored, counted and logged, so write access to Redis does not mint identities. Empty or absent with redis set: values are not authenticated and the gateway warns at start'
+          'HMAC key (32 characters or more, the same on every instance, e.g. ${GATEHOUSE_CACHE_KEY}) over every value the gateway ' +
+            'keeps in Redis: a value it did not write under that very key is ignored, counted and logged, so write access to Redis ' +
+            'does not mint identities. Empty or absent with redis set: values are not authenticated and the gateway warns at start'
       })
     ),
     local: Type.Optional(
@@ -324,7 +352,8 @@ const Cache = strict(
           maxSize: Type.Optional(
             Type.Union([Type.Integer({ minimum: 65536 }), Size.anyOf[1]], {
               description:
-                'Most bytes the in-process tier holds (at least 64KiB), each entry counted as an estimate of its key and value on the heap (about 450 bytes for a principal); the least recently used go first, and an entry over a sixteenth of it is not kept locally',
+                'Most bytes the in-process tier holds (at least 64KiB), each entry counted as an estimate of its key and value on the heap ' +
+                  '(about 450 bytes for a principal); the least recently used go first, and an entry over a sixteenth of it is not kept locally',
               default: '16MiB'
             })
           )
@@ -370,7 +399,8 @@ const Tokens = strict(
     signingKeys: Type.Optional(
       Type.String({
         description:
-          'JWKS file of private keys with a kid each (OKP/Ed25519, EC P-256/384/521, RSA); the first signs, every key verifies. Empty or absent: an ephemeral key and a warning (tokens do not survive a restart and other instances refuse them)'
+          'JWKS file of private keys with a kid each (OKP/Ed25519, EC P-256/384/521, RSA); the first signs, every key verifies. ' +
+            'Empty or absent: an ephemeral key and a warning (tokens do not survive a restart and other instances refuse them)'
       })
     )
   },
@@ -465,7 +495,9 @@ const JwtAuth = strict(
     type: AuthType('jwt'),
     issuer: Type.String({
       description:
-        "The only iss it accepts, compared exactly. A token with another iss is left to the route's next authenticator. With no jwksUri, publicKey or secret, the JWKS is found from this issuer's metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer"
+        "The only iss it accepts, compared exactly. A token with another iss is left to the route's next authenticator. With " +
+          "no jwksUri, publicKey or secret, the JWKS is found from this issuer's metadata (/.well-known/openid-configuration, " +
+          'else /.well-known/oauth-authorization-server), which must name exactly this issuer'
     }),
     audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Literal(false)], {
       description: "The token's aud must contain one of these; false accepts any audience (say so on purpose: tokens the IdP issued for other APIs then pass)"
@@ -482,7 +514,8 @@ const JwtAuth = strict(
     algorithms: Type.Optional(
       Type.Array(Type.String(), {
         description:
-          'Allow-list of alg. none is never accepted; HS* only with secret, asymmetric ones only without it. Default: by key kind (RS*, PS*, ES*, EdDSA, Ed25519 for keys; HS* for secret)'
+          'Allow-list of alg. none is never accepted; HS* only with secret, asymmetric ones only ' +
+            'without it. Default: by key kind (RS*, PS*, ES*, EdDSA, Ed25519 for keys; HS* for secret)'
       })
     ),
     userClaim: Type.Optional(Type.String({ description: 'Claim that becomes the user id (Remote-User); a token without it is refused', default: 'sub' })),
@@ -520,7 +553,8 @@ const IntrospectionAuth = strict(
     issuer: Type.Optional(
       Type.String({
         description:
-          "The authorization server's issuer: its introspection_endpoint is found from its metadata (/.well-known/openid-configuration, else /.well-known/oauth-authorization-server), which must name exactly this issuer. One of endpoint or issuer"
+          "The authorization server's issuer: its introspection_endpoint is found from its metadata (/.well-known/openid-configuration, " +
+            'else /.well-known/oauth-authorization-server), which must name exactly this issuer. One of endpoint or issuer'
       })
     ),
     clientId: Type.String({ description: "The gateway's client id at the authorization server" }),
@@ -577,7 +611,8 @@ const OidcAuth = strict(
           key: Type.Optional(
             Type.String({
               description:
-                'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY}). Default: cache.integrityKey; without either, and without Redis, a key made at start (sessions end with the process)'
+                'Encrypts sessions (AES-256-GCM) and login state; the same on every instance, at least 32 characters (e.g. ${GATEHOUSE_SESSION_KEY}). ' +
+                  'Default: cache.integrityKey; without either, and without Redis, a key made at start (sessions end with the process)'
             })
           ),
           cookie: Type.Optional(
@@ -628,7 +663,8 @@ const UserTokenAuth = strict(
       )
     )
   },
-  "A user API token (Authorization: Token <key>, as DRF's TokenAuthentication), found by its sha256 among tokens: and in the Redis store that `gatehouse tokens` fills"
+  "A user API token (Authorization: Token <key>, as DRF's TokenAuthentication), found " +
+    'by its sha256 among tokens: and in the Redis store that `gatehouse tokens` fills'
 )
 
 /** Each authenticator type, by its `type`: the loader validates an entry against its own. */
@@ -650,13 +686,15 @@ const Upstream = strict(
     url: Type.Optional(
       doc(
         UpstreamUrl,
-        'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the request path is appended to; TLS certificates are verified. One of url or targets'
+        'http:// or https:// URL, optionally with a path prefix (http://orders:8000/v1) the ' +
+          'request path is appended to; TLS certificates are verified. One of url or targets'
       )
     ),
     targets: Type.Optional(
       doc(
         Type.Array(UpstreamUrl, { minItems: 1 }),
-        'Several URLs of one service (same path prefix), load balanced; a target that fails is taken out for a while (passiveHealth, healthCheck). One of url or targets'
+        'Several URLs of one service (same path prefix), load balanced; a target that ' +
+          'fails is taken out for a while (passiveHealth, healthCheck). One of url or targets'
       )
     ),
     balance: Type.Optional(
@@ -697,7 +735,8 @@ const Upstream = strict(
         maximum: 10,
         default: 1,
         description:
-          'How many other targets an idempotent request without a body is tried on when it could not connect (never after a target could have seen it), within timeout'
+          'How many other targets an idempotent request without a body is tried on when ' +
+            'it could not connect (never after a target could have seen it), within timeout'
       })
     ),
     timeout: Type.Optional(doc(Duration, 'Longest wait for the response headers and between body chunks; past it the client gets 504 upstream_timeout', '30s')),
@@ -735,7 +774,8 @@ const Route = strict(
         {
           claims: Type.Record(Type.String(), Type.Union([ClaimValue, Type.Array(ClaimValue)]), {
             description:
-              'Each listed user claim must equal the value, or one of a list (an array claim matches when it contains one); strict comparison; a missing claim never matches. Else 403 forbidden'
+              'Each listed user claim must equal the value, or one of a list (an array claim matches when ' +
+                'it contains one); strict comparison; a missing claim never matches. Else 403 forbidden'
           })
         },
         'Conditions on the user'
@@ -745,7 +785,8 @@ const Route = strict(
     bindUserToClient: Type.Optional(
       Type.Boolean({
         description:
-          "The user token's azp (or client_id) must be one of the authenticated client's userTokenClients; else 403 client_mismatch. Needs client and user authenticators",
+          "The user token's azp (or client_id) must be one of the authenticated client's " +
+            'userTokenClients; else 403 client_mismatch. Needs client and user authenticators',
         default: false
       })
     ),
@@ -756,7 +797,9 @@ const Route = strict(
     csrf: Type.Optional(
       Type.Union([Type.Literal('lax'), Type.Literal('strict')], {
         description:
-          'Cross-site checks on requests a browser session authenticates. lax: state-changing methods and WebSocket upgrades must be same-origin (403 csrf_failed), a GET or HEAD from another site (a link) passes. strict: a GET or HEAD from another origin (Sec-Fetch-Site same-site or cross-site, else a foreign Origin or Referer) is refused too, for routes whose GETs change state',
+          'Cross-site checks on requests a browser session authenticates. lax: state-changing methods and WebSocket upgrades must be ' +
+            'same-origin (403 csrf_failed), a GET or HEAD from another site (a link) passes. strict: a GET or HEAD from another origin ' +
+            '(Sec-Fetch-Site same-site or cross-site, else a foreign Origin or Referer) is refused too, for routes whose GETs change state',
         default: 'lax'
       })
     ),
@@ -791,7 +834,8 @@ const Route = strict(
         ],
         {
           description:
-            "The path the upstream gets (after the upstream URL's base path), made from the path judged, after the decision: it never changes which route decides"
+            "The path the upstream gets (after the upstream URL's base path), made from " +
+              'the path judged, after the decision: it never changes which route decides'
         }
       )
     )

@@ -32,7 +32,8 @@ function rulesOnOptionalPrincipals (r: RouteConfig): Warning[] {
     out.push({
       path: ['routes', r.index, 'scopes'],
       level: 'warning',
-      message: `scopes apply to every method of the route, so ${described(publicOnes)} then need a ${who} holding ${r.scopes.join(' ')} (without one: 401); put the scopes on a route of their own for the protected methods`
+      message: `scopes apply to every method of the route, so ${described(publicOnes)} then need a ${who} holding ` +
+        `${r.scopes.join(' ')} (without one: 401); put the scopes on a route of their own for the protected methods`
     })
   }
   const noUser = methods(p => !needsUser(p))
@@ -40,7 +41,8 @@ function rulesOnOptionalPrincipals (r: RouteConfig): Warning[] {
     out.push({
       path: ['routes', r.index, 'require'],
       level: 'warning',
-      message: `require.claims applies to every method of the route, so ${described(noUser)} then need a user (without one: 401); put the claims on a route of their own for the methods that need them`
+      message: `require.claims applies to every method of the route, so ${described(noUser)} then need ` +
+        'a user (without one: 401); put the claims on a route of their own for the methods that need them'
     })
   }
   const noClient = methods(p => !needsClient(p))
@@ -124,7 +126,8 @@ function shadowing (routes: readonly RouteConfig[], routing: RoutingConfig): War
       out.push({
         path: ['routes', b.index, 'match'],
         level: 'warning',
-        message: `routes[${a.index}] (${a.match}) and routes[${b.index}] (${b.match}) both match requests like ${method} ${path}; the router gives them to routes[${won.index}] (${won.match}), so routes[${loser.index}]'s policy does not apply there`
+        message: `routes[${a.index}] (${a.match}) and routes[${b.index}] (${b.match}) both match requests like ${method} ${path}; ` +
+          `the router gives them to routes[${won.index}] (${won.match}), so routes[${loser.index}]'s policy does not apply there`
       })
     }
   }
@@ -150,28 +153,32 @@ export function configWarnings (config: Checked): Warning[] {
     out.push({
       path: ['server', 'publicOrigins'],
       level: 'warning',
-      message: `the browser login (${logins.join(', ')}) builds its redirect_uri and CSRF origin from the Host the client sends: list the origins browsers use (https://app.example.com) so any other Host is refused (421)`
+      message: `the browser login (${logins.join(', ')}) builds its redirect_uri and CSRF origin from the Host the ` +
+        'client sends: list the origins browsers use (https://app.example.com) so any other Host is refused (421)'
     })
   }
   if (server.trustProxy === true && !LOOPBACK.test(server.listen.host)) {
     out.push({
       path: ['server', 'trustProxy'],
       level: 'warning',
-      message: `trustProxy: true believes X-Forwarded-For from every peer, and the gateway listens on ${server.listen.host}: any client picks its own address (rate limits by ip, logs); list the proxies' addresses or CIDRs, or a hop count`
+      message: `trustProxy: true believes X-Forwarded-For from every peer, and the gateway listens on ${server.listen.host}: ` +
+        'any client picks its own address (rate limits by ip, logs); list the proxies\' addresses or CIDRs, or a hop count'
     })
   }
   if (server.admin !== undefined && !LOOPBACK.test(server.admin.host) && server.adminToken === undefined) {
     out.push({
       path: ['server', 'admin'],
       level: 'warning',
-      message: `the admin listener is on ${server.admin.host}, beyond loopback, without server.adminToken: anyone who reaches it reads /metrics and purges the cache`
+      message: `the admin listener is on ${server.admin.host}, beyond loopback, without ` +
+        'server.adminToken: anyone who reaches it reads /metrics and purges the cache'
     })
   }
   if (server.decisions !== undefined && !LOOPBACK.test(server.decisions.host) && server.decisionsToken === undefined) {
     out.push({
       path: ['server', 'decisions'],
       level: 'warning',
-      message: `the decision API is on ${server.decisions.host}, beyond loopback, without server.decisionsToken: anyone who reaches it mints identity answers and names any client address`
+      message: `the decision API is on ${server.decisions.host}, beyond loopback, without ` +
+        'server.decisionsToken: anyone who reaches it mints identity answers and names any client address'
     })
   }
   out.push(...shadowing(config.routes, server.routing))
@@ -182,7 +189,8 @@ export function configWarnings (config: Checked): Warning[] {
     out.push({
       path: ['routes', r.index, 'policy'],
       level: 'hint',
-      message: `a public route to upstream ${r.upstream}, which ${protectedBy.map(o => `routes[${o.index}] (${o.match})`).join(', ')} protect: anything ${r.upstream} serves under ${r.match} is reachable without credentials`
+      message: `a public route to upstream ${r.upstream}, which ${protectedBy.map(o => `routes[${o.index}] (${o.match})`).join(', ')} ` +
+        `protect: anything ${r.upstream} serves under ${r.match} is reachable without credentials`
     })
   }
   return out

@@ -269,7 +269,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         status: 302,
         stage: 'authenticate',
         reason:
-          `a page load (GET, Accept: text/html) is answered 302 to the OpenID Provider's login (authenticator ${outcome.authenticator.name}), then back to ${out.target?.path ?? req.url}; ` +
+          'a page load (GET, Accept: text/html) is answered 302 to the OpenID Provider\'s login ' +
+            `(authenticator ${outcome.authenticator.name}), then back to ${out.target?.path ?? req.url}; ` +
           `without it: ${outcome.error.status} ${outcome.error.code}: ${outcome.error.detail}`
       }
       return out
@@ -303,7 +304,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         allowed: true,
         outcome: 'allow',
         stage: 'identity',
-        reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${served.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}`
+        reason: `policy ${out.policy ?? ''} for ${method}: ` +
+          `${who === '' ? 'anonymous' : who}${served.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}`
       }
       return out
     }

@@ -60,7 +60,8 @@ export function junitReport (results: readonly CaseResult[]): string {
       out.push(`    <testcase name="${xml(r.case.name)}" classname="${xml(file)}" file="${xml(file)}" line="${r.case.line}">`)
       if (!r.passed) {
         out.push(
-          `      <failure message="${xml(r.mismatches[0] ?? 'failed')}">${xml(`expected: ${describeExpectation(r.case.expect)}\nactual: ${describe(r.actual)}\n${r.mismatches.join('\n')}`)}</failure>`
+          `      <failure message="${xml(r.mismatches[0] ?? 'failed')}">${xml('expected: ' +
+            `${describeExpectation(r.case.expect)}\nactual: ${describe(r.actual)}\n${r.mismatches.join('\n')}`)}</failure>`
         )
       }
       out.push('    </testcase>')

@@ -92,7 +92,8 @@ routes:
   const text = issues.join('\n')
   t.match(
     text,
-    /gw\.yaml:5:\d+ authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:\/\/ or https:\/\/ URL/
+    new RegExp(/gw\.yaml:5:\d+ authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found /.source +
+      /from the issuer, which must then be an http:\/\/ or https:\/\/ URL/.source)
   )
   t.match(text, /gw\.yaml:8:15 routes\[0\]\.upstream: unknown upstream "nowhere" \(declared: web\)/)
   t.match(text, /routes\[1\]\.policy: requires a user but the route lists no user authenticators/)

@@ -96,7 +96,8 @@ async function pageFetch (
 }
 
 t.test(
-  'cors in a real browser: a page of an allowed origin reads answers with a bearer token and with the session cookie; other origins read nothing and act on nothing',
+  'cors in a real browser: a page of an allowed origin reads answers with a bearer ' +
+    'token and with the session cookie; other origins read nothing and act on nothing',
   { skip: requires(CHROMIUM) },
   async t => {
     const port = await freePort()
@@ -117,7 +118,8 @@ t.test(
   cors: { origins: ["${app}"], credentials: true, exposeHeaders: [X-Request-Id, WWW-Authenticate], maxAge: 10m }
 authenticators:
   idp: { type: jwt, issuer: "https://idp.test/", audience: orders-api, secret: "${JWT_SECRET}", algorithms: [HS256] }
-  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
+  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret},
+    userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
 upstreams:
   app: { url: "${upstream.url}" }
 routes:

@@ -13,7 +13,8 @@ t.test('introspection: userClaim, scope and client_id are mapped; form-field cli
     `${TEST_SERVER}identity:
   claims: { client_id: Remote-Token-Client }
 authenticators:
-  dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret}, clientAuth: post, userClaim: username }
+  dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret},
+    clientAuth: post, userClaim: username }
 ${ordersRoute(upstream, 'dot')}`
   )
   const url = `${gw.url}/api/orders/1`

@@ -52,7 +52,8 @@ t.test(
       res
         .writeHead(200, { 'content-type': 'text/html' })
         .end(
-          `<form id="f" method="post" action="${origin}/app/orders"><input name="amount" value="1000"></form><script>document.getElementById('f').submit()</script>`
+          `<form id="f" method="post" action="${origin}/app/orders"><input name="amount" ` +
+            'value="1000"></form><script>document.getElementById(\'f\').submit()</script>'
         )
     })
     await new Promise<void>(resolve => attacker.listen(0, '127.0.0.1', resolve))

@@ -23,7 +23,8 @@ identity:
   assertion: { header: Remote-Identity }
 authenticators:
   idp: { type: jwt, issuer: "https://idp.test/", audience: ops-api, secret: "${JWT_SECRET}", algorithms: [HS256] }
-  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
+  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret},
+    userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
 upstreams:
   app: { url: "${upstream}" }
 routes:

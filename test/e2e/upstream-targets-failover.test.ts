@@ -93,7 +93,8 @@ routes:
   t.same(
     failures.filter(f => !inFlight(f)),
     [],
-    `no GET failed that was not in flight to a target as it was killed (${[...served].map(([k, v]) => `${k}: ${v}`).join(', ')}; in flight and failed: ${failures.length})`
+    'no GET failed that was not in flight to a target as it was killed ' +
+      `(${[...served].map(([k, v]) => `${k}: ${v}`).join(', ')}; in flight and failed: ${failures.length})`
   )
   t.ok(failures.every(f => f.what.includes('upstream_unavailable')), 'those few were 502 upstream_unavailable')
   t.ok(servedBy('a') > aBefore, 'the restarted target serves again')

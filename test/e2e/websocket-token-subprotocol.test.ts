@@ -11,7 +11,8 @@ t.test('a browser\'s token in a Sec-WebSocket-Protocol entry or the query, taken
   const gw = await startTestGateway(
     t,
     `${TEST_SERVER}authenticators:
-  idp: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api, webSocket: { protocol: bearer., query: access_token } }
+  idp: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api,
+    webSocket: { protocol: bearer., query: access_token } }
   strict: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api }
 upstreams:
   live: { url: "${upstream.url}" }

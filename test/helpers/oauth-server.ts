@@ -201,6 +201,7 @@ export function introspectionYaml (as: TestAuthServer, upstream: string, options
 cache:
   redis: "${options.redis ?? ''}"
 authenticators:
-  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
+  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id},
+    clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
 ${ordersRoute(upstream, 'oauth')}`
 }

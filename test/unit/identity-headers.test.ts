@@ -125,7 +125,8 @@ t.test('a value an upstream could read another way is refused with 401, never fo
   t.match(refused(identity({ id: 'alice', claims: { email: 'a,b' } })), /email claim/)
   t.equal(
     refused(identity({ id: 'alice', claims: { email: { nested: 1 } } })),
-    "the token's email claim cannot be told to the upstream: each value is a string, number or boolean of printable characters without a comma or surrounding spaces"
+    "the token's email claim cannot be told to the upstream: each value is a string, " +
+      'number or boolean of printable characters without a comma or surrounding spaces'
   )
   t.equal(refused(identity({ id: 'x'.repeat(256), claims: { email: 'Zoë Ünïcode' } })), undefined, '256 characters and Latin-1 pass')
 })
