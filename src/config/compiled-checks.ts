@@ -11,8 +11,8 @@ const WIDTH = 160
 
 /**
  * TypeBox writes each check as one line, some thousands of characters long. Break such a line after
- * `&&`, `||` and `,` outside string literals (a line break there never changes the meaning), each
- * continuation indented by its bracket depth, so that no line of the generated file is over 160.
+ * `&&`, `||`, `,`, `;`, `?` or `:` outside string literals (a line break there never changes the
+ * meaning), each continuation indented by its bracket depth, so that no line of the file is over 160.
  */
 function wrapLine (line: string): string {
   const base = line.length - line.trimStart().length
@@ -26,6 +26,15 @@ function wrapLine (line: string): string {
   let quote = ''
   for (let i = base; i < line.length; i++) {
     const ch = line[i] as string
+    // A break after this token: `&& `, `|| ` (two characters) or `, `, `; `, `? `, `: ` (one).
+    const operator = quote === '' && (ch === '&' || ch === '|') && line[i + 1] === ch && line[i + 2] === ' ' ? 2 : 0
+    const separator = quote === '' && operator === 0 && (ch === ',' || ch === ';' || ch === '?' || ch === ':') && line[i + 1] === ' ' ? 1 : 0
+    const end = i + Math.max(operator, separator, 1)
+    if (indent + (end - start) > WIDTH && lastBreak > start) {
+      out.push(' '.repeat(indent) + line.slice(start, lastBreak).trimEnd())
+      start = lastBreak
+      indent = base + 2 + Math.min(2 * lastDepth, 24)
+    }
     if (quote !== '') {
       if (ch === '\\') i++
       else if (ch === quote) quote = ''
@@ -35,19 +44,10 @@ function wrapLine (line: string): string {
       depth++
     } else if (ch === ')' || ch === ']' || ch === '}') {
       depth--
-    } else if ((ch === '&' || ch === '|') && line[i + 1] === ch && line[i + 2] === ' ') {
-      i += 2
-      lastBreak = i + 1
+    } else if (operator + separator > 0) {
+      i = end
+      lastBreak = end + 1
       lastDepth = depth
-    } else if (ch === ',' && line[i + 1] === ' ') {
-      i += 1
-      lastBreak = i + 1
-      lastDepth = depth
-    }
-    if (indent + (i + 1 - start) > WIDTH && lastBreak > start) {
-      out.push(' '.repeat(indent) + line.slice(start, lastBreak).trimEnd())
-      start = lastBreak
-      indent = base + 2 + Math.min(2 * lastDepth, 40)
     }
   }
   out.push(' '.repeat(indent) + line.slice(start))
