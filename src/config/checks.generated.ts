@@ -369,10 +369,12 @@ return function check(value) {
                   (value['healthCheck']['timeout'] !== undefined ? ((typeof value['healthCheck']['timeout'] === 'string') &&
                       local_74.test(value['healthCheck']['timeout'])) : true) && Object.getOwnPropertyNames(value['healthCheck']).every(key => ['path',
                       'interval', 'timeout'].includes(key))) : true) && (value['retries'] !== undefined ? (Number.isInteger(value['retries']) &&
-                  value['retries'] <= 10 && value['retries'] >= 0) : true) && (value['timeout'] !== undefined ? ((typeof value['timeout'] === 'string') &&
+                  value['retries'] <= 10 && value['retries'] >= 0) : true) && (value['retryOn'] !== undefined ? (Array.isArray(value['retryOn']) &&
+                  ((array) => { for(const value of array) if(!(((((value === 'connect-failure')) || ((value === 'empty-response')))))) { return false };
+                      return true; })(value['retryOn'])) : true) && (value['timeout'] !== undefined ? ((typeof value['timeout'] === 'string') &&
                   local_75.test(value['timeout'])) : true) && (value['connections'] !== undefined ? (Number.isInteger(value['connections']) &&
                   value['connections'] <= 4096 && value['connections'] >= 1) : true) && Object.getOwnPropertyNames(value).every(key => ['url', 'targets',
-                  'balance', 'passiveHealth', 'healthCheck', 'retries', 'timeout', 'connections'].includes(key))) : true))) &&
+                  'balance', 'passiveHealth', 'healthCheck', 'retries', 'retryOn', 'timeout', 'connections'].includes(key))) : true))) &&
     Array.isArray(value['routes']) &&
     ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) &&
                 (typeof value['match'] === 'string') && local_76.test(value['match']) && (value['methods'] !== undefined ? (Array.isArray(value['methods']) &&

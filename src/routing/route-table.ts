@@ -1,7 +1,7 @@
 import Router from 'find-my-way'
 import { GatehouseError } from '../errors.js'
-import type { RouteConfig, RoutingConfig } from '../config/types.js'
-import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { TOKEN_ENDPOINT_PATHS } from './endpoint-paths.js'
+import type { RoutingConfig } from './options.js'
 import { routerUrl } from './request-path.js'
 
 /**
@@ -75,7 +75,7 @@ export interface RouteTable {
  * (`;` parameters dropped when allowed).
  */
 export function buildRouteTable (
-  routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'urls' | 'methods'>>,
+  routes: ReadonlyArray<{ index: number, urls: readonly string[], methods: Router.HTTPMethod[] }>,
   routing: RoutingConfig,
   withTokenEndpoints = true,
   logins: readonly LoginEndpoints[] = []
