@@ -241,7 +241,9 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
     }
     case 'preflight': {
       // A CORS preflight the route answers: let through with its CORS headers, never cached; refused without any.
-      if (outcome.answer.allowed) return { status: 200, headers: [...extra, ...outcome.answer.headers, 'cache-control', 'no-store', 'content-length', '0'], body: '' }
+      if (outcome.answer.allowed) {
+        return { status: 200, headers: [...extra, ...outcome.answer.headers, 'cache-control', 'no-store', 'content-length', '0'], body: '' }
+      }
       const { status, headers, body } = problemAnswer(new GatehouseError('cors_forbidden', outcome.answer.reason), requestId, extra)
       return { status, headers, body }
     }
