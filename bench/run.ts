@@ -254,6 +254,9 @@ async function main (): Promise<void> {
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
   const results = new Map<string, Array<LoadResult & { cpuUs: number }>>()
   const loads: string[] = []
+  // The cluster primary's own CPU while its workers serve: what node:cluster costs beside them.
+  let primaryMs = 0
+  let clusterMs = 0
   let asCallsMeasured = 0
   let introspectionRequests = 0
 
@@ -268,8 +271,14 @@ async function main (): Promise<void> {
       for (const t of selected) {
         const before = introspections
         const cpuBefore = cpuMsOf(t.proc.pids())
+        const primaryBefore = cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid])
         const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
-        r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
+        const spent = cpuMsOf(t.proc.pids()) - cpuBefore
+        r.cpuUs = spent * 1000 / r.requests
+        if (t.name === GW_WORKERS) {
+          primaryMs += cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid]) - primaryBefore
+          clusterMs += spent
+        }
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
         if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
         if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
@@ -303,6 +312,7 @@ async function main (): Promise<void> {
     }
     if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.3×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY} (aim ≥ 0.8×); ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
     if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) console.log(`\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ≥ 0.95×; the userToken route is on the redis gateway, a process of its own)`)
+    if (clusterMs > 0) console.log(`\n${GW_WORKERS}: the primary spent ${fmt(primaryMs)} ms of the cluster's ${fmt(clusterMs)} ms of CPU in the measured rounds (${fmt(primaryMs / clusterMs * 100, 1)}%)`)
     if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
   }
 
