@@ -17,7 +17,9 @@ const [port, upstream, keyFile, issuer, audience] = process.argv.slice(2) as [st
 const key = await importSPKI(readFileSync(keyFile, 'utf8'), 'RS256')
 const pool = new Pool(upstream, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 })
 // Lower-cased names never forwarded: hop-by-hop, the Host (undici sends the upstream's), and the identity this hop sets.
-const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'remote-user', 'x-forwarded-for'])
+const DROPPED = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'remote-user', 'x-forwarded-for'
+])
 const verified = new Map<string, { sub: string, exp: number }>()
 
 const bearer = (authorization: string | undefined): string | undefined => authorization?.startsWith('Bearer ') === true ? authorization.slice(7) : undefined

@@ -1,10 +1,10 @@
 import { systemClock } from '../src/clock.js'
 import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { createLogger } from '../src/logger.js'
 import { createCache } from '../src/cache/two-tier.js'
-import { purgeToken } from '../src/cache/purge.js'
+import { purgeToken } from '../src/auth/purge-token.js'
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream
@@ -28,7 +28,10 @@ export async function cachePurge (args: string[], io: CliIo): Promise<number> {
   }
   const config = await loadConfig(values.config ?? io.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml', io.env)
   if (config.cache.redis === undefined) {
-    io.stderr.write('gatehouse cache purge: cache.redis is not set, so each instance only has its own local tier; restart the instances, or use POST /cache/purge on each admin listener\n')
+    io.stderr.write(
+      'gatehouse cache purge: cache.redis is not set, so each instance only has its own ' +
+        'local tier; restart the instances, or use POST /cache/purge on each admin listener\n'
+    )
     return 1
   }
   const cache = await createCache(config, createLogger('error'), undefined, systemClock)

@@ -1,7 +1,8 @@
 import cluster from 'node:cluster'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, formatIssue, loadConfig } from '../src/config/load.js'
+import { ConfigError, formatIssue } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { ListenError, startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
@@ -29,7 +30,9 @@ export async function start (args: string[]): Promise<number> {
   const workers = workerCount(config.server.workers)
   if (workers === 1) return await serve(config, false)
   const logger = createLogger(config.server.logLevel)
-  if (config.cache.redis === undefined) logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  if (config.cache.redis === undefined) {
+    logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  }
   await runPrimary({ workers, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
   return -1
 }

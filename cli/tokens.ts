@@ -1,7 +1,7 @@
 import { systemClock } from '../src/clock.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createSealer } from '../src/cache/integrity.js'
 import { createRedisClient, type RedisClient } from '../src/cache/redis-client.js'
@@ -84,7 +84,12 @@ export async function tokensCommand (args: string[], io: CliIo): Promise<number>
   try {
     switch (sub) {
       case 'new': {
-        const { token, record } = await issueUserToken(store, config, { user: values.user as string, scopes: list(values.scopes), expires: values.expires, client: values.client })
+        const { token, record } = await issueUserToken(store, config, {
+          user: values.user as string,
+          scopes: list(values.scopes),
+          expires: values.expires,
+          client: values.client
+        })
         io.stdout.write(`token:   ${token}
 id:      ${record.id}
 user:    ${record.user}

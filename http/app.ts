@@ -2,10 +2,10 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createServer } from 'node:http'
 import type { Gateway } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
-import { routerUrl } from '../src/policy/request-path.js'
-import { routerOptions } from '../src/policy/route-table.js'
+import { routerUrl } from '../src/routing/request-path.js'
+import { routerOptions } from '../src/routing/route-table.js'
 import { GatehouseError } from '../src/errors.js'
-import { compilePublicOrigins } from '../src/proxy/public-origin.js'
+import { compilePublicOrigins } from '../src/routing/public-origin.js'
 import errors, { answerProblem } from './errors.js'
 import loginEndpoints from './login-endpoints.js'
 import { observer, requestId } from './exchange.js'
@@ -55,7 +55,10 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
       request.publicOrigin = publicOrigin(request.protocol, request.host)
       if (request.publicOrigin !== undefined) return
       reply.hijack()
-      answerProblem(observe(request, reply, undefined, unrouted), new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)'))
+      answerProblem(
+        observe(request, reply, undefined, unrouted),
+        new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      )
     })
   }
   await app.register(errors, { observe, metrics, routing })

@@ -6,9 +6,9 @@ import type { RuntimeRoute } from '../src/gateway.js'
 import { acceptRequestId } from '../src/identity/headers.js'
 import { accessLogger, type Logger } from '../src/logger.js'
 import type { Identity } from '../src/policy/authenticate.js'
-import type { PublicOrigin } from '../src/proxy/public-origin.js'
-import type { DecisionCounters } from '../src/policy/decision-counters.js'
-import { requestTrace, type RequestTrace } from '../src/proxy/trace-context.js'
+import type { PublicOrigin } from '../src/routing/public-origin.js'
+import type { DecisionCounters } from '../src/telemetry/decision-counters.js'
+import { requestTrace, type RequestTrace } from '../src/telemetry/trace-context.js'
 import { currentTracer, type RequestSpan } from '../src/telemetry/tracing.js'
 import type { RouteSeries } from './metrics.js'
 
@@ -55,19 +55,27 @@ export class Exchange {
   /** Told first when the response closes (the upstream call, to let go of what it holds): the exchange's one `close` listener. */
   onClose: (() => void) | undefined = undefined
 
-  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger, private readonly counters: DecisionCounters) {
+  constructor (
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly route: RuntimeRoute | undefined,
+    private readonly series: RouteSeries,
+    private readonly access: Logger,
+    private readonly counters: DecisionCounters
+  ) {
     this.req = request.raw
     this.res = reply.raw
     this.responseHeaders = ['x-request-id', request.id]
     this.trace = requestTrace(this.req.headers)
     const tracer = currentTracer()
-    this.span = tracer === undefined
-      ? undefined
-      : tracer.startRequest(`${request.method} ${route?.match ?? ''}`.trimEnd(), this.trace.parent, this.trace.tracestate, {
-        'http.request.method': request.method,
-        'http.route': route?.match,
-        'url.path': pathOf(request.originalUrl)
-      })
+    this.span =
+      tracer === undefined
+        ? undefined
+        : tracer.startRequest(`${request.method} ${route?.match ?? ''}`.trimEnd(), this.trace.parent, this.trace.tracestate, {
+          'http.request.method': request.method,
+          'http.route': route?.match,
+          'url.path': pathOf(request.originalUrl)
+        })
     // 'close' comes once: `on` spares the wrapper `once` makes.
     this.res.on('close', this.closed)
   }
@@ -102,25 +110,28 @@ export class Exchange {
       'gatehouse.decision': decision,
       'error.type': err?.code
     })
-    this.access.info({
-      reqId: request.id,
-      traceId: this.trace.traceId,
-      method: request.method,
-      path: pathOf(request.originalUrl),
-      route: this.route?.match,
-      upstreamPath: this.upstreamPath,
-      status: res.statusCode,
-      // The answer was cut short: the client went away, or the upstream broke off mid-body. A
-      // switched WebSocket has no body to finish: its line is written when it closes.
-      incomplete: res.writableFinished || res.statusCode === 101 ? undefined : true,
-      ms: Math.round(elapsedMs * 100) / 100,
-      client: identity?.client?.id,
-      user: identity?.user?.id,
-      auth: identity?.authenticators.join(',') || undefined,
-      decision,
-      reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
-      authenticator: err?.authenticator
-    }, 'request')
+    this.access.info(
+      {
+        reqId: request.id,
+        traceId: this.trace.traceId,
+        method: request.method,
+        path: pathOf(request.originalUrl),
+        route: this.route?.match,
+        upstreamPath: this.upstreamPath,
+        status: res.statusCode,
+        // The answer was cut short: the client went away, or the upstream broke off mid-body. A
+        // switched WebSocket has no body to finish: its line is written when it closes.
+        incomplete: res.writableFinished || res.statusCode === 101 ? undefined : true,
+        ms: Math.round(elapsedMs * 100) / 100,
+        client: identity?.client?.id,
+        user: identity?.user?.id,
+        auth: identity?.authenticators.join(',') || undefined,
+        decision,
+        reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
+        authenticator: err?.authenticator
+      },
+      'request'
+    )
   }
 }
 

@@ -44,10 +44,23 @@ export interface PipelineParts {
  * whether the request goes through, as whom and with which headers; this acts on it:
  * forward, switch the WebSocket, answer the problem or send to log in.
  */
-export function compilePipeline ({ gateway, route, upstream, observe, buffers, series, webSocket }: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => void {
+export function compilePipeline ({
+  gateway,
+  route,
+  upstream,
+  observe,
+  buffers,
+  series,
+  webSocket
+}: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => void {
   const { server } = gateway.config
   const forwarding: ForwardPolicy = {
-    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers, ownCookies: gateway.ownCookies
+    bodyLimit: server.bodyLimit,
+    bodyTimeoutMs: server.bodyTimeoutMs,
+    buffer: server.buffer,
+    sendTimeoutMs: server.sendTimeoutMs,
+    budget: buffers,
+    ownCookies: gateway.ownCookies
   }
   const decideRoute = compileRouteDecision(gateway, route)
   // What the upstream is told of the trace: the gateway's upstream call when spans are exported, else the caller's (x.trace).
@@ -68,7 +81,9 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
       requestId: request.id,
       params: request.params as Record<string, string | undefined>,
       trace: x.trace,
-      upstreamTrace: span === undefined ? undefined : method => ({ traceparent: span.startUpstream(`${method} ${upstream.name}`, upstreamSpan), tracestate: x.trace.tracestate })
+      upstreamTrace: span === undefined
+        ? undefined
+        : method => ({ traceparent: span.startUpstream(`${method} ${upstream.name}`, upstreamSpan), tracestate: x.trace.tracestate })
     })
   }
 

@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
-import { connectFailure, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
+import { connectFailure, emptyResponse, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
 
 /**
  * The forwarder's side of one request: undici's handler interface on the raw header lines
@@ -23,10 +23,10 @@ export interface UpstreamDispatcher {
 
 /**
  * One request's trip to a target, between undici and the forwarder's handler: tells the
- * balancer how the target did, and sends the request to another target when it could not
- * connect (mayRetry: idempotent, no body, no connection made, retries and deadline left).
- * undici hands a request to a connection (onConnect) only once connected: an error before
- * that means the target never saw a byte.
+ * balancer how the target did, and sends the request to another target after a failure the
+ * upstream's `retryOn` names (mayRetry: idempotent, no body, retries and deadline left).
+ * undici hands a request to a connection (onConnect) only once connected: an error
+ * before that means the target never saw a byte.
  */
 class TargetAttempt implements UpstreamHandler {
   private sent = false
@@ -56,17 +56,18 @@ class TargetAttempt implements UpstreamHandler {
   }
 
   onError (err: Error): void {
-    const refused = !this.sent && connectFailure(err)
+    const failure = { sent: this.sent, answered: this.outcome !== undefined, error: err }
+    const targetFailed = (!this.sent && connectFailure(err)) || emptyResponse(failure)
     // Cut off mid-answer (the client went away, a timeout): the status said what it said of the target.
-    this.pool.balancer.finish(this.target, this.outcome ?? (refused ? 'failed' : undefined))
-    const retry = refused && mayRetry({
+    this.pool.balancer.finish(this.target, this.outcome ?? (targetFailed ? 'failed' : undefined))
+    const retry = targetFailed && mayRetry({
+      ...failure,
       method: this.options.method,
       hasBody: this.options.body != null,
-      sent: this.sent,
-      error: err,
+      retryOn: this.pool.config.retryOn,
       retried: this.tried.size - 1,
       retries: this.pool.config.retries,
-      elapsedMs: Date.now() - this.startedAt,
+      elapsedMs: this.pool.balancer.now() - this.startedAt,
       deadlineMs: this.pool.config.timeoutMs
     })
     if (retry && this.pool.send(this.options, this.inner, this.tried, this.startedAt)) return
@@ -109,7 +110,12 @@ export class TargetPool implements UpstreamDispatcher {
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
       const res = await (this.pools[i] as Pool).request({
-        method: 'GET', path, headers: { host: this.hosts[i] as string }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs)
+        method: 'GET',
+        path,
+        headers: { host: this.hosts[i] as string },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs)
       })
       await res.body.dump()
       this.balancer.checked(i, res.statusCode >= 200 && res.statusCode < 400)
@@ -132,7 +138,7 @@ export class TargetPool implements UpstreamDispatcher {
   }
 
   dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean {
-    return this.send(options, handler, new Set(), Date.now())
+    return this.send(options, handler, new Set(), this.balancer.now())
   }
 
   async destroy (): Promise<void> {

@@ -7,21 +7,21 @@ import { compileIdentityPlan, type IdentityPlan } from './identity/headers.js'
 import { createAssertionSigner, type AssertionSigner } from './identity/assertion.js'
 import type { RouteAuth } from './policy/authenticate.js'
 import { createRedisClient, type RedisClient } from './cache/redis-client.js'
-import { redisLimitStore, type LimitStore } from './policy/rate-limit.js'
-import { localLimitStore } from './cache/local-limit-store.js'
+import { redisLimitStore, type LimitStore } from './rate-limit/rate-limit.js'
+import { localLimitStore } from './rate-limit/local-limit-store.js'
 import { createTokenService, type TokenService } from './tokens/token-service.js'
 import { compileTrust, type TrustFn } from './proxy/trust.js'
 import { ownCookieNames } from './proxy/headers.js'
 import { compileCors, type CorsPolicy } from './policy/cors.js'
 import { Balancer } from './proxy/balancer.js'
-import { compileRewrite, type Rewrite } from './proxy/rewrite.js'
+import { compileRewrite, type Rewrite } from './routing/rewrite.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
 import { systemClock, type Clock } from './clock.js'
-import { createDecisionCounters, type DecisionCounters } from './policy/decision-counters.js'
+import { createDecisionCounters, type DecisionCounters } from './telemetry/decision-counters.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
-import { SecretCheckSlots } from './tokens/secret-check-slots.js'
+import { SecretCheckSlots } from './secrets/secret-check-slots.js'
 
 /** A route with its authenticators resolved, its CORS and rewrite compiled, once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
@@ -116,8 +116,17 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
   if (redis?.status !== 'ready') return
   try {
     const persistence = await redisPersistence(redis)
-    if (persistence === 'none') logger.warn('cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)')
-    if (persistence === 'unknown') logger.info('cache.redis holds the user API tokens; AOF is off and CONFIG is not allowed, so whether RDB snapshots keep them through a restart is unknown')
+    if (persistence === 'none') {
+      logger.warn(
+        'cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a ' +
+          'Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)'
+      )
+    }
+    if (persistence === 'unknown') {
+      logger.info(
+        'cache.redis holds the user API tokens; AOF is off and CONFIG is not allowed, so whether RDB snapshots keep them through a restart is unknown'
+      )
+    }
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'could not ask redis whether it persists the user API tokens')
   }
@@ -175,7 +184,8 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
-    limits: redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
+    limits:
+      redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
     tokens,
     userTokens,
     clock,

@@ -3,7 +3,7 @@ import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } 
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
-import { jwtOptions } from './jwt-config.js'
+import { jwtOptions } from '../config/jwt-options.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
 import { discover, type Discovery } from './discovery.js'
@@ -84,16 +84,24 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
-  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
+  const remote = (url: RemoteJwksOptions['url']): KeySource =>
+    remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
   const keys: KeySource = given(jwksUri)
     ? remote(jwksUri)
     : given(publicKey)
-      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
+      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
+        throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
+      })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint('jwks_uri'))
+        : remote(
+          async () =>
+            await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint(
+              'jwks_uri'
+            )
+        )
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,

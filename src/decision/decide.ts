@@ -26,7 +26,7 @@
  * starts no login; authenticators still run for real (a JWT verified, a token introspected).
  * The listener, which has routed already, calls `compileRouteDecision(gateway, route)` once
  * per route and the result per request; `decide` routes with the same table first
- * (src/policy/route-table.ts), including the gateway's own endpoints and undecodable paths.
+ * (src/routing/route-table.ts), including the gateway's own endpoints and undecodable paths.
  * Render a refusal with `problemAnswer` (src/errors.ts): status, headers and problem+json body.
  */
 import type { Gateway, RuntimeRoute } from '../gateway.js'
@@ -36,18 +36,18 @@ import { GatehouseError, isGatehouseError, toGatehouseError } from '../errors.js
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { withoutOverrideParams } from '../identity/query-overrides.js'
 import { answerPreflight, corsResponseHeaders, credentialedOrigin, isPreflight, type PreflightAnswer } from '../policy/cors.js'
-import { compilePublicOrigins } from '../proxy/public-origin.js'
+import { compilePublicOrigins } from '../routing/public-origin.js'
 import { authenticateNow, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
-import { countHit, effectiveLimit, limitAddress, limitKey, limitScope, onLimitStoreError } from '../policy/rate-limit.js'
-import { judgeTarget, type RequestTarget } from '../policy/request-path.js'
-import { buildRouteTable, judgeParams, type RouteHit, type RouteTable } from '../policy/route-table.js'
+import { countHit, effectiveLimit, limitAddress, limitKey, limitScope, onLimitStoreError } from '../rate-limit/rate-limit.js'
+import { judgeTarget, type RequestTarget } from '../routing/request-path.js'
+import { buildRouteTable, judgeParams, type RouteHit, type RouteTable } from '../routing/route-table.js'
 import { checkSameOrigin, fromSameOrigin } from '../policy/same-origin.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
-import { requestTrace } from '../proxy/trace-context.js'
+import { requestTrace } from '../telemetry/trace-context.js'
 import { clientOrigin, peerOf, type Peer } from '../proxy/trust.js'
-import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { TOKEN_ENDPOINT_PATHS } from '../routing/endpoint-paths.js'
 import { handshakeProblem, isWebSocketUpgrade } from './handshake.js'
 import type { DecisionRequest } from './request.js'
 
@@ -199,7 +199,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     s.identity = identity
     // 3. CSRF: a session cookie rides along on any site's request, so what it authenticates must be same-origin.
     s.stage = 'csrf'
-    if (browserSessions) checkSameOrigin(identity, route.userAuth, method, s.webSocket, headers, () => `${s.origin.protocol}://${s.origin.host}`, csrfStrict, corsTrusts)
+    if (browserSessions) {
+      checkSameOrigin(identity, route.userAuth, method, s.webSocket, headers, () => `${s.origin.protocol}://${s.origin.host}`, csrfStrict, corsTrusts)
+    }
     // 4. Authorize: client allow-list, user-to-client binding, scopes, claims.
     s.stage = 'authorize'
     authorize(route, identity)
@@ -247,9 +249,29 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     const trace = options.upstreamTrace?.(method) ?? options.trace ?? requestTrace(headers)
     const host = headers.host
     const upstreamHeaders = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
-      upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: origin.protocol, host: s.configuredHost ?? (typeof host === 'string' ? host : undefined), requestId: options.requestId ?? 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate, dropCookies: credentials.cookies
+      upstreamHost,
+      peerIp: peer.peerIp,
+      peerTrusted: peer.peerTrusted,
+      proto: origin.protocol,
+      host: s.configuredHost ?? (typeof host === 'string' ? host : undefined),
+      requestId: options.requestId ?? 'explain',
+      traceparent: trace.traceparent,
+      tracestate: trace.tracestate,
+      dropCookies: credentials.cookies
     })
-    return { kind: 'allow', route, identity, clientIp: peer.clientIp, origin, params: s.params, webSocket: s.webSocket, path: query === '' ? path : `${path}?${query}`, judgedPath: path === target.path ? undefined : target.path, headers: upstreamHeaders, responseHeaders: s.responseHeaders }
+    return {
+      kind: 'allow',
+      route,
+      identity,
+      clientIp: peer.clientIp,
+      origin,
+      params: s.params,
+      webSocket: s.webSocket,
+      path: query === '' ? path : `${path}?${query}`,
+      judgedPath: path === target.path ? undefined : target.path,
+      headers: upstreamHeaders,
+      responseHeaders: s.responseHeaders
+    }
   }
 
   /** A step refused: the refusal is the outcome, or for a page load without a session, the way to log in. */
@@ -262,7 +284,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     if (s.dryRun) return { kind: 'login', route, error, authenticator: login, answer: undefined, responseHeaders, ...found }
     return login.login.start(request.target, `${origin.protocol}://${origin.host}`, s.secure).then(
       (answer): Login => ({ kind: 'login', route, error, authenticator: login, answer, responseHeaders, ...found }),
-      (startErr: unknown): Deny => ({ kind: 'deny', route, stage: 'login', error: toGatehouseError(startErr), thrown: startErr, webSocket, responseHeaders, ...found }))
+      (startErr: unknown): Deny => ({
+        kind: 'deny', route, stage: 'login', error: toGatehouseError(startErr), thrown: startErr, webSocket, responseHeaders, ...found
+      }))
   }
 
   return function decideRoute (request, options = NO_OPTIONS) {
@@ -289,7 +313,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       identity: undefined
     }
     try {
-      if (publicOrigin !== undefined && configured === undefined) throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      if (publicOrigin !== undefined && configured === undefined) {
+        throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      }
       // 0. CORS: a preflight is answered by the gateway, unauthenticated; every other answer,
       //    refusals included, carries the CORS headers, so the page can read its 401.
       if (cors !== undefined) {
@@ -306,7 +332,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       const target = s.target = judgeTarget(request.target, server.routing)
       judgeParams(s.params, server.routing)
       const length = headers['content-length']
-      if (length !== undefined && Number(length) > server.bodyLimit) throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      if (length !== undefined && Number(length) > server.bodyLimit) {
+        throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      }
       if (webSocket) {
         if (route.websocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
         const problem = handshakeProblem(method, headers)
@@ -315,7 +343,15 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
 
       // 2. Authenticate: the client, then the user, as the method's policy asks.
       s.stage = 'authenticate'
-      const identity = authenticateNow(route, method, { method, headers, query: target.query, ip: peer.clientIp, upgrade: webSocket, peerCertificate: request.tls.certificate, secure: s.secure })
+      const identity = authenticateNow(route, method, {
+        method,
+        headers,
+        query: target.query,
+        ip: peer.clientIp,
+        upgrade: webSocket,
+        peerCertificate: request.tls.certificate,
+        secure: s.secure
+      })
       if (identity instanceof Promise) return identity.then(id => admit(s, id)).catch((thrown: unknown) => refused(s, thrown))
       return admit(s, identity)
     } catch (thrown) {
@@ -345,7 +381,9 @@ const compiled = new WeakMap<Gateway, Compiled>()
 function compiledFor (gateway: Gateway): Compiled {
   let c = compiled.get(gateway)
   if (c === undefined) {
-    const logins = [...gateway.authenticators.values()].filter(isOidcAuthenticator).map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
+    const logins = [...gateway.authenticators.values()]
+      .filter(isOidcAuthenticator)
+      .map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
     c = { table: buildRouteTable(gateway.routes, gateway.config.server.routing, true, logins), routes: new Map() }
     compiled.set(gateway, c)
   }
@@ -385,7 +423,16 @@ export async function decide (gateway: Gateway, request: DecisionRequest, option
     params: NO_PARAMS,
     identity: undefined
   }
-  const refuse = (thrown: unknown): Deny => ({ kind: 'deny', route: undefined, stage: 'route', error: toGatehouseError(thrown), thrown, webSocket: false, responseHeaders: [], ...found })
+  const refuse = (thrown: unknown): Deny => ({
+    kind: 'deny',
+    route: undefined,
+    stage: 'route',
+    error: toGatehouseError(thrown),
+    thrown,
+    webSocket: false,
+    responseHeaders: [],
+    ...found
+  })
   // A preflight on a route that answers CORS but does not list OPTIONS is answered for the method it asks about.
   const asked = request.headers['access-control-request-method']
   if (hit === undefined && typeof asked === 'string' && isPreflight(method, request.headers)) {

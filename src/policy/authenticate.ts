@@ -32,7 +32,13 @@ function refusal (authenticators: readonly Authenticator[], a: Authenticator, er
   if (!(err instanceof GatehouseError && err.status === 401)) return err
   const own = err.challenges ?? [a.challenge]
   const others = challengesOf(authenticators).filter(c => !own.some(o => o.scheme === c.scheme))
-  return new GatehouseError(err.code, err.detail, { cause: err.cause ?? err, challenges: [...own, ...others], principal: a.principal, authenticator: a.name, headers: err.headers })
+  return new GatehouseError(err.code, err.detail, {
+    cause: err.cause ?? err,
+    challenges: [...own, ...others],
+    principal: a.principal,
+    authenticator: a.name,
+    headers: err.headers
+  })
 }
 
 /** The first authenticator (from `from` on) that takes the request: synchronous as long as each answer is. */
@@ -46,7 +52,10 @@ function firstOf (authenticators: readonly Authenticator[], req: AuthRequest, fr
       throw refusal(authenticators, a, err)
     }
     if (principal instanceof Promise) {
-      return principal.then(p => p !== undefined ? { principal: p, by: a } : firstOf(authenticators, req, i + 1), (err: unknown) => { throw refusal(authenticators, a, err) })
+      return principal.then(
+        p => p !== undefined ? { principal: p, by: a } : firstOf(authenticators, req, i + 1),
+        (err: unknown) => { throw refusal(authenticators, a, err) }
+      )
     }
     if (principal !== undefined) return { principal, by: a }
   }
@@ -62,10 +71,18 @@ function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authentica
   for (const list of [route.clientAuth, route.userAuth]) {
     for (const a of list) {
       for (const header of a.consumes.headers) {
-        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) continue
-        throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
-          challenges: challengesOf(list), principal: a.principal, authenticator: a.name
-        })
+        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) {
+          continue
+        }
+        throw new GatehouseError(
+          header === 'authorization' ? 'invalid_token' : 'invalid_credentials',
+          `no authenticator of this route accepts the ${header} credential`,
+          {
+            challenges: challengesOf(list),
+            principal: a.principal,
+            authenticator: a.name
+          }
+        )
       }
     }
   }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { clientUnusable } from '../auth/api-key.js'
+import { clientUnusable } from '../config/client-usable.js'
 import { AttemptLimiter, type Limit } from './attempt-limiter.js'
-import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from './client-secret.js'
-import type { SecretCheckSlots } from './secret-check-slots.js'
+import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../secrets/client-secret.js'
+import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */
@@ -74,7 +74,9 @@ function presentedCredentials (req: OAuthRequest, form: URLSearchParams): { id: 
     if (Array.isArray(authorization)) throw new OAuthError('invalid_request', 'more than one Authorization header')
     const m = /^Basic[ \t]+([A-Za-z0-9+/]+=*)[ \t]*$/i.exec(authorization)
     if (m === null) throw invalidClient('client authentication must use HTTP Basic or the client_id and client_secret parameters')
-    if (formSecret !== undefined) throw new OAuthError('invalid_request', 'client credentials are given both in the Authorization header and in the body; use one')
+    if (formSecret !== undefined) {
+      throw new OAuthError('invalid_request', 'client credentials are given both in the Authorization header and in the body; use one')
+    }
     const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
     if (colon < 1) throw invalidClient('malformed HTTP Basic credentials')
@@ -86,7 +88,9 @@ function presentedCredentials (req: OAuthRequest, form: URLSearchParams): { id: 
     } catch {
       throw invalidClient('malformed HTTP Basic credentials')
     }
-    if (formId !== undefined && formId !== id) throw new OAuthError('invalid_request', 'client_id differs from the client authenticated by the Authorization header')
+    if (formId !== undefined && formId !== id) {
+      throw new OAuthError('invalid_request', 'client_id differs from the client authenticated by the Authorization header')
+    }
     return { id, secret }
   }
   if (formId === undefined) throw invalidClient('client authentication is required')

@@ -4,8 +4,8 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { basic } from '../helpers/basic-users.js'
-import { hashSecret, secretChecks } from '../../src/tokens/client-secret.js'
-import { MAX_CONCURRENT_CHECKS } from '../../src/tokens/secret-check-slots.js'
+import { hashSecret, secretChecks } from '../../src/secrets/client-secret.js'
+import { MAX_CONCURRENT_CHECKS } from '../../src/secrets/secret-check-slots.js'
 
 /** Three users at the production scrypt cost: each check takes tens of milliseconds, as in real use. */
 async function costlyUsersFile (): Promise<string> {
@@ -42,7 +42,10 @@ routes:
   t.ok(hashes < 60, `fewer hashes than requests (${hashes})`)
   t.equal(answers.filter(a => a.status === 401).length, hashes, 'each hash that ran answered 401')
   const refused = answers.filter(a => a.status !== 401)
-  t.ok(refused.every(a => (a.status === 429 && a.body.code === 'rate_limited') || (a.status === 503 && a.body.code === 'auth_unavailable')), 'the rest: 429 rate_limited or 503 auth_unavailable')
+  t.ok(
+    refused.every(a => (a.status === 429 && a.body.code === 'rate_limited') || (a.status === 503 && a.body.code === 'auth_unavailable')),
+    'the rest: 429 rate_limited or 503 auth_unavailable'
+  )
   t.ok(refused.every(a => Number(a.retryAfter) >= 1), 'with Retry-After')
 
   t.equal((await call(`${gw.url}/api/x`, { headers: { authorization: basic('alice', 'alice-pw') } })).status, 200, 'afterwards the right password works')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError, parseConfig } from '../../src/config/load.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 const base = `upstreams:
   orders: { url: "http://127.0.0.1:1" }
@@ -28,5 +28,9 @@ t.test('client secret hashes and the token endpoint paths are checked at load, w
 
   const reserved = issuesOf(`${base}routes:\n  - match: /oauth/token\n    upstream: orders\n    policy: public\n`)
   t.match(reserved[0], /^4:12 routes\[0\]\.match: \/oauth\/token is served by the gateway's token endpoints/)
-  t.same(issuesOf(`${base}routes:\n  - match: /oauth/*\n    upstream: orders\n    policy: public\n`), [], 'a prefix route around them is fine: the endpoints take precedence')
+  t.same(
+    issuesOf(`${base}routes:\n  - match: /oauth/*\n    upstream: orders\n    policy: public\n`),
+    [],
+    'a prefix route around them is fine: the endpoints take precedence'
+  )
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { ISSUER, basic, jwksFile, postForm, signingKey } from '../helpers/tokens.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
@@ -27,7 +27,11 @@ routes:
 `, { files: { 'keys.json': jwksFile(await signingKey()) } })
   const timed = async (id: string, ip: string): Promise<number> => {
     const started = process.hrtime.bigint()
-    const res = await postForm(`${gw.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(id, 'a-wrong-secret'), 'x-forwarded-for': ip })
+    const res = await postForm(
+      `${gw.url}/oauth/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(id, 'a-wrong-secret'), 'x-forwarded-for': ip }
+    )
     t.equal(res.status, 401)
     return Number(process.hrtime.bigint() - started) / 1e6
   }

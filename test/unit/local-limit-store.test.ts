@@ -1,10 +1,14 @@
 import t from 'tap'
-import { localLimitStore } from '../../src/cache/local-limit-store.js'
+import { localLimitStore } from '../../src/rate-limit/local-limit-store.js'
 import { manualClock } from '../helpers/clock.js'
 
 const LIMITS = { maxEntries: 100, maxSize: 1024 * 1024 }
 
-function counter (clock = manualClock()): { incr: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>, read: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>, clock: typeof clock } {
+function counter (clock = manualClock()): {
+  incr: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>
+  read: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>
+  clock: typeof clock
+} {
   const store = localLimitStore(LIMITS, clock)
   return { incr: store.incr, read: store.read, clock }
 }

@@ -2,8 +2,8 @@ import { isIPv6 } from 'node:net'
 import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
-import type { Identity } from './authenticate.js'
-import type { DecisionCounters } from './decision-counters.js'
+import type { Identity } from '../policy/authenticate.js'
+import type { DecisionCounters } from '../telemetry/decision-counters.js'
 import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
@@ -49,7 +49,12 @@ export function rateLimited (max: number, ttlMs: number): GatehouseError {
  * Redis is a cache, and an outage must not take the API down. `closed` refuses with 503
  * `auth_unavailable` and a Retry-After, like any check that cannot be made.
  */
-export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }, counters: DecisionCounters): void {
+export function onLimitStoreError (
+  route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit },
+  err: unknown,
+  logger: { warn: (obj: object, msg: string) => void },
+  counters: DecisionCounters
+): void {
   const outcome = route.rateLimit.onRedisError === 'open' ? 'allowed' : 'refused'
   counters.rateLimitStoreErrors.inc({ route: route.match, outcome })
   logger.warn({ route: route.match, outcome, err: { message: (err as Error).message } }, 'rate-limit store unavailable')
@@ -61,7 +66,7 @@ export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLim
 /** A fixed window's count: the hits in it so far, and the ms until it ends (0: no window running). */
 export interface WindowCount { current: number, ttlMs: number }
 
-/** Where counters live: in this process (cache/local-limit-store.ts) or in Redis, shared. */
+/** Where counters live: in this process (local-limit-store.ts) or in Redis, shared. */
 export interface LimitStore {
   /** Counts one hit on `key`; a window of `windowMs` starts when none is running. */
   incr (key: string, windowMs: number): Promise<WindowCount>
@@ -96,7 +101,14 @@ export async function countHit (store: LimitStore, key: string, max: number, win
 
 /** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) a passed request's answer carries, as name/value pairs. */
 export function limitHeaders (verdict: LimitVerdict): string[] {
-  return ['ratelimit-limit', String(verdict.limit), 'ratelimit-remaining', String(verdict.remaining), 'ratelimit-reset', String(Math.ceil(verdict.resetMs / 1000))]
+  return [
+    'ratelimit-limit',
+    String(verdict.limit),
+    'ratelimit-remaining',
+    String(verdict.remaining),
+    'ratelimit-reset',
+    String(Math.ceil(verdict.resetMs / 1000))
+  ]
 }
 
 /**
