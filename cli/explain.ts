@@ -11,7 +11,8 @@ import type { TlsFacts } from '../src/decision/request.js'
 import { certificatesOf, clientCertificateFacts } from '../src/explain/client-certificate.js'
 import { explainRequest, type AuthenticatorSummary, type Explanation, type FoundPrincipal } from '../src/explain/explain.js'
 
-export const EXPLAIN_USAGE = 'usage: gatehouse explain [-c gateway.config.yaml] [--json] [--peer ADDR] [--tls] [--cert FILE] METHOD PATH [-H \'Name: value\']…\n' +
+export const EXPLAIN_USAGE = 'usage: gatehouse explain [-c gateway.config.yaml] [--json] [--peer ADDR] [--tls] [--cert FILE] ' +
+  'METHOD PATH [-H \'Name: value\']…\n' +
   '       gatehouse explain [-c gateway.config.yaml] [--json] [--peer ADDR] [--tls] --requests FILE|-   (one request per line, as JSON)\n'
 
 export interface ExplainIo {
@@ -90,7 +91,8 @@ export function renderExplanation (e: Explanation): string {
     if (e.identity.set !== undefined) for (const [n, v] of e.identity.set) lines.push(`  set ${n}: ${v}`)
   }
   if (e.upstream !== undefined) {
-    lines.push(`upstream request: ${e.request.method} ${e.upstream.path}${e.upstream.judgedPath === undefined ? '' : `  (rewritten from ${e.upstream.judgedPath})`}`)
+    const rewritten = e.upstream.judgedPath === undefined ? '' : `  (rewritten from ${e.upstream.judgedPath})`
+    lines.push(`upstream request: ${e.request.method} ${e.upstream.path}${rewritten}${e.upstream.webSocket ? '  (WebSocket handshake)' : ''}`)
     for (const [n, v] of e.upstream.headers) lines.push(`  ${n}: ${v}`)
     for (const d of e.upstream.dropped) lines.push(`  dropped ${d.header}: ${d.why}`)
   }
@@ -140,12 +142,16 @@ function requestLine (text: string): RequestLine | string {
   } catch (err) {
     return `not JSON: ${(err as Error).message}`
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'a request is a JSON object: {"method":"GET","target":"/path","headers":[["Name","value"]]}'
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return 'a request is a JSON object: {"method":"GET","target":"/path","headers":[["Name","value"]]}'
+  }
   const r = v as Record<string, unknown>
   if (!isString(r.method) || r.method === '') return 'method: a string is required'
   if (!isString(r.target)) return 'target: a string is required (the path and query as sent)'
   const headers: string[] = []
-  const entries = Array.isArray(r.headers) ? r.headers : r.headers === undefined ? [] : typeof r.headers === 'object' && r.headers !== null ? Object.entries(r.headers) : undefined
+  const entries = Array.isArray(r.headers)
+    ? r.headers
+    : r.headers === undefined ? [] : typeof r.headers === 'object' && r.headers !== null ? Object.entries(r.headers) : undefined
   if (entries === undefined) return 'headers: a list of [name, value] pairs, or an object'
   for (const entry of entries) {
     if (!Array.isArray(entry) || entry.length !== 2 || !isString(entry[0])) return `headers: ${JSON.stringify(entry)} is not a [name, value] pair`
@@ -245,7 +251,8 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
   const gateway = await createGateway(config, createLogger('error', [], process.stderr))
   try {
     // --peer is the direct peer (a proxy, when X-Forwarded-For is sent and trusted); --ip its older name.
-    const defaults: Defaults = { peer: values.peer ?? values.ip ?? '127.0.0.1', tls: values.tls === true || cert !== undefined, cert, json: values.json === true }
+    const peer = values.peer ?? values.ip ?? '127.0.0.1'
+    const defaults: Defaults = { peer, tls: values.tls === true || cert !== undefined, cert, json: values.json === true }
     if (batch !== undefined) return await explainLines(gateway, batch === '-' ? io.stdin ?? process.stdin : createReadStream(batch), defaults, io)
     const [method, url] = positionals as [string, string]
     const tls = await tlsOf(gateway, defaults.tls, cert)
