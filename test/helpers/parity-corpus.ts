@@ -39,7 +39,11 @@ export interface ConfigParts {
   certificateSubject: string
 }
 
-/** Both gateways' config: the TLS one adds server.tls and the mtls authenticator, nothing else differs. */
+/**
+ * Both gateways' config: the TLS one adds server.tls and the mtls authenticator, nothing else
+ * differs. The calls to the JWKS, introspection and OpenID servers get a minute: on a machine
+ * busy with other tests a 503 auth_unavailable is about time, not about the decision.
+ */
 export async function parityConfig (p: ConfigParts): Promise<string> {
   const clientAuth = p.tls === undefined ? '[appKey, appToken]' : '[appCert, appKey, appToken]'
   return `server:
@@ -68,8 +72,13 @@ clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key, query: api_key }
   appToken: { type: clientToken, header: X-Client-Token }
-${p.tls === undefined ? '' : '  appCert: { type: mtls }\n'}  idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, jwksUri: "${p.jwksUri}" }
-  oauth: { type: introspection, endpoint: "${p.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret} }
+${p.tls === undefined ? '' : '  appCert: { type: mtls }\n'}  idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, jwksUri: "${p.jwksUri}", timeout: 60s }
+  oauth:
+    type: introspection
+    endpoint: "${p.introspectionEndpoint}"
+    clientId: ${AS_CLIENTS.basic.id}
+    clientSecret: ${AS_CLIENTS.basic.secret}
+    timeout: 60s
   drf:
     type: userToken
     tokens: [{ hash: "sha256:${createHash('sha256').update(DRF_TOKEN).digest('hex')}", user: dora, scopes: [orders:read] }]
@@ -81,6 +90,7 @@ ${p.tls === undefined ? '' : '  appCert: { type: mtls }\n'}  idp: { type: jwt, i
     clientSecret: ${WEB_CLIENT.secret}
     userClaim: preferred_username
     session: { key: "${SESSION_KEY}" }
+    timeout: 60s
 identity:
   claims: { email: Remote-Email }
 upstreams:
