@@ -55,7 +55,10 @@ export function renderExplanation (e: Explanation): string {
   if (e.tokenEndpoint !== undefined) lines.push(`route:   the gateway's token endpoint ${e.tokenEndpoint}`)
   else if (e.route !== undefined) {
     const params = Object.entries(e.route.params).map(([k, v]) => `${k}=${v ?? ''}`).join(' ')
-    lines.push(`route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} (${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`)
+    lines.push(
+      `route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} ` +
+        `(${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`
+    )
   } else if (e.target !== undefined) lines.push('route:   none')
   for (const n of e.nearMatches) lines.push(`  near:  routes[${n.route}] ${n.match} [${n.methods.join(', ')}]: ${n.why}`)
   if (e.cors !== undefined) {
@@ -78,16 +81,28 @@ export function renderExplanation (e: Explanation): string {
   }
   if (e.route !== undefined) {
     const r = e.rateLimit
-    lines.push(r === undefined ? 'rate limit: none' : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? ' (the client\'s own tier)' : ''} by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`)
+    lines.push(
+      r === undefined
+        ? 'rate limit: none'
+        : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? " (the client's own tier)" : ''} ` +
+          `by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`
+    )
   }
   if (e.credentials !== undefined) {
     const consumed = [...e.credentials.headers.map(h => `header ${h}`), ...e.credentials.query.map(q => `query ${q}`)]
-    lines.push(e.credentials.forwarded ? 'credentials: forwarded upstream (forwardCredentials: true)' : `credentials removed before forwarding: ${consumed.join(', ') || 'none'}`)
+    lines.push(
+      e.credentials.forwarded
+        ? 'credentials: forwarded upstream (forwardCredentials: true)'
+        : `credentials removed before forwarding: ${consumed.join(', ') || 'none'}`
+    )
   }
   if (e.identity !== undefined) {
     const h = e.identity.headers
     const claims = Object.entries(h.claims).map(([c, n]) => `${n} (claim ${c})`)
-    lines.push(`identity headers: ${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`)
+    lines.push(
+      'identity headers: ' +
+        `${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`
+    )
     if (e.identity.set !== undefined) for (const [n, v] of e.identity.set) lines.push(`  set ${n}: ${v}`)
   }
   if (e.upstream !== undefined) {

@@ -72,7 +72,12 @@ clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key, query: api_key }
   appToken: { type: clientToken, header: X-Client-Token }
-${p.tls === undefined ? '' : '  appCert: { type: mtls }\n'}  idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, jwksUri: "${p.jwksUri}", timeout: 60s }
+${p.tls === undefined ? '' : '  appCert: { type: mtls }\n'}  idp:
+    type: jwt
+    issuer: "${JWT_ISSUER}"
+    audience: ${JWT_AUDIENCE}
+    jwksUri: "${p.jwksUri}"
+    timeout: 60s
   oauth:
     type: introspection
     endpoint: "${p.introspectionEndpoint}"
