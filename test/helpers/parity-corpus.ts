@@ -221,14 +221,37 @@ function weighted<T extends string> (weights: Record<T, number>): T[] {
 }
 
 const PATH_VARIANTS = weighted({
-  plain: 8, upper: 1, trailing: 1, double: 1, 'leading-double': 1, dot: 1, dotdot: 1, 'encoded-dot': 1, 'slash-2f': 1, zz: 1, 'dotdot-semi': 1,
-  semi: 1, long: 1, 'encoded-unreserved': 1, 'empty-tail': 1
+  plain: 8,
+  upper: 1,
+  trailing: 1,
+  double: 1,
+  'leading-double': 1,
+  dot: 1,
+  dotdot: 1,
+  'encoded-dot': 1,
+  'slash-2f': 1,
+  zz: 1,
+  'dotdot-semi': 1,
+  semi: 1,
+  long: 1,
+  'encoded-unreserved': 1,
+  'empty-tail': 1
 })
 type PathVariant = typeof PATH_VARIANTS[number]
 
 const CLIENT_CREDS = weighted({
-  none: 2, key: 4, 'key-query': 1, 'key-bad': 1, 'key-expired': 1, 'key-disabled': 1, 'key-twice': 1,
-  token: 3, 'token-bad': 1, cert: 3, 'cert-stranger': 1, 'cert-rogue': 1
+  none: 2,
+  key: 4,
+  'key-query': 1,
+  'key-bad': 1,
+  'key-expired': 1,
+  'key-disabled': 1,
+  'key-twice': 1,
+  token: 3,
+  'token-bad': 1,
+  cert: 3,
+  'cert-stranger': 1,
+  'cert-rogue': 1
 })
 const USER_CREDS = weighted({
   none: 2,
