@@ -18,10 +18,10 @@ export interface CliGateway {
 
 /**
  * Runs `gatehouse start -c file` from the built output, as an operator would; every process
- * it started is SIGKILLed when the test ends if it is still running.
+ * it started is SIGKILLed when the test ends if it is still running. `nodeArgs` go to node before the CLI (workers inherit them).
  */
-export function startCli (t: Teardown, file: string, env: NodeJS.ProcessEnv = {}): CliGateway {
-  const child = spawn(...nodeCommand([CLI, 'start', '-c', file]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+export function startCli (t: Teardown, file: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): CliGateway {
+  const child = spawn(...nodeCommand([...nodeArgs, CLI, 'start', '-c', file]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let out = ''
   let partial = ''
   const logs: Array<Record<string, unknown>> = []
