@@ -350,7 +350,8 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
         ip: peer.clientIp,
         upgrade: webSocket,
         peerCertificate: request.tls.certificate,
-        secure: s.secure
+        secure: s.secure,
+        dryRun: s.dryRun
       })
       if (identity instanceof Promise) return identity.then(id => admit(s, id)).catch((thrown: unknown) => refused(s, thrown))
       return admit(s, identity)
