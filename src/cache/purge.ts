@@ -1,7 +1,5 @@
 import type { Cache } from './cache.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
-import { introspectionCacheCredential, introspectionPartition } from '../auth/introspection.js'
-import { jwtCacheCredential } from '../auth/jwt.js'
 
 /** Every kind of cache entry a bearer token can have: it may have been checked as either. */
 const TOKEN_KINDS = ['introspection', 'jwt'] as const
@@ -14,9 +12,15 @@ const TOKEN_KINDS = ['introspection', 'jwt'] as const
  */
 export async function purgeToken (cache: Cache, token: string, config?: Pick<GatewayConfig, 'authenticators' | 'identity' | 'routes'>): Promise<void> {
   const entries: Array<[kind: string, credential: string]> = TOKEN_KINDS.map(kind => [kind, token])
-  for (const a of config?.authenticators.values() ?? []) {
-    if (a.type === 'introspection') entries.push(['introspection', introspectionCacheCredential(introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
-    if (a.type === 'jwt') entries.push(['jwt', jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+  const authenticators = [...config?.authenticators.values() ?? []]
+  // Already loaded by a gateway that declares these authenticators; never loaded for one that does not.
+  const introspection = authenticators.some(a => a.type === 'introspection') ? await import('../auth/introspection.js') : undefined
+  const jwt = authenticators.some(a => a.type === 'jwt') ? await import('../auth/jwt.js') : undefined
+  for (const a of authenticators) {
+    if (a.type === 'introspection' && introspection !== undefined) {
+      entries.push(['introspection', introspection.introspectionCacheCredential(introspection.introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
+    }
+    if (a.type === 'jwt' && jwt !== undefined) entries.push(['jwt', jwt.jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
   }
   // Authenticators of one server share a partition: each entry is deleted once.
   const seen = new Set<string>()

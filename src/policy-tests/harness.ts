@@ -7,7 +7,7 @@ import { hashApiKey } from '../auth/api-key.js'
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../auth/jwt-config.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
-import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import type { OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import { buildRouteTable, type RouteTable } from '../policy/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
 
