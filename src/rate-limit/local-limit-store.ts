@@ -1,6 +1,6 @@
-import { GrowingLRU } from './growing-lru.js'
-import type { LimitStore, WindowCount } from '../policy/rate-limit.js'
-import { entryBytes, type LocalLimits } from './cache.js'
+import { GrowingLRU } from '../cache/growing-lru.js'
+import type { LimitStore, WindowCount } from './rate-limit.js'
+import { entryBytes, type LocalLimits } from '../cache/cache.js'
 import { systemClock, type Clock } from '../clock.js'
 
 interface Counter { current: number, startMs: number }

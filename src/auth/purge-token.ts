@@ -1,4 +1,4 @@
-import type { Cache } from './cache.js'
+import type { Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 
 /** Every kind of cache entry a bearer token can have: it may have been checked as either. */
@@ -14,8 +14,8 @@ export async function purgeToken (cache: Cache, token: string, config?: Pick<Gat
   const entries: Array<[kind: string, credential: string]> = TOKEN_KINDS.map(kind => [kind, token])
   const authenticators = [...config?.authenticators.values() ?? []]
   // Already loaded by a gateway that declares these authenticators; never loaded for one that does not.
-  const introspection = authenticators.some(a => a.type === 'introspection') ? await import('../auth/introspection.js') : undefined
-  const jwt = authenticators.some(a => a.type === 'jwt') ? await import('../auth/jwt.js') : undefined
+  const introspection = authenticators.some(a => a.type === 'introspection') ? await import('./introspection.js') : undefined
+  const jwt = authenticators.some(a => a.type === 'jwt') ? await import('./jwt.js') : undefined
   for (const a of authenticators) {
     if (a.type === 'introspection' && introspection !== undefined) {
       entries.push(['introspection', introspection.introspectionCacheCredential(introspection.introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
