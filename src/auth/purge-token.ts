@@ -18,9 +18,12 @@ export async function purgeToken (cache: Cache, token: string, config?: Pick<Gat
   const jwt = authenticators.some(a => a.type === 'jwt') ? await import('./jwt.js') : undefined
   for (const a of authenticators) {
     if (a.type === 'introspection' && introspection !== undefined) {
-      entries.push(['introspection', introspection.introspectionCacheCredential(introspection.introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
+      const partition = introspection.introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec)
+      entries.push(['introspection', introspection.introspectionCacheCredential(partition, token)])
     }
-    if (a.type === 'jwt' && jwt !== undefined) entries.push(['jwt', jwt.jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+    if (a.type === 'jwt' && jwt !== undefined) {
+      entries.push(['jwt', jwt.jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+    }
   }
   // Authenticators of one server share a partition: each entry is deleted once.
   const seen = new Set<string>()

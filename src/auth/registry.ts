@@ -10,13 +10,16 @@ type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: 
 // here, once, while the gateway is built: a config that declares none of a kind never loads them.
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
   apiKey: async (cfg, deps) => (await import('./api-key.js')).createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
-  clientToken: async (cfg, deps) => (await import('./client-token.js')).createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
+  clientToken: async (cfg, deps) =>
+    (await import('./client-token.js')).createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
   mtls: async (cfg, deps) => (await import('./mtls.js')).createMtlsAuthenticator(cfg, deps.config.clients, deps.clock),
   jwt: async (cfg, deps) => await (await import('./jwt.js')).createJwtAuthenticator(cfg, deps),
   introspection: async (cfg, deps) => (await import('./introspection.js')).createIntrospectionAuthenticator(cfg, deps),
-  basic: async (cfg, deps) => await (await import('./basic.js')).createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
+  basic: async (cfg, deps) =>
+    await (await import('./basic.js')).createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
   oidc: async (cfg, deps) => await (await import('./oidc/authenticator.js')).createOidcAuthenticator(cfg, deps),
-  userToken: async (cfg, deps) => (await import('./user-token.js')).createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
+  userToken: async (cfg, deps) =>
+    (await import('./user-token.js')).createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */

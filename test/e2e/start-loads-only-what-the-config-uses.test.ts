@@ -19,7 +19,9 @@ interface Teardown { teardown (fn: () => unknown): void }
 
 /** The packages of the features a config may leave out: `start` loads none of them unless it uses it. */
 const OPTIONAL_PACKAGES = ['ioredis', 'ws', 'oauth4webapi', '@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http']
-const OPTIONAL_MODULES = ['src/auth/oidc/authenticator.js', 'src/auth/introspection.js', 'src/auth/user-token.js', 'src/auth/mtls.js', 'src/telemetry/otlp.js', 'http/websocket.js']
+const OPTIONAL_MODULES = [
+  'src/auth/oidc/authenticator.js', 'src/auth/introspection.js', 'src/auth/user-token.js', 'src/auth/mtls.js', 'src/telemetry/otlp.js', 'http/websocket.js'
+]
 
 /**
  * `gatehouse start -c <yaml>` in a child process that records every module it loads; once
