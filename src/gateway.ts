@@ -78,7 +78,7 @@ export interface Gateway {
  */
 async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<RedisClient | undefined> {
   if (config.cache.redis === undefined || !config.routes.some(r => r.rateLimit !== undefined)) return undefined
-  const redis = createRedisClient(config.cache.redis)
+  const redis = await createRedisClient(config.cache.redis)
   let up = false
   redis.on('ready', () => {
     if (!up) logger.info('rate-limit store connected')

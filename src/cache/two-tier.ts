@@ -369,11 +369,11 @@ export async function createCache (config: GatewayConfig, logger: Logger, counte
   const redisConfig = config.cache.redis
   const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
   if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters, undefined, clock)
-  const redis = createRedisClient(redisConfig)
+  const redis = await createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one. It subscribes again on
   // every 'ready' (above); ioredis's own resubscribe would be a second SUBSCRIBE whose
   // rejection (a command timeout on a slow Redis) nothing handles, and that ends the process.
-  const subscriber = createRedisClient(redisConfig, { autoResubscribe: false })
+  const subscriber = await createRedisClient(redisConfig, { autoResubscribe: false })
   const sealer = createSealer(config.cache.integrityKey)
   if (!sealer.keyed) logger.warn('cache.integrityKey is not set: whoever can write to Redis can forge cached identities; set it (the same on every instance)')
   const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer, clock)

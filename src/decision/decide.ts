@@ -30,7 +30,7 @@
  * Render a refusal with `problemAnswer` (src/errors.ts): status, headers and problem+json body.
  */
 import type { Gateway, RuntimeRoute } from '../gateway.js'
-import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import type { LoginAnswer } from '../auth/oidc/login-flow.js'
 import { GatehouseError, isGatehouseError, toGatehouseError } from '../errors.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'

@@ -7,7 +7,7 @@ import { hashApiKey } from '../auth/api-key.js'
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../config/jwt-options.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
-import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import type { OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import { buildRouteTable, type RouteTable } from '../routing/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
 

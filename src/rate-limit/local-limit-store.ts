@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { GrowingLRU } from '../cache/growing-lru.js'
 import type { LimitStore, WindowCount } from './rate-limit.js'
 import { entryBytes, type LocalLimits } from '../cache/cache.js'
 import { systemClock, type Clock } from '../clock.js'
@@ -12,8 +12,7 @@ interface Counter { current: number, startMs: number }
  * with the routes. The least recently counted caller is forgotten first: its count starts again.
  */
 export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): LimitStore {
-  const counters = new LRUCache<string, Counter>({
-    max: limits.maxEntries,
+  const counters = new GrowingLRU<string, Counter>(limits.maxEntries, {
     maxSize: limits.maxSize,
     sizeCalculation: (value, key) => entryBytes(key, value)
   })
