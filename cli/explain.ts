@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load.js'
 import { createGateway } from '../src/gateway.js'
 import { createLogger } from '../src/logger.js'
+import { systemClock } from '../src/clock.js'
 import { explainRequest, type AuthenticatorSummary, type Explanation, type FoundPrincipal } from '../src/explain/explain.js'
 
 export const EXPLAIN_USAGE = 'usage: gatehouse explain [-c gateway.config.yaml] [--json] [--peer ADDR] [--tls] METHOD PATH [-H \'Name: value\']…\n'
@@ -122,7 +123,7 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
   }
   const config = await loadConfig(values.config ?? io.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml', io.env)
   // Only failures reach stderr: the explanation is the output.
-  const gateway = await createGateway(config, createLogger('error', [], process.stderr))
+  const gateway = await createGateway(config, createLogger('error', [], process.stderr), { clock: systemClock })
   try {
     const [method, url] = positionals as [string, string]
     // --peer is the direct peer (a proxy, when X-Forwarded-For is sent and trusted); --ip its older name.

@@ -7,6 +7,7 @@ import { hashApiKey } from '../auth/api-key.js'
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../auth/jwt-config.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
+import type { Clock } from '../clock.js'
 import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
 import { buildRouteTable, type RouteTable } from '../policy/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
@@ -121,7 +122,7 @@ function routeClients (gateway: Gateway, c: PolicyCase): string[] | undefined {
 
 const tables = new WeakMap<Gateway, RouteTable>()
 
-export async function prepareHarness (config: GatewayConfig, cases: readonly PolicyCase[]): Promise<Harness> {
+export async function prepareHarness (config: GatewayConfig, cases: readonly PolicyCase[], clock: Clock): Promise<Harness> {
   const clients = new Map([...config.clients].map(([id, c]) => [id, { ...c, apiKeys: [...c.apiKeys] }]))
   const authenticators = new Map(config.authenticators)
   const apiKeys = new Map<string, string>()
@@ -150,7 +151,8 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
     if (user !== undefined && 'introspection' in user) {
       mustBe(config, user.introspection, 'introspection', c.name)
       const token = `gh_test_opaque_${randomBytes(16).toString('base64url')}`
-      answers.set(token, { active: user.active ?? true, body: { ...user.claims, sub: user.sub, ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }), exp: Math.floor(Date.now() / 1000) + 3600 } })
+      const scope = user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }
+      answers.set(token, { active: user.active ?? true, body: { ...user.claims, sub: user.sub, ...scope, exp: Math.floor(clock() / 1000) + 3600 } })
       introspectionTokens.set(c, token)
     }
     if (user !== undefined && 'jwt' in user) mustBe(config, user.jwt, 'jwt', c.name)

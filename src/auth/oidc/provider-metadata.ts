@@ -2,6 +2,7 @@ import type { AuthorizationServer } from 'oauth4webapi'
 import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import type { Tracer } from '../../telemetry/tracing.js'
 import { discover, type ServerMetadata } from '../discovery.js'
 
 /** What the login needs from the provider's discovery document (OpenID Connect Discovery 1.0). */
@@ -49,9 +50,17 @@ function forLogin (doc: ServerMetadata): ProviderMetadata {
  * introspection authenticators use (its `issuer` must be the configured one exactly), read
  * for the endpoints of a login. Fetched at start so the first login does not wait for it.
  */
-export function providerMetadata (options: { issuer: string, refreshMs: number, timeoutMs: number, authenticator: string, logger: Logger, clock: Clock }): MetadataSource {
-  const { issuer, refreshMs, timeoutMs, authenticator, logger, clock } = options
-  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock })
+export function providerMetadata (options: {
+  issuer: string
+  refreshMs: number
+  timeoutMs: number
+  authenticator: string
+  logger: Logger
+  clock: Clock
+  tracer?: Tracer | undefined
+}): MetadataSource {
+  const { issuer, refreshMs, timeoutMs, authenticator, logger, clock, tracer } = options
+  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock, tracer })
   let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
   const unavailable = (): GatehouseError => new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
   void discovery.metadata().catch(() => {})
