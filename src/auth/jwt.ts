@@ -91,7 +91,9 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const keys: KeySource = given(jwksUri)
     ? remote(jwksUri)
     : given(publicKey)
-      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
+      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
+        throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
+      })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
         : remote(async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri'))

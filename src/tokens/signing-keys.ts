@@ -80,7 +80,10 @@ export async function ephemeralKeySet (jwk?: JWK): Promise<SigningKeySet> {
 export async function loadSigningKeys (file: string | undefined, logger: Logger | undefined,
   ephemeral: () => Promise<SigningKeySet> = ephemeralKeySet): Promise<SigningKeySet> {
   if (file === undefined) {
-    logger?.warn('tokens.signingKeys is not set: client tokens are signed with an ephemeral key and will not survive a restart or be accepted by another instance (make one with `gatehouse signing-key new`)')
+    logger?.warn(
+      'tokens.signingKeys is not set: client tokens are signed with an ephemeral key and will not ' +
+        'survive a restart or be accepted by another instance (make one with `gatehouse signing-key new`)'
+    )
     return await ephemeral()
   }
   let parsed: unknown

@@ -23,7 +23,7 @@ async function exportedTo (receivers: OtlpReceiver[], trace: string): Promise<{ 
   return find() as { receiver: OtlpReceiver, span: ReceivedSpan }
 }
 
-t.test('two gateways in one process share nothing: each counts its own secret checks, exports its spans to its own collector and signs with its own ephemeral key', async t => {
+t.test('two gateways in one process share nothing: own secret-check counts, own span collector, own ephemeral signing key', async t => {
   const upstream = await startEcho(t)
   const receivers = [await startOtlpReceiver(t), await startOtlpReceiver(t)]
   // No tokens.signingKeys: each gateway signs its client tokens with an ephemeral key.

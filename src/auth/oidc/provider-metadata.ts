@@ -62,26 +62,31 @@ export function providerMetadata (options: {
   const { issuer, refreshMs, timeoutMs, authenticator, logger, clock, tracer } = options
   const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock, tracer })
   let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
-  const unavailable = (): GatehouseError => new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
+  const unavailable = (): GatehouseError =>
+    new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
   void discovery.metadata().catch(() => {})
 
   return {
     async get () {
       // Discovery logs its own failures, once per attempt.
-      const doc = await discovery.metadata().catch(() => { throw unavailable() })
+      const doc = await discovery.metadata().catch(() => {
+        throw unavailable()
+      })
       if (mapped?.doc !== doc) {
         let meta: ProviderMetadata | Error
         try {
           meta = forLogin(doc)
         } catch (err) {
           meta = err as Error
-          logger.warn({ authenticator, issuer, error: meta.message }, 'the OpenID provider\'s metadata cannot serve a login')
+          logger.warn({ authenticator, issuer, error: meta.message }, "the OpenID provider's metadata cannot serve a login")
         }
         mapped = { doc, meta }
       }
       if (mapped.meta instanceof Error) throw unavailable()
       return mapped.meta
     },
-    close () { discovery.close() }
+    close () {
+      discovery.close()
+    }
   }
 }
