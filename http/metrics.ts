@@ -23,7 +23,7 @@ export interface Metrics {
   /** The exposition text: this process's series, or the whole cluster's in a worker. */
   render (): Promise<string>
   /** Handed to each config's gateway, so its cache and authenticators count into this registry. */
-  readonly instruments: Instruments
+  readonly instruments: Pick<Instruments, 'cacheCounters' | 'counters' | 'observe'>
   /** Scrape-time series (Redis state, config hash) read the gateway this returns: the config in force. */
   follow (current: () => Gateway): void
   reloaded (ok: boolean): void

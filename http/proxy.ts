@@ -70,7 +70,8 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
             series: metrics.webSocket(route.match),
             connections,
             credentialProtocols: gateway.credentials.protocols ?? [],
-            ownCookies: gateway.ownCookies
+            ownCookies: gateway.ownCookies,
+            clock: gateway.clock
           })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })

@@ -2,7 +2,7 @@ import type { AuthenticatorType } from '../config/schema.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
-import { currentTracer, type Tracer } from '../telemetry/tracing.js'
+import type { Tracer } from '../telemetry/tracing.js'
 
 type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Promise<Authenticator>
 
@@ -61,8 +61,7 @@ export async function createAuthenticators (deps: AuthDeps): Promise<Map<string,
     const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
     if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
     const built = counted(await factory(cfg, deps), deps.counters.authDecisions)
-    const tracer = currentTracer()
-    out.set(name, tracer === undefined ? built : traced(built, tracer))
+    out.set(name, deps.tracer === undefined ? built : traced(built, deps.tracer))
   }
   return out
 }

@@ -7,6 +7,7 @@ import type { DecisionCounters } from '../telemetry/decision-counters.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
 import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
+import type { Tracer } from '../telemetry/tracing.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {
@@ -132,4 +133,6 @@ export interface AuthDeps {
   counters: DecisionCounters
   /** What expiries and cooldowns are measured with. */
   clock: Clock
+  /** The gateway's tracer: authentications and origin calls in spans; undefined when not tracing. */
+  tracer?: Tracer | undefined
 }

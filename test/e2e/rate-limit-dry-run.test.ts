@@ -27,7 +27,7 @@ t.test('in Redis', async t => {
   const client = await createRedisClient({ url: redis.url })
   t.teardown(() => { client.disconnect() })
   await until('the Redis client is connected', () => client.status === 'ready')
-  await dryRunAnswers(t, redisLimitStore(client))
+  await dryRunAnswers(t, redisLimitStore(client, undefined))
 })
 
 t.test('in the process', async t => {

@@ -77,7 +77,7 @@ export type Match = { route: FuzzRoute } | { refused: string }
 const UNRESERVED = /%(2[dDeE]|5[fF]|7[eE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9])/g
 
 /**
- * The route a target may reach by the DESIGN rules, read segment by segment: origin-form only,
+ * The route a target may reach by the rules of docs/routing.md (Path matching), read segment by segment: origin-form only,
  * no `//`, `;`, dot segments (also percent-encoded ones), case-insensitive, one trailing slash
  * ignored, `:p` one non-empty segment, `/*` the prefix and everything below, the most
  * specific pattern first.

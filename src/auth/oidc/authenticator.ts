@@ -51,11 +51,14 @@ export async function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>,
     name: cfg.name,
     clientId: s.clientId,
     auth: clientAuth(s),
-    metadata: providerMetadata({ issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger, clock }),
+    metadata: providerMetadata({
+      issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger, clock, tracer: deps.tracer
+    }),
     clockToleranceS: parseDuration(s.clockTolerance ?? '30s') / 1000,
     clock,
     timeoutMs,
-    logger
+    logger,
+    tracer: deps.tracer
   })
   const login = loginFlow({
     name: cfg.name,
