@@ -29,6 +29,7 @@ export interface ProxyOptions {
 export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
+  const untrack = [...upstreams.values()].map(u => metrics.upstreamPool(u.name, () => u.pool.usage()))
   const connections = new WebSocketConnections()
   // A revocation heard from any instance (or the CLI) closes the WebSockets its credential opened here.
   const stopHearing = gateway.cache.onInvalidate(key => connections.revoked(key))
@@ -37,6 +38,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
     // Open WebSockets are told the server is going away (1001) before their upstreams are dropped.
     await connections.closeAll(WEBSOCKET_CLOSE_GRACE_MS)
     await Promise.all([...upstreams.values()].map(async u => await u.pool.destroy()))
+    for (const stop of untrack) stop()
   })
 
   app.register(async function routes (ctx) {
