@@ -471,7 +471,9 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     const index = Number(s.headers.find(([k]) => k.toLowerCase() === 'x-fuzz-id')?.[1].split('.')[1])
     const r = c.requests[index]
     if (r === undefined) { fail('route', `${s.upstream} received an X-Fuzz-Id the case did not send`); return }
-    const m = matchTarget(r.target, r.method)
+    // Node's parser splits the request line on runs of spaces (RFC 9112 §3 allows it): ` /pub/a`
+    // sent after the method's space is the target `/pub/a`.
+    const m = matchTarget(r.target.replace(/^ +| +$/g, ''), r.method)
     if ('refused' in m) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher refuses it (${m.refused})`)
     else if (m.route.name !== s.upstream) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher picks ${m.route.name}`)
     else {
