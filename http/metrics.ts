@@ -5,7 +5,7 @@ import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { TargetState } from '../src/proxy/balancer.js'
-import { createDecisionCounters } from '../src/policy/decision-counters.js'
+import { createDecisionCounters } from '../src/telemetry/decision-counters.js'
 import type { PoolUsage } from './upstream-pool.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
