@@ -23,7 +23,8 @@ const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : N
 const cases = Number(values.cases)
 const parallel = Number(values.parallel)
 const replay = values.replay === undefined ? undefined : Number(values.replay)
-console.log(`fuzz: seed ${seed}, ${replay === undefined ? `${cases} cases` : `case ${replay} alone`}, ${parallel} in parallel (replay case I: npm run fuzz -- --seed ${seed} --replay I)`)
+const what = replay === undefined ? `${cases} cases` : `case ${replay} alone`
+console.log(`fuzz: seed ${seed}, ${what}, ${parallel} in parallel (replay case I: npm run fuzz -- --seed ${seed} --replay I)`)
 
 const teardowns: Array<() => unknown> = []
 const rig = await startFuzzRig({ teardown: fn => teardowns.push(fn) })
@@ -38,7 +39,9 @@ const summary = await fuzz(rig, {
   deadline: values.minutes === undefined ? undefined : started + Number(values.minutes) * 60_000,
   onProgress: (done, byProperty, known) => {
     const s = (Date.now() - started) / 1000
-    console.log(`${done} cases, ${s.toFixed(0)} s, ${(done / s).toFixed(0)} cases/s, load ${loadavg()[0].toFixed(2)}, known ${known}, found ${JSON.stringify(byProperty)}`)
+    console.log(
+      `${done} cases, ${s.toFixed(0)} s, ${(done / s).toFixed(0)} cases/s, load ${loadavg()[0].toFixed(2)}, known ${known}, found ${JSON.stringify(byProperty)}`
+    )
   }
 })
 for (const fn of teardowns.reverse()) await fn()

@@ -64,7 +64,14 @@ const as = createServer((req, res) => {
   })
 })
 
-function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, rsaPublicKey: string, { redis, workers }: { redis?: string, workers?: 'auto' } = {}): string {
+function gatewayYaml (
+  port: number,
+  upstream: string,
+  asUrl: string,
+  keyHash: string,
+  rsaPublicKey: string,
+  { redis, workers }: { redis?: string, workers?: 'auto' } = {}
+): string {
   return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
 ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
   - id: bench
@@ -139,8 +146,10 @@ interface Target {
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
-    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
-    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
+    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ` +
+      `${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ` +
+      `${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
@@ -149,7 +158,7 @@ async function main (): Promise<void> {
   const upstream = `http://127.0.0.1:${upstreamPort}`
   const barePort = await freePort()
   const bareProc = startProc('bare undici proxy', process.execPath, [join(DIST, 'bench/bare-proxy.js'), String(barePort), upstream])
-  await new Promise<void>(r => as.listen(0, '127.0.0.1', r))
+  await new Promise<void>(resolve => as.listen(0, '127.0.0.1', resolve))
   const asUrl = `http://127.0.0.1:${(as.address() as AddressInfo).port}`
   await waitForHttp(upstream, {}, upstreamProc)
   await waitForHttp(`http://127.0.0.1:${barePort}/`, {}, bareProc)
@@ -184,19 +193,37 @@ async function main (): Promise<void> {
     { name: 'gatehouse jwt warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, headers: { Authorization: `Bearer ${warmJwt}` } },
     { name: 'gatehouse jwt cold', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, bearer: coldTokens },
     { name: 'gatehouse introspection warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/opaque/x`, bearer: () => opaqueSplit },
-    { name: 'gatehouse client+user+scopes+limit (local)', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } }
+    {
+      name: 'gatehouse client+user+scopes+limit (local)',
+      kind: 'gatehouse',
+      proc: gw.proc,
+      url: `${gw.url}/limited/x`,
+      headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` }
+    }
   )
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
     const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
     procs.push(gwr.proc)
-    targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
+    targets.push({
+      name: 'gatehouse client+user+scopes+limit (redis)',
+      kind: 'gatehouse',
+      proc: gwr.proc,
+      url: `${gwr.url}/limited/x`,
+      headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` }
+    })
     // A browser session (oidc) in Redis, read once, then from the local tier: the warm session-cookie route.
     const cookie = await benchSessionCookie(gwr.file)
     await waitForHttp(`${gwr.url}/session/x`, { cookie }, gwr.proc)
     targets.push({ name: 'gatehouse session cookie warm (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/session/x`, headers: { cookie } })
-    targets.push({ name: USER_TOKEN, kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/token/x`, headers: { Authorization: `Token ${await storeUserToken(redis.url)}` } })
+    targets.push({
+      name: USER_TOKEN,
+      kind: 'gatehouse',
+      proc: gwr.proc,
+      url: `${gwr.url}/token/x`,
+      headers: { Authorization: `Token ${await storeUserToken(redis.url)}` }
+    })
   }
 
   // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and
@@ -252,7 +279,9 @@ async function main (): Promise<void> {
         const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
         r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
-        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) {
+          console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        }
         if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
         results.set(t.name, [...(results.get(t.name) ?? []), r])
       }
@@ -269,12 +298,32 @@ async function main (): Promise<void> {
     for (const t of selected) {
       const x = rps(t.name)
       const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
-      console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
+      const cells = [
+        t.name, fmt(x), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
+        ratio('direct upstream'), ratio('bare undici proxy'), ratio('nginx'), t.kind === 'gatehouse' ? ratio('gatehouse public') : '',
+        fmt(med(t.name, r => r.cpuUs)), fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)
+      ]
+      console.log(`| ${cells.join(' | ')} |`)
     }
     const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
-    if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
-    if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) console.log(`\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ≥ 0.95×; the userToken route is on the redis gateway, a process of its own)`)
-    if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
+    if (selected.some(t => rs256.includes(t))) {
+      console.log(
+        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ` +
+          `${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
+      )
+    }
+    if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) {
+      console.log(
+        `\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ` +
+          '≥ 0.95×; the userToken route is on the redis gateway, a process of its own)'
+      )
+    }
+    if (introspectionRequests > 0) {
+      console.log(
+        `\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} ` +
+          `measured requests (${fmt((asCallsMeasured / introspectionRequests) * 10_000, 2)} per 10,000)`
+      )
+    }
   }
 
   if (SECTIONS.has('halfload')) {
@@ -292,7 +341,9 @@ async function main (): Promise<void> {
     const p99 = (name: string): number => median(p99s.get(name) ?? [])
     console.log(`\nhalf load: autocannon, ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, load average ${load1()}`)
     console.log('| target | p99 ms | added over direct |\n|---|---:|---:|')
-    for (const t of half) console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+    for (const t of half) {
+      console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+    }
   }
 
   if (SECTIONS.has('memory')) {
@@ -322,8 +373,14 @@ async function main (): Promise<void> {
     clearInterval(sampler)
     const at = (fraction: number): number => samples[Math.min(samples.length - 1, Math.floor(samples.length * fraction))]?.rss ?? NaN
     const tail = samples.slice(Math.floor(samples.length / 2)).map(s => s.rss)
-    console.log(`\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`)
-    console.log(`gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ${fmt((Math.max(...tail) - Math.min(...tail)) / median(tail) * 100, 1)}% of its median)`)
+    console.log(
+      `\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`
+    )
+    console.log(
+      `gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, ` +
+        `end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ` +
+        `${fmt(((Math.max(...tail) - Math.min(...tail)) / median(tail)) * 100, 1)}% of its median)`
+    )
   }
 
   console.log('\n| process | peak RSS MiB (VmHWM) |\n|---|---:|')

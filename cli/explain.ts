@@ -44,7 +44,10 @@ export function renderExplanation (e: Explanation): string {
   if (e.tokenEndpoint !== undefined) lines.push(`route:   the gateway's token endpoint ${e.tokenEndpoint}`)
   else if (e.route !== undefined) {
     const params = Object.entries(e.route.params).map(([k, v]) => `${k}=${v ?? ''}`).join(' ')
-    lines.push(`route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} (${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`)
+    lines.push(
+      `route:   routes[${e.route.index}] ${e.route.match} [${e.route.methods.join(', ')}] -> ${e.route.upstream} ` +
+        `(${e.route.upstreamUrl})${params === '' ? '' : `  params: ${params}`}${e.route.websocket ? '  websocket' : ''}`
+    )
   } else if (e.target !== undefined) lines.push('route:   none')
   for (const n of e.nearMatches) lines.push(`  near:  routes[${n.route}] ${n.match} [${n.methods.join(', ')}]: ${n.why}`)
   if (e.cors !== undefined) {
@@ -67,20 +70,34 @@ export function renderExplanation (e: Explanation): string {
   }
   if (e.route !== undefined) {
     const r = e.rateLimit
-    lines.push(r === undefined ? 'rate limit: none' : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? ' (the client\'s own tier)' : ''} by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`)
+    lines.push(
+      r === undefined
+        ? 'rate limit: none'
+        : `rate limit: ${r.max} per ${ms(r.windowMs)}${r.clientTier ? " (the client's own tier)" : ''} ` +
+          `by ${r.by}, key "${r.key}", Redis down: ${r.onRedisError} (explain counts nothing)`
+    )
   }
   if (e.credentials !== undefined) {
     const consumed = [...e.credentials.headers.map(h => `header ${h}`), ...e.credentials.query.map(q => `query ${q}`)]
-    lines.push(e.credentials.forwarded ? 'credentials: forwarded upstream (forwardCredentials: true)' : `credentials removed before forwarding: ${consumed.join(', ') || 'none'}`)
+    lines.push(
+      e.credentials.forwarded
+        ? 'credentials: forwarded upstream (forwardCredentials: true)'
+        : `credentials removed before forwarding: ${consumed.join(', ') || 'none'}`
+    )
   }
   if (e.identity !== undefined) {
     const h = e.identity.headers
     const claims = Object.entries(h.claims).map(([c, n]) => `${n} (claim ${c})`)
-    lines.push(`identity headers: ${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`)
+    lines.push(
+      'identity headers: ' +
+        `${[h.user, h.client, h.scopes, h.auth, ...claims, ...(h.assertion === undefined ? [] : [`${h.assertion} (signed assertion)`])].join(', ')}`
+    )
     if (e.identity.set !== undefined) for (const [n, v] of e.identity.set) lines.push(`  set ${n}: ${v}`)
   }
   if (e.upstream !== undefined) {
-    lines.push(`upstream request: ${e.request.method} ${e.upstream.path}${e.upstream.judgedPath === undefined ? '' : `  (rewritten from ${e.upstream.judgedPath})`}`)
+    lines.push(
+      `upstream request: ${e.request.method} ${e.upstream.path}${e.upstream.judgedPath === undefined ? '' : `  (rewritten from ${e.upstream.judgedPath})`}`
+    )
     for (const [n, v] of e.upstream.headers) lines.push(`  ${n}: ${v}`)
     for (const d of e.upstream.dropped) lines.push(`  dropped ${d.header}: ${d.why}`)
   }
@@ -105,7 +122,18 @@ export function renderExplanation (e: Explanation): string {
 export async function explainCommand (args: string[], io: ExplainIo): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, header: { type: 'string', short: 'H', multiple: true }, json: { type: 'boolean' }, ip: { type: 'string' }, peer: { type: 'string' }, tls: { type: 'boolean' } }, allowPositionals: true })
+    parsed = parseArgs({
+      args,
+      options: {
+        config: { type: 'string', short: 'c' },
+        header: { type: 'string', short: 'H', multiple: true },
+        json: { type: 'boolean' },
+        ip: { type: 'string' },
+        peer: { type: 'string' },
+        tls: { type: 'boolean' }
+      },
+      allowPositionals: true
+    })
   } catch (err) {
     io.stderr.write(`gatehouse explain: ${(err as Error).message}\n${EXPLAIN_USAGE}`)
     return 1
@@ -126,7 +154,13 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
   try {
     const [method, url] = positionals as [string, string]
     // --peer is the direct peer (a proxy, when X-Forwarded-For is sent and trusted); --ip its older name.
-    const explanation = await explainRequest(gateway, { method, url, rawHeaders: raw, ip: values.peer ?? values.ip ?? '127.0.0.1', tls: { encrypted: values.tls === true, authorized: false } })
+    const explanation = await explainRequest(gateway, {
+      method,
+      url,
+      rawHeaders: raw,
+      ip: values.peer ?? values.ip ?? '127.0.0.1',
+      tls: { encrypted: values.tls === true, authorized: false }
+    })
     io.stdout.write(values.json === true ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation))
     return explanation.decision.allowed ? 0 : 2
   } finally {

@@ -44,10 +44,23 @@ export interface PipelineParts {
  * whether the request goes through, as whom and with which headers; this acts on it:
  * forward, switch the WebSocket, answer the problem or send to log in.
  */
-export function compilePipeline ({ gateway, route, upstream, observe, buffers, series, webSocket }: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function compilePipeline ({
+  gateway,
+  route,
+  upstream,
+  observe,
+  buffers,
+  series,
+  webSocket
+}: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const { server } = gateway.config
   const forwarding: ForwardPolicy = {
-    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers, ownCookies: gateway.ownCookies
+    bodyLimit: server.bodyLimit,
+    bodyTimeoutMs: server.bodyTimeoutMs,
+    buffer: server.buffer,
+    sendTimeoutMs: server.sendTimeoutMs,
+    budget: buffers,
+    ownCookies: gateway.ownCookies
   }
   const decideRoute = compileRouteDecision(gateway, route)
   const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
@@ -66,7 +79,10 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
       requestId: request.id,
       params: request.params as Record<string, string | undefined>,
       // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
-      upstreamTrace: method => ({ traceparent: x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${method} ${upstream.name}`, upstreamSpan), tracestate: x.trace.tracestate })
+      upstreamTrace: method => ({
+        traceparent: x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${method} ${upstream.name}`, upstreamSpan),
+        tracestate: x.trace.tracestate
+      })
     })
   }
 

@@ -109,7 +109,12 @@ export class TargetPool implements UpstreamDispatcher {
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
       const res = await (this.pools[i] as Pool).request({
-        method: 'GET', path, headers: { host: this.hosts[i] as string }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs)
+        method: 'GET',
+        path,
+        headers: { host: this.hosts[i] as string },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs)
       })
       await res.body.dump()
       this.balancer.checked(i, res.statusCode >= 200 && res.statusCode < 400)

@@ -84,16 +84,24 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
-  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
+  const remote = (url: RemoteJwksOptions['url']): KeySource =>
+    remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
   const keys: KeySource = given(jwksUri)
     ? remote(jwksUri)
     : given(publicKey)
-      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
+      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
+        throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
+      })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint('jwks_uri'))
+        : remote(
+          async () =>
+            await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint(
+              'jwks_uri'
+            )
+        )
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,

@@ -182,7 +182,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     let identity: Identity | undefined
     let stage: Stage = 'guard'
     try {
-      if (publicOrigin !== undefined && configured === undefined) throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      if (publicOrigin !== undefined && configured === undefined) {
+        throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      }
       // 0. CORS: a preflight is answered by the gateway, unauthenticated; every other answer,
       //    refusals included, carries the CORS headers, so the page can read its 401.
       if (cors !== undefined) {
@@ -199,7 +201,9 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       const target = judgeTarget(request.target, server.routing)
       judgeParams(params, server.routing)
       const length = headers['content-length']
-      if (length !== undefined && Number(length) > server.bodyLimit) throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      if (length !== undefined && Number(length) > server.bodyLimit) {
+        throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      }
       if (webSocket) {
         if (route.websocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
         const problem = handshakeProblem(method, headers)
@@ -208,11 +212,21 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
 
       // 2. Authenticate: the client, then the user, as the method's policy asks.
       stage = 'authenticate'
-      identity = await authenticate(route, method, { method, headers, query: target.query, ip: peer.clientIp, upgrade: webSocket, peerCertificate: request.tls.certificate, secure })
+      identity = await authenticate(route, method, {
+        method,
+        headers,
+        query: target.query,
+        ip: peer.clientIp,
+        upgrade: webSocket,
+        peerCertificate: request.tls.certificate,
+        secure
+      })
 
       // 3. CSRF: a session cookie rides along on any site's request, so what it authenticates must be same-origin.
       stage = 'csrf'
-      if (browserSessions) checkSameOrigin(identity, route.userAuth, method, webSocket, headers, () => `${origin.protocol}://${origin.host}`, csrfStrict, corsTrusts)
+      if (browserSessions) {
+        checkSameOrigin(identity, route.userAuth, method, webSocket, headers, () => `${origin.protocol}://${origin.host}`, csrfStrict, corsTrusts)
+      }
 
       // 4. Authorize: client allow-list, user-to-client binding, scopes, claims.
       stage = 'authorize'
@@ -245,9 +259,29 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       const trace = options.upstreamTrace?.(method) ?? requestTrace(headers)
       const host = headers.host
       const upstreamHeaders = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
-        upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: origin.protocol, host: configured?.host ?? (typeof host === 'string' ? host : undefined), requestId: options.requestId ?? 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate, dropCookies: credentials.cookies
+        upstreamHost,
+        peerIp: peer.peerIp,
+        peerTrusted: peer.peerTrusted,
+        proto: origin.protocol,
+        host: configured?.host ?? (typeof host === 'string' ? host : undefined),
+        requestId: options.requestId ?? 'explain',
+        traceparent: trace.traceparent,
+        tracestate: trace.tracestate,
+        dropCookies: credentials.cookies
       })
-      return { kind: 'allow', route, identity, clientIp: peer.clientIp, origin, params, webSocket, path: query === '' ? path : `${path}?${query}`, judgedPath: path === target.path ? undefined : target.path, headers: upstreamHeaders, responseHeaders }
+      return {
+        kind: 'allow',
+        route,
+        identity,
+        clientIp: peer.clientIp,
+        origin,
+        params,
+        webSocket,
+        path: query === '' ? path : `${path}?${query}`,
+        judgedPath: path === target.path ? undefined : target.path,
+        headers: upstreamHeaders,
+        responseHeaders
+      }
     } catch (thrown) {
       const error = toGatehouseError(thrown)
       const found = { clientIp: peer.clientIp, origin, params, identity }
@@ -256,7 +290,15 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       if (login === undefined) return { kind: 'deny', route, stage, error, thrown, webSocket, responseHeaders, ...found }
       if (dryRun) return { kind: 'login', route, error, authenticator: login, answer: undefined, responseHeaders, ...found }
       try {
-        return { kind: 'login', route, error, authenticator: login, answer: await login.login.start(request.target, `${origin.protocol}://${origin.host}`, secure), responseHeaders, ...found }
+        return {
+          kind: 'login',
+          route,
+          error,
+          authenticator: login,
+          answer: await login.login.start(request.target, `${origin.protocol}://${origin.host}`, secure),
+          responseHeaders,
+          ...found
+        }
       } catch (startErr) {
         return { kind: 'deny', route, stage: 'login', error: toGatehouseError(startErr), thrown: startErr, webSocket, responseHeaders, ...found }
       }
@@ -285,7 +327,9 @@ const compiled = new WeakMap<Gateway, Compiled>()
 function compiledFor (gateway: Gateway): Compiled {
   let c = compiled.get(gateway)
   if (c === undefined) {
-    const logins = [...gateway.authenticators.values()].filter(isOidcAuthenticator).map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
+    const logins = [...gateway.authenticators.values()]
+      .filter(isOidcAuthenticator)
+      .map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
     c = { table: buildRouteTable(gateway.routes, gateway.config.server.routing, true, logins), routes: new Map() }
     compiled.set(gateway, c)
   }
@@ -325,7 +369,16 @@ export async function decide (gateway: Gateway, request: DecisionRequest, option
     params: NO_PARAMS,
     identity: undefined
   }
-  const refuse = (thrown: unknown): Deny => ({ kind: 'deny', route: undefined, stage: 'route', error: toGatehouseError(thrown), thrown, webSocket: false, responseHeaders: [], ...found })
+  const refuse = (thrown: unknown): Deny => ({
+    kind: 'deny',
+    route: undefined,
+    stage: 'route',
+    error: toGatehouseError(thrown),
+    thrown,
+    webSocket: false,
+    responseHeaders: [],
+    ...found
+  })
   // A preflight on a route that answers CORS but does not list OPTIONS is answered for the method it asks about.
   const asked = request.headers['access-control-request-method']
   if (hit === undefined && typeof asked === 'string' && isPreflight(method, request.headers)) {

@@ -25,7 +25,10 @@ export function challengesOf (authenticators: readonly Authenticator[]): Challen
   return out
 }
 
-async function firstOf (authenticators: readonly Authenticator[], req: AuthRequest): Promise<{ principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined> {
+async function firstOf (
+  authenticators: readonly Authenticator[],
+  req: AuthRequest
+): Promise<{ principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined> {
   for (const a of authenticators) {
     let principal
     try {
@@ -35,7 +38,13 @@ async function firstOf (authenticators: readonly Authenticator[], req: AuthReque
         // The failing scheme carries its error; the other accepted schemes are offered too.
         const own = err.challenges ?? [a.challenge]
         const others = challengesOf(authenticators).filter(c => !own.some(o => o.scheme === c.scheme))
-        throw new GatehouseError(err.code, err.detail, { cause: err.cause ?? err, challenges: [...own, ...others], principal: a.principal, authenticator: a.name, headers: err.headers })
+        throw new GatehouseError(err.code, err.detail, {
+          cause: err.cause ?? err,
+          challenges: [...own, ...others],
+          principal: a.principal,
+          authenticator: a.name,
+          headers: err.headers
+        })
       }
       throw err
     }
@@ -53,10 +62,18 @@ function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authentica
   for (const list of [route.clientAuth, route.userAuth]) {
     for (const a of list) {
       for (const header of a.consumes.headers) {
-        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) continue
-        throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
-          challenges: challengesOf(list), principal: a.principal, authenticator: a.name
-        })
+        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) {
+          continue
+        }
+        throw new GatehouseError(
+          header === 'authorization' ? 'invalid_token' : 'invalid_credentials',
+          `no authenticator of this route accepts the ${header} credential`,
+          {
+            challenges: challengesOf(list),
+            principal: a.principal,
+            authenticator: a.name
+          }
+        )
       }
     }
   }

@@ -8,7 +8,17 @@ import type { IdentityPlan } from '../identity/headers.js'
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']
 // The trace context is the gateway's to pass on (continued, or replaced when malformed): appended below.
-const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'expect', 'host', 'proxy-authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate'])
+const REQUEST_DROPPED = new Set([
+  ...HOP_BY_HOP,
+  'expect',
+  'host',
+  'proxy-authorization',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'traceparent',
+  'tracestate'
+])
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'x-request-id'])
 
 /** The header names a `Connection` value lists (`Connection: close, X-Foo`): hop-by-hop for this message. */
@@ -54,7 +64,13 @@ export function withoutCookies (header: string, names: readonly string[]): strin
  * (on every route, public ones too) and without the credentials the gateway consumed; then
  * the identity the gateway vouches for and the `X-Forwarded-*` set.
  */
-export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHttpHeaders, identity: ReadonlyArray<readonly [string, string]>, consumed: readonly string[], forward: ForwardInfo): string[] {
+export function upstreamRequestHeaders (
+  plan: IdentityPlan,
+  headers: IncomingHttpHeaders,
+  identity: ReadonlyArray<readonly [string, string]>,
+  consumed: readonly string[],
+  forward: ForwardInfo
+): string[] {
   const listed = connectionListed(headers.connection)
   const out: string[] = ['host', forward.upstreamHost]
   let priorFor: string | string[] | undefined

@@ -28,9 +28,13 @@ routes:
     'Expect: something else': { bytes: requestBytes('POST', '/api/expect-odd', host, ['Expect: the-unexpected', 'Content-Length: 5']) + 'hello' },
     'Upgrade: foo': { bytes: requestBytes('GET', '/api/upgrade', host, ['Connection: Upgrade', 'Upgrade: foo']) },
     'Upgrade: foo without Connection': { bytes: requestBytes('GET', '/api/upgrade2', host, ['Upgrade: foo']) },
-    'Transfer-Encoding and Content-Length': { bytes: requestBytes('POST', '/api/te-cl', host, ['Transfer-Encoding: chunked', 'Content-Length: 5']) + '0\r\n\r\n' },
+    'Transfer-Encoding and Content-Length': {
+      bytes: requestBytes('POST', '/api/te-cl', host, ['Transfer-Encoding: chunked', 'Content-Length: 5']) + '0\r\n\r\n'
+    },
     'Transfer-Encoding not ending in chunked': { bytes: requestBytes('POST', '/api/te-gzip', host, ['Transfer-Encoding: chunked, gzip']) + 'hello' },
-    'Transfer-Encoding twice': { bytes: requestBytes('POST', '/api/te-twice', host, ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked']) + '5\r\nhello\r\n0\r\n\r\n' },
+    'Transfer-Encoding twice': {
+      bytes: requestBytes('POST', '/api/te-twice', host, ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked']) + '5\r\nhello\r\n0\r\n\r\n'
+    },
     'bad chunk size': { bytes: requestBytes('POST', '/api/te-bad', host, ['Transfer-Encoding: chunked']) + 'zz\r\nhello\r\n0\r\n\r\n' },
     '401 with a body': { bytes: requestBytes('POST', '/private/x', host, ['Content-Length: 5']) + 'hello' },
     '401 with a body never sent': { bytes: requestBytes('POST', '/private/y', host, ['Content-Length: 100000']) },
@@ -83,7 +87,8 @@ routes:
 })
 
 /**
- * The final status the connection got (skipping 1xx), or how it ended; gives up after 20 s (a request that hangs hangs for good; the margin is for a loaded machine).
+ * The final status the connection got (skipping 1xx), or how it ended; gives up after 20 s (a
+ * request that hangs hangs for good; the margin is for a loaded machine).
  * A stalled body holds its upstream connection until bodyTimeout (1 s): six of them on a pool of
  * two are answered in three rounds, so the last 408 comes after about 3 s.
  */

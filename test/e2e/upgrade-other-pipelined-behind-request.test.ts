@@ -14,7 +14,8 @@ routes:
   - { match: /api/*, upstream: web, policy: public }
 `)
   const host = hostOf(gw.url)
-  for (const upgrade of ['Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA', 'Connection: Upgrade\r\nUpgrade: foo/1']) {
+  const upgrades = ['Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA', 'Connection: Upgrade\r\nUpgrade: foo/1']
+  for (const upgrade of upgrades) {
     const conn = await rawConnect(t, gw.url)
     conn.write(`GET /api/slow/300 HTTP/1.1\r\nHost: ${host}\r\n\r\n` +
       `POST /api/second HTTP/1.1\r\nHost: ${host}\r\n${upgrade}\r\nContent-Length: 5\r\n\r\nhello` +

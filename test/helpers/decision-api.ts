@@ -31,14 +31,22 @@ routes:
 }
 
 /** The identity headers the recipe copies from the decision to the upstream request. */
-const TOLD = [['user', 'Remote-User'], ['client', 'Remote-Client'], ['scopes', 'Remote-Scopes'], ['auth', 'Remote-Auth'], ['identity', 'Remote-Identity']] as const
+const TOLD = [
+  ['user', 'Remote-User'],
+  ['client', 'Remote-Client'],
+  ['scopes', 'Remote-Scopes'],
+  ['auth', 'Remote-Auth'],
+  ['identity', 'Remote-Identity']
+] as const
 
 /**
  * docs/decisions.md's nginx recipe, as the tests run it: `decisions` is host:port of the
  * decision API, `upstream` the app's URL. `cache` adds the auth location's proxy_cache.
  */
 export function nginxRecipe (options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean, login?: string }): string {
-  const set = TOLD.map(([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`).join('\n')
+  const set = TOLD.map(
+    ([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`
+  ).join('\n')
   const cache = options.cache === true
     ? `      proxy_cache gatehouse;
       proxy_cache_key "$request_method $request_uri|$http_authorization|$http_x_api_key|$http_cookie";

@@ -172,9 +172,27 @@ const segment = fc.oneof(
 const prefix = fc.constantFrom('/pub', '/pub/deep', '/cli', '/usr', '/both', '/mixed', '/ws', '/nope', '/PUB', '/Cli', '/pub/', '', '/')
 
 const target = fc.oneof(
-  { weight: 12, arbitrary: fc.tuple(prefix, fc.array(segment, { maxLength: 4 }), fc.boolean(), fc.option(fc.constantFrom('q=1', 'a=%2F..', 'api_key=x', '', '#f'), { nil: undefined }))
-    .map(([p, segs, slash, query]) => `${p}${segs.map(s => `/${s}`).join('')}${slash ? '/' : ''}${query === undefined ? '' : `?${query}`}`) },
-  { weight: 1, arbitrary: fc.constantFrom('*', 'http://127.0.0.1/pub/a', 'https://evil.test/cli/1', '//pub/a', 'pub/a', '', ' /pub/a', '/pub/a ', '/pub/a\x00', '/pub/%0d%0aX-Injected:%201') }
+  {
+    weight: 12,
+    arbitrary: fc
+      .tuple(prefix, fc.array(segment, { maxLength: 4 }), fc.boolean(), fc.option(fc.constantFrom('q=1', 'a=%2F..', 'api_key=x', '', '#f'), { nil: undefined }))
+      .map(([p, segs, slash, query]) => `${p}${segs.map(s => `/${s}`).join('')}${slash ? '/' : ''}${query === undefined ? '' : `?${query}`}`)
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '*',
+      'http://127.0.0.1/pub/a',
+      'https://evil.test/cli/1',
+      '//pub/a',
+      'pub/a',
+      '',
+      ' /pub/a',
+      '/pub/a ',
+      '/pub/a\x00',
+      '/pub/%0d%0aX-Injected:%201'
+    )
+  }
 )
 
 const method = fc.oneof(
@@ -192,27 +210,82 @@ const identityName = fc.constantFrom('Remote-User', 'remote-user', 'REMOTE-CLIEN
 const identityHeader = fc.tuple(identityName, fc.constantFrom('alice', 'admin', '', ' x ', 'a,b')).map(([n, v]) => `${n}: ${MARK}${v}`)
 
 const otherName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('X-Forwarded-For', 'X-Forwarded-Host', 'X-Request-Id', 'Connection', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Authorization',
-    'Content-Type', 'Accept', 'Cookie', 'Origin', 'Via', 'Forwarded', 'X-Odd', 'Transfer-Encoding', 'Content-Length', 'Expect', 'Host', 'Upgrade') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'X-Forwarded-For',
+      'X-Forwarded-Host',
+      'X-Request-Id',
+      'Connection',
+      'Keep-Alive',
+      'TE',
+      'Trailer',
+      'Proxy-Authorization',
+      'Content-Type',
+      'Accept',
+      'Cookie',
+      'Origin',
+      'Via',
+      'Forwarded',
+      'X-Odd',
+      'Transfer-Encoding',
+      'Content-Length',
+      'Expect',
+      'Host',
+      'Upgrade'
+    )
+  },
   { weight: 2, arbitrary: fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/) },
   { weight: 1, arbitrary: fc.constantFrom('', 'Bad Name', 'Bad:Name', 'X-\x00', 'X-é', 'X-\t', '\tX-Fold') }
 )
 const otherValue = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('1', 'close', 'keep-alive', 'upgrade', 'chunked', 'trailers', 'a, b', '127.0.0.1', 'text/plain', '100-continue', 'h2c', 'websocket') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '1',
+      'close',
+      'keep-alive',
+      'upgrade',
+      'chunked',
+      'trailers',
+      'a, b',
+      '127.0.0.1',
+      'text/plain',
+      '100-continue',
+      'h2c',
+      'websocket'
+    )
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
   { weight: 1, arbitrary: fc.constantFrom('a\r\n b', 'a\x00b', 'a\x7fb', 'ÿþ', ' ', 'x'.repeat(9000), '\r\nX-Injected: 1', 'close, Remote-User') }
 )
 const otherHeader = fc.tuple(otherName, otherValue).map(([n, v]) => `${n}: ${v}`)
 
 const keyHeader = fc.constantFrom<[FuzzRequest['key'], string[]]>(
-  ['none', []], ['valid', [`X-API-Key: ${KEYS.android}`]], ['bad', [`X-API-Key: ${BAD_KEY}`]], ['bad', [`x-api-key: ${KEYS.android}`, `X-API-Key: ${KEYS.android}`]],
-  ['bad', [`X-API-Key: ${KEYS.android} x`]], ['bad', [`X-API-Key:`]], ['valid', [`x-api-key:   ${KEYS.android}  `]]
+  ['none', []],
+  ['valid', [`X-API-Key: ${KEYS.android}`]],
+  ['bad', [`X-API-Key: ${BAD_KEY}`]],
+  ['bad', [`x-api-key: ${KEYS.android}`, `X-API-Key: ${KEYS.android}`]],
+  ['bad', [`X-API-Key: ${KEYS.android} x`]],
+  ['bad', ['X-API-Key:']],
+  ['valid', [`x-api-key:   ${KEYS.android}  `]]
 )
 
 const framing = fc.oneof(
   fc.constant({ kind: 'none' as const }),
-  fc.record({ kind: fc.constant('cl' as const), body: fc.string({ maxLength: 40 }), delta: fc.constantFrom(0, 0, 0, 1, -1, 5), form: fc.constantFrom('', '', ' ', '+', '0', 'dup', 'dup-diff', 'hex') }),
-  fc.record({ kind: fc.constant('te' as const), chunks: fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 4 }), te: fc.constantFrom('chunked', 'chunked', 'Chunked', ' chunked', 'gzip, chunked', 'chunked, gzip', 'identity', 'chunked\t', 'x-chunked'), withCl: fc.boolean(), bad: fc.constantFrom('', '', '', '', 'size', 'ext', 'last', 'trailer', 'lf') }),
+  fc.record({
+    kind: fc.constant('cl' as const),
+    body: fc.string({ maxLength: 40 }),
+    delta: fc.constantFrom(0, 0, 0, 1, -1, 5),
+    form: fc.constantFrom('', '', ' ', '+', '0', 'dup', 'dup-diff', 'hex')
+  }),
+  fc.record({
+    kind: fc.constant('te' as const),
+    chunks: fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 4 }),
+    te: fc.constantFrom('chunked', 'chunked', 'Chunked', ' chunked', 'gzip, chunked', 'chunked, gzip', 'identity', 'chunked\t', 'x-chunked'),
+    withCl: fc.boolean(),
+    bad: fc.constantFrom('', '', '', '', 'size', 'ext', 'last', 'trailer', 'lf')
+  }),
   fc.constant({ kind: 'smuggle' as const })
 )
 
@@ -253,52 +326,66 @@ function tidyFraming (f: Framing): Framing {
 export interface Tokens { valid: string, bad: string }
 
 function request (tokens: Tokens): fc.Arbitrary<FuzzRequest> {
-  return fc.record({
-    method,
-    target,
-    version,
-    host: fc.constantFrom('ok', 'ok', 'ok', 'none', 'dup', 'empty', 'odd'),
-    identity: fc.array(identityHeader, { maxLength: 3 }),
-    other: fc.array(otherHeader, { maxLength: 3 }),
-    key: keyHeader,
-    jwt: fc.constantFrom<[FuzzRequest['jwt'], string[]]>(['none', []], ['valid', [`Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`]],
-      ['bad', [`Authorization: bearer  ${tokens.valid}x`]], ['none', ['Authorization: Basic Zm9vOmJhcg==']], ['bad', ['Authorization: Bearer']],
-      // Node keeps the first of repeated Authorization lines (it drops the rest): the same token twice is that token.
-      ['valid', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]),
-    upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
-    framing,
-    // Half the requests keep their oddities to the target, method, credentials and identity
-    // headers, framed well: with every choice odd a third of the time, nearly every request
-    // would be refused before routing, and the oracle would see little of what is forwarded.
-    tidy: fc.boolean()
-  }).map(r => {
-    if (r.tidy) {
-      r.host = 'ok'
-      r.version = 'HTTP/1.1'
-      r.other = []
-      r.identity = r.identity.filter(h => !/^\s|^\S+\s:/.test(h))
-      r.upgrade = 'none'
-      r.framing = tidyFraming(r.framing)
-    }
-    const f = frame(r.framing, r.method)
-    const hosts = { ok: ['Host: gw.fuzz'], none: [], dup: ['Host: a', 'Host: b'], empty: ['Host:'], odd: ['Host: a b/c'] }
-    const up = r.upgrade === 'ws'
-      ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']
-      : r.upgrade === 'ws-bad'
-        ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 7']
-        : r.upgrade === 'h2c' ? ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA'] : r.upgrade === 'other' ? ['Connection: Upgrade', 'Upgrade: foo/1'] : []
-    return {
-      method: r.method,
-      target: r.target,
-      version: r.version,
-      headers: [...hosts[r.host], ...r.identity, ...r.other, ...r.key[1], ...r.jwt[1], ...up, ...f.headers],
-      body: f.body,
-      complete: f.complete,
-      key: r.key[0],
-      jwt: r.jwt[0],
-      upgrade: r.upgrade === 'ws'
-    }
-  })
+  return fc
+    .record({
+      method,
+      target,
+      version,
+      host: fc.constantFrom('ok', 'ok', 'ok', 'none', 'dup', 'empty', 'odd'),
+      identity: fc.array(identityHeader, { maxLength: 3 }),
+      other: fc.array(otherHeader, { maxLength: 3 }),
+      key: keyHeader,
+      jwt: fc.constantFrom<[FuzzRequest['jwt'], string[]]>(
+        ['none', []],
+        ['valid', [`Authorization: Bearer ${tokens.valid}`]],
+        ['bad', [`Authorization: Bearer ${tokens.bad}`]],
+        ['bad', [`Authorization: bearer  ${tokens.valid}x`]],
+        ['none', ['Authorization: Basic Zm9vOmJhcg==']],
+        ['bad', ['Authorization: Bearer']],
+        // Node keeps the first of repeated Authorization lines (it drops the rest): the same token twice is that token.
+        ['valid', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]],
+        ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]
+      ),
+      upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
+      framing,
+      // Half the requests keep their oddities to the target, method, credentials and identity
+      // headers, framed well: with every choice odd a third of the time, nearly every request
+      // would be refused before routing, and the oracle would see little of what is forwarded.
+      tidy: fc.boolean()
+    })
+    .map(r => {
+      if (r.tidy) {
+        r.host = 'ok'
+        r.version = 'HTTP/1.1'
+        r.other = []
+        r.identity = r.identity.filter(h => !/^\s|^\S+\s:/.test(h))
+        r.upgrade = 'none'
+        r.framing = tidyFraming(r.framing)
+      }
+      const f = frame(r.framing, r.method)
+      const hosts = { ok: ['Host: gw.fuzz'], none: [], dup: ['Host: a', 'Host: b'], empty: ['Host:'], odd: ['Host: a b/c'] }
+      const up =
+        r.upgrade === 'ws'
+          ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']
+          : r.upgrade === 'ws-bad'
+            ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 7']
+            : r.upgrade === 'h2c'
+              ? ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA']
+              : r.upgrade === 'other'
+                ? ['Connection: Upgrade', 'Upgrade: foo/1']
+                : []
+      return {
+        method: r.method,
+        target: r.target,
+        version: r.version,
+        headers: [...hosts[r.host], ...r.identity, ...r.other, ...r.key[1], ...r.jwt[1], ...up, ...f.headers],
+        body: f.body,
+        complete: f.complete,
+        key: r.key[0],
+        jwt: r.jwt[0],
+        upgrade: r.upgrade === 'ws'
+      }
+    })
 }
 
 /** One exchange on one connection: up to three pipelined requests, then how the client ends. */
@@ -379,7 +466,8 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     }
     const known = c.requests.some(knownIssue)
     const into = running.get(caseId) ?? strays
-    checkForwarded(s, c, (property, detail) => into.push({ property, detail: into === strays ? `case ${caseId} ${JSON.stringify(c)}, after it ended: ${detail}` : detail, known }))
+    const late = into === strays ? `case ${caseId} ${JSON.stringify(c)}, after it ended: ` : ''
+    checkForwarded(s, c, (property, detail) => into.push({ property, detail: late + detail, known }))
   }
 
   const urls: Record<string, string> = {}
@@ -478,18 +566,34 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     else if (m.route.name !== s.upstream) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher picks ${m.route.name}`)
     else {
       const forwardedMatch = matchTarget(s.target, s.method)
-      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`)
+      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) {
+        fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`)
+      }
       const needs = m.route.needs(r.method)
       const get = (n: string): string | undefined => s.headers.find(([k]) => k.toLowerCase() === n)?.[1]
-      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`)
-      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`)
+      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`)
+      }
+      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`)
+      }
     }
     for (const [k, v] of s.headers) {
       if (k.includes('_')) fail('identity', `${s.upstream} received a header named ${JSON.stringify(k)}`)
       if (v.includes(MARK) && /remote/i.test(k)) fail('identity', `${s.upstream} received the client's ${k}: ${JSON.stringify(v.slice(0, 80))}`)
     }
     for (const secret of [KEYS.android, BAD_KEY, tokens.valid, tokens.bad]) {
-      if (s.head.includes(secret)) fail('credential', `${s.upstream} received a credential in ${JSON.stringify(s.head.split('\r\n').find(l => l.includes(secret))?.slice(0, 60))}`)
+      if (s.head.includes(secret)) {
+        fail(
+          'credential',
+          `${s.upstream} received a credential in ${JSON.stringify(
+            s.head
+              .split('\r\n')
+              .find(l => l.includes(secret))
+              ?.slice(0, 60)
+          )}`
+        )
+      }
     }
   }
 
@@ -534,7 +638,12 @@ async function send (conn: RawConnection, bytes: Buffer, c: FuzzCase): Promise<v
 function checkResponse (res: RawMessage, r: FuzzRequest, fail: (p: string, d: string) => void): void {
   if (!res.complete) return
   if (Number.isNaN(res.status) || res.status < 100 || res.status > 599) fail('answers or closes', `status line ${JSON.stringify(res.startLine)}`)
-  if (res.status >= 500) fail('no 5xx for the client\'s mistakes', `${r.method} ${JSON.stringify(r.target.slice(0, 120))} answered ${res.status} ${res.body.toString().slice(0, 200)}`)
+  if (res.status >= 500) {
+    fail(
+      "no 5xx for the client's mistakes",
+      `${r.method} ${JSON.stringify(r.target.slice(0, 120))} answered ${res.status} ${res.body.toString().slice(0, 200)}`
+    )
+  }
   if (res.status >= 400 && !/^application\/problem\+json/.test(header(res, 'content-type') ?? '')) {
     fail('4xx is problem+json', `${res.status} with content-type ${String(header(res, 'content-type'))}`)
   }
@@ -545,7 +654,13 @@ async function expressUpstream (t: Teardown, name: string, record: (s: Seen) => 
   const fromNode = (req: IncomingMessage): Seen => {
     const headers: Array<[string, string]> = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
-    return { upstream: name, head: `${req.method ?? ''} ${req.url ?? ''}\r\n${headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`, headers, target: req.url ?? '', method: req.method ?? '' }
+    return {
+      upstream: name,
+      head: `${req.method ?? ''} ${req.url ?? ''}\r\n${headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`,
+      headers,
+      target: req.url ?? '',
+      method: req.method ?? ''
+    }
   }
   const app = express()
   app.use((req, res) => {
@@ -625,7 +740,8 @@ export async function fuzz (rig: FuzzRig, options: FuzzOptions): Promise<FuzzSum
     }
     return unknown
   }
-  const stopped = (): boolean => ((failed.length > 0 || settleFailure !== undefined) && options.keepGoing !== true) || Date.now() > (options.deadline ?? Infinity)
+  const found = (): boolean => failed.length > 0 || settleFailure !== undefined
+  const stopped = (): boolean => (found() && options.keepGoing !== true) || Date.now() > (options.deadline ?? Infinity)
 
   if (options.replay !== undefined) {
     let last: Finding[] = []
@@ -643,7 +759,14 @@ export async function fuzz (rig: FuzzRig, options: FuzzOptions): Promise<FuzzSum
       caseMs: { p50: 0, p99: 0, max: 0, slowest: options.replay },
       known,
       ...(result.failed || settled.length > 0
-        ? { failure: { seed: options.seed, index: options.replay, counterexample: JSON.stringify(result.counterexample, null, 1).slice(0, 4000), findings: [...last, ...settled] } }
+        ? {
+            failure: {
+              seed: options.seed,
+              index: options.replay,
+              counterexample: JSON.stringify(result.counterexample, null, 1).slice(0, 4000),
+              findings: [...last, ...settled]
+            }
+          }
         : {})
     }
   }
