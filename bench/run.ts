@@ -34,7 +34,8 @@ const { values: opt } = parseArgs({
     'memory-tokens': { type: 'string', default: '40000' },
     'nginx-workers': { type: 'string', default: '1' },
     'log-level': { type: 'string', default: 'info' },
-    'cpu-prof': { type: 'string' }
+    'cpu-prof': { type: 'string' },
+    compare: { type: 'string' }
   }
 })
 const SECONDS = Number(opt.seconds)
@@ -100,11 +101,11 @@ ${redis === undefined ? '' : '  - { match: /token/*, upstream: up, policy: user,
 ${redis === undefined ? '' : '  - { match: /session/*, upstream: up, policy: user, user: [browser] }\n'}`
 }
 
-async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = []): Promise<{ proc: Proc, url: string, file: string }> {
+async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = [], dist = DIST): Promise<{ proc: Proc, url: string, file: string }> {
   const port = await freePort()
   const file = join(dir, `${name}.yaml`)
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-  const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'cli/main.js'), 'start', '-c', file])
+  const proc = startProc(name, process.execPath, [...nodeArgs, join(dist, 'cli/main.js'), 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
   return { proc, url, file }
@@ -128,6 +129,8 @@ const GW_ONE = 'gatehouse jwt RS256'
 const GW_WORKERS = 'gatehouse jwt RS256 (workers: auto)'
 const APACHE = 'apache mod_auth_openidc'
 const HAPROXY = 'haproxy jwt_verify'
+const REF_PUBLIC = 'reference forwarder public'
+const REF_JWT = 'reference forwarder jwt RS256'
 
 interface Target {
   name: string
@@ -146,6 +149,7 @@ interface Target {
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
+    `command: node dist/bench/run.js ${process.argv.slice(2).map(a => /^[\w.,:=/-]+$/.test(a) ? a : JSON.stringify(a)).join(' ')}`,
     `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ` +
       `${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
     `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ` +
@@ -178,6 +182,14 @@ async function main (): Promise<void> {
 
   const key = newApiKey()
   const idp = rsaIssuer(dir)
+  // The lean forwarder of issue 24: the cost a request path on Fastify + undici can get down to.
+  const refPort = await freePort()
+  const refArgs = [join(DIST, 'bench/reference-forwarder.js'), String(refPort), upstream, idp.publicKeyFile, JWT_ISSUER, JWT_AUDIENCE]
+  const refProc = startProc('reference forwarder', process.execPath, refArgs)
+  const refUrl = `http://127.0.0.1:${refPort}`
+  await waitForHttp(`${refUrl}/public/x`, {}, refProc)
+  procs.push(refProc)
+  targets.push({ name: REF_PUBLIC, kind: 'baseline', proc: refProc, url: `${refUrl}/public/x` })
   const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
   const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), gwArgs)
   procs.push(gw.proc)
@@ -233,6 +245,7 @@ async function main (): Promise<void> {
   const gwc = await startGatehouse('gatehouse (workers: auto)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { workers: 'auto' }))
   procs.push(withChildren(gwc.proc))
   const rs256: Target[] = [
+    { name: REF_JWT, kind: 'baseline', proc: refProc, url: `${refUrl}/rs256/x`, headers: rsHeaders },
     { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
     { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
   ]
@@ -251,6 +264,13 @@ async function main (): Promise<void> {
     procs.push(haproxy)
     rs256.push({ name: HAPROXY, kind: 'peer', proc: haproxy, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
   }
+  if (opt.compare !== undefined) {
+    // Another build (its dist/), same config, same rounds: a change measured against what it changed.
+    const other = await startGatehouse('gatehouse (compare)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), [], resolve(opt.compare))
+    procs.push(other.proc)
+    targets.push({ name: 'compared build: gatehouse public', kind: 'gatehouse', proc: other.proc, url: `${other.url}/public/x` })
+    rs256.push({ name: `compared build: ${GW_ONE}`, kind: 'gatehouse', proc: other.proc, url: `${other.url}/rs256/x`, headers: rsHeaders })
+  }
   for (const t of rs256) {
     await waitForHttp(t.url, t.headers, t.proc)
     await checkVerifies(t.name, t.url, rsJwt, idp.refused())
@@ -262,6 +282,9 @@ async function main (): Promise<void> {
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
   const results = new Map<string, Array<LoadResult & { cpuUs: number }>>()
   const loads: string[] = []
+  // The cluster primary's own CPU while its workers serve: what node:cluster costs beside them.
+  let primaryMs = 0
+  let clusterMs = 0
   let asCallsMeasured = 0
   let introspectionRequests = 0
 
@@ -276,8 +299,14 @@ async function main (): Promise<void> {
       for (const t of selected) {
         const before = introspections
         const cpuBefore = cpuMsOf(t.proc.pids())
+        const primaryBefore = cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid])
         const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
-        r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
+        const spent = cpuMsOf(t.proc.pids()) - cpuBefore
+        r.cpuUs = spent * 1000 / r.requests
+        if (t.name === GW_WORKERS) {
+          primaryMs += cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid]) - primaryBefore
+          clusterMs += spent
+        }
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
         if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) {
           console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
@@ -293,23 +322,34 @@ async function main (): Promise<void> {
     }
     const rps = (name: string): number => med(name, r => r.rps)
     console.log(`\nload average (1 min): ${loads.join(', ')}\n`)
-    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy |')
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    const cpu = (name: string): number => med(name, r => r.cpuUs)
+    const cpuX = (a: string, b: string): string => `${fmt(cpu(a) / cpu(b), 2)}×`
+    const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
+    // The CPU ratios first: on a shared machine they move least (contention lowers req/s, not what a request costs).
+    console.log('CPU per request, medians of this run (issue 24\'s targets in brackets):')
+    console.log(`- ${GW_ONE} = ${cpuX(GW_ONE, REF_JWT)} ${REF_JWT} (≤ 1.25×), ${cpuX(GW_ONE, APACHE)} ${APACHE} (≤ 0.7×), ${cpuX(GW_ONE, HAPROXY)} ${HAPROXY}`)
+    console.log(`- gatehouse public = ${cpuX('gatehouse public', REF_PUBLIC)} ${REF_PUBLIC} (≤ 1.15×)`)
+    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE)} ${GW_ONE} in one process (≤ 1×)`)
+    console.log(`- ${REF_PUBLIC} = ${cpuX(REF_PUBLIC, 'bare undici proxy')} bare undici proxy; ${REF_JWT} = ${cpuX(REF_JWT, APACHE)} ${APACHE}\n`)
+    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy | ' +
+      'CPU × reference |')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const t of selected) {
-      const x = rps(t.name)
-      const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
+      const r = rps(t.name)
+      const ratio = (base: string): string => t.name === base ? '1' : fmt(r / rps(base), 2)
+      // Each route kind against the reference doing the same: a token checked, or none.
+      const reference = t.headers?.Authorization !== undefined || t.bearer !== undefined ? REF_JWT : REF_PUBLIC
       const cells = [
-        t.name, fmt(x), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
+        t.name, fmt(r), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
         ratio('direct upstream'), ratio('bare undici proxy'), ratio('nginx'), t.kind === 'gatehouse' ? ratio('gatehouse public') : '',
-        fmt(med(t.name, r => r.cpuUs)), fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)
+        fmt(cpu(t.name)), fmt(cpu(t.name) / cpu('bare undici proxy'), 2), fmt(cpu(t.name) / cpu(reference), 2)
       ]
       console.log(`| ${cells.join(' | ')} |`)
     }
-    const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
     if (selected.some(t => rs256.includes(t))) {
       console.log(
-        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ` +
-          `${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
+        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.3×), ` +
+          `${x(GW_WORKERS, HAPROXY)} ${HAPROXY} (aim ≥ 0.8×); ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
       )
     }
     if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) {
@@ -317,6 +357,10 @@ async function main (): Promise<void> {
         `\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ` +
           '≥ 0.95×; the userToken route is on the redis gateway, a process of its own)'
       )
+    }
+    if (clusterMs > 0) {
+      console.log(`\n${GW_WORKERS}: the primary spent ${fmt(primaryMs)} ms of the cluster's ${fmt(clusterMs)} ms of CPU in the measured rounds ` +
+        `(${fmt(primaryMs / clusterMs * 100, 1)}%)`)
     }
     if (introspectionRequests > 0) {
       console.log(

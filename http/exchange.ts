@@ -52,6 +52,8 @@ export class Exchange {
   readonly trace: RequestTrace
   /** The request's span, while spans are exported (`telemetry.otlp`). */
   readonly span: RequestSpan | undefined
+  /** Told first when the response closes (the upstream call, to let go of what it holds): the exchange's one `close` listener. */
+  onClose: (() => void) | undefined = undefined
 
   constructor (
     readonly request: FastifyRequest,
@@ -74,11 +76,17 @@ export class Exchange {
           'http.route': route?.match,
           'url.path': pathOf(request.originalUrl)
         })
-    this.res.once('close', () => this.done())
+    // 'close' comes once: `on` spares the wrapper `once` makes.
+    this.res.on('close', this.closed)
   }
 
   elapsedMs (): number {
     return this.reply.elapsedTime
+  }
+
+  private readonly closed = (): void => {
+    this.onClose?.()
+    this.done()
   }
 
   private done (): void {

@@ -120,10 +120,13 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
       } finally {
         slot.release()
       }
-      // The reservation stays: it was a failure.
-      if (!matches || user === undefined) throw fail('unknown user or wrong password')
+      if (!matches || user === undefined) {
+        // The reservation stays: it was a failure (unless only asked what would happen).
+        if (req.dryRun === true) await reservation.release()
+        throw fail('unknown user or wrong password')
+      }
       await reservation.release()
-      if (!knownGood) await deps.cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
+      if (!knownGood && req.dryRun !== true) await deps.cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
       return {
         kind: 'user',
         id: name,

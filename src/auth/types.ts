@@ -22,6 +22,11 @@ export interface AuthRequest {
   peerCertificate?: PeerCertificate | undefined
   /** Came over TLS (directly, or as a trusted proxy's X-Forwarded-Proto says): decides the session cookie's name. */
   secure?: boolean | undefined
+  /**
+   * Asked by `explain` or a policy test: answer as for a real request, but leave no trace
+   * another request would see (no failed login counted, no login remembered).
+   */
+  dryRun?: boolean | undefined
 }
 
 export interface PeerCertificate {

@@ -240,6 +240,12 @@ export class TwoTierCache implements GatewayCache {
     return (await this.redisGet(key)) as T | undefined
   }
 
+  peek<T> (kind: string, credential: string): T | undefined {
+    const hit = this.local.getByKey<T>(cacheKey(kind, credential))
+    if (hit !== undefined) this.counters.localHits++
+    return hit
+  }
+
   async set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void> {
     const key = cacheKey(kind, credential)
     this.local.setByKey(key, value, ttlMs)

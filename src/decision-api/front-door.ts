@@ -215,9 +215,10 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
         const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
         if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
       }
+      const cache = cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs, outcome.webSocket)
       return {
         status: 200,
-        headers: [...extra, ...told, ...cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs, outcome.webSocket), 'content-length', '0'],
+        headers: [...extra, ...told, ...cache, 'content-length', '0'],
         body: ''
       }
     }

@@ -92,7 +92,14 @@ export interface Explanation {
   /** Who the request turned out to be before the decision: given for a refusal too. */
   found?: { client?: FoundPrincipal, user?: FoundPrincipal }
   /** What goes upstream for an allowed request: the path and headers, credential values masked. */
-  upstream?: { path: string, judgedPath?: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
+  upstream?: {
+    path: string
+    judgedPath?: string
+    /** A WebSocket handshake: the upstream is asked to switch protocols, and the relay follows. */
+    webSocket: boolean
+    headers: Array<[string, string]>
+    dropped: Array<{ header: string, why: string }>
+  }
   /** What the route's `cors` makes of this request: a preflight's answer, or the headers every answer carries. */
   cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
   decision: Decision
@@ -293,7 +300,8 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
               ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
               : 'hop-by-hop, or one the gateway sets itself'
         }))
-      out.upstream = { path: outcome.path, ...(outcome.judgedPath === undefined ? {} : { judgedPath: outcome.judgedPath }), headers, dropped }
+      const judged = outcome.judgedPath === undefined ? {} : { judgedPath: outcome.judgedPath }
+      out.upstream = { path: outcome.path, ...judged, webSocket: outcome.webSocket, headers, dropped }
       const who = [
         identity.client === undefined ? undefined : `client ${identity.client.id}`,
         identity.user === undefined ? undefined : `user ${identity.user.id}`

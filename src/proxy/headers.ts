@@ -149,3 +149,27 @@ export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: read
   for (const h of extra) out.push(h)
   return out
 }
+
+/**
+ * {@link clientResponseHeaders} from the upstream's raw header lines as undici reads them
+ * (`[name, value, …]` buffers): no header object made and flattened again. Values are read
+ * byte for byte (latin1) and written so, whatever their encoding.
+ */
+export function clientResponseRawHeaders (raw: readonly Buffer[], extra: readonly string[], own: ReadonlySet<string>, ownCors = false): string[] {
+  const out: string[] = []
+  let connection: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase()
+    const value = (raw[i + 1] as Buffer).toString('latin1')
+    if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`
+    if (RESPONSE_DROPPED.has(name) || (ownCors && name.startsWith('access-control-'))) continue
+    if (name === 'set-cookie' && own.size > 0 && setsOwnCookie(value, own)) continue
+    out.push(name, value)
+  }
+  const listed = connectionListed(connection)
+  if (listed !== undefined) {
+    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i] as string)) out.splice(i, 2)
+  }
+  for (const h of extra) out.push(h)
+  return out
+}

@@ -49,7 +49,7 @@ export function nginxRecipe (options: { port: number, decisions: string, upstrea
   ).join('\n')
   const cache = options.cache === true
     ? `      proxy_cache gatehouse;
-      proxy_cache_key "$request_method $request_uri|$http_authorization|$http_x_api_key|$http_cookie";
+      proxy_cache_key "$request_method $request_uri|$http_authorization|$http_x_api_key|$http_cookie|$http_sec_websocket_key";
       proxy_cache_methods GET HEAD POST;
 `
     : ''
@@ -73,6 +73,7 @@ export function nginxRecipe (options: { port: number, decisions: string, upstrea
 `
   return `  proxy_cache_path {dir}/cache levels=1:2 keys_zone=gatehouse:1m max_size=10m inactive=5m use_temp_path=off;
   upstream gatehouse_decisions { server ${options.decisions}; keepalive 8; }
+  map $http_upgrade $gatehouse_connection { default upgrade; '' ''; }
   server {
     listen 127.0.0.1:${options.port};
     location / {
@@ -85,6 +86,10 @@ ${set}
 ${login}      # The credentials were the gateway's to read, not the app's.
       proxy_set_header Authorization "";
       proxy_set_header X-API-Key "";
+      # WebSockets: the handshake is decided as one (the subrequest carries Sec-WebSocket-Key), then switched here.
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $gatehouse_connection;
       proxy_pass ${options.upstream};
     }
     location @gatehouse_error {

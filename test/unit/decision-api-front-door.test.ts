@@ -142,7 +142,9 @@ t.test('cacheHeaders: no-store unless the TTL is set and the decision may be reu
   )
   const h = pairs(cacheHeaders('traefik', both, { exp: now / 1000 + 600 }, 30_000, now))
   t.equal(h['cache-control'], 'private, max-age=30')
-  t.same(h.vary?.split(', ').sort(), ['authorization', 'sec-websocket-key', 'x-api-key', 'x-forwarded-host', 'x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-uri'])
+  t.same(h.vary?.split(', ').sort(), [
+    'authorization', 'sec-websocket-key', 'x-api-key', 'x-forwarded-host', 'x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-uri'
+  ])
   t.same(cacheHeaders('traefik', both, { exp: now / 1000 + 600 }, 30_000, now, true), ['cache-control', 'no-store'], 'a WebSocket handshake: never reused')
   t.equal(pairs(cacheHeaders('envoy', both, { exp: now / 1000 + 12.5 }, 30_000, now))['cache-control'], 'private, max-age=12', 'expiring in 12.5s: 12')
   t.same(cacheHeaders('envoy', both, { exp: now / 1000 + 0.5 }, 30_000, now), ['cache-control', 'no-store'], 'expiring within the second: not reused')
