@@ -28,6 +28,7 @@ export interface ProxyOptions {
 export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
+  const untrack = [...upstreams.values()].map(u => metrics.upstreamPool(u.name, () => u.pool.usage()))
   // ws is loaded only for a config with a WebSocket route.
   const webSockets = gateway.routes.some(r => r.websocket !== undefined) ? await import('./websocket.js') : undefined
   const connections = webSockets === undefined ? undefined : new webSockets.WebSocketConnections()
@@ -38,6 +39,7 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
     // Open WebSockets are told the server is going away (1001) before their upstreams are dropped.
     await connections?.closeAll(WEBSOCKET_CLOSE_GRACE_MS)
     await Promise.all([...upstreams.values()].map(async u => await u.pool.destroy()))
+    for (const stop of untrack) stop()
   })
 
   app.register(async function routes (ctx) {

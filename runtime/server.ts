@@ -165,6 +165,31 @@ function withoutUpgrade (req: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null }
+
+/**
+ * Runs `then` once no answer holds the socket. An upgrade pipelined behind requests still being
+ * answered gets the socket back while they are: Node freed their parser, and the answers queued
+ * on it only move on as each one finishes. A request parsed now on a fresh parser would queue
+ * behind them on a list nothing advances, and never be answered. A socket that closed meanwhile
+ * (the last answer said Connection: close) is done with.
+ */
+function whenSocketFree (socket: HttpSocket, then: () => void): void {
+  const busy = socket._httpMessage
+  if (busy == null) {
+    if (socket.destroyed || !socket.writable) socket.destroy()
+    else then()
+    return
+  }
+  const next = (): void => {
+    busy.off('finish', next)
+    busy.off('close', next)
+    whenSocketFree(socket, then)
+  }
+  busy.once('finish', next)
+  busy.once('close', next)
+}
+
 /** Thrown when a listener cannot bind: names the config key and the address. */
 export class ListenError extends Error {
   constructor (readonly key: string, readonly address: string, readonly code: string | undefined, message: string) {
@@ -270,7 +295,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       // as the plain request it also is, body and keep-alive included, by giving its bytes
       // back to the HTTP server without the Upgrade header.
       socket.unshift(withoutUpgrade(req))
-      server.emit(first.server.tls === undefined ? 'connection' : 'secureConnection', socket)
+      whenSocketFree(socket, () => server.emit(first.server.tls === undefined ? 'connection' : 'secureConnection', socket))
       return
     }
     // A reset before anything owns the socket ends in its close event, which is all that matters.
@@ -278,7 +303,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     // An upgrade pipelined behind a request still being answered: the socket already belongs to
     // that answer (binding a second one threw, uncaught, and ended the process). Such a client
     // gets the connection closed.
-    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage != null) {
+    if ((socket as HttpSocket)._httpMessage != null) {
       socket.destroy()
       return
     }
