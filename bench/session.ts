@@ -1,5 +1,5 @@
 import { systemClock } from '../src/clock.js'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { createLogger } from '../src/logger.js'
 import { createCache } from '../src/cache/two-tier.js'
 import { createCipher } from '../src/auth/oidc/cipher.js'

@@ -1,10 +1,10 @@
 import { systemClock } from '../src/clock.js'
 import { parseArgs } from 'node:util'
 import { text } from 'node:stream/consumers'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { createLogger } from '../src/logger.js'
 import { createCache } from '../src/cache/two-tier.js'
-import { purgeToken } from '../src/cache/purge.js'
+import { purgeToken } from '../src/auth/purge-token.js'
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { formatWarning, loadConfig } from '../src/config/load.js'
+import { formatWarning } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { reportConfigError, shown } from './config-errors.js'
 
 /** `gatehouse check`: the config loaded as `start` loads it, warnings printed, nothing started. */

@@ -1,4 +1,4 @@
-import { hashSecret, newClientSecret } from '../src/tokens/client-secret.js'
+import { hashSecret, newClientSecret } from '../src/secrets/client-secret.js'
 import { newSigningJwk } from '../src/tokens/signing-keys.js'
 import { newApiKey } from './keys.js'
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { createGateway } from '../src/gateway.js'
 import { createLogger } from '../src/logger.js'
 import { explainRequest, type AuthenticatorSummary, type Explanation, type FoundPrincipal } from '../src/explain/explain.js'

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import { createRedisClient } from '../src/cache/redis-client.js'
 import { revokeUserSessions } from '../src/auth/oidc/user-sessions.js'
 import type { CliIo } from './cache-purge.js'

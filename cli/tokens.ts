@@ -1,7 +1,7 @@
 import { systemClock } from '../src/clock.js'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../src/config/load.js'
+import { loadConfig } from '../src/load-config.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { createSealer } from '../src/cache/integrity.js'
 import { createRedisClient, type RedisClient } from '../src/cache/redis-client.js'

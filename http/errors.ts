@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
-import type { RoutingConfig } from '../src/config/types.js'
+import type { RoutingConfig } from '../src/routing/options.js'
 import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
-import { judgeTarget } from '../src/policy/request-path.js'
+import { judgeTarget } from '../src/routing/request-path.js'
 import type { Exchange, Observe } from './exchange.js'
 import type { Metrics } from './metrics.js'
 

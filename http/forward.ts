@@ -19,8 +19,12 @@ export interface Upstream {
   /** The URL's path, without a trailing slash: prefixed to every forwarded path. */
   readonly basePath: string
   readonly host: string
-  /** `ws://host:port` (`wss:` for an https upstream): where its WebSockets are opened. */
-  readonly webSocketOrigin: string
+  /** Each target's `ws://host:port` (`wss:` for an https upstream) and Host, in the balancer's order: where its WebSockets are opened. */
+  readonly webSocketTargets: ReadonlyArray<{ origin: string, host: string }>
+  /** Picks the target of a WebSocket handshake and hears how it went, as for requests. */
+  readonly balancer: Balancer
+  readonly retries: number
+  readonly retryOn: UpstreamConfig['retryOn']
   /** How long the upstream may take to answer (a request's headers, a WebSocket handshake), and a streamed body to arrive once it has a connection. */
   readonly timeoutMs: number
 }
@@ -33,7 +37,13 @@ export function createUpstream (cfg: UpstreamConfig, balancer: Balancer): Upstre
     pool: new TargetPool(cfg, balancer, basePath),
     basePath,
     host: url.host,
-    webSocketOrigin: `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`,
+    webSocketTargets: cfg.targets.map(origin => {
+      const target = new URL(origin)
+      return { origin: `${target.protocol === 'https:' ? 'wss:' : 'ws:'}//${target.host}`, host: target.host }
+    }),
+    balancer,
+    retries: cfg.retries,
+    retryOn: cfg.retryOn,
     timeoutMs: cfg.timeoutMs
   }
 }

@@ -5,7 +5,7 @@ import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { TargetState } from '../src/proxy/balancer.js'
-import { createDecisionCounters } from '../src/policy/decision-counters.js'
+import { createDecisionCounters } from '../src/telemetry/decision-counters.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Gateway } from '../src/gateway.js'
 import { createOAuthEndpoints, type OAuthResponse } from '../src/tokens/oauth-endpoints.js'
-import { TOKEN_ENDPOINT_PATHS as PATHS } from '../src/tokens/endpoint-paths.js'
+import { TOKEN_ENDPOINT_PATHS as PATHS } from '../src/routing/endpoint-paths.js'
 import type { Observe } from './exchange.js'
 import type { Metrics, RouteSeries } from './metrics.js'
 

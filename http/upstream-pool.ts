@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
-import { connectFailure, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
+import { connectFailure, emptyResponse, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
 
 /** What the forwarder sends a request on: one of the upstream's targets, chosen per request. */
 export interface UpstreamDispatcher {
@@ -11,8 +11,8 @@ export interface UpstreamDispatcher {
 
 /**
  * One request's trip to a target, between undici and the forwarder's handler: tells the
- * balancer how the target did, and sends the request to another target when it could not
- * connect (mayRetry: idempotent, no body, no connection made, retries and deadline left).
+ * balancer how the target did, and sends the request to another target after a failure the
+ * upstream's `retryOn` names (mayRetry: idempotent, no body, retries and deadline left).
  * undici hands a request to a connection (onRequestStart) only once connected: an error
  * before that means the target never saw a byte.
  */
@@ -44,17 +44,18 @@ class TargetAttempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseError (controller: Dispatcher.DispatchController, err: Error): void {
-    const refused = !this.sent && connectFailure(err)
+    const failure = { sent: this.sent, answered: this.outcome !== undefined, error: err }
+    const targetFailed = (!this.sent && connectFailure(err)) || emptyResponse(failure)
     // Cut off mid-answer (the client went away, a timeout): the status said what it said of the target.
-    this.pool.balancer.finish(this.target, this.outcome ?? (refused ? 'failed' : undefined))
-    const retry = refused && mayRetry({
+    this.pool.balancer.finish(this.target, this.outcome ?? (targetFailed ? 'failed' : undefined))
+    const retry = targetFailed && mayRetry({
+      ...failure,
       method: this.options.method,
       hasBody: this.options.body != null,
-      sent: this.sent,
-      error: err,
+      retryOn: this.pool.config.retryOn,
       retried: this.tried.size - 1,
       retries: this.pool.config.retries,
-      elapsedMs: Date.now() - this.startedAt,
+      elapsedMs: this.pool.balancer.now() - this.startedAt,
       deadlineMs: this.pool.config.timeoutMs
     })
     if (retry && this.pool.send(this.options, this.inner, this.tried, this.startedAt)) return
@@ -120,7 +121,7 @@ export class TargetPool implements UpstreamDispatcher {
   }
 
   dispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.send(options, handler, new Set(), Date.now())
+    return this.send(options, handler, new Set(), this.balancer.now())
   }
 
   async destroy (): Promise<void> {

@@ -6,6 +6,7 @@ import { GatehouseError } from '../src/errors.js'
 import type { RuntimeRoute } from '../src/gateway.js'
 import type { Identity } from '../src/policy/authenticate.js'
 import { clientResponseHeaders } from '../src/proxy/headers.js'
+import { connectFailure, failingStatus, mayRetry, type Outcome } from '../src/proxy/balancer.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
 import { answerProblem } from './errors.js'
 import type { Exchange } from './exchange.js'
@@ -17,12 +18,12 @@ import { Bridge } from './websocket-bridge.js'
 const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'])
 const NO_HEAD = Buffer.alloc(0)
 
-/** The pipeline's flat header list as the object `ws` takes, without the client's handshake headers. */
-function handshakeHeaders (flat: readonly string[]): Record<string, string | string[]> {
+/** The pipeline's flat header list as the object `ws` takes, without the client's handshake headers, Host the chosen target's. */
+function handshakeHeaders (flat: readonly string[], host: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string
-    const value = flat[i + 1] as string
+    const value = name === 'host' ? host : flat[i + 1] as string
     if (HANDSHAKE_HEADERS.has(name)) continue
     const prior = out[name]
     out[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value]
@@ -158,13 +159,10 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
       const revocationKeys = [identity.client?.revocationKey, identity.user?.revocationKey].filter((k): k is string => k !== undefined)
       const opening = connections.watch(revocationKeys)
       x.forwardedMs = x.elapsedMs()
-      const outward = new WebSocket(upstream.webSocketOrigin + upstream.basePath + path, forwarded, {
-        headers: handshakeHeaders(headers),
-        maxPayload: spec.maxPayload,
-        perMessageDeflate: false,
-        autoPong: false,
-        followRedirects: false
-      })
+      const { balancer } = upstream
+      const tried = new Set<number>()
+      const startedAt = balancer.now()
+      let outward: WebSocket
       let settled = false
       let bridged = false
       const settle = (): boolean => {
@@ -182,48 +180,95 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
         answerProblem(x, new GatehouseError('upstream_timeout', `upstream ${upstream.name} did not answer the WebSocket handshake in time`))
       }, upstream.timeoutMs)
 
-      outward.on('error', err => {
-        if (!settle()) return
-        x.upstreamFailed = true
-        series.upgrade('upstream_failed')
-        answerProblem(x, upstreamError(err, upstream.name))
-      })
-      // The upstream answered the handshake with a plain HTTP answer (403, 404…): the client gets it as it is.
-      outward.once('unexpected-response', (request, response) => {
-        if (!settle()) {
-          request.destroy()
-          return
+      // A handshake goes to a target as a request does, and to another one when it could not connect.
+      const connect = (target: number): void => {
+        tried.add(target)
+        balancer.start(target)
+        let heard = false
+        const hear = (outcome: Outcome | undefined): void => {
+          if (heard) return
+          heard = true
+          balancer.finish(target, outcome)
         }
-        series.upgrade('upstream_refused')
-        res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders, ownCookies))
-        response.pipe(res)
-        res.once('close', () => request.destroy())
-      })
-      outward.once('open', () => {
-        if (!settle()) return
-        const socket = res.socket
-        if (socket === null) {
-          outward.terminate()
-          return
-        }
-        // The client gets the subprotocol the upstream chose; a client that offered only its
-        // credential entry gets that entry back, as browsers insist on one of theirs.
-        chosen.set(req, outward.protocol !== '' ? outward.protocol : forwarded.length === 0 && credentials[0] !== undefined ? credentials[0] : false)
-        server.handleUpgrade(req, socket, NO_HEAD, inward => {
-          bridged = true
-          res.statusCode = 101
-          series.upgrade('opened')
-          const exp = identity.user?.exp
-          const bridge = new Bridge(inward, outward, {
-            idleTimeoutMs: spec.idleTimeoutMs,
-            expiresAt: spec.closeOnExpiry && exp !== undefined ? exp * 1000 : undefined,
-            series
-          })
-          connections.add(bridge, revocationKeys)
-          // Revoked while the upstream was still answering the handshake.
-          if (opening.revoked) bridge.close(1008, 'credential revoked')
+        const { origin, host } = upstream.webSocketTargets[target] as { origin: string, host: string }
+        const socket = outward = new WebSocket(origin + upstream.basePath + path, forwarded, {
+          headers: handshakeHeaders(headers, host),
+          maxPayload: spec.maxPayload,
+          perMessageDeflate: false,
+          autoPong: false,
+          followRedirects: false
         })
-      })
+
+        socket.on('error', err => {
+          const refused = connectFailure(err)
+          hear(refused ? 'failed' : undefined)
+          if (settled) return
+          const next = refused && mayRetry({
+            method: 'GET',
+            hasBody: false,
+            sent: false,
+            answered: false,
+            error: err,
+            retryOn: upstream.retryOn,
+            retried: tried.size - 1,
+            retries: upstream.retries,
+            elapsedMs: balancer.now() - startedAt,
+            deadlineMs: upstream.timeoutMs
+          })
+            ? balancer.pick(tried)
+            : undefined
+          if (next !== undefined) {
+            connect(next)
+            return
+          }
+          settle()
+          x.upstreamFailed = true
+          series.upgrade('upstream_failed')
+          answerProblem(x, upstreamError(err, upstream.name))
+        })
+        // The upstream answered the handshake with a plain HTTP answer (403, 404…): the client gets it as it is.
+        socket.once('unexpected-response', (request, response) => {
+          hear(failingStatus(response.statusCode ?? 502) ? 'failed' : 'ok')
+          if (!settle()) {
+            request.destroy()
+            return
+          }
+          series.upgrade('upstream_refused')
+          res.writeHead(response.statusCode ?? 502, clientResponseHeaders(response.headers, x.responseHeaders, ownCookies))
+          response.pipe(res)
+          res.once('close', () => request.destroy())
+        })
+        socket.once('open', () => {
+          hear('ok')
+          if (!settle()) return
+          const clientSocket = res.socket
+          if (clientSocket === null) {
+            socket.terminate()
+            return
+          }
+          // The client gets the subprotocol the upstream chose; a client that offered only its
+          // credential entry gets that entry back, as browsers insist on one of theirs.
+          chosen.set(req, socket.protocol !== '' ? socket.protocol : forwarded.length === 0 && credentials[0] !== undefined ? credentials[0] : false)
+          server.handleUpgrade(req, clientSocket, NO_HEAD, inward => {
+            bridged = true
+            res.statusCode = 101
+            series.upgrade('opened')
+            const exp = identity.user?.exp
+            const bridge = new Bridge(inward, socket, {
+              idleTimeoutMs: spec.idleTimeoutMs,
+              expiresAt: spec.closeOnExpiry && exp !== undefined ? exp * 1000 : undefined,
+              series
+            })
+            connections.add(bridge, revocationKeys)
+            // Revoked while the upstream was still answering the handshake.
+            if (opening.revoked) bridge.close(1008, 'credential revoked')
+          })
+        })
+        // Ended without an answer (the client went away, the timeout): says nothing of the target.
+        socket.once('close', () => { hear(undefined) })
+      }
+      connect(balancer.pick() as number)
+
       // The client went away before both ends were joined: the upstream's side is dropped too.
       res.once('close', () => {
         settle()

@@ -3,16 +3,10 @@ import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
 import type { Clock } from '../clock.js'
+import { clientUnusable } from '../config/client-usable.js'
 
 export function hashApiKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')
-}
-
-/** A client is usable when it is neither disabled nor past its `expires`. Returns why not, or undefined. */
-export function clientUnusable (client: ClientRecord, now: number): string | undefined {
-  if (client.disabled) return 'client is disabled'
-  if (client.expiresAt !== null && now > client.expiresAt) return 'client has expired'
-  return undefined
 }
 
 /**

@@ -4,9 +4,9 @@ import type { AuthenticatorConfig } from '../config/types.js'
 import type { Cache } from '../cache/cache.js'
 import { systemClock, type Clock } from '../clock.js'
 import { AttemptLimiter, type Limit } from '../tokens/attempt-limiter.js'
-import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../tokens/client-secret.js'
+import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../secrets/client-secret.js'
 import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILED_ATTEMPTS_PER_ADDRESS } from '../tokens/oauth-endpoints.js'
-import type { SecretCheckSlots } from '../tokens/secret-check-slots.js'
+import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
 import type { Authenticator, UserPrincipal } from './types.js'
 
 /**

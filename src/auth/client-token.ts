@@ -4,7 +4,7 @@ import { cacheKey, type Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import { TokenRejected, type ClientTokenClaims, type TokenService } from '../tokens/token-service.js'
 import { VERIFIED_CLIENT_TOKEN } from '../tokens/revocation.js'
-import { clientUnusable } from './api-key.js'
+import { clientUnusable } from '../config/client-usable.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
 import { bearerCredential, TOKEN68 } from './bearer.js'
 

@@ -3,7 +3,7 @@ import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } 
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
-import { jwtOptions } from './jwt-config.js'
+import { jwtOptions } from '../config/jwt-options.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
 import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
 import { discover, type Discovery } from './discovery.js'

@@ -1,7 +1,7 @@
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig, ClientRecord } from '../config/types.js'
 import type { AuthRequest, Authenticator, ClientPrincipal } from './types.js'
-import { clientUnusable } from './api-key.js'
+import { clientUnusable } from '../config/client-usable.js'
 import type { Clock } from '../clock.js'
 
 /** `sha256:AB:cd:…` or `sha256:abcd…` to `ABCD…`. */

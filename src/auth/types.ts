@@ -3,10 +3,10 @@ import type { ClientRecord, GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import type { Cache } from '../cache/cache.js'
 import type { Clock } from '../clock.js'
-import type { DecisionCounters } from '../policy/decision-counters.js'
+import type { DecisionCounters } from '../telemetry/decision-counters.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
-import type { SecretCheckSlots } from '../tokens/secret-check-slots.js'
+import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument, visit, type Document } from 'yaml'
 import { createRequire } from 'node:module'
@@ -9,16 +8,15 @@ import type { RawAuthenticator, RawConfig, RawRoute } from './schema.js'
 import { AUTHENTICATOR_NAME, AUTHENTICATOR_PRINCIPAL, HTTP_METHODS, type AuthenticatorType, type HttpMethod, type PolicyName } from './names.js'
 import { checkAuthenticator, checkConfig } from './checks.generated.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
-import { parseOrigin } from '../policy/cors.js'
-import { compileRewrite } from '../proxy/rewrite.js'
+import { parseOrigin } from './cors-origin.js'
+import { compileRewrite } from '../routing/rewrite.js'
 import type { AuthenticatorConfig, ClientRecord, CorsConfig, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
-import { compileRoutePattern } from '../policy/route-pattern.js'
-import { jwtSpecIssues } from '../auth/jwt-config.js'
-import { parseSecretHash } from '../tokens/client-secret.js'
-import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { compileRoutePattern } from '../routing/route-pattern.js'
+import { jwtSpecIssues } from './jwt-options.js'
+import { parseSecretHash } from '../secrets/client-secret.js'
+import { TOKEN_ENDPOINT_PATHS } from '../routing/endpoint-paths.js'
 import { configWarnings } from './warnings.js'
-import { publicOriginProblem } from '../proxy/public-origin.js'
-import { keyFileProblems } from './key-files.js'
+import { publicOriginProblem } from '../routing/public-origin.js'
 
 export interface ConfigIssue {
   file: string
@@ -59,7 +57,8 @@ export function formatPath (segments: readonly Segment[]): string {
 
 const requireModule = createRequire(import.meta.url)
 
-class Issues {
+/** Config issues, each located in the file (line, column) at the key path it is about. */
+export class Issues {
   readonly list: ConfigIssue[] = []
   constructor (private readonly file: string, private readonly doc: Document, private readonly lines: LineCounter) {}
 
@@ -482,6 +481,7 @@ function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, Upstre
         ? undefined
         : { path: u.healthCheck.path, intervalMs: parseDuration(u.healthCheck.interval ?? '5s'), timeoutMs: parseDuration(u.healthCheck.timeout ?? '1s') },
       retries: u.retries ?? 1,
+      retryOn: new Set(u.retryOn ?? ['connect-failure']),
       timeoutMs: u.timeout === undefined ? 30_000 : parseDuration(u.timeout),
       connections: u.connections ?? 128
     })
@@ -658,23 +658,4 @@ function normaliseTelemetry (raw: RawConfig['telemetry']): TelemetryConfig | und
     sampleRatio: otlp.sampleRatio ?? 1,
     exportIntervalMs: parseDuration(otlp.exportInterval ?? '5s')
   }
-}
-
-export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
-  const path = resolve(file)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
-  }
-  const config = parseConfig(text, path, env)
-  const problems = await keyFileProblems(config)
-  if (problems.length > 0) {
-    const lines = new LineCounter()
-    const issues = new Issues(path, parseDocument(text, { lineCounter: lines }), lines)
-    for (const p of problems) issues.add(p.path, p.message)
-    throw new ConfigError(issues.list)
-  }
-  return config
 }

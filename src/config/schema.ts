@@ -326,7 +326,16 @@ const Upstream = strict({
     interval: Type.Optional(doc(Duration, 'Time between checks of a target', '5s')),
     timeout: Type.Optional(doc(Duration, 'How long a check may take', '1s'))
   }, 'Active health checks, besides the passive ones')),
-  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, default: 1, description: 'How many other targets an idempotent request without a body is tried on when it could not connect (never after a target could have seen it), within timeout' })),
+  retries: Type.Optional(Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 1,
+    description: 'How many other targets an idempotent request without a body is tried on after a failure retryOn names, within timeout'
+  })),
+  retryOn: Type.Optional(doc(Type.Array(Type.Union([Type.Literal('connect-failure'), Type.Literal('empty-response')])),
+    'Which failures of an idempotent request without a body are tried again on another target: connect-failure (no connection made: the target never ' +
+    'saw the request), empty-response (the connection closed before any byte of an answer, as when a target dies with the request in flight or drops ' +
+    'an idle keep-alive connection as it is reused: the target may have seen the request, so it may be handled twice)', ['connect-failure'])),
   timeout: Type.Optional(doc(Duration, 'Longest wait for the response headers and between body chunks; past it the client gets 504 upstream_timeout', '30s')),
   connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'Most sockets in this upstream\'s keep-alive connection pool', default: 128 }))
 }, 'A service requests are proxied to')

@@ -1,5 +1,7 @@
 /** The normalised config the rest of the gateway reads: durations in ms, paths resolved, lookups prebuilt. */
 import type { AuthenticatorType, HttpMethod, PolicyName, RawAuthenticator } from './schema.js'
+import type { RoutingConfig } from '../routing/options.js'
+import type { RewriteConfig } from '../routing/rewrite.js'
 
 export interface HostPort { host: string, port: number }
 
@@ -36,9 +38,13 @@ export interface UpstreamConfig {
   passiveHealth: { failures: number, cooldownMs: number }
   healthCheck: { path: string, intervalMs: number, timeoutMs: number } | undefined
   retries: number
+  /** Which failures an idempotent request without a body is tried again on another target after. */
+  retryOn: ReadonlySet<RetryOn>
   timeoutMs: number
   connections: number
 }
+
+export type RetryOn = 'connect-failure' | 'empty-response'
 
 /** `cors:` on a route, or `server.cors` for routes without one; origins as written (validated). */
 export interface CorsConfig {
@@ -51,11 +57,6 @@ export interface CorsConfig {
   credentials: boolean
   maxAgeS: number | undefined
 }
-
-/** `rewrite:` on a route: what path the upstream gets for the path judged. */
-export type RewriteConfig =
-  | { stripPrefix: string }
-  | { to: string }
 
 export type RateLimitBy = 'client' | 'user' | 'ip' | 'client+user'
 
@@ -106,14 +107,6 @@ export type RedisConfig =
   | { url: string }
   | { cluster: Array<string | HostPort> }
   | { sentinels: HostPort[], name: string, password?: string }
-
-/** How paths are matched: never weaker than the upstreams' own matching (docs/routing.md, "Path matching"). */
-export interface RoutingConfig {
-  caseSensitive: boolean
-  ignoreTrailingSlash: boolean
-  allowSemicolons: boolean
-  maxParamLength: number
-}
 
 export interface TelemetryConfig {
   endpoint: string

@@ -1,6 +1,7 @@
-import type { GatewayConfig, RouteConfig, RoutingConfig } from './types.js'
+import type { GatewayConfig, RouteConfig } from './types.js'
+import type { RoutingConfig } from '../routing/options.js'
 import type { PolicyName } from './schema.js'
-import { buildRouteTable } from '../policy/route-table.js'
+import { buildRouteTable } from '../routing/route-table.js'
 
 /** A valid config that probably does not do what its author meant; `hint`s are softer still. */
 export interface Warning {

@@ -26,7 +26,7 @@
  * starts no login; authenticators still run for real (a JWT verified, a token introspected).
  * The listener, which has routed already, calls `compileRouteDecision(gateway, route)` once
  * per route and the result per request; `decide` routes with the same table first
- * (src/policy/route-table.ts), including the gateway's own endpoints and undecodable paths.
+ * (src/routing/route-table.ts), including the gateway's own endpoints and undecodable paths.
  * Render a refusal with `problemAnswer` (src/errors.ts): status, headers and problem+json body.
  */
 import type { Gateway, RuntimeRoute } from '../gateway.js'
@@ -36,18 +36,18 @@ import { GatehouseError, isGatehouseError, toGatehouseError } from '../errors.js
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { withoutOverrideParams } from '../identity/query-overrides.js'
 import { answerPreflight, corsResponseHeaders, credentialedOrigin, isPreflight, type PreflightAnswer } from '../policy/cors.js'
-import { compilePublicOrigins } from '../proxy/public-origin.js'
+import { compilePublicOrigins } from '../routing/public-origin.js'
 import { authenticate, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
-import { countHit, effectiveLimit, limitAddress, limitKey, limitScope, onLimitStoreError } from '../policy/rate-limit.js'
-import { judgeTarget } from '../policy/request-path.js'
-import { buildRouteTable, judgeParams, type RouteHit, type RouteTable } from '../policy/route-table.js'
+import { countHit, effectiveLimit, limitAddress, limitKey, limitScope, onLimitStoreError } from '../rate-limit/rate-limit.js'
+import { judgeTarget } from '../routing/request-path.js'
+import { buildRouteTable, judgeParams, type RouteHit, type RouteTable } from '../routing/route-table.js'
 import { checkSameOrigin, fromSameOrigin } from '../policy/same-origin.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
-import { requestTrace } from '../proxy/trace-context.js'
+import { requestTrace } from '../telemetry/trace-context.js'
 import { clientOrigin, peerOf } from '../proxy/trust.js'
-import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { TOKEN_ENDPOINT_PATHS } from '../routing/endpoint-paths.js'
 import { handshakeProblem, isWebSocketUpgrade } from './handshake.js'
 import type { DecisionRequest } from './request.js'
 

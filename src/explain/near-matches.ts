@@ -1,5 +1,6 @@
-import type { RouteConfig, RoutingConfig } from '../config/types.js'
-import { buildRouteTable } from '../policy/route-table.js'
+import type { RouteConfig } from '../config/types.js'
+import type { RoutingConfig } from '../routing/options.js'
+import { buildRouteTable } from '../routing/route-table.js'
 
 export interface NearMatch {
   /** The route's index in `routes`. */

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net'
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig } from '../config/types.js'
 import { hashApiKey } from '../auth/api-key.js'
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../auth/jwt-config.js'
+import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../config/jwt-options.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
 import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
-import { buildRouteTable, type RouteTable } from '../policy/route-table.js'
+import { buildRouteTable, type RouteTable } from '../routing/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
 
 /** Algorithms a test key can be made for, in the order one is picked from an authenticator's allow-list. */

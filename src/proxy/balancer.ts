@@ -5,6 +5,7 @@
  * active checks' verdict. Pure state with an injected clock; the HTTP layer reports outcomes.
  */
 import type { Clock } from '../clock.js'
+import type { RetryOn } from '../config/types.js'
 
 export type BalanceMode = 'round-robin' | 'least-pending'
 
@@ -46,6 +47,11 @@ export class Balancer {
   up (i: number): boolean {
     const t = this.targets[i] as TargetState
     return t.checkedUp && t.outUntil <= this.options.clock()
+  }
+
+  /** The balancer's clock: retries measure their deadline on it. */
+  now (): number {
+    return this.options.clock()
   }
 
   /** Whether any target is in service: /readyz reports an upstream with none. */
@@ -124,10 +130,22 @@ export function failingStatus (status: number): boolean {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 /** Errors that mean no connection was made: the target never saw a byte of the request. */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+/** Errors that mean the connection closed under the request: the target died, or dropped a keep-alive connection as it was reused. */
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
+
+function errorCode (err: unknown): unknown {
+  return (err as { code?: unknown } | null)?.code
+}
 
 export function connectFailure (err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
+  const code = errorCode(err)
   return typeof code === 'string' && CONNECT_FAILURES.has(code)
+}
+
+/** The connection was lost with the request sent and no byte of an answer read (HAProxy's empty-response). */
+export function emptyResponse (c: { sent: boolean, answered: boolean, error: unknown }): boolean {
+  const code = errorCode(c.error)
+  return c.sent && !c.answered && typeof code === 'string' && CONNECTION_LOST.has(code)
 }
 
 export interface RetryCase {
@@ -136,7 +154,11 @@ export interface RetryCase {
   hasBody: boolean
   /** The request was handed to a connection: from then on the target may have seen it. */
   sent: boolean
+  /** The target's answer had begun (its status line was read). */
+  answered: boolean
   error: unknown
+  /** The upstream's `retryOn`. */
+  retryOn: ReadonlySet<RetryOn>
   /** Retries already made. */
   retried: number
   retries: number
@@ -147,9 +169,12 @@ export interface RetryCase {
 
 /**
  * Whether a failed attempt may go to another target: only an idempotent request with no
- * body, only when no connection was made (never after the target could have seen it), at
- * most `retries` times, and only while the deadline holds.
+ * body, at most `retries` times, while the deadline holds, and only after a failure
+ * `retryOn` names: no connection made (the target never saw the request), or, when the
+ * upstream allows it, the connection lost before any byte of an answer.
  */
 export function mayRetry (c: RetryCase): boolean {
-  return IDEMPOTENT.has(c.method) && !c.hasBody && !c.sent && connectFailure(c.error) && c.retried < c.retries && c.elapsedMs < c.deadlineMs
+  if (!IDEMPOTENT.has(c.method) || c.hasBody || c.retried >= c.retries || c.elapsedMs >= c.deadlineMs) return false
+  if (!c.sent) return c.retryOn.has('connect-failure') && connectFailure(c.error)
+  return c.retryOn.has('empty-response') && emptyResponse(c)
 }

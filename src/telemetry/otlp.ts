@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base'
 import type { TelemetryConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { formatTraceparent, type TraceParent } from '../proxy/trace-context.js'
+import { formatTraceparent, type TraceParent } from './trace-context.js'
 import type { RequestSpan, SpanAttributes, Tracer } from './tracing.js'
 
 /** The longest a shutdown waits for the last spans to be exported. */

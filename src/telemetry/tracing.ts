@@ -1,4 +1,4 @@
-import type { TraceParent } from '../proxy/trace-context.js'
+import type { TraceParent } from './trace-context.js'
 
 export type SpanAttributes = Record<string, string | number | boolean | undefined>
 

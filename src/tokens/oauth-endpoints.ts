@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import type { ClientRecord } from '../config/types.js'
 import type { Logger } from '../logger.js'
-import { clientUnusable } from '../auth/api-key.js'
+import { clientUnusable } from '../config/client-usable.js'
 import { AttemptLimiter, type Limit } from './attempt-limiter.js'
-import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from './client-secret.js'
-import type { SecretCheckSlots } from './secret-check-slots.js'
+import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../secrets/client-secret.js'
+import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
 import { TokenRejected, type TokenService } from './token-service.js'
 
 /** What the HTTP layer hands over: headers, the form body when it was one, the caller's address. */

@@ -4,7 +4,7 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { fromAddress, postFormWith } from '../helpers/from-address.js'
 import { ISSUER, SECRETS, basic, jwksFile, signingKey } from '../helpers/tokens.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 import { MAX_FAILED_ATTEMPTS_PER_ADDRESS } from '../../src/tokens/oauth-endpoints.js'
 
 const TOKEN_REQUESTS = 10

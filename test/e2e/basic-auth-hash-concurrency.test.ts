@@ -4,8 +4,8 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { basic } from '../helpers/basic-users.js'
-import { hashSecret, secretChecks } from '../../src/tokens/client-secret.js'
-import { MAX_CONCURRENT_CHECKS } from '../../src/tokens/secret-check-slots.js'
+import { hashSecret, secretChecks } from '../../src/secrets/client-secret.js'
+import { MAX_CONCURRENT_CHECKS } from '../../src/secrets/secret-check-slots.js'
 
 /** Three users at the production scrypt cost: each check takes tens of milliseconds, as in real use. */
 async function costlyUsersFile (): Promise<string> {

@@ -5,7 +5,7 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { fetchToken } from '../helpers/tokens.js'
-import { parseSecretHash, verifySecret } from '../../src/tokens/client-secret.js'
+import { parseSecretHash, verifySecret } from '../../src/secrets/client-secret.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
 /** The built CLI (the test script compiles first), as a user runs it. */

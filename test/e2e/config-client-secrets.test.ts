@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError, parseConfig } from '../../src/config/load.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 const base = `upstreams:
   orders: { url: "http://127.0.0.1:1" }

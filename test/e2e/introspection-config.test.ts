@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { ConfigError, loadConfig } from '../../src/config/load.js'
+import { ConfigError } from '../../src/config/load.js'
+import { loadConfig } from '../../src/load-config.js'
 import { tempDir } from '../helpers/gateway.js'
 
 t.test('introspection config: the endpoint must be an http(s) URL, reported with its position', async t => {

@@ -3,7 +3,7 @@ import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { fromAddress, postFormWith } from '../helpers/from-address.js'
 import { SECRETS, basic, jwksFile, signingKey, tokenGatewayYaml } from '../helpers/tokens.js'
-import { secretChecks } from '../../src/tokens/client-secret.js'
+import { secretChecks } from '../../src/secrets/client-secret.js'
 
 t.test('40 concurrent wrong secrets for one client run at most 10 scrypt hashes, few at a time', async t => {
   const upstream = await startEcho(t)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { ISSUER, basic, jwksFile, postForm, signingKey } from '../helpers/tokens.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 

@@ -5,7 +5,7 @@ import { tempDir } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { basic, SECRETS } from '../helpers/tokens.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 import { onNewConnection, servedBy, startCli } from '../helpers/cluster.js'
 
 t.test('workers: without tokens.signingKeys every worker shares the ephemeral key, so a token works on each', async t => {

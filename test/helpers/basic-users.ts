@@ -1,4 +1,4 @@
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 /** Test users for the `basic` authenticator: name → password and the claims after the hash. */
 export const USERS = {

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 import { newSigningJwk } from '../../src/tokens/signing-keys.js'
 import { TEST_SERVER } from './gateway.js'
 import { call, type Response } from './http.js'

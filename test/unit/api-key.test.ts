@@ -1,6 +1,7 @@
 import t from 'tap'
 import { GatehouseError } from '../../src/errors.js'
-import { clientUnusable, createApiKeyAuthenticator, hashApiKey } from '../../src/auth/api-key.js'
+import { createApiKeyAuthenticator, hashApiKey } from '../../src/auth/api-key.js'
+import { clientUnusable } from '../../src/config/client-usable.js'
 import type { AuthenticatorConfig, ClientRecord } from '../../src/config/types.js'
 import type { AuthRequest, Authenticator } from '../../src/auth/types.js'
 import { manualClock } from '../helpers/clock.js'

@@ -74,7 +74,10 @@ t.test('active checks: a failed check takes a target out until one passes', asyn
 
 t.test('retries: idempotent, no body, no connection made, within retries and the deadline', async t => {
   const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
-  const base = { method: 'GET', hasBody: false, sent: false, error: refused, retried: 0, retries: 1, elapsedMs: 5, deadlineMs: 30_000 }
+  const base = {
+    method: 'GET', hasBody: false, sent: false, answered: false, error: refused, retryOn: new Set(['connect-failure'] as const),
+    retried: 0, retries: 1, elapsedMs: 5, deadlineMs: 30_000
+  }
   t.ok(mayRetry(base))
   for (const method of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']) t.ok(mayRetry({ ...base, method }), method)
   for (const method of ['POST', 'PATCH']) t.notOk(mayRetry({ ...base, method }), `${method} is not idempotent`)
@@ -82,6 +85,7 @@ t.test('retries: idempotent, no body, no connection made, within retries and the
   t.notOk(mayRetry({ ...base, sent: true }), 'never once the target could have seen it')
   t.notOk(mayRetry({ ...base, error: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }), 'a reset may come after the target read the request')
   t.notOk(mayRetry({ ...base, error: Object.assign(new Error('headers'), { code: 'UND_ERR_HEADERS_TIMEOUT' }) }), 'nor a slow answer')
+  t.notOk(mayRetry({ ...base, retryOn: new Set() }), 'retryOn: [] retries nothing')
   t.notOk(mayRetry({ ...base, retried: 1 }), 'bounded by retries')
   t.notOk(mayRetry({ ...base, elapsedMs: 30_000 }), 'bounded by the deadline')
   t.ok(connectFailure(Object.assign(new Error('t'), { code: 'UND_ERR_CONNECT_TIMEOUT' })))

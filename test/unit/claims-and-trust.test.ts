@@ -1,7 +1,7 @@
 import t from 'tap'
 import { claimsToKeep, keptClaimsTag, pickClaims, NO_CLAIMS } from '../../src/auth/kept-claims.js'
 import { compileTrust } from '../../src/proxy/trust.js'
-import { jwtOptions, jwtSpecIssues, type JwtSpec } from '../../src/auth/jwt-config.js'
+import { jwtOptions, jwtSpecIssues, type JwtSpec } from '../../src/config/jwt-options.js'
 import { configOf } from '../helpers/config.js'
 
 t.test('a cached principal keeps only the claims the config reads: mapped to headers or required by a route', async t => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decoyHash, hashSecret, newClientSecret, parseSecretHash, verifySecret } from '../../src/tokens/client-secret.js'
+import { decoyHash, hashSecret, newClientSecret, parseSecretHash, verifySecret } from '../../src/secrets/client-secret.js'
 
 /** Cheap scrypt parameters: the format and the comparison are under test here, not the cost. */
 const CHEAP = { N: 1024, r: 8, p: 1 }

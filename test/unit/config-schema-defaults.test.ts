@@ -3,7 +3,7 @@ import { AUTHENTICATOR_SCHEMAS, ConfigSchema } from '../../src/config/schema.js'
 import { schemaKeys } from '../../src/config/reference.js'
 import { parseConfig } from '../../src/config/load.js'
 import type { AuthenticatorConfig } from '../../src/config/types.js'
-import { jwtOptions } from '../../src/auth/jwt-config.js'
+import { jwtOptions } from '../../src/config/jwt-options.js'
 import { introspectionSettings } from '../../src/auth/introspection.js'
 
 /**

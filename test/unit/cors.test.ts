@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { CorsConfig } from '../../src/config/types.js'
-import { answerPreflight, compileCors, corsResponseHeaders, credentialedOrigin, isPreflight, originAllowed, parseOrigin } from '../../src/policy/cors.js'
+import { answerPreflight, compileCors, corsResponseHeaders, credentialedOrigin, isPreflight, originAllowed } from '../../src/policy/cors.js'
+import { parseOrigin } from '../../src/config/cors-origin.js'
 
 const config = (c: Partial<CorsConfig>): CorsConfig => ({ origins: ['https://app.example'], methods: undefined, headers: undefined, exposeHeaders: [], credentials: false, maxAgeS: undefined, ...c })
 const pairs = (flat: string[]): Record<string, string> => {

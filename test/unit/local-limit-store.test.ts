@@ -1,5 +1,5 @@
 import t from 'tap'
-import { localLimitStore } from '../../src/cache/local-limit-store.js'
+import { localLimitStore } from '../../src/rate-limit/local-limit-store.js'
 import { manualClock } from '../helpers/clock.js'
 
 const LIMITS = { maxEntries: 100, maxSize: 1024 * 1024 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compilePublicOrigins, publicOriginProblem } from '../../src/proxy/public-origin.js'
+import { compilePublicOrigins, publicOriginProblem } from '../../src/routing/public-origin.js'
 
 t.test('no public origins: no matcher, any Host is taken as sent', async t => {
   t.equal(compilePublicOrigins([]), undefined)

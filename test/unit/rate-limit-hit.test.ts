@@ -1,6 +1,6 @@
 import t from 'tap'
-import { hit, limitAddress, limitHeaders } from '../../src/policy/rate-limit.js'
-import { localLimitStore } from '../../src/cache/local-limit-store.js'
+import { hit, limitAddress, limitHeaders } from '../../src/rate-limit/rate-limit.js'
+import { localLimitStore } from '../../src/rate-limit/local-limit-store.js'
 import { manualClock } from '../helpers/clock.js'
 
 const LIMITS = { maxEntries: 100, maxSize: 1024 * 1024 }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createDecisionCounters } from '../../src/policy/decision-counters.js'
-import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../../src/policy/rate-limit.js'
+import { createDecisionCounters } from '../../src/telemetry/decision-counters.js'
+import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } from '../../src/rate-limit/rate-limit.js'
 import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'

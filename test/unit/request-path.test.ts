@@ -1,6 +1,6 @@
 import t from 'tap'
 import { GatehouseError } from '../../src/errors.js'
-import { judgeTarget, routerUrl } from '../../src/policy/request-path.js'
+import { judgeTarget, routerUrl } from '../../src/routing/request-path.js'
 
 const STRICT = { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false, maxParamLength: 1000 }
 const SEMICOLONS = { ...STRICT, allowSemicolons: true }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { compileRewrite, type Rewrite } from '../../src/proxy/rewrite.js'
-import { compileRoutePattern } from '../../src/policy/route-pattern.js'
+import { compileRewrite, type Rewrite } from '../../src/routing/rewrite.js'
+import { compileRoutePattern } from '../../src/routing/route-pattern.js'
 
 const compiled = (match: string, rewrite: Parameters<typeof compileRewrite>[1]): Rewrite => {
   const r = compileRewrite(match, rewrite)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileRoutePattern } from '../../src/policy/route-pattern.js'
+import { compileRoutePattern } from '../../src/routing/route-pattern.js'
 
 t.test('a pattern without a wildcard is its own router path', async t => {
   t.same(compileRoutePattern('/health'), { urls: ['/health'] })

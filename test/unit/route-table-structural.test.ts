@@ -2,9 +2,9 @@ import t from 'tap'
 import fc from 'fast-check'
 import { deepStrictEqual } from 'node:assert/strict'
 import { GatehouseError } from '../../src/errors.js'
-import { judgeTarget } from '../../src/policy/request-path.js'
-import { compileRoutePattern } from '../../src/policy/route-pattern.js'
-import { buildRouteTable, judgeParams } from '../../src/policy/route-table.js'
+import { judgeTarget } from '../../src/routing/request-path.js'
+import { compileRoutePattern } from '../../src/routing/route-pattern.js'
+import { buildRouteTable, judgeParams } from '../../src/routing/route-table.js'
 import { PATTERNS, expectedRoute, pathFrom, type Expected } from '../helpers/route-paths.js'
 
 const MAX = 12

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MAX_CONCURRENT_CHECKS, SecretCheckSlots } from '../../src/tokens/secret-check-slots.js'
+import { MAX_CONCURRENT_CHECKS, SecretCheckSlots } from '../../src/secrets/secret-check-slots.js'
 
 t.test('check slots: one per name, a bounded number overall, refused rather than queued', async t => {
   const slots = new SecretCheckSlots(['oauth'])

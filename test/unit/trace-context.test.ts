@@ -1,5 +1,5 @@
 import t from 'tap'
-import { acceptTracestate, formatTraceparent, newSpanId, newTraceId, parseTraceparent, requestTrace } from '../../src/proxy/trace-context.js'
+import { acceptTracestate, formatTraceparent, newSpanId, newTraceId, parseTraceparent, requestTrace } from '../../src/telemetry/trace-context.js'
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c'
 const PARENT = 'b7ad6b7169203331'

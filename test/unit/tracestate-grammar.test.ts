@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { acceptTracestate } from '../../src/proxy/trace-context.js'
+import { acceptTracestate } from '../../src/telemetry/trace-context.js'
 
 // The W3C Trace Context grammar (https://www.w3.org/TR/trace-context/#tracestate-header), as generators.
 const LCALPHA = 'abcdefghijklmnopqrstuvwxyz'

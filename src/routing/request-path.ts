@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors.js'
-import type { RoutingConfig } from '../config/types.js'
+import type { RoutingConfig } from './options.js'
 
 /** The request target, split once: the path as sent (forwarded as is) and the query without `?`. */
 export interface RequestTarget {

@@ -1,7 +1,7 @@
-import type { Cache } from './cache.js'
+import type { Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
-import { introspectionCacheCredential, introspectionPartition } from '../auth/introspection.js'
-import { jwtCacheCredential } from '../auth/jwt.js'
+import { introspectionCacheCredential, introspectionPartition } from './introspection.js'
+import { jwtCacheCredential } from './jwt.js'
 
 /** Every kind of cache entry a bearer token can have: it may have been checked as either. */
 const TOKEN_KINDS = ['introspection', 'jwt'] as const

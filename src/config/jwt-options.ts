@@ -1,5 +1,5 @@
-import type { RawAuthenticator } from '../config/schema.js'
-import { parseDuration, parseSize } from '../config/units.js'
+import type { RawAuthenticator } from './schema.js'
+import { parseDuration, parseSize } from './units.js'
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { createPrivateKey } from 'node:crypto'
-import type { GatewayConfig } from './types.js'
-import { jwtOptions } from '../auth/jwt-config.js'
+import { resolve } from 'node:path'
+import { LineCounter, parseDocument } from 'yaml'
+import type { GatewayConfig } from './config/types.js'
+import { ConfigError, Issues, parseConfig } from './config/load.js'
+import { jwtOptions } from './config/jwt-options.js'
 
 export interface KeyFileProblem {
   /** The key path of the setting that names the file. */
@@ -37,20 +40,20 @@ export async function keyFileProblems (config: GatewayConfig): Promise<KeyFilePr
     if (a.type === 'jwt') {
       const spec = a.spec as { publicKey?: string }
       const key = spec.publicKey
-      if (key !== undefined && key !== '') checks.push(problemOf(at('publicKey'), key, async () => await (await import('../auth/jwt-keys.js')).publicKeySource(key, jwtOptions(a.spec as never).algorithms)))
+      if (key !== undefined && key !== '') checks.push(problemOf(at('publicKey'), key, async () => await (await import('./auth/jwt-keys.js')).publicKeySource(key, jwtOptions(a.spec as never).algorithms)))
     }
     if (a.type === 'basic') {
       const file = (a.spec as { usersFile: string }).usersFile
-      checks.push(problemOf(at('usersFile'), file, async () => (await import('../auth/basic.js')).parseUsersFile(await readFile(file, 'utf8'), file)))
+      checks.push(problemOf(at('usersFile'), file, async () => (await import('./auth/basic.js')).parseUsersFile(await readFile(file, 'utf8'), file)))
     }
     if (a.type === 'oidc') {
       const spec = a.spec as { clientId: string, privateKey?: string }
       const key = spec.privateKey
-      if (key !== undefined && key !== '') checks.push(problemOf(at('privateKey'), key, async () => (await import('../auth/oidc/client-auth.js')).clientAuth({ privateKey: key })))
+      if (key !== undefined && key !== '') checks.push(problemOf(at('privateKey'), key, async () => (await import('./auth/oidc/client-auth.js')).clientAuth({ privateKey: key })))
     }
   }
   const signing = config.tokens.signingKeys
-  if (signing !== undefined) checks.push(problemOf(['tokens', 'signingKeys'], signing, async () => await (await import('../tokens/signing-keys.js')).loadSigningKeys(signing, undefined)))
+  if (signing !== undefined) checks.push(problemOf(['tokens', 'signingKeys'], signing, async () => await (await import('./tokens/signing-keys.js')).loadSigningKeys(signing, undefined)))
   const tls = config.server.tls
   if (tls !== undefined) {
     checks.push(problemOf(['server', 'tls', 'cert'], tls.cert, async () => await readFile(tls.cert)))
@@ -59,4 +62,24 @@ export async function keyFileProblems (config: GatewayConfig): Promise<KeyFilePr
     if (ca !== undefined) checks.push(problemOf(['server', 'tls', 'clientCa'], ca, async () => await readFile(ca)))
   }
   return (await Promise.all(checks)).flat()
+}
+
+/** A config file, parsed and checked, with every key and users file it names loaded as `start` loads them. */
+export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  const path = resolve(file)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
+  }
+  const config = parseConfig(text, path, env)
+  const problems = await keyFileProblems(config)
+  if (problems.length > 0) {
+    const lines = new LineCounter()
+    const issues = new Issues(path, parseDocument(text, { lineCounter: lines }), lines)
+    for (const p of problems) issues.add(p.path, p.message)
+    throw new ConfigError(issues.list)
+  }
+  return config
 }

@@ -2,8 +2,8 @@ import { isIPv6 } from 'node:net'
 import { GatehouseError } from '../errors.js'
 import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
-import type { Identity } from './authenticate.js'
-import type { DecisionCounters } from './decision-counters.js'
+import type { Identity } from '../policy/authenticate.js'
+import type { DecisionCounters } from '../telemetry/decision-counters.js'
 import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
@@ -61,7 +61,7 @@ export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLim
 /** A fixed window's count: the hits in it so far, and the ms until it ends (0: no window running). */
 export interface WindowCount { current: number, ttlMs: number }
 
-/** Where counters live: in this process (cache/local-limit-store.ts) or in Redis, shared. */
+/** Where counters live: in this process (local-limit-store.ts) or in Redis, shared. */
 export interface LimitStore {
   /** Counts one hit on `key`; a window of `windowMs` starts when none is running. */
   incr (key: string, windowMs: number): Promise<WindowCount>

@@ -1,7 +1,7 @@
 import Router from 'find-my-way'
 import { GatehouseError } from '../errors.js'
-import type { RouteConfig, RoutingConfig } from '../config/types.js'
-import { TOKEN_ENDPOINT_PATHS } from '../tokens/endpoint-paths.js'
+import { TOKEN_ENDPOINT_PATHS } from './endpoint-paths.js'
+import type { RoutingConfig } from './options.js'
 import { routerUrl } from './request-path.js'
 
 /**
@@ -59,7 +59,7 @@ export interface RouteTable {
  * endpoints, under `routing`. The target goes through the same rewrite as in the app
  * (`;` parameters dropped when allowed).
  */
-export function buildRouteTable (routes: ReadonlyArray<Pick<RouteConfig, 'index' | 'urls' | 'methods'>>, routing: RoutingConfig, withTokenEndpoints = true, logins: readonly LoginEndpoints[] = []): RouteTable {
+export function buildRouteTable (routes: ReadonlyArray<{ index: number, urls: readonly string[], methods: Router.HTTPMethod[] }>, routing: RoutingConfig, withTokenEndpoints = true, logins: readonly LoginEndpoints[] = []): RouteTable {
   // As in the app: a path that cannot be decoded, or a parameter past maxParamLength, is answered 400 before any route.
   const router = Router({ ...routerOptions(routing), onBadUrl: noop, onMaxParamLength: noop })
   if (withTokenEndpoints) {

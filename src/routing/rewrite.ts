@@ -4,7 +4,11 @@
  * segments line up with the path's: nothing is decoded, re-parsed or matched again, and no
  * rewrite can change which route decided.
  */
-import type { RewriteConfig } from '../config/types.js'
+
+/** `rewrite:` on a route: what path the upstream gets for the path judged. */
+export type RewriteConfig =
+  | { stripPrefix: string }
+  | { to: string }
 
 /** A path judged (as sent, without its query) to the path the upstream gets. */
 export type Rewrite = (path: string) => string

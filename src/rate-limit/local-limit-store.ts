@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
-import type { LimitStore, WindowCount } from '../policy/rate-limit.js'
-import { entryBytes, type LocalLimits } from './cache.js'
+import type { LimitStore, WindowCount } from './rate-limit.js'
+import { entryBytes, type LocalLimits } from '../cache/cache.js'
 import { systemClock, type Clock } from '../clock.js'
 
 interface Counter { current: number, startMs: number }
