@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseUsersFile } from '../../src/auth/basic.js'
-import { hashSecret } from '../../src/tokens/client-secret.js'
+import { hashSecret } from '../../src/secrets/client-secret.js'
 
 const COST = { N: 1024, r: 8, p: 1 }
 
