@@ -30,7 +30,10 @@ async function main (): Promise<void> {
   })
   const alice = identity('alice')
   const users = Array.from({ length: 1000 }, (_, i) => identity(`user-${i}`))
-  await timeIt('sign every request (no reuse)', async () => await tokens.sign({ sub: 'alice', scope: 'orders:read', auth: ['idp'] }, { audience: 'orders', ttlMs: 60_000, type: ASSERTION_TYPE }))
+  await timeIt(
+    'sign every request (no reuse)',
+    async () => await tokens.sign({ sub: 'alice', scope: 'orders:read', auth: ['idp'] }, { audience: 'orders', ttlMs: 60_000, type: ASSERTION_TYPE })
+  )
   await timeIt('signer, one identity (reused)', async () => await signer.assert(alice, 'orders'))
   await timeIt('signer, 1000 identities (reused)', async i => await signer.assert(users[i % users.length], 'orders'))
 }

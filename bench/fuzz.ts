@@ -31,7 +31,9 @@ const summary = await fuzz(rig, {
   keepGoing: values['keep-going'],
   onProgress: (done, byProperty, known) => {
     const s = (Date.now() - started) / 1000
-    console.log(`${done} cases, ${s.toFixed(0)} s, ${(done / s).toFixed(0)} cases/s, load ${loadavg()[0].toFixed(2)}, known ${known}, found ${JSON.stringify(byProperty)}`)
+    console.log(
+      `${done} cases, ${s.toFixed(0)} s, ${(done / s).toFixed(0)} cases/s, load ${loadavg()[0].toFixed(2)}, known ${known}, found ${JSON.stringify(byProperty)}`
+    )
   }
 })
 for (const fn of teardowns.reverse()) await fn()

@@ -38,7 +38,7 @@ const luaString = (s: string): string => JSON.stringify(s)
  * that cycles through this thread's own token file (a fixed request otherwise, wrk's fast path).
  */
 function wrkScript (dir: string, spec: LoadSpec): string {
-  const lines = [`wrk.headers = {}`]
+  const lines = ['wrk.headers = {}']
   for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`)
   if (spec.bearer !== undefined) {
     const files = spec.bearer.map((tokens, i) => {
@@ -71,7 +71,9 @@ function wrkScript (dir: string, spec: LoadSpec): string {
 
 async function runWrk (dir: string, spec: LoadSpec): Promise<LoadResult> {
   const script = wrkScript(dir, spec)
-  const child = spawn('wrk', [`-t${THREADS}`, `-c${spec.connections}`, `-d${spec.seconds}s`, '--timeout', '10s', '-s', script, spec.url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn('wrk', [`-t${THREADS}`, `-c${spec.connections}`, `-d${spec.seconds}s`, '--timeout', '10s', '-s', script, spec.url], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
   let out = ''
   child.stdout.on('data', (c: Buffer) => { out += c.toString() })
   await new Promise(resolve => child.on('close', resolve))
@@ -92,7 +94,16 @@ async function runCannon (spec: LoadSpec & { overallRate?: number }): Promise<Lo
     ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate }),
     ...(tokens === undefined
       ? {}
-      : { requests: [{ setupRequest: (req: { headers?: Record<string, string> }) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length] as string}` } }) }] }),
+      : {
+          requests: [
+            {
+              setupRequest: (req: { headers?: Record<string, string> }) => ({
+                ...req,
+                headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length] as string}` }
+              })
+            }
+          ]
+        }),
     ...spec.cannon
   })
   return { rps: r.requests.average, requests: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts }

@@ -62,14 +62,19 @@ export function startApache (dir: string, port: number, upstream: string, issuer
   const prefix = prefixIn(dir, 'apache')
   const conf = join(prefix, 'httpd.conf')
   const modules = ['mpm_event', 'authn_core', 'authz_core', 'authz_user', 'proxy', 'proxy_http', 'auth_openidc']
-  writeFileSync(conf, `ServerRoot ${prefix}
+  writeFileSync(
+    conf,
+    `ServerRoot ${prefix}
 ServerName 127.0.0.1
 Listen 127.0.0.1:${port}
 PidFile ${prefix}/httpd.pid
 DefaultRuntimeDir ${prefix}
 ErrorLog ${prefix}/error.log
 LogLevel warn
-${process.getuid?.() === 0 ? '# As root, Apache must switch its children to some user: the one the Debian package made.\nUser www-data\nGroup www-data\n' : ''}${modules.map(m => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
+${process.getuid?.() === 0
+? '# As root, Apache must switch its children to some user: the ' +
+  'one the Debian package made.\nUser www-data\nGroup www-data\n'
+: ''}${modules.map(m => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`).join('\n')}
 
 # A fixed set of two processes: a child that exited mid-run would take its CPU time with it.
 StartServers 2
@@ -93,7 +98,8 @@ OIDCOAuthVerifyCertFiles ${issuer.certFile}
 </Location>
 # Upstream connections kept alive and reused: mod_proxy_http's default, spelled out.
 ProxyPass / ${upstream}/ disablereuse=Off
-`)
+`
+  )
   return withChildren(startProc('apache mod_auth_openidc', 'apache2', ['-d', prefix, '-f', conf, '-DFOREGROUND'], join(prefix, 'stderr.log')))
 }
 

@@ -39,7 +39,7 @@ export async function stopAll (): Promise<void> {
 
 /** Polls until `url` answers 200 (the process may take a while on a loaded machine). */
 export async function waitForHttp (url: string, headers: Record<string, string> = {}, proc?: Proc): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     if (proc !== undefined && proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}`)
     try {
       const res = await fetch(url, { headers })

@@ -34,7 +34,8 @@ const { values: opt } = parseArgs({
     'memory-tokens': { type: 'string', default: '40000' },
     'nginx-workers': { type: 'string', default: '1' },
     'log-level': { type: 'string', default: 'info' },
-    'cpu-prof': { type: 'string' }
+    'cpu-prof': { type: 'string' },
+    compare: { type: 'string' }
   }
 })
 const SECONDS = Number(opt.seconds)
@@ -64,7 +65,14 @@ const as = createServer((req, res) => {
   })
 })
 
-function gatewayYaml (port: number, upstream: string, asUrl: string, keyHash: string, rsaPublicKey: string, { redis, workers }: { redis?: string, workers?: 'auto' } = {}): string {
+function gatewayYaml (
+  port: number,
+  upstream: string,
+  asUrl: string,
+  keyHash: string,
+  rsaPublicKey: string,
+  { redis, workers }: { redis?: string, workers?: 'auto' } = {}
+): string {
   return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
 ${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
   - id: bench
@@ -93,11 +101,11 @@ ${redis === undefined ? '' : '  - { match: /token/*, upstream: up, policy: user,
 ${redis === undefined ? '' : '  - { match: /session/*, upstream: up, policy: user, user: [browser] }\n'}`
 }
 
-async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = []): Promise<{ proc: Proc, url: string, file: string }> {
+async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = [], dist = DIST): Promise<{ proc: Proc, url: string, file: string }> {
   const port = await freePort()
   const file = join(dir, `${name}.yaml`)
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-  const proc = startProc(name, process.execPath, [...nodeArgs, join(DIST, 'cli/main.js'), 'start', '-c', file])
+  const proc = startProc(name, process.execPath, [...nodeArgs, join(dist, 'cli/main.js'), 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
   return { proc, url, file }
@@ -121,6 +129,8 @@ const GW_ONE = 'gatehouse jwt RS256'
 const GW_WORKERS = 'gatehouse jwt RS256 (workers: auto)'
 const APACHE = 'apache mod_auth_openidc'
 const HAPROXY = 'haproxy jwt_verify'
+const REF_PUBLIC = 'reference forwarder public'
+const REF_JWT = 'reference forwarder jwt RS256'
 
 interface Target {
   name: string
@@ -139,8 +149,11 @@ interface Target {
 async function main (): Promise<void> {
   const header = [
     `date: ${new Date().toISOString()}`,
-    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
-    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
+    `command: node dist/bench/run.js ${process.argv.slice(2).map(a => /^[\w.,:=/-]+$/.test(a) ? a : JSON.stringify(a)).join(' ')}`,
+    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ` +
+      `${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
+    `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ` +
+      `${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
@@ -149,7 +162,7 @@ async function main (): Promise<void> {
   const upstream = `http://127.0.0.1:${upstreamPort}`
   const barePort = await freePort()
   const bareProc = startProc('bare undici proxy', process.execPath, [join(DIST, 'bench/bare-proxy.js'), String(barePort), upstream])
-  await new Promise<void>(r => as.listen(0, '127.0.0.1', r))
+  await new Promise<void>(resolve => as.listen(0, '127.0.0.1', resolve))
   const asUrl = `http://127.0.0.1:${(as.address() as AddressInfo).port}`
   await waitForHttp(upstream, {}, upstreamProc)
   await waitForHttp(`http://127.0.0.1:${barePort}/`, {}, bareProc)
@@ -169,6 +182,14 @@ async function main (): Promise<void> {
 
   const key = newApiKey()
   const idp = rsaIssuer(dir)
+  // The lean forwarder of issue 24: the cost a request path on Fastify + undici can get down to.
+  const refPort = await freePort()
+  const refArgs = [join(DIST, 'bench/reference-forwarder.js'), String(refPort), upstream, idp.publicKeyFile, JWT_ISSUER, JWT_AUDIENCE]
+  const refProc = startProc('reference forwarder', process.execPath, refArgs)
+  const refUrl = `http://127.0.0.1:${refPort}`
+  await waitForHttp(`${refUrl}/public/x`, {}, refProc)
+  procs.push(refProc)
+  targets.push({ name: REF_PUBLIC, kind: 'baseline', proc: refProc, url: `${refUrl}/public/x` })
   const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
   const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), gwArgs)
   procs.push(gw.proc)
@@ -184,19 +205,37 @@ async function main (): Promise<void> {
     { name: 'gatehouse jwt warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, headers: { Authorization: `Bearer ${warmJwt}` } },
     { name: 'gatehouse jwt cold', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/jwt/x`, bearer: coldTokens },
     { name: 'gatehouse introspection warm', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/opaque/x`, bearer: () => opaqueSplit },
-    { name: 'gatehouse client+user+scopes+limit (local)', kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } }
+    {
+      name: 'gatehouse client+user+scopes+limit (local)',
+      kind: 'gatehouse',
+      proc: gw.proc,
+      url: `${gw.url}/limited/x`,
+      headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` }
+    }
   )
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
     const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
     procs.push(gwr.proc)
-    targets.push({ name: 'gatehouse client+user+scopes+limit (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/limited/x`, headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` } })
+    targets.push({
+      name: 'gatehouse client+user+scopes+limit (redis)',
+      kind: 'gatehouse',
+      proc: gwr.proc,
+      url: `${gwr.url}/limited/x`,
+      headers: { 'X-API-Key': key.key, Authorization: `Bearer ${warmJwt}` }
+    })
     // A browser session (oidc) in Redis, read once, then from the local tier: the warm session-cookie route.
     const cookie = await benchSessionCookie(gwr.file)
     await waitForHttp(`${gwr.url}/session/x`, { cookie }, gwr.proc)
     targets.push({ name: 'gatehouse session cookie warm (redis)', kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/session/x`, headers: { cookie } })
-    targets.push({ name: USER_TOKEN, kind: 'gatehouse', proc: gwr.proc, url: `${gwr.url}/token/x`, headers: { Authorization: `Token ${await storeUserToken(redis.url)}` } })
+    targets.push({
+      name: USER_TOKEN,
+      kind: 'gatehouse',
+      proc: gwr.proc,
+      url: `${gwr.url}/token/x`,
+      headers: { Authorization: `Token ${await storeUserToken(redis.url)}` }
+    })
   }
 
   // One RS256 token, one upstream: gatehouse in one process and with a worker per CPU, and
@@ -206,6 +245,7 @@ async function main (): Promise<void> {
   const gwc = await startGatehouse('gatehouse (workers: auto)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { workers: 'auto' }))
   procs.push(withChildren(gwc.proc))
   const rs256: Target[] = [
+    { name: REF_JWT, kind: 'baseline', proc: refProc, url: `${refUrl}/rs256/x`, headers: rsHeaders },
     { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
     { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
   ]
@@ -224,6 +264,13 @@ async function main (): Promise<void> {
     procs.push(haproxy)
     rs256.push({ name: HAPROXY, kind: 'peer', proc: haproxy, url: `http://127.0.0.1:${port}/rs256/x`, headers: rsHeaders })
   }
+  if (opt.compare !== undefined) {
+    // Another build (its dist/), same config, same rounds: a change measured against what it changed.
+    const other = await startGatehouse('gatehouse (compare)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), [], resolve(opt.compare))
+    procs.push(other.proc)
+    targets.push({ name: 'compared build: gatehouse public', kind: 'gatehouse', proc: other.proc, url: `${other.url}/public/x` })
+    rs256.push({ name: `compared build: ${GW_ONE}`, kind: 'gatehouse', proc: other.proc, url: `${other.url}/rs256/x`, headers: rsHeaders })
+  }
   for (const t of rs256) {
     await waitForHttp(t.url, t.headers, t.proc)
     await checkVerifies(t.name, t.url, rsJwt, idp.refused())
@@ -235,6 +282,9 @@ async function main (): Promise<void> {
   const spec = (t: Target, seconds: number): LoadSpec => ({ url: t.url, connections: CONNECTIONS, seconds, headers: t.headers, bearer: t.bearer?.() })
   const results = new Map<string, Array<LoadResult & { cpuUs: number }>>()
   const loads: string[] = []
+  // The cluster primary's own CPU while its workers serve: what node:cluster costs beside them.
+  let primaryMs = 0
+  let clusterMs = 0
   let asCallsMeasured = 0
   let introspectionRequests = 0
 
@@ -249,10 +299,18 @@ async function main (): Promise<void> {
       for (const t of selected) {
         const before = introspections
         const cpuBefore = cpuMsOf(t.proc.pids())
+        const primaryBefore = cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid])
         const r = { ...await load(dir, spec(t, SECONDS)), cpuUs: 0 }
-        r.cpuUs = (cpuMsOf(t.proc.pids()) - cpuBefore) * 1000 / r.requests
+        const spent = cpuMsOf(t.proc.pids()) - cpuBefore
+        r.cpuUs = spent * 1000 / r.requests
+        if (t.name === GW_WORKERS) {
+          primaryMs += cpuMsOf(t.proc.child.pid === undefined ? [] : [t.proc.child.pid]) - primaryBefore
+          clusterMs += spent
+        }
         if (t.name === 'gatehouse introspection warm') { asCallsMeasured += introspections - before; introspectionRequests += r.requests }
-        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        if (t.name === 'gatehouse jwt cold' && r.requests > coldPerThread * THREADS) {
+          console.log(`warning: jwt cold sent ${r.requests} requests for ${coldPerThread * THREADS} tokens: some were warm`)
+        }
         if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${t.name}: ${r.non2xx} non-2xx, ${r.errors} socket errors`)
         results.set(t.name, [...(results.get(t.name) ?? []), r])
       }
@@ -264,17 +322,52 @@ async function main (): Promise<void> {
     }
     const rps = (name: string): number => med(name, r => r.rps)
     console.log(`\nload average (1 min): ${loads.join(', ')}\n`)
-    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy |')
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for (const t of selected) {
-      const x = rps(t.name)
-      const ratio = (base: string): string => t.name === base ? '1' : fmt(x / rps(base), 2)
-      console.log(`| ${t.name} | ${fmt(x)} | ${fmt(med(t.name, r => r.p50), 2)} | ${fmt(med(t.name, r => r.p99), 2)} | ${ratio('direct upstream')} | ${ratio('bare undici proxy')} | ${ratio('nginx')} | ${t.kind === 'gatehouse' ? ratio('gatehouse public') : ''} | ${fmt(med(t.name, r => r.cpuUs))} | ${fmt(med(t.name, r => r.cpuUs) / med('bare undici proxy', r => r.cpuUs), 2)} |`)
-    }
+    const cpu = (name: string): number => med(name, r => r.cpuUs)
+    const cpuX = (a: string, b: string): string => `${fmt(cpu(a) / cpu(b), 2)}×`
     const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
-    if (selected.some(t => rs256.includes(t))) console.log(`\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.2×), ${x(GW_WORKERS, HAPROXY)} ${HAPROXY}; ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`)
-    if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) console.log(`\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ≥ 0.95×; the userToken route is on the redis gateway, a process of its own)`)
-    if (introspectionRequests > 0) console.log(`\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} measured requests (${fmt(asCallsMeasured / introspectionRequests * 10_000, 2)} per 10,000)`)
+    // The CPU ratios first: on a shared machine they move least (contention lowers req/s, not what a request costs).
+    console.log('CPU per request, medians of this run (issue 24\'s targets in brackets):')
+    console.log(`- ${GW_ONE} = ${cpuX(GW_ONE, REF_JWT)} ${REF_JWT} (≤ 1.25×), ${cpuX(GW_ONE, APACHE)} ${APACHE} (≤ 0.7×), ${cpuX(GW_ONE, HAPROXY)} ${HAPROXY}`)
+    console.log(`- gatehouse public = ${cpuX('gatehouse public', REF_PUBLIC)} ${REF_PUBLIC} (≤ 1.15×)`)
+    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE)} ${GW_ONE} in one process (≤ 1×)`)
+    console.log(`- ${REF_PUBLIC} = ${cpuX(REF_PUBLIC, 'bare undici proxy')} bare undici proxy; ${REF_JWT} = ${cpuX(REF_JWT, APACHE)} ${APACHE}\n`)
+    console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy | ' +
+      'CPU × reference |')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for (const t of selected) {
+      const r = rps(t.name)
+      const ratio = (base: string): string => t.name === base ? '1' : fmt(r / rps(base), 2)
+      // Each route kind against the reference doing the same: a token checked, or none.
+      const reference = t.headers?.Authorization !== undefined || t.bearer !== undefined ? REF_JWT : REF_PUBLIC
+      const cells = [
+        t.name, fmt(r), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
+        ratio('direct upstream'), ratio('bare undici proxy'), ratio('nginx'), t.kind === 'gatehouse' ? ratio('gatehouse public') : '',
+        fmt(cpu(t.name)), fmt(cpu(t.name) / cpu('bare undici proxy'), 2), fmt(cpu(t.name) / cpu(reference), 2)
+      ]
+      console.log(`| ${cells.join(' | ')} |`)
+    }
+    if (selected.some(t => rs256.includes(t))) {
+      console.log(
+        `\nRS256 req/s, one token and upstream: ${GW_WORKERS} = ${x(GW_WORKERS, APACHE)} ${APACHE} (target ≥ 1.3×), ` +
+          `${x(GW_WORKERS, HAPROXY)} ${HAPROXY} (aim ≥ 0.8×); ${GW_ONE} (one process) = ${x(GW_ONE, APACHE)} ${APACHE}, ${x(GW_ONE, HAPROXY)} ${HAPROXY}`
+      )
+    }
+    if (selected.some(t => t.name === USER_TOKEN) && results.has('gatehouse public')) {
+      console.log(
+        `\n${USER_TOKEN} = ${x(USER_TOKEN, 'gatehouse public')} gatehouse public (target ` +
+          '≥ 0.95×; the userToken route is on the redis gateway, a process of its own)'
+      )
+    }
+    if (clusterMs > 0) {
+      console.log(`\n${GW_WORKERS}: the primary spent ${fmt(primaryMs)} ms of the cluster's ${fmt(clusterMs)} ms of CPU in the measured rounds ` +
+        `(${fmt(primaryMs / clusterMs * 100, 1)}%)`)
+    }
+    if (introspectionRequests > 0) {
+      console.log(
+        `\nintrospection warm: ${asCallsMeasured} authorization-server calls during ${introspectionRequests} ` +
+          `measured requests (${fmt((asCallsMeasured / introspectionRequests) * 10_000, 2)} per 10,000)`
+      )
+    }
   }
 
   if (SECTIONS.has('halfload')) {
@@ -292,7 +385,9 @@ async function main (): Promise<void> {
     const p99 = (name: string): number => median(p99s.get(name) ?? [])
     console.log(`\nhalf load: autocannon, ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, load average ${load1()}`)
     console.log('| target | p99 ms | added over direct |\n|---|---:|---:|')
-    for (const t of half) console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+    for (const t of half) {
+      console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+    }
   }
 
   if (SECTIONS.has('memory')) {
@@ -322,8 +417,14 @@ async function main (): Promise<void> {
     clearInterval(sampler)
     const at = (fraction: number): number => samples[Math.min(samples.length - 1, Math.floor(samples.length * fraction))]?.rss ?? NaN
     const tail = samples.slice(Math.floor(samples.length / 2)).map(s => s.rss)
-    console.log(`\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`)
-    console.log(`gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ${fmt((Math.max(...tail) - Math.min(...tail)) / median(tail) * 100, 1)}% of its median)`)
+    console.log(
+      `\nmemory: ${n} requests with distinct tokens in ${fmt((Date.now() - start) / 1000)}s (jwt and introspection alternately), load average ${load1()}`
+    )
+    console.log(
+      `gatehouse RSS MiB at 10% ${fmt(at(0.1))}, 25% ${fmt(at(0.25))}, 50% ${fmt(at(0.5))}, 75% ${fmt(at(0.75))}, ` +
+        `end ${fmt(at(1))}; second half min ${fmt(Math.min(...tail))} max ${fmt(Math.max(...tail))} (spread ` +
+        `${fmt(((Math.max(...tail) - Math.min(...tail)) / median(tail)) * 100, 1)}% of its median)`
+    )
   }
 
   console.log('\n| process | peak RSS MiB (VmHWM) |\n|---|---:|')

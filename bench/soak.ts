@@ -44,7 +44,11 @@ const log = (s: string): void => { console.log(`${new Date().toISOString().slice
 const redisPort = await freePort()
 let redis: ChildProcess | undefined
 async function startRedisProc (): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' })
+  redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--loglevel', 'warning'],
+    { stdio: 'ignore' }
+  )
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>(resolve => {
       const p = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
@@ -69,7 +73,10 @@ teardowns.push(stopRedisProc)
 const upstreamPort = await freePort()
 let upstream: { server: Server, wss: WebSocketServer } | undefined
 async function startUpstream (): Promise<void> {
-  const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')) })
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'))
+  })
   server.keepAliveTimeout = 120_000
   const wss = new WebSocketServer({ server })
   wss.on('connection', ws => { ws.on('message', (m, binary) => ws.send(m, { binary })); ws.on('error', () => {}) })
@@ -94,7 +101,9 @@ const adminPort = await freePort()
 const file = join(dir, 'gateway.config.yaml')
 let generation = 0
 function writeConfig (): void {
-  writeFileSync(file, `# generation ${generation++}
+  writeFileSync(
+    file,
+    `# generation ${generation++}
 server:
   listen: 127.0.0.1:${port}
   admin: 127.0.0.1:${adminPort}
@@ -107,7 +116,8 @@ clients:
 authenticators:
   appKey: { type: apiKey, header: X-API-Key }
   idp: { type: jwt, issuer: "https://idp.soak/", audience: soak, secret: "${SECRET}", algorithms: [HS256] }
-  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}, cacheTtl: 30s }
+  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id},
+    clientSecret: ${AS_CLIENTS.basic.secret}, cacheTtl: 30s }
   personal: { type: userToken }
 ${benchOidcYaml()}upstreams:
   web: { url: "http://127.0.0.1:${upstreamPort}" }
@@ -119,7 +129,8 @@ routes:
   - { match: /token/*, upstream: web, policy: user, user: [personal] }
   - { match: /session/*, upstream: web, policy: user, user: [browser] }
   - { match: /ws/*, upstream: web, policy: user, user: [idp], websocket: true }
-`)
+`
+  )
 }
 writeConfig()
 const gateway = spawn(process.execPath, ['dist/cli/main.js', 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -128,7 +139,9 @@ const base = `http://127.0.0.1:${port}`
 await waitForHttp(`${base}/public/up`)
 
 const now = Math.floor(Date.now() / 1000)
-const jwt = await new SignJWT({ sub: 'alice', iss: 'https://idp.soak/', aud: 'soak', iat: now, exp: now + 86_400 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+const jwt = await new SignJWT({ sub: 'alice', iss: 'https://idp.soak/', aud: 'soak', iat: now, exp: now + 86_400 })
+  .setProtectedHeader({ alg: 'HS256' })
+  .sign(new TextEncoder().encode(SECRET))
 const opaque = await as.mint({ sub: 'bob', expiresIn: 86_400 })
 const created = await runTokens(['new', '--user', 'carol', '-c', file])
 const userApiToken = printedToken(created.out)
@@ -158,9 +171,27 @@ async function disrupt (cause: string, fn: () => Promise<void>): Promise<void> {
 }
 const every = (m: string): number => Number(m) * MIN
 const timers = [
-  setInterval(() => { void disrupt('redis restart', async () => { await stopRedisProc(); await sleep(1000); await startRedisProc() }) }, every(values['redis-every'])),
-  setInterval(() => { void disrupt('reload', async () => { writeConfig(); gateway.kill('SIGHUP'); await sleep(500) }) }, every(values['reload-every'])),
-  setInterval(() => { void disrupt('upstream restart', async () => { await stopUpstream(); await sleep(1000); await startUpstream() }) }, every(values['upstream-every']))
+  setInterval(() => {
+    void disrupt('redis restart', async () => {
+      await stopRedisProc()
+      await sleep(1000)
+      await startRedisProc()
+    })
+  }, every(values['redis-every'])),
+  setInterval(() => {
+    void disrupt('reload', async () => {
+      writeConfig()
+      gateway.kill('SIGHUP')
+      await sleep(500)
+    })
+  }, every(values['reload-every'])),
+  setInterval(() => {
+    void disrupt('upstream restart', async () => {
+      await stopUpstream()
+      await sleep(1000)
+      await startUpstream()
+    })
+  }, every(values['upstream-every']))
 ]
 
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 })
@@ -201,7 +232,10 @@ async function one (i: number): Promise<void> {
   }
 }
 
-log(`soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`)
+log(
+  `soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ` +
+    `${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`
+)
 let sent = 0
 const inflight = new Set<Promise<void>>()
 while (Date.now() < end) {
@@ -218,17 +252,33 @@ await Promise.all(inflight)
 await sleep(2000)
 
 // The end: sockets the gateway holds, and what its metrics say of the WebSockets open.
-const sockets = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => { try { return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:') } catch { return false } }).length
+const sockets = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => {
+  try {
+    return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:')
+  } catch {
+    return false
+  }
+}).length
 await dispatcher.close()
 await sleep(1000)
-const socketsIdle = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => { try { return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:') } catch { return false } }).length
+const socketsIdle = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => {
+  try {
+    return readlinkSync(`/proc/${gateway.pid ?? 0}/fd/${fd}`).startsWith('socket:')
+  } catch {
+    return false
+  }
+}).length
 const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text().catch(() => '')
 const wsOpen = metrics.split('\n').filter(l => l.startsWith('gatehouse_websocket_connections')).join('; ')
 
 const windowMs = Number(values.window) * MIN
 const pct = (xs: number[], p: number): number => xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 const report: string[] = []
-report.push(`requests: ${samples.length} in ${((Date.now() - started) / MIN).toFixed(1)} min (${rate} req/s asked), load ${loadavg().map(l => l.toFixed(1)).join(' ')}`)
+report.push(
+  `requests: ${samples.length} in ${((Date.now() - started) / MIN).toFixed(1)} min (${rate} req/s asked), load ${loadavg()
+    .map(l => l.toFixed(1))
+    .join(' ')}`
+)
 const inWindow = (s: Sample): string | undefined => windows.find(w => s.at >= w.from - 1000 && s.at <= w.to)?.cause
 const causes = new Map<string, number>()
 const allowed = new Map<string, number>()
@@ -251,7 +301,10 @@ report.push(`RSS per minute (MiB): ${rss.map(r => `${r.minute}:${r.mib.toFixed(0
 const second = rss.filter(r => r.minute > minutes / 2).map(r => r.mib)
 if (second.length > 0) {
   const mean = second.reduce((a, b) => a + b, 0) / second.length
-  report.push(`RSS second half: ${Math.min(...second).toFixed(0)}-${Math.max(...second).toFixed(0)} MiB, ±${(100 * Math.max(...second.map(v => Math.abs(v - mean))) / mean).toFixed(1)} % of its mean`)
+  report.push(
+    `RSS second half: ${Math.min(...second).toFixed(0)}-${Math.max(...second).toFixed(0)} MiB, ` +
+      `±${((100 * Math.max(...second.map(v => Math.abs(v - mean)))) / mean).toFixed(1)} % of its mean`
+  )
 }
 report.push(`gateway sockets at the end: ${sockets} with the load's pool open, ${socketsIdle} after it closed; ${wsOpen}`)
 console.log(report.join('\n'))

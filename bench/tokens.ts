@@ -48,7 +48,9 @@ export function rsaIssuer (dir: string): RsaIssuer {
   const keyFile = join(dir, 'idp-key.pem')
   const certFile = join(dir, 'idp-cert.pem')
   const publicKeyFile = join(dir, 'idp-public.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=idp.bench'], { stdio: 'ignore' })
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=idp.bench'], {
+    stdio: 'ignore'
+  })
   execFileSync('openssl', ['pkey', '-in', keyFile, '-pubout', '-out', publicKeyFile], { stdio: 'ignore' })
   const key = createPrivateKey(readFileSync(keyFile))
   const mint = (n: number, override: Record<string, unknown> = {}): string => {

@@ -28,7 +28,10 @@ export async function cachePurge (args: string[], io: CliIo): Promise<number> {
   }
   const config = await loadConfig(values.config ?? io.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml', io.env)
   if (config.cache.redis === undefined) {
-    io.stderr.write('gatehouse cache purge: cache.redis is not set, so each instance only has its own local tier; restart the instances, or use POST /cache/purge on each admin listener\n')
+    io.stderr.write(
+      'gatehouse cache purge: cache.redis is not set, so each instance only has its own ' +
+        'local tier; restart the instances, or use POST /cache/purge on each admin listener\n'
+    )
     return 1
   }
   const cache = await createCache(config, createLogger('error'), undefined, systemClock)

@@ -23,7 +23,10 @@ async function main (argv: string[]): Promise<number> {
     case 'start': return await (await import('./start.js')).start(rest)
     case 'check': return await (await import('./check.js')).check(rest)
     case 'explain':
-      return await configured(async () => await (await import('./explain.js')).explainCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env }))
+      return await configured(async () => {
+        const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
+        return await (await import('./explain.js')).explainCommand(rest, io)
+      })
     case 'test':
       return await (await import('./test.js')).testCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env })
     case 'keys':
@@ -56,16 +59,29 @@ async function main (argv: string[]): Promise<number> {
     }
     case 'cache':
       if (rest[0] === 'purge') {
-        return await configured(async () => await (await import('./cache-purge.js')).cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }))
+        return await configured(
+          async () =>
+            await (
+              await import('./cache-purge.js')
+            ).cachePurge(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        )
       }
       break
     case 'sessions':
       if (rest[0] === 'revoke') {
-        return await configured(async () => await (await import('./sessions.js')).sessionsRevoke(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }))
+        return await configured(
+          async () =>
+            await (
+              await import('./sessions.js')
+            ).sessionsRevoke(rest.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+        )
       }
       break
     case 'tokens':
-      return await configured(async () => await (await import('./tokens.js')).tokensCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }))
+      return await configured(
+        async () =>
+          await (await import('./tokens.js')).tokensCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+      )
     case undefined:
     case 'help':
     case '--help':

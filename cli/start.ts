@@ -30,7 +30,9 @@ export async function start (args: string[]): Promise<number> {
   const workers = workerCount(config.server.workers)
   if (workers === 1) return await serve(config, false)
   const logger = createLogger(config.server.logLevel)
-  if (config.cache.redis === undefined) logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  if (config.cache.redis === undefined) {
+    logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
+  }
   await runPrimary({ workers, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
   return -1
 }

@@ -10,7 +10,9 @@ import { starterCases } from '../src/policy-tests/init.js'
 import { jsonReport, junitReport, textReport } from '../src/policy-tests/report.js'
 import { changes, runCases } from '../src/policy-tests/run.js'
 
-export const TEST_USAGE = 'usage: gatehouse test [-c gateway.config.yaml] CASES.yaml… [--against OLD.yaml] [--json] [--junit FILE]\n       gatehouse test --init [-c gateway.config.yaml] [FILE]\n'
+export const TEST_USAGE =
+  'usage: gatehouse test [-c gateway.config.yaml] CASES.yaml… [--against OLD.yaml] ' +
+    '[--json] [--junit FILE]\n       gatehouse test --init [-c gateway.config.yaml] [FILE]\n'
 
 export interface TestIo {
   stdout: { write: (s: string) => unknown }
@@ -22,7 +24,17 @@ export interface TestIo {
 export async function testCommand (args: string[], io: TestIo): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, against: { type: 'string' }, json: { type: 'boolean' }, junit: { type: 'string' }, init: { type: 'boolean' } } })
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        against: { type: 'string' },
+        json: { type: 'boolean' },
+        junit: { type: 'string' },
+        init: { type: 'boolean' }
+      }
+    })
   } catch (err) {
     io.stderr.write(`gatehouse test: ${(err as Error).message}\n${TEST_USAGE}`)
     return 2
@@ -70,7 +82,9 @@ export async function testCommand (args: string[], io: TestIo): Promise<number> 
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.issues.map(formatIssue))
     if (err instanceof CaseSetupError) return fail([`gatehouse test: ${err.message}`])
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EEXIST') return fail([`gatehouse test: ${(err as Error).message}`])
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EEXIST') {
+      return fail([`gatehouse test: ${(err as Error).message}`])
+    }
     throw err
   }
 }

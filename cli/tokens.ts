@@ -84,7 +84,12 @@ export async function tokensCommand (args: string[], io: CliIo): Promise<number>
   try {
     switch (sub) {
       case 'new': {
-        const { token, record } = await issueUserToken(store, config, { user: values.user as string, scopes: list(values.scopes), expires: values.expires, client: values.client })
+        const { token, record } = await issueUserToken(store, config, {
+          user: values.user as string,
+          scopes: list(values.scopes),
+          expires: values.expires,
+          client: values.client
+        })
         io.stdout.write(`token:   ${token}
 id:      ${record.id}
 user:    ${record.user}

@@ -14,10 +14,14 @@ export const USAGE = `usage: gatehouse <command>
   check [-c gateway.config.yaml] [--strict]
                                    validate the config; exit 1 with file:line:col errors;
                                    warnings print too (exit 0, or 1 with --strict)
-  explain [-c file] [--json] [--ip ADDR] METHOD PATH [-H 'Name: value']...
+  explain [-c file] [--json] [--peer ADDR] [--tls] [--cert FILE] METHOD PATH [-H 'Name: value']...
                                    what the gateway does with that request: route, policy,
                                    authenticators, checks, headers; with credentials, the
                                    real allow or deny (exit 0 allowed, 2 refused)
+  explain [-c file] [--json] --requests FILE|-
+                                   the same for one request per line of JSON
+                                   ({"method","target","headers":[[name,value]],"peer","tls"}),
+                                   one answer per line; one process for thousands
   test [-c file] CASES.yaml... [--against OLD.yaml] [--json] [--junit FILE]
                                    run policy test cases through the real decision (exit 0
                                    all passed, 1 a case failed, 2 a config or case file error,

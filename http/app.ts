@@ -55,7 +55,10 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
       request.publicOrigin = publicOrigin(request.protocol, request.host)
       if (request.publicOrigin !== undefined) return
       reply.hijack()
-      answerProblem(observe(request, reply, undefined, unrouted), new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)'))
+      answerProblem(
+        observe(request, reply, undefined, unrouted),
+        new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      )
     })
   }
   await app.register(errors, { observe, metrics, routing })

@@ -94,7 +94,11 @@ export class BoundHistogram<L extends string> extends BoundFamily<L, HistogramSe
     let cumulative = 0
     for (let i = 0; i <= this.buckets.length; i++) {
       cumulative += s.counts[i] as number
-      out.push({ labels: { ...s.labels, le: i < this.buckets.length ? (this.buckets[i] as number) : '+Inf' }, value: cumulative, metricName: `${this.name}_bucket` })
+      out.push({
+        labels: { ...s.labels, le: i < this.buckets.length ? (this.buckets[i] as number) : '+Inf' },
+        value: cumulative,
+        metricName: `${this.name}_bucket`
+      })
     }
     out.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` })
     out.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` })

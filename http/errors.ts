@@ -35,6 +35,11 @@ export interface ErrorsOptions {
 /** Errors Fastify meets outside the route pipeline (a malformed body, no route) are answered the same way. */
 export default fp<ErrorsOptions>(async function gatehouseErrors (app, { observe, metrics, routing }) {
   const unrouted = metrics.route('', undefined)
+  // A request no route serves is answered by its target alone, as the decision answers it: its
+  // body is never read. Parsed, a body that is not JSON, or one an upgrade leaves on the socket
+  // (Content-Length with no bytes), turned the 404 or the path guard's 400 into another 400.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
   app.setErrorHandler((error, request, reply) => {
     const x = request.gatehouse ?? observe(request, reply, undefined, unrouted)
     reply.hijack()

@@ -52,25 +52,41 @@ export class Exchange {
   readonly trace: RequestTrace
   /** The request's span, while spans are exported (`telemetry.otlp`). */
   readonly span: RequestSpan | undefined
+  /** Told first when the response closes (the upstream call, to let go of what it holds): the exchange's one `close` listener. */
+  onClose: (() => void) | undefined = undefined
 
-  constructor (readonly request: FastifyRequest, readonly reply: FastifyReply, readonly route: RuntimeRoute | undefined, private readonly series: RouteSeries, private readonly access: Logger, private readonly counters: DecisionCounters) {
+  constructor (
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly route: RuntimeRoute | undefined,
+    private readonly series: RouteSeries,
+    private readonly access: Logger,
+    private readonly counters: DecisionCounters
+  ) {
     this.req = request.raw
     this.res = reply.raw
     this.responseHeaders = ['x-request-id', request.id]
     this.trace = requestTrace(this.req.headers)
     const tracer = currentTracer()
-    this.span = tracer === undefined
-      ? undefined
-      : tracer.startRequest(`${request.method} ${route?.match ?? ''}`.trimEnd(), this.trace.parent, this.trace.tracestate, {
-        'http.request.method': request.method,
-        'http.route': route?.match,
-        'url.path': pathOf(request.originalUrl)
-      })
-    this.res.once('close', () => this.done())
+    this.span =
+      tracer === undefined
+        ? undefined
+        : tracer.startRequest(`${request.method} ${route?.match ?? ''}`.trimEnd(), this.trace.parent, this.trace.tracestate, {
+          'http.request.method': request.method,
+          'http.route': route?.match,
+          'url.path': pathOf(request.originalUrl)
+        })
+    // 'close' comes once: `on` spares the wrapper `once` makes.
+    this.res.on('close', this.closed)
   }
 
   elapsedMs (): number {
     return this.reply.elapsedTime
+  }
+
+  private readonly closed = (): void => {
+    this.onClose?.()
+    this.done()
   }
 
   private done (): void {
@@ -94,25 +110,28 @@ export class Exchange {
       'gatehouse.decision': decision,
       'error.type': err?.code
     })
-    this.access.info({
-      reqId: request.id,
-      traceId: this.trace.traceId,
-      method: request.method,
-      path: pathOf(request.originalUrl),
-      route: this.route?.match,
-      upstreamPath: this.upstreamPath,
-      status: res.statusCode,
-      // The answer was cut short: the client went away, or the upstream broke off mid-body. A
-      // switched WebSocket has no body to finish: its line is written when it closes.
-      incomplete: res.writableFinished || res.statusCode === 101 ? undefined : true,
-      ms: Math.round(elapsedMs * 100) / 100,
-      client: identity?.client?.id,
-      user: identity?.user?.id,
-      auth: identity?.authenticators.join(',') || undefined,
-      decision,
-      reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
-      authenticator: err?.authenticator
-    }, 'request')
+    this.access.info(
+      {
+        reqId: request.id,
+        traceId: this.trace.traceId,
+        method: request.method,
+        path: pathOf(request.originalUrl),
+        route: this.route?.match,
+        upstreamPath: this.upstreamPath,
+        status: res.statusCode,
+        // The answer was cut short: the client went away, or the upstream broke off mid-body. A
+        // switched WebSocket has no body to finish: its line is written when it closes.
+        incomplete: res.writableFinished || res.statusCode === 101 ? undefined : true,
+        ms: Math.round(elapsedMs * 100) / 100,
+        client: identity?.client?.id,
+        user: identity?.user?.id,
+        auth: identity?.authenticators.join(',') || undefined,
+        decision,
+        reason: err === undefined ? undefined : `${err.code}: ${err.detail}`,
+        authenticator: err?.authenticator
+      },
+      'request'
+    )
   }
 }
 

@@ -1,16 +1,15 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { BufferConfig, UpstreamConfig } from '../src/config/types.js'
 import { GatehouseError } from '../src/errors.js'
 import { planBody } from '../src/proxy/body-plan.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
-import { clientResponseHeaders } from '../src/proxy/headers.js'
+import { clientResponseRawHeaders } from '../src/proxy/headers.js'
 import { upstreamError } from '../src/proxy/upstream-error.js'
 import type { Balancer } from '../src/proxy/balancer.js'
 import { answerProblem } from './errors.js'
 import type { Exchange } from './exchange.js'
-import { TargetPool, type UpstreamDispatcher } from './upstream-pool.js'
+import { TargetPool, type UpstreamDispatcher, type UpstreamHandler } from './upstream-pool.js'
 
 /** An upstream as the request path uses it: its targets' connection pools, its path prefix, its Host. */
 export interface Upstream {
@@ -137,8 +136,9 @@ class BodyGuard extends Transform {
  * is aborted when the client goes away, the body stalls or breaks; an upstream that breaks
  * off mid-body breaks the client's connection too, so a cut answer never looks whole.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined
+class UpstreamCall implements UpstreamHandler {
+  private abortUpstream: ((err?: Error) => void) | undefined
+  private resumeUpstream: (() => void) | undefined
   private settled = false
   private paused = false
   /** Answer bytes counted against the budget: what waits in the response for the client. */
@@ -152,16 +152,17 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   /** `reserved`: bytes of a body read whole, held against the budget until the call is over. */
   constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly policy: ForwardPolicy,
     private readonly body: BodyGuard | undefined, private reserved: number) {
-    x.res.once('close', () => this.closed())
+    // The exchange's one `close` listener tells this call first.
+    x.onClose = this.closed
     // The body can fail (stall, grow past the limit, break off) while the request still waits
     // for a pool connection, before undici listens to it: answered here, whenever it happens.
     body?.on('error', err => this.bodyFailed(err))
   }
 
-  private closed (): void {
+  private readonly closed = (): void => {
     if (!this.settled) this.abort(new Error('the client went away'))
-    clearTimeout(this.sendTimer)
-    this.hold(0)
+    if (this.sendTimer !== undefined) clearTimeout(this.sendTimer)
+    if (this.held !== 0) this.hold(0)
   }
 
   private settle (): void {
@@ -175,14 +176,14 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   private bodyFailed (err: Error): void {
     if (this.settled) return
     this.settle()
-    this.controller?.abort(err)
+    this.abortUpstream?.(err)
     answerProblem(this.x, err instanceof GatehouseError ? err : new GatehouseError('bad_request', 'the request body broke off'))
   }
 
   private abort (reason: Error): void {
     this.settle()
     this.body?.destroy()
-    this.controller?.abort(reason)
+    this.abortUpstream?.(reason)
   }
 
   /** What waits in the response for the client is now `bytes`: the budget follows. */
@@ -198,7 +199,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.hold(this.x.res.writableLength)
     if (this.paused && !this.settled) {
       this.paused = false
-      this.controller?.resume()
+      this.resumeUpstream?.()
     }
   }
 
@@ -227,48 +228,48 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     else res.destroy()
   }
 
-  onRequestStart (controller: Dispatcher.DispatchController): void {
-    this.controller = controller
-    if (this.settled) controller.abort(new Error('the client went away'))
+  onConnect (abort: (err?: Error) => void): void {
+    this.abortUpstream = abort
+    if (this.settled) abort(new Error('the client went away'))
     else this.body?.deadline(this.upstream.timeoutMs)
   }
 
-  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     // 1xx informational answers (103 Early Hints) are the upstream's to its own client: not relayed.
-    if (statusCode < 200) return
+    if (statusCode < 200) return true
     const { x } = this
+    this.resumeUpstream = resume
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
-    x.res.writeHead(statusCode, clientResponseHeaders(headers, x.responseHeaders, this.policy.ownCookies, x.route?.corsPolicy !== undefined))
+    x.res.writeHead(statusCode, clientResponseRawHeaders(rawHeaders, x.responseHeaders, this.policy.ownCookies, x.route?.corsPolicy !== undefined))
     x.res.on('drain', this.drained)
+    return true
   }
 
-  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData (chunk: Buffer): boolean {
     const { res } = this.x
     this.written += chunk.length
-    if (res.write(chunk)) return
+    if (res.write(chunk)) return true
     // The client is slower than the upstream: what waits for it is held, up to buffer.response.
     const waiting = res.writableLength
     this.hold(waiting)
     const pause = waiting > this.policy.buffer.response || this.policy.budget.spent
-    if (pause) {
-      this.paused = true
-      controller.pause()
-    }
+    if (pause) this.paused = true
     if (this.sendTimer === undefined) {
       this.flushed = this.written - waiting
       this.readAt = performance.now()
       this.schedule()
     } else if (pause) this.schedule()
+    return !pause
   }
 
-  onResponseEnd (): void {
+  onComplete (): void {
     // Trailers are dropped on purpose: few clients read them, and forwarding them would
     // need the response chunked and declared in advance.
     this.settle()
     this.x.res.end()
   }
 
-  onResponseError (_controller: Dispatcher.DispatchController, err: Error): void {
+  onError (err: Error): void {
     const { x } = this
     // Settled already: the client went away or its body failed, and that was answered.
     if (this.settled) return

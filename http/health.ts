@@ -26,9 +26,13 @@ function adminGuard (adminToken: string | undefined): ((request: FastifyRequest,
     const token = bearerCredential(request.headers.authorization)
     const presented = token === '' ? undefined : token
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return
-    const err = new GatehouseError(presented === undefined ? 'missing_credentials' : 'invalid_credentials', 'this admin endpoint wants the admin token (Authorization: Bearer …)', {
-      challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-admin' } }]
-    })
+    const err = new GatehouseError(
+      presented === undefined ? 'missing_credentials' : 'invalid_credentials',
+      'this admin endpoint wants the admin token (Authorization: Bearer …)',
+      {
+        challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-admin' } }]
+      }
+    )
     await sendProblem(reply, err, request.id)
   }
 }
@@ -42,7 +46,14 @@ async function sendProblem (reply: FastifyReply, err: GatehouseError, requestId:
 }
 
 /** The admin listener: liveness, readiness and metrics, on their own port, never reachable through routes. */
-export async function buildAdminApp (logger: Logger, health: () => HealthReport, purge: (token: string) => Promise<void>, metrics: Metrics, adminToken: string | undefined, userTokens?: UserTokensNow): Promise<FastifyInstance> {
+export async function buildAdminApp (
+  logger: Logger,
+  health: () => HealthReport,
+  purge: (token: string) => Promise<void>,
+  metrics: Metrics,
+  adminToken: string | undefined,
+  userTokens?: UserTokensNow
+): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
   const guard = adminGuard(adminToken)
   const guarded = guard === undefined ? {} : { onRequest: guard }
@@ -56,19 +67,23 @@ export async function buildAdminApp (logger: Logger, health: () => HealthReport,
     reply.type(metrics.registry.contentType)
     return await metrics.render()
   })
-  app.post<{ Body: { token?: unknown } }>('/cache/purge', {
-    ...guarded,
-    schema: { body: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1 } } } }
-  }, async (request, reply) => {
-    try {
-      await purge(request.body.token as string)
-    } catch (err) {
-      request.log.warn({ err: { message: (err as Error).message } }, 'cache purge incomplete')
-      reply.code(503)
-      return { purged: false, detail: (err as Error).message }
+  app.post<{ Body: { token?: unknown } }>(
+    '/cache/purge',
+    {
+      ...guarded,
+      schema: { body: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1 } } } }
+    },
+    async (request, reply) => {
+      try {
+        await purge(request.body.token as string)
+      } catch (err) {
+        request.log.warn({ err: { message: (err as Error).message } }, 'cache purge incomplete')
+        reply.code(503)
+        return { purged: false, detail: (err as Error).message }
+      }
+      return { purged: true }
     }
-    return { purged: true }
-  })
+  )
   // Minting tokens for any user is never open, not even on loopback: only behind the admin token.
   if (guard !== undefined && userTokens !== undefined) await app.register(userTokenRoutes, { guard, userTokens })
   return app
@@ -78,16 +93,20 @@ export async function buildAdminApp (logger: Logger, health: () => HealthReport,
  * `gatehouse tokens` over HTTP: POST /tokens makes one (the token is in that answer only),
  * GET /tokens[?user=] lists, DELETE /tokens/ID and DELETE /tokens?user= revoke.
  */
-async function userTokenRoutes (app: FastifyInstance, { guard, userTokens }: { guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>, userTokens: UserTokensNow }): Promise<void> {
+async function userTokenRoutes (
+  app: FastifyInstance,
+  { guard, userTokens }: { guard: (request: FastifyRequest, reply: FastifyReply) => Promise<void>, userTokens: UserTokensNow }
+): Promise<void> {
   app.addHook('onRequest', guard)
   app.setErrorHandler(async (err, request, reply) => {
-    const problem = err instanceof BadTokenRequest
-      ? new GatehouseError('bad_request', err.message)
-      : err instanceof TokenStoreUnavailable
-        ? new GatehouseError('auth_unavailable', err.message)
-        : (err as { validation?: unknown }).validation !== undefined
-            ? new GatehouseError('bad_request', (err as Error).message)
-            : new GatehouseError('internal_error', 'the token operation failed')
+    const problem =
+      err instanceof BadTokenRequest
+        ? new GatehouseError('bad_request', err.message)
+        : err instanceof TokenStoreUnavailable
+          ? new GatehouseError('auth_unavailable', err.message)
+          : (err as { validation?: unknown }).validation !== undefined
+              ? new GatehouseError('bad_request', (err as Error).message)
+              : new GatehouseError('internal_error', 'the token operation failed')
     if (problem.code === 'internal_error') request.log.error({ err }, 'user token operation failed')
     await sendProblem(reply, problem, request.id)
   })
@@ -97,13 +116,24 @@ async function userTokenRoutes (app: FastifyInstance, { guard, userTokens }: { g
     return store
   }
   const user = { type: 'string', minLength: 1 }
-  app.post<{ Body: { user: string, scopes?: string[], expires?: string, client?: string } }>('/tokens', {
-    schema: { body: { type: 'object', required: ['user'], additionalProperties: false, properties: { user, scopes: { type: 'array', items: { type: 'string' } }, expires: { type: 'string' }, client: { type: 'string' } } } }
-  }, async (request, reply) => {
-    const { token, record } = await issueUserToken(store(), userTokens().config, request.body)
-    reply.code(201).header('cache-control', 'no-store')
-    return { token, ...record }
-  })
+  app.post<{ Body: { user: string, scopes?: string[], expires?: string, client?: string } }>(
+    '/tokens',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['user'],
+          additionalProperties: false,
+          properties: { user, scopes: { type: 'array', items: { type: 'string' } }, expires: { type: 'string' }, client: { type: 'string' } }
+        }
+      }
+    },
+    async (request, reply) => {
+      const { token, record } = await issueUserToken(store(), userTokens().config, request.body)
+      reply.code(201).header('cache-control', 'no-store')
+      return { token, ...record }
+    }
+  )
   app.get<{ Querystring: { user?: string } }>('/tokens', { schema: { querystring: { type: 'object', properties: { user } } } }, async request => {
     return { tokens: await store().list(request.query.user) }
   })
@@ -112,7 +142,11 @@ async function userTokenRoutes (app: FastifyInstance, { guard, userTokens }: { g
     reply.code(404)
     return { revoked: 0 }
   })
-  app.delete<{ Querystring: { user?: string } }>('/tokens', { schema: { querystring: { type: 'object', required: ['user'], properties: { user } } } }, async request => {
-    return { revoked: await store().revokeUser(request.query.user as string) }
-  })
+  app.delete<{ Querystring: { user?: string } }>(
+    '/tokens',
+    { schema: { querystring: { type: 'object', required: ['user'], properties: { user } } } },
+    async request => {
+      return { revoked: await store().revokeUser(request.query.user as string) }
+    }
+  )
 }

@@ -107,7 +107,10 @@ function bindRouteSeries (label: string, upstreamName: string | undefined, s: Se
 }
 
 /** Copies a plain core counter into a prom-client counter at scrape time. */
-function mirror (registry: Registry, source: { name: string, help: string, labelNames: readonly string[], snapshot: () => Array<{ labels: Record<string, string>, value: number }> }): void {
+function mirror (
+  registry: Registry,
+  source: { name: string, help: string, labelNames: readonly string[], snapshot: () => Array<{ labels: Record<string, string>, value: number }> }
+): void {
   new Counter({
     name: source.name,
     help: source.help,
@@ -127,10 +130,33 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   let current: (() => Gateway) | undefined
   const cacheCounters = newCacheCounters()
 
-  const requests = new BoundCounter('gatehouse_requests_total', 'Requests answered, by route pattern, method and status class', ['route', 'method', 'status_class'], registry)
-  const duration = new BoundHistogram('gatehouse_request_duration_seconds', 'Time from arrival to the last byte of the answer', ['route', 'method', 'status_class'], LATENCY_BUCKETS, registry)
-  const overhead = new BoundHistogram('gatehouse_gateway_overhead_seconds', 'The gateway\'s own time: from arrival until the request is sent upstream, or until the gateway answers itself', ['route'], OVERHEAD_BUCKETS, registry)
-  const upstream = new BoundHistogram('gatehouse_upstream_duration_seconds', 'From sending the request upstream to the upstream\'s response headers (or its failure)', ['upstream', 'status_class'], LATENCY_BUCKETS, registry)
+  const requests = new BoundCounter(
+    'gatehouse_requests_total',
+    'Requests answered, by route pattern, method and status class',
+    ['route', 'method', 'status_class'],
+    registry
+  )
+  const duration = new BoundHistogram(
+    'gatehouse_request_duration_seconds',
+    'Time from arrival to the last byte of the answer',
+    ['route', 'method', 'status_class'],
+    LATENCY_BUCKETS,
+    registry
+  )
+  const overhead = new BoundHistogram(
+    'gatehouse_gateway_overhead_seconds',
+    "The gateway's own time: from arrival until the request is sent upstream, or until the gateway answers itself",
+    ['route'],
+    OVERHEAD_BUCKETS,
+    registry
+  )
+  const upstream = new BoundHistogram(
+    'gatehouse_upstream_duration_seconds',
+    "From sending the request upstream to the upstream's response headers (or its failure)",
+    ['upstream', 'status_class'],
+    LATENCY_BUCKETS,
+    registry
+  )
   const rateLimited = new BoundCounter('gatehouse_rate_limited_total', 'Requests refused with 429 by a route\'s rate limit', ['route'], registry)
   const originCalls = new Histogram({
     name: 'gatehouse_auth_origin_duration_seconds',
@@ -162,7 +188,8 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   })
   new Gauge({
     name: 'gatehouse_redis_up',
-    help: 'Redis connections: 1 up, 0 down; absent when not in use (cache: cache and its invalidation subscriber; rate_limit: the limiter\'s counter store, when a route has a rate limit)',
+    help: 'Redis connections: 1 up, 0 down; absent when not in use (cache: cache and its invalidation ' +
+      "subscriber; rate_limit: the limiter's counter store, when a route has a rate limit)",
     labelNames: ['connection'],
     // One worker without Redis makes the cluster's value 0.
     aggregator: 'min',
@@ -219,7 +246,11 @@ export function createMetrics (buffers: BufferBudget): Metrics {
       }
     })
   }
-  localTier('gatehouse_cache_local_bytes', 'Bytes the in-process cache tier holds, as counted against cache.local.maxSize (keys, values and bookkeeping, estimated)', u => u.bytes)
+  localTier(
+    'gatehouse_cache_local_bytes',
+    'Bytes the in-process cache tier holds, as counted against cache.local.maxSize (keys, values and bookkeeping, estimated)',
+    u => u.bytes
+  )
   localTier('gatehouse_cache_local_entries', 'Entries the in-process cache tier holds (bounded by cache.local.maxEntries)', u => u.entries)
   new Counter({
     name: 'gatehouse_cache_lookups_total',
@@ -246,7 +277,11 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   plain('gatehouse_cache_loads_total', 'Cache misses that went to the origin (introspection endpoint, signature check)', () => cacheCounters.loads)
   plain('gatehouse_cache_redis_errors_total', 'Redis commands of the cache that failed', () => cacheCounters.redisErrors)
   plain('gatehouse_cache_redis_fallbacks_total', 'Cache operations that skipped Redis because it was down or failing', () => cacheCounters.redisFallbacks)
-  plain('gatehouse_cache_integrity_failures_total', 'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out', () => cacheCounters.integrityFailures)
+  plain(
+    'gatehouse_cache_integrity_failures_total',
+    'Redis cache values ignored because their HMAC (cache.integrityKey) did not check out',
+    () => cacheCounters.integrityFailures
+  )
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
   const counters = createDecisionCounters()
   mirror(registry, counters.authDecisions)
@@ -264,10 +299,30 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     return series
   }
 
-  const wsOpen = new Gauge({ name: 'gatehouse_websocket_connections', help: 'WebSocket connections open now, by route pattern', labelNames: ['route'], registers: [registry] })
-  const wsUpgrades = new Counter({ name: 'gatehouse_websocket_upgrades_total', help: 'WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route\'s policy, upstream_refused, upstream_failed)', labelNames: ['route', 'outcome'], registers: [registry] })
-  const wsFrames = new BoundCounter('gatehouse_websocket_frames_total', 'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)', ['route', 'direction'], registry)
-  const wsBytes = new BoundCounter('gatehouse_websocket_bytes_total', 'WebSocket message payload bytes relayed, by route pattern and direction', ['route', 'direction'], registry)
+  const wsOpen = new Gauge({
+    name: 'gatehouse_websocket_connections',
+    help: 'WebSocket connections open now, by route pattern',
+    labelNames: ['route'],
+    registers: [registry]
+  })
+  const wsUpgrades = new Counter({
+    name: 'gatehouse_websocket_upgrades_total',
+    help: "WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route's policy, upstream_refused, upstream_failed)",
+    labelNames: ['route', 'outcome'],
+    registers: [registry]
+  })
+  const wsFrames = new BoundCounter(
+    'gatehouse_websocket_frames_total',
+    'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)',
+    ['route', 'direction'],
+    registry
+  )
+  const wsBytes = new BoundCounter(
+    'gatehouse_websocket_bytes_total',
+    'WebSocket message payload bytes relayed, by route pattern and direction',
+    ['route', 'direction'],
+    registry
+  )
   const webSocketSeries = (label: string): WebSocketSeries => {
     // Bound once: a message adds to a plain series, no label lookup per frame.
     const open = wsOpen.labels({ route: label })
@@ -288,8 +343,19 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     }
   }
 
-  const decisions = new BoundCounter('gatehouse_decisions_total', 'Decision API answers, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error)', ['door', 'decision'], registry)
-  const decisionDuration = new BoundHistogram('gatehouse_decision_duration_seconds', 'Decision API time, from arrival to the answer, by front door', ['door'], OVERHEAD_BUCKETS, registry)
+  const decisions = new BoundCounter(
+    'gatehouse_decisions_total',
+    'Decision API answers, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error)',
+    ['door', 'decision'],
+    registry
+  )
+  const decisionDuration = new BoundHistogram(
+    'gatehouse_decision_duration_seconds',
+    'Decision API time, from arrival to the answer, by front door',
+    ['door'],
+    OVERHEAD_BUCKETS,
+    registry
+  )
 
   if (isWorker()) shareWorkerRegistry(registry)
   return {

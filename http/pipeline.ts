@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls'
 import type { PeerCertificate } from '../src/auth/types.js'
 import type { Gateway, RuntimeRoute } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
-import { compileRouteDecision, type Allow, type Deny, type Login, type Preflight } from '../src/decision/decide.js'
+import { compileRouteDecision, type RouteOutcome } from '../src/decision/decide.js'
 import type { DecisionRequest, TlsFacts } from '../src/decision/request.js'
 import { answerProblem } from './errors.js'
 import { answerRedirect } from './login-endpoints.js'
@@ -44,15 +44,29 @@ export interface PipelineParts {
  * whether the request goes through, as whom and with which headers; this acts on it:
  * forward, switch the WebSocket, answer the problem or send to log in.
  */
-export function compilePipeline ({ gateway, route, upstream, observe, buffers, series, webSocket }: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function compilePipeline ({
+  gateway,
+  route,
+  upstream,
+  observe,
+  buffers,
+  series,
+  webSocket
+}: PipelineParts): (request: FastifyRequest, reply: FastifyReply) => void {
   const { server } = gateway.config
   const forwarding: ForwardPolicy = {
-    bodyLimit: server.bodyLimit, bodyTimeoutMs: server.bodyTimeoutMs, buffer: server.buffer, sendTimeoutMs: server.sendTimeoutMs, budget: buffers, ownCookies: gateway.ownCookies
+    bodyLimit: server.bodyLimit,
+    bodyTimeoutMs: server.bodyTimeoutMs,
+    buffer: server.buffer,
+    sendTimeoutMs: server.sendTimeoutMs,
+    budget: buffers,
+    ownCookies: gateway.ownCookies
   }
   const decideRoute = compileRouteDecision(gateway, route)
+  // What the upstream is told of the trace: the gateway's upstream call when spans are exported, else the caller's (x.trace).
   const upstreamSpan = { 'server.address': upstream.host, 'gatehouse.upstream': upstream.name }
 
-  const decideFor = async (request: FastifyRequest, x: Exchange): Promise<Allow | Deny | Login | Preflight> => {
+  const decideFor = (request: FastifyRequest, x: Exchange): RouteOutcome | Promise<RouteOutcome> => {
     const { req } = x
     const plain: DecisionRequest = {
       method: req.method as string,
@@ -62,18 +76,18 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
       peer: { address: req.socket.remoteAddress ?? '' },
       tls: tlsFacts(req.socket as Partial<TLSSocket>)
     }
-    return await decideRoute(plain, {
+    const { span } = x
+    return decideRoute(plain, {
       requestId: request.id,
       params: request.params as Record<string, string | undefined>,
-      // The upstream's parent span is the gateway's upstream call when spans are exported, else the caller's.
-      upstreamTrace: method => ({ traceparent: x.span === undefined ? x.trace.traceparent : x.span.startUpstream(`${method} ${upstream.name}`, upstreamSpan), tracestate: x.trace.tracestate })
+      trace: x.trace,
+      upstreamTrace: span === undefined
+        ? undefined
+        : method => ({ traceparent: span.startUpstream(`${method} ${upstream.name}`, upstreamSpan), tracestate: x.trace.tracestate })
     })
   }
 
-  return async function gatehousePipeline (request, reply) {
-    reply.hijack()
-    const x = observe(request, reply, route, series)
-    const outcome = x.span === undefined ? await decideFor(request, x) : await x.span.run(async () => await decideFor(request, x))
+  const act = (x: Exchange, outcome: RouteOutcome): void => {
     x.ip = outcome.clientIp
     x.identity = outcome.identity
     if (outcome.kind === 'preflight') {
@@ -97,5 +111,14 @@ export function compilePipeline ({ gateway, route, upstream, observe, buffers, s
         if (outcome.webSocket) webSocket?.denied()
         answerProblem(x, outcome.thrown)
     }
+  }
+
+  // Synchronous whenever the decision is (a public route, a credential seen before): no promise per request.
+  return function gatehousePipeline (request, reply) {
+    reply.hijack()
+    const x = observe(request, reply, route, series)
+    const outcome = x.span === undefined ? decideFor(request, x) : x.span.run(() => decideFor(request, x))
+    if (outcome instanceof Promise) outcome.then(o => { act(x, o) }, (err: unknown) => { answerProblem(x, err) })
+    else act(x, outcome)
   }
 }

@@ -38,7 +38,11 @@ export default async function gatehouseTokenEndpoints (app: FastifyInstance, opt
   // Any other body is read and dropped: the endpoint then answers invalid_request in OAuth form.
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: FORM_LIMIT }, (_request, _body, done) => done(null, undefined))
 
-  const oauthRequest = (request: { headers: Record<string, string | string[] | undefined>, body: unknown, ip: string }): Parameters<typeof endpoints.token>[0] => ({
+  const oauthRequest = (request: {
+    headers: Record<string, string | string[] | undefined>
+    body: unknown
+    ip: string
+  }): Parameters<typeof endpoints.token>[0] => ({
     headers: request.headers,
     form: request.body instanceof URLSearchParams ? request.body : undefined,
     ip: request.ip

@@ -1,11 +1,23 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import { Pool, type Dispatcher } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { connectFailure, emptyResponse, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
 
+/**
+ * The forwarder's side of one request: undici's handler interface on the raw header lines
+ * (`onHeaders` gets `[name, value, …]` buffers; returning false pauses the upstream until
+ * `resume`), so no header object and no controller are made per request.
+ */
+export interface UpstreamHandler extends Dispatcher.DispatchHandler {
+  onConnect (abort: (err?: Error) => void): void
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean
+  onData (chunk: Buffer): boolean
+  onComplete (trailers: string[] | null): void
+  onError (err: Error): void
+}
+
 /** What the forwarder sends a request on: one of the upstream's targets, chosen per request. */
 export interface UpstreamDispatcher {
-  dispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean
+  dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean
   destroy (): Promise<void>
 }
 
@@ -13,37 +25,37 @@ export interface UpstreamDispatcher {
  * One request's trip to a target, between undici and the forwarder's handler: tells the
  * balancer how the target did, and sends the request to another target after a failure the
  * upstream's `retryOn` names (mayRetry: idempotent, no body, retries and deadline left).
- * undici hands a request to a connection (onRequestStart) only once connected: an error
+ * undici hands a request to a connection (onConnect) only once connected: an error
  * before that means the target never saw a byte.
  */
-class TargetAttempt implements Dispatcher.DispatchHandler {
+class TargetAttempt implements UpstreamHandler {
   private sent = false
   /** What the target's answer says of its health, once its status is in. */
   private outcome: Outcome | undefined
 
-  constructor (private readonly pool: TargetPool, private readonly options: Dispatcher.DispatchOptions, private readonly inner: Dispatcher.DispatchHandler,
+  constructor (private readonly pool: TargetPool, private readonly options: Dispatcher.DispatchOptions, private readonly inner: UpstreamHandler,
     private readonly target: number, private readonly tried: Set<number>, private readonly startedAt: number) {}
 
-  onRequestStart (controller: Dispatcher.DispatchController, context: unknown): void {
+  onConnect (abort: (err?: Error) => void): void {
     this.sent = true
-    this.inner.onRequestStart?.(controller, context)
+    this.inner.onConnect(abort)
   }
 
-  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     if (statusCode >= 200) this.outcome = failingStatus(statusCode) ? 'failed' : 'ok'
-    this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage)
+    return this.inner.onHeaders(statusCode, rawHeaders, resume, statusText)
   }
 
-  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.inner.onResponseData?.(controller, chunk)
+  onData (chunk: Buffer): boolean {
+    return this.inner.onData(chunk)
   }
 
-  onResponseEnd (controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+  onComplete (trailers: string[] | null): void {
     this.pool.balancer.finish(this.target, this.outcome)
-    this.inner.onResponseEnd?.(controller, trailers)
+    this.inner.onComplete(trailers)
   }
 
-  onResponseError (controller: Dispatcher.DispatchController, err: Error): void {
+  onError (err: Error): void {
     const failure = { sent: this.sent, answered: this.outcome !== undefined, error: err }
     const targetFailed = (!this.sent && connectFailure(err)) || emptyResponse(failure)
     // Cut off mid-answer (the client went away, a timeout): the status said what it said of the target.
@@ -59,7 +71,7 @@ class TargetAttempt implements Dispatcher.DispatchHandler {
       deadlineMs: this.pool.config.timeoutMs
     })
     if (retry && this.pool.send(this.options, this.inner, this.tried, this.startedAt)) return
-    this.inner.onResponseError?.(controller, err)
+    this.inner.onError(err)
   }
 }
 
@@ -98,7 +110,12 @@ export class TargetPool implements UpstreamDispatcher {
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
       const res = await (this.pools[i] as Pool).request({
-        method: 'GET', path, headers: { host: this.hosts[i] as string }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs)
+        method: 'GET',
+        path,
+        headers: { host: this.hosts[i] as string },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs)
       })
       await res.body.dump()
       this.balancer.checked(i, res.statusCode >= 200 && res.statusCode < 400)
@@ -107,20 +124,20 @@ export class TargetPool implements UpstreamDispatcher {
     }
   }
 
-  /** Sends on a target not tried yet; false when every target was. */
-  send (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tried: Set<number>, startedAt: number): boolean {
+  /** Sends on a target not tried yet; false when every target was. The Host is the target's, set in the request's own header list. */
+  send (options: Dispatcher.DispatchOptions, handler: UpstreamHandler, tried: Set<number>, startedAt: number): boolean {
     const i = this.balancer.pick(tried)
     if (i === undefined) return false
     tried.add(i)
     this.balancer.start(i)
     const headers = options.headers as string[]
-    const host = headers.indexOf('host')
-    const withHost = host % 2 === 0 ? headers.map((v, k) => k === host + 1 ? this.hosts[i] as string : v) : headers
-    ;(this.pools[i] as Pool).dispatch({ ...options, headers: withHost }, new TargetAttempt(this, options, handler, i, tried, startedAt))
+    const host = headers[0] === 'host' ? 0 : headers.indexOf('host')
+    if (host % 2 === 0) headers[host + 1] = this.hosts[i] as string
+    ;(this.pools[i] as Pool).dispatch(options, new TargetAttempt(this, options, handler, i, tried, startedAt))
     return true
   }
 
-  dispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean {
     return this.send(options, handler, new Set(), this.balancer.now())
   }
 

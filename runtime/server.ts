@@ -207,7 +207,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   if (options.clock !== undefined) metrics.instruments.clock = options.clock
   // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
   // generation is built, as its authenticators are wrapped in spans then.
-  const tracer: Tracer | undefined = first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
+  const tracer: Tracer | undefined =
+    first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
   setTracer(tracer)
   if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
   let current: Generation
@@ -289,13 +290,20 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   server.requestTimeout = first.server.requestTimeoutMs
   // Once draining, the instance is on its way out: /readyz says so at once, so a load balancer
   // or Kubernetes stops sending before the listener refuses new connections.
-  const readiness = (): HealthReport => draining ? { status: 'down', checks: { ...current.gateway.health().checks, process: 'draining' } } : current.gateway.health()
+  const readiness = (): HealthReport =>
+    draining ? { status: 'down', checks: { ...current.gateway.health().checks, process: 'draining' } } : current.gateway.health()
   let admin: FastifyInstance | undefined
   try {
     await listen(first.server.listen, 'server.listen', bindNode(server, first.server.listen))
     if (first.server.admin !== undefined) {
-      admin = await buildAdminApp(logger, readiness, async token => await purgeToken(current.gateway.cache, token, current.gateway.config), metrics, first.server.adminToken,
-        () => ({ store: current.gateway.userTokens, config: current.gateway.config }))
+      admin = await buildAdminApp(
+        logger,
+        readiness,
+        async token => await purgeToken(current.gateway.cache, token, current.gateway.config),
+        metrics,
+        first.server.adminToken,
+        () => ({ store: current.gateway.userTokens, config: current.gateway.config })
+      )
       const at = first.server.admin
       const app = admin
       await listen(at, 'server.admin', async () => { await app.listen({ host: at.host, port: at.port }) })
@@ -345,7 +353,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
         metrics.reloaded(true)
         return { ok: true, hash: config.hash, errors: [] }
       }
-      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) logger.warn('telemetry settings changed: they take effect at the next start')
+      if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) {
+        logger.warn('telemetry settings changed: they take effect at the next start')
+      }
       next = await buildGeneration(nextConfig, logger, metrics, buffers)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
@@ -419,7 +429,17 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       await stopTracing(tracer)
     }
   }
-  logger.info({ url: running.url, admin: running.adminUrl, decisions: running.decisionsUrl, routes: current.gateway.routes.length, config: first.file, hash: first.hash.slice(0, 12) }, 'gatehouse listening')
+  logger.info(
+    {
+      url: running.url,
+      admin: running.adminUrl,
+      decisions: running.decisionsUrl,
+      routes: current.gateway.routes.length,
+      config: first.file,
+      hash: first.hash.slice(0, 12)
+    },
+    'gatehouse listening'
+  )
   return running
 }
 

@@ -116,8 +116,17 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
   if (redis?.status !== 'ready') return
   try {
     const persistence = await redisPersistence(redis)
-    if (persistence === 'none') logger.warn('cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)')
-    if (persistence === 'unknown') logger.info('cache.redis holds the user API tokens; AOF is off and CONFIG is not allowed, so whether RDB snapshots keep them through a restart is unknown')
+    if (persistence === 'none') {
+      logger.warn(
+        'cache.redis holds the user API tokens but has neither AOF nor RDB snapshots: a ' +
+          'Redis restart loses every token; turn on appendonly yes (see docs/user-tokens.md)'
+      )
+    }
+    if (persistence === 'unknown') {
+      logger.info(
+        'cache.redis holds the user API tokens; AOF is off and CONFIG is not allowed, so whether RDB snapshots keep them through a restart is unknown'
+      )
+    }
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'could not ask redis whether it persists the user API tokens')
   }
@@ -175,7 +184,8 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     trust: compileTrust(config.server.trustProxy),
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
-    limits: redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
+    limits:
+      redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
     tokens,
     userTokens,
     clock,

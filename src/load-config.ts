@@ -23,7 +23,9 @@ async function problemOf (path: KeyFileProblem['path'], file: string, load: () =
     const { code, message } = err as NodeJS.ErrnoException
     // The loaders name the setting themselves; the problem is located at it already.
     const said = message.replace(/^(publicKey|tokens\.signingKeys \S+): /, '')
-    return [{ path, message: `${inline(file) ? 'the inline key' : file}: ${typeof code === 'string' && code.startsWith('E') ? `cannot read it (${code})` : said}` }]
+    return [
+      { path, message: `${inline(file) ? 'the inline key' : file}: ${typeof code === 'string' && code.startsWith('E') ? `cannot read it (${code})` : said}` }
+    ]
   }
 }
 
@@ -40,7 +42,11 @@ export async function keyFileProblems (config: GatewayConfig): Promise<KeyFilePr
     if (a.type === 'jwt') {
       const spec = a.spec as { publicKey?: string }
       const key = spec.publicKey
-      if (key !== undefined && key !== '') checks.push(problemOf(at('publicKey'), key, async () => await (await import('./auth/jwt-keys.js')).publicKeySource(key, jwtOptions(a.spec as never).algorithms)))
+      if (key !== undefined && key !== '') {
+        checks.push(
+          problemOf(at('publicKey'), key, async () => await (await import('./auth/jwt-keys.js')).publicKeySource(key, jwtOptions(a.spec as never).algorithms))
+        )
+      }
     }
     if (a.type === 'basic') {
       const file = (a.spec as { usersFile: string }).usersFile
@@ -49,11 +55,15 @@ export async function keyFileProblems (config: GatewayConfig): Promise<KeyFilePr
     if (a.type === 'oidc') {
       const spec = a.spec as { clientId: string, privateKey?: string }
       const key = spec.privateKey
-      if (key !== undefined && key !== '') checks.push(problemOf(at('privateKey'), key, async () => (await import('./auth/oidc/client-auth.js')).clientAuth({ privateKey: key })))
+      if (key !== undefined && key !== '') {
+        checks.push(problemOf(at('privateKey'), key, async () => (await import('./auth/oidc/client-auth.js')).clientAuth({ privateKey: key })))
+      }
     }
   }
   const signing = config.tokens.signingKeys
-  if (signing !== undefined) checks.push(problemOf(['tokens', 'signingKeys'], signing, async () => await (await import('./tokens/signing-keys.js')).loadSigningKeys(signing, undefined)))
+  if (signing !== undefined) {
+    checks.push(problemOf(['tokens', 'signingKeys'], signing, async () => await (await import('./tokens/signing-keys.js')).loadSigningKeys(signing, undefined)))
+  }
   const tls = config.server.tls
   if (tls !== undefined) {
     checks.push(problemOf(['server', 'tls', 'cert'], tls.cert, async () => await readFile(tls.cert)))
@@ -71,7 +81,10 @@ export async function loadConfig (file: string, env: NodeJS.ProcessEnv = process
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], { cause: err })
+    throw new ConfigError(
+      [{ file: path, line: 1, col: 1, path: '', message: `cannot read the config: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }],
+      { cause: err }
+    )
   }
   const config = parseConfig(text, path, env)
   const problems = await keyFileProblems(config)

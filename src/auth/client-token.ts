@@ -15,7 +15,10 @@ interface VerifiedEntry { hash: string, claims: ClientTokenClaims }
  * proved is cached until it expires; the client's current state (disabled,
  * expired, scopes narrowed since) is checked on every request against the loaded config.
  */
-export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'clientToken'>, deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache }): Authenticator {
+export function createClientTokenAuthenticator (
+  cfg: AuthenticatorConfig<'clientToken'>,
+  deps: { clients: Map<string, ClientRecord>, tokens: TokenService, cache: Cache }
+): Authenticator {
   const { clients, tokens, cache } = deps
   const headerName = cfg.spec.header ?? 'X-Client-Token'
   const header = headerName.toLowerCase()
@@ -67,7 +70,11 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
       return entry.claims
     } catch (err) {
       if (err instanceof TokenRejected) throw fail(err.message, err)
-      throw new GatehouseError('auth_unavailable', 'client tokens cannot be checked right now', { cause: err, authenticator: cfg.name, headers: { 'retry-after': '1' } })
+      throw new GatehouseError('auth_unavailable', 'client tokens cannot be checked right now', {
+        cause: err,
+        authenticator: cfg.name,
+        headers: { 'retry-after': '1' }
+      })
     }
   }
 
@@ -84,7 +91,7 @@ export function createClientTokenAuthenticator (cfg: AuthenticatorConfig<'client
       const now = tokens.clock()
       if (claims.exp * 1000 <= now) throw fail('token has expired')
       const client = clients.get(claims.sub)
-      if (client === undefined) throw fail('the token\'s client no longer exists')
+      if (client === undefined) throw fail("the token's client no longer exists")
       const unusable = clientUnusable(client, now)
       if (unusable !== undefined) throw fail(unusable)
       const allowed = new Set(client.scopes)

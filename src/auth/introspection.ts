@@ -69,7 +69,12 @@ export function introspectionSettings (cfg: AuthenticatorConfig<'introspection'>
  * the entries too.
  */
 export function introspectionPartition (spec: AuthenticatorConfig<'introspection'>['spec']): string {
-  const identity = [spec.endpoint === undefined || spec.endpoint === '' ? spec.issuer : spec.endpoint, spec.clientId, spec.userClaim ?? 'sub', spec.scopeClaim ?? 'scope']
+  const identity = [
+    spec.endpoint === undefined || spec.endpoint === '' ? spec.issuer : spec.endpoint,
+    spec.clientId,
+    spec.userClaim ?? 'sub',
+    spec.scopeClaim ?? 'scope'
+  ]
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
 }
 
@@ -118,7 +123,10 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now: 
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock: Clock }): Authenticator {
+export function createIntrospectionAuthenticator (
+  cfg: AuthenticatorConfig<'introspection'>,
+  deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock: Clock }
+): Authenticator {
   const { clock } = deps
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
@@ -128,15 +136,17 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
   // RFC 6749 §2.3.1: oauth4webapi form-encodes the id and secret before they go into Basic.
   const clientAuth = settings.clientAuth === 'basic' ? oauth.ClientSecretBasic(cfg.spec.clientSecret) : oauth.ClientSecretPost(cfg.spec.clientSecret)
   const challenge: Challenge = { scheme: 'Bearer', params: { realm: 'gatehouse' } }
-  const invalid = (detail: string): GatehouseError => new GatehouseError('invalid_token', detail, {
-    principal: 'user',
-    authenticator: cfg.name,
-    challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: detail } }]
-  })
+  const invalid = (detail: string): GatehouseError =>
+    new GatehouseError('invalid_token', detail, {
+      principal: 'user',
+      authenticator: cfg.name,
+      challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse', error: 'invalid_token', error_description: detail } }]
+    })
   const log = deps.logger.child({ authenticator: cfg.name })
-  const discovery = settings.endpoint === undefined
-    ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })
-    : undefined
+  const discovery =
+    settings.endpoint === undefined
+      ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })
+      : undefined
   // Found at start, so the first token is not kept waiting; a failure here is retried by the first request.
   void discovery?.endpoint('introspection_endpoint').catch(() => {})
   const spanAttributes = { 'gatehouse.authenticator': cfg.name }
@@ -227,13 +237,24 @@ export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'intr
         if (err instanceof InFlightLimitReached) log.debug({ max: err.max }, 'introspection calls at their bound: refusing the request')
         else log.warn({ err: { message: (err as Error).message } }, 'token introspection failed: refusing the request')
         throw new GatehouseError('auth_unavailable', 'the authorization server could not check the token', {
-          cause: err, principal: 'user', authenticator: cfg.name, headers: { 'retry-after': RETRY_AFTER_SECONDS }
+          cause: err,
+          principal: 'user',
+          authenticator: cfg.name,
+          headers: { 'retry-after': RETRY_AFTER_SECONDS }
         })
       }
       if (!found.active) throw invalid(found.reason)
       // The cache never keeps an entry past exp; this guards against a clock that jumped.
       if (found.exp !== undefined && found.exp * 1000 <= clock()) throw invalid('token has expired')
-      return { kind: 'user', id: found.id, scopes: found.scopes, claims: found.claims ?? NO_CLAIMS, tokenClientId: found.tokenClientId, authenticator: cfg.name, exp: found.exp }
+      return {
+        kind: 'user',
+        id: found.id,
+        scopes: found.scopes,
+        claims: found.claims ?? NO_CLAIMS,
+        tokenClientId: found.tokenClientId,
+        authenticator: cfg.name,
+        exp: found.exp
+      }
     },
     async close () {
       discovery?.close()

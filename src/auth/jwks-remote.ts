@@ -80,7 +80,12 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
     }, (err: unknown) => {
       failure = err
       if (!closing.signal.aborted) observe?.('jwks', authenticator, (performance.now() - started) / 1000, false)
-      if (!closing.signal.aborted) logger.warn({ authenticator, jwksUri: typeof url === 'string' ? where(url) : 'from the issuer metadata', error: (err as Error).message }, 'JWKS fetch failed')
+      if (!closing.signal.aborted) {
+        logger.warn(
+          { authenticator, jwksUri: typeof url === 'string' ? where(url) : 'from the issuer metadata', error: (err as Error).message },
+          'JWKS fetch failed'
+        )
+      }
     }).finally(() => { pending = undefined })
     return pending
   }

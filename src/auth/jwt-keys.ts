@@ -44,11 +44,18 @@ function byAlgorithm (keys: Map<string, CryptoKey>): KeySource {
 
 function algorithmsFor (key: KeyObject): string[] {
   switch (key.asymmetricKeyType) {
-    case 'rsa': return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
-    case 'rsa-pss': return ['PS256', 'PS384', 'PS512']
-    case 'ed25519': return ['EdDSA', 'Ed25519']
-    case 'ec': return ({ prime256v1: ['ES256'], secp384r1: ['ES384'], secp521r1: ['ES512'] } as Record<string, string[]>)[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? []
-    default: return []
+    case 'rsa':
+      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+    case 'rsa-pss':
+      return ['PS256', 'PS384', 'PS512']
+    case 'ed25519':
+      return ['EdDSA', 'Ed25519']
+    case 'ec':
+      return (
+        ({ prime256v1: ['ES256'], secp384r1: ['ES384'], secp521r1: ['ES512'] } as Record<string, string[]>)[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? []
+      )
+    default:
+      return []
   }
 }
 
@@ -82,7 +89,9 @@ export async function publicKeySource (value: string, algorithms: readonly strin
     key = createPublicKey(text)
   }
   const usable = algorithmsFor(key).filter(a => algorithms.includes(a))
-  if (usable.length === 0) throw new Error(`publicKey: a ${key.asymmetricKeyType ?? 'unknown'} key cannot verify any of the allowed algorithms (${algorithms.join(', ')})`)
+  if (usable.length === 0) {
+    throw new Error(`publicKey: a ${key.asymmetricKeyType ?? 'unknown'} key cannot verify any of the allowed algorithms (${algorithms.join(', ')})`)
+  }
   const jwk = key.export({ format: 'jwk' }) as JWK
   const keys = new Map<string, CryptoKey>()
   for (const alg of usable) keys.set(alg, await importJWK(jwk, alg) as CryptoKey)

@@ -84,16 +84,24 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
-  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
+  const remote = (url: RemoteJwksOptions['url']): KeySource =>
+    remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
   const keys: KeySource = given(jwksUri)
     ? remote(jwksUri)
     : given(publicKey)
-      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => { throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err }) })
+      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
+        throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
+      })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint('jwks_uri'))
+        : remote(
+          async () =>
+            await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint(
+              'jwks_uri'
+            )
+        )
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,
@@ -172,6 +180,33 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   })
   const fresh = (v: Verified): boolean => (v.exp + o.clockToleranceS) * 1000 > clock()
 
+  /** The shared tier, then the signature: `stale` is this process's entry that can no longer be used. */
+  async function lookup (token: string, key: string, stale: Verified | undefined): Promise<UserPrincipal | undefined> {
+    const hit = stale ?? await deps.cache.get<Verified>('jwt', key)
+    if (hit !== undefined) {
+      if (fresh(hit) && keys.published(hit.kid, hit.set)) return principal(hit)
+      // Stale here (expired, or its key left the set): forgotten in this process and verified
+      // again below. Never a cluster-wide delete on the request path: that needs Redis.
+      deps.cache.evict('jwt', key)
+    }
+    let iss: unknown
+    try {
+      iss = decodeJwt(token).iss
+    } catch (err) {
+      throw invalid('malformed token', err)
+    }
+    if (iss !== o.issuer) return undefined
+    const load = async (): Promise<{ value: Verified, ttlMs: number }> => {
+      const v = await verify(token)
+      return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - clock(), MAX_CACHE_MS) }
+    }
+    if (hit === undefined) return principal(await deps.cache.getOrLoad('jwt', key, load))
+    // The stale entry may still be in Redis: the new verification overwrites it there too.
+    const { value, ttlMs } = await load()
+    await deps.cache.set('jwt', key, value, ttlMs)
+    return principal(value)
+  }
+
   const fromProtocol = cfg.spec.webSocket?.protocol
   const fromQuery = cfg.spec.webSocket?.query
   /**
@@ -201,40 +236,22 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       query: fromQuery === undefined ? [] : [fromQuery],
       protocols: fromProtocol === undefined ? [] : [fromProtocol]
     },
-    async authenticate (req: AuthRequest): Promise<UserPrincipal | undefined> {
+    authenticate (req: AuthRequest): Promise<UserPrincipal | undefined> | UserPrincipal | undefined {
       const token = bearerToken(req)
       if (token === undefined || token === '') return undefined
       // Before any parsing: an oversized token costs nothing but this comparison.
       if (token.length > o.maxTokenSize) throw invalid('token too large')
+      const key = cacheKey(partition, token)
+      // A token this process verified before is answered at once: no promise, no parsing
+      // (only a verified, hence well-formed, token is ever cached).
+      const local = deps.cache.peek<Verified>('jwt', key)
+      if (local !== undefined && fresh(local) && keys.published(local.kid, local.set)) return principal(local)
       if (!JWS_COMPACT.test(token)) {
         // Opaque tokens belong to another authenticator (introspection); a broken JWT is ours to refuse.
         if (token.split('.').length === 3) throw invalid('malformed token')
         return undefined
       }
-      const key = cacheKey(partition, token)
-      const hit = await deps.cache.get<Verified>('jwt', key)
-      if (hit !== undefined) {
-        if (fresh(hit) && keys.published(hit.kid, hit.set)) return principal(hit)
-        // Stale here (expired, or its key left the set): forgotten in this process and verified
-        // again below. Never a cluster-wide delete on the request path: that needs Redis.
-        deps.cache.evict('jwt', key)
-      }
-      let iss: unknown
-      try {
-        iss = decodeJwt(token).iss
-      } catch (err) {
-        throw invalid('malformed token', err)
-      }
-      if (iss !== o.issuer) return undefined
-      const load = async (): Promise<{ value: Verified, ttlMs: number }> => {
-        const v = await verify(token)
-        return { value: v, ttlMs: Math.min((v.exp + o.clockToleranceS) * 1000 - clock(), MAX_CACHE_MS) }
-      }
-      if (hit === undefined) return principal(await deps.cache.getOrLoad('jwt', key, load))
-      // The stale entry may still be in Redis: the new verification overwrites it there too.
-      const { value, ttlMs } = await load()
-      await deps.cache.set('jwt', key, value, ttlMs)
-      return principal(value)
+      return lookup(token, key, local)
     },
     close: async () => {
       keys.close()

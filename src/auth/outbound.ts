@@ -29,7 +29,10 @@ export function boundedFetch (maxBytes: number): (url: string, init: RequestInit
   }
 }
 
-/** What every oauth4webapi request of the gateway is given: its fetch, its deadline, and plain http only where the configured URL is http (tests, a sidecar). */
+/**
+ * What every oauth4webapi request of the gateway is given: its fetch, its deadline, and plain http
+ * only where the configured URL is http (tests, a sidecar).
+ */
 export interface RequestOptions {
   [oauth.customFetch]: (url: string, init: RequestInit) => Promise<Response>
   [oauth.allowInsecureRequests]: boolean

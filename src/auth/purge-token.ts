@@ -15,8 +15,12 @@ const TOKEN_KINDS = ['introspection', 'jwt'] as const
 export async function purgeToken (cache: Cache, token: string, config?: Pick<GatewayConfig, 'authenticators' | 'identity' | 'routes'>): Promise<void> {
   const entries: Array<[kind: string, credential: string]> = TOKEN_KINDS.map(kind => [kind, token])
   for (const a of config?.authenticators.values() ?? []) {
-    if (a.type === 'introspection') entries.push(['introspection', introspectionCacheCredential(introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
-    if (a.type === 'jwt') entries.push(['jwt', jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+    if (a.type === 'introspection') {
+      entries.push(['introspection', introspectionCacheCredential(introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
+    }
+    if (a.type === 'jwt') {
+      entries.push(['jwt', jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+    }
   }
   // Authenticators of one server share a partition: each entry is deleted once.
   const seen = new Set<string>()

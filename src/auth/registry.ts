@@ -27,17 +27,25 @@ const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */
 function counted (a: Authenticator, authDecisions: AuthDeps['counters']['authDecisions']): Authenticator {
+  const ok = <P>(principal: P): P => {
+    if (principal !== undefined) authDecisions.inc(a.name, 'ok')
+    return principal
+  }
+  const failed = (err: unknown): never => {
+    authDecisions.inc(a.name, err instanceof GatehouseError ? err.code : 'internal_error')
+    throw err
+  }
   return {
     ...a,
-    async authenticate (req) {
+    // A verdict given synchronously (a cached credential) stays synchronous: no promise per request.
+    authenticate (req) {
+      let principal
       try {
-        const principal = await a.authenticate(req)
-        if (principal !== undefined) authDecisions.inc(a.name, 'ok')
-        return principal
+        principal = a.authenticate(req)
       } catch (err) {
-        authDecisions.inc(a.name, err instanceof GatehouseError ? err.code : 'internal_error')
-        throw err
+        return failed(err)
       }
+      return principal instanceof Promise ? principal.then(ok, failed) : ok(principal)
     }
   }
 }

@@ -18,7 +18,14 @@ function listedTokens (spec: AuthenticatorConfig<'userToken'>['spec']): Map<stri
   const out = new Map<string, UserTokenRecord>()
   for (const t of spec.tokens ?? []) {
     const hash = t.hash.slice('sha256:'.length)
-    out.set(hash, { id: userTokenId(hash), user: t.user, scopes: t.scopes ?? [], client: t.client ?? null, created: 0, expires: t.expires === undefined ? null : parseExpiry(t.expires) })
+    out.set(hash, {
+      id: userTokenId(hash),
+      user: t.user,
+      scopes: t.scopes ?? [],
+      client: t.client ?? null,
+      created: 0,
+      expires: t.expires === undefined ? null : parseExpiry(t.expires)
+    })
   }
   return out
 }
@@ -29,7 +36,10 @@ function listedTokens (spec: AuthenticatorConfig<'userToken'>['spec']): Map<stri
  * among those the config lists, then in the Redis store through the local tier: a warm
  * token costs a hash and a map lookup, no Redis round trip.
  */
-export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToken'>, deps: { store: UserTokenStore | undefined, logger: Logger, clock: Clock }): Authenticator {
+export function createUserTokenAuthenticator (
+  cfg: AuthenticatorConfig<'userToken'>,
+  deps: { store: UserTokenStore | undefined, logger: Logger, clock: Clock }
+): Authenticator {
   const { store, logger } = deps
   const { clock } = deps
   const headerName = cfg.spec.header ?? 'Authorization'
@@ -69,7 +79,11 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
       return await store.find(hash)
     } catch (err) {
       if (!(err instanceof TokenStoreUnavailable)) throw err
-      throw new GatehouseError('auth_unavailable', 'user tokens cannot be checked right now', { cause: err, authenticator: cfg.name, headers: { 'retry-after': '1' } })
+      throw new GatehouseError('auth_unavailable', 'user tokens cannot be checked right now', {
+        cause: err,
+        authenticator: cfg.name,
+        headers: { 'retry-after': '1' }
+      })
     }
   }
 
@@ -92,7 +106,7 @@ export function createUserTokenAuthenticator (cfg: AuthenticatorConfig<'userToke
       if (token === undefined) return undefined
       const hash = hashUserToken(token)
       const own = listed.get(hash)
-      const record = own ?? await stored(hash)
+      const record = own ?? (await stored(hash))
       if (record === undefined) throw fail('unknown or revoked token')
       if (record.expires !== null && clock() >= record.expires) throw fail('token has expired')
       if (own === undefined) used(record)

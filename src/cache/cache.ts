@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { lruClock, type Clock } from '../clock.js'
 
@@ -8,6 +8,11 @@ import { lruClock, type Clock } from '../clock.js'
  */
 export interface Cache {
   get<T> (kind: string, credential: string): Promise<T | undefined>
+  /**
+   * This process's entry, synchronously, or undefined (then `get` asks the shared tier): the
+   * request path answers a repeated credential without a promise. Counts only hits.
+   */
+  peek<T> (kind: string, credential: string): T | undefined
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
   /**
    * Replaces the entry only while it still exists (here without Redis, in Redis with it, in one
@@ -28,7 +33,8 @@ export interface Cache {
 }
 
 export function cacheKey (kind: string, credential: string): string {
-  return `gatehouse:v1:${kind}:${createHash('sha256').update(credential).digest('hex')}`
+  // The one-shot hash: a key is made on every request that carries a credential.
+  return `gatehouse:v1:${kind}:${hash('sha256', credential, 'hex')}`
 }
 
 /**

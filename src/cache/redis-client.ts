@@ -23,7 +23,10 @@ export function createRedisClient (cfg: RedisConfig, options: RedisOptions = {})
   const opts = { ...FAIL_FAST, ...options }
   if ('url' in cfg) return new Redis(cfg.url, opts)
   if ('cluster' in cfg) {
-    return new Cluster(cfg.cluster.map(n => typeof n === 'string' ? n : { host: n.host, port: n.port }), { redisOptions: opts, enableOfflineQueue: false, enableAutoPipelining: true })
+    return new Cluster(
+      cfg.cluster.map(n => (typeof n === 'string' ? n : { host: n.host, port: n.port })),
+      { redisOptions: opts, enableOfflineQueue: false, enableAutoPipelining: true }
+    )
   }
   return new Redis({ ...opts, sentinels: cfg.sentinels, name: cfg.name, password: cfg.password })
 }

@@ -85,7 +85,15 @@ export class TwoTierCache implements GatewayCache {
   private dropped = 0
 
   /** `counters` may outlive this cache: a reloaded config's cache keeps counting into the same ones. */
-  constructor (limits: LocalLimits, private readonly logger: Logger, readonly redis: RedisClient | undefined, private readonly subscriber: RedisClient | undefined, readonly counters: CacheCounters = newCacheCounters(), private readonly sealer: Sealer = createSealer(undefined), private readonly clock: Clock) {
+  constructor (
+    limits: LocalLimits,
+    private readonly logger: Logger,
+    readonly redis: RedisClient | undefined,
+    private readonly subscriber: RedisClient | undefined,
+    readonly counters: CacheCounters = newCacheCounters(),
+    private readonly sealer: Sealer = createSealer(undefined),
+    private readonly clock: Clock
+  ) {
     this.local = new LocalCache(limits, clock)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
     redis?.on('ready', () => this.logger.info('redis cache connected'))
@@ -97,7 +105,9 @@ export class TwoTierCache implements GatewayCache {
         this.local.deleteByKey(key)
         this.tell(key)
       })
-      subscriber.on('close', () => { this.subscriberWasDown = true })
+      subscriber.on('close', () => {
+        this.subscriberWasDown = true
+      })
       subscriber.on('ready', () => {
         // Deletions published while this instance was not listening are lost: forget
         // everything local rather than serve something another instance purged.
@@ -112,7 +122,9 @@ export class TwoTierCache implements GatewayCache {
 
   onInvalidate (listener: (key: string) => void): () => void {
     this.invalidated.add(listener)
-    return () => { this.invalidated.delete(listener) }
+    return () => {
+      this.invalidated.delete(listener)
+    }
   }
 
   private tell (key: string): void {
@@ -136,7 +148,9 @@ export class TwoTierCache implements GatewayCache {
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       Promise.all(clients.map(async c => await new Promise<void>(resolve => c.once('ready', () => resolve())))),
-      new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, ms)
+      })
     ])
     clearTimeout(timer)
     if (this.redisState !== 'up') this.logger.warn('redis cache not reachable at startup: serving from the local tier until it is')
@@ -188,7 +202,7 @@ export class TwoTierCache implements GatewayCache {
       this.warn('redis cache value failed its integrity check: ignored', new Error(`key ${key}`))
     }
     try {
-      stored = opened === undefined ? undefined : JSON.parse(opened) as Stored
+      stored = opened === undefined ? undefined : (JSON.parse(opened) as Stored)
     } catch {} // an entry that does not parse is a miss, like an absent one
     const ttlMs = typeof stored?.e === 'number' ? stored.e - this.clock() : 0
     if (stored === undefined || ttlMs <= 0) {
@@ -215,7 +229,7 @@ export class TwoTierCache implements GatewayCache {
     }
   }
 
-  async get<T> (kind: string, credential: string): Promise<T | undefined> {
+  async get<T>(kind: string, credential: string): Promise<T | undefined> {
     const key = cacheKey(kind, credential)
     const hit = this.local.getByKey<T>(key)
     if (hit !== undefined) {
@@ -223,7 +237,13 @@ export class TwoTierCache implements GatewayCache {
       return hit
     }
     this.counters.localMisses++
-    return await this.redisGet(key) as T | undefined
+    return (await this.redisGet(key)) as T | undefined
+  }
+
+  peek<T> (kind: string, credential: string): T | undefined {
+    const hit = this.local.getByKey<T>(cacheKey(kind, credential))
+    if (hit !== undefined) this.counters.localHits++
+    return hit
   }
 
   async set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void> {
@@ -241,7 +261,13 @@ export class TwoTierCache implements GatewayCache {
     let written: 'OK' | null
     try {
       // SET … XX: written only if the key is still there, so a deletion in between wins.
-      written = await redis.set(key, this.sealer.seal(key, JSON.stringify({ v: value, e: this.clock() + ttlMs } satisfies Stored)), 'PX', Math.ceil(ttlMs), 'XX')
+      written = await redis.set(
+        key,
+        this.sealer.seal(key, JSON.stringify({ v: value, e: this.clock() + ttlMs } satisfies Stored)),
+        'PX',
+        Math.ceil(ttlMs),
+        'XX'
+      )
     } catch (err) {
       this.failed('set', err)
       return this.replaceLocal(key, value, ttlMs)
@@ -260,7 +286,7 @@ export class TwoTierCache implements GatewayCache {
     return true
   }
 
-  localGet<T> (key: string): T | undefined {
+  localGet<T>(key: string): T | undefined {
     const hit = this.local.getByKey<T>(key)
     if (hit === undefined) this.counters.localMisses++
     else this.counters.localHits++
@@ -300,7 +326,7 @@ export class TwoTierCache implements GatewayCache {
   }
 
   /** Local tier, then Redis, then the loader: one lookup chain per key and process at a time. */
-  async getOrLoad<T> (kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
+  async getOrLoad<T>(kind: string, credential: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
     const key = cacheKey(kind, credential)
     const hit = this.local.getByKey<T>(key)
     if (hit !== undefined) {
@@ -316,7 +342,7 @@ export class TwoTierCache implements GatewayCache {
     return await p
   }
 
-  private async lookup<T> (key: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
+  private async lookup<T>(key: string, load: () => Promise<{ value: T, ttlMs: number }>): Promise<T> {
     const shared = await this.redisGet(key)
     if (shared !== undefined) return shared as T
     this.counters.loads++

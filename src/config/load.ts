@@ -10,7 +10,19 @@ import { checkAuthenticator, checkConfig } from './checks.generated.js'
 import { parseDuration, parseExpiry, parseHostPort, parseSize } from './units.js'
 import { parseOrigin } from './cors-origin.js'
 import { compileRewrite } from '../routing/rewrite.js'
-import type { AuthenticatorConfig, ClientRecord, CorsConfig, ConfigWarning, GatewayConfig, RateLimitBy, RedisConfig, RouteConfig, TelemetryConfig, UpstreamConfig, WebSocketRouteConfig } from './types.js'
+import type {
+  AuthenticatorConfig,
+  ClientRecord,
+  CorsConfig,
+  ConfigWarning,
+  GatewayConfig,
+  RateLimitBy,
+  RedisConfig,
+  RouteConfig,
+  TelemetryConfig,
+  UpstreamConfig,
+  WebSocketRouteConfig
+} from './types.js'
 import { compileRoutePattern } from '../routing/route-pattern.js'
 import { jwtSpecIssues } from './jwt-options.js'
 import { parseSecretHash } from '../secrets/client-secret.js'
@@ -82,7 +94,6 @@ export class Issues {
   private locate (segments: readonly Segment[], atKey: boolean): { line: number, col: number } {
     return positionOf(this.doc, this.lines, segments, atKey)
   }
-
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g
@@ -190,7 +201,10 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
         issues.add(at(principal, i), `unknown authenticator "${name}" (declared: ${Object.keys(cfg.authenticators ?? {}).join(', ') || 'none'})`)
         ok = false
       } else if (AUTHENTICATOR_PRINCIPAL[auth.type as AuthenticatorType] !== principal) {
-        issues.add(at(principal, i), `authenticator "${name}" (${auth.type}) proves a ${AUTHENTICATOR_PRINCIPAL[auth.type as AuthenticatorType]}, not a ${principal}`)
+        issues.add(
+          at(principal, i),
+          `authenticator "${name}" (${auth.type}) proves a ${AUTHENTICATOR_PRINCIPAL[auth.type as AuthenticatorType]}, not a ${principal}`
+        )
         ok = false
       }
     }
@@ -276,9 +290,15 @@ function normaliseRoute (raw: RawRoute, index: number, cfg: RawConfig, issues: I
     requireClaims: Object.entries(raw.require?.claims ?? {}).map(([claim, v]) => [claim, Array.isArray(v) ? v : [v]]),
     clients: raw.clients === undefined ? undefined : new Set(raw.clients),
     bindUserToClient: raw.bindUserToClient ?? false,
-    rateLimit: raw.rateLimit === undefined
-      ? undefined
-      : { max: raw.rateLimit.max, windowMs: parseDuration(raw.rateLimit.window), by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy), onRedisError: raw.rateLimit.onRedisError ?? 'open' },
+    rateLimit:
+      raw.rateLimit === undefined
+        ? undefined
+        : {
+            max: raw.rateLimit.max,
+            windowMs: parseDuration(raw.rateLimit.window),
+            by: raw.rateLimit.by ?? ((needs.client ? 'client' : needs.user ? 'user' : 'ip') as RateLimitBy),
+            onRedisError: raw.rateLimit.onRedisError ?? 'open'
+          },
     forwardCredentials: raw.forwardCredentials ?? false,
     csrf: raw.csrf ?? 'lax',
     websocket: normaliseWebSocket(raw.websocket),
@@ -298,7 +318,10 @@ function corsOk (cors: RawCors, at: Segment[], issues: Issues): boolean {
       ok = false
     }
     if (cors.credentials === true) {
-      issues.add([...at, 'credentials'], 'credentials with origins ["*"] would let any site act with the user\'s cookies (and browsers refuse it): list the origins')
+      issues.add(
+        [...at, 'credentials'],
+        'credentials with origins ["*"] would let any site act with the user\'s cookies (and browsers refuse it): list the origins'
+      )
       ok = false
     }
     return ok
@@ -378,7 +401,9 @@ function oidcPaths (raw: RawConfig): string[] {
 function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, raw: RawConfig, seen: Map<string, string>, issues: Issues): void {
   const at = (...rest: Segment[]): Segment[] => ['authenticators', name, ...rest]
   const secrets = (['clientSecret', 'privateKey'] as const).filter(k => spec[k] !== undefined && spec[k] !== '')
-  if (secrets.length !== 1) issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true)
+  if (secrets.length !== 1) {
+    issues.add(at(), `an oidc authenticator needs exactly one of clientSecret or privateKey (has ${secrets.length === 0 ? 'none' : secrets.join(', ')})`, true)
+  }
   const key = spec.session?.key ?? ''
   if (key !== '' && key.length < 32) issues.add(at('session', 'key'), 'at least 32 characters: `openssl rand -hex 32` makes one')
   const redis = raw.cache?.redis
@@ -389,7 +414,11 @@ function oidcIssues (name: string, spec: RawAuthenticator<'oidc'>, raw: RawConfi
   const redirectPath = spec.redirectPath ?? '/oauth2/callback'
   const logoutPath = spec.logoutPath ?? '/oauth2/logout'
   if (redirectPath === logoutPath) issues.add(at('logoutPath'), 'must differ from redirectPath')
-  const owned: Array<[Segment, string]> = [['redirectPath', redirectPath], ['logoutPath', logoutPath], ['session', `cookie ${spec.session?.cookie ?? 'gatehouse-session'}`]]
+  const owned: Array<[Segment, string]> = [
+    ['redirectPath', redirectPath],
+    ['logoutPath', logoutPath],
+    ['session', `cookie ${spec.session?.cookie ?? 'gatehouse-session'}`]
+  ]
   for (const [key, value] of owned) {
     if ((Object.values(TOKEN_ENDPOINT_PATHS) as string[]).includes(value)) issues.add(at(key), `${value} is served by the gateway's token endpoints`)
     const other = seen.get(value)
@@ -413,26 +442,49 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
     }
     if (type === 'jwt') {
       const sources = ['jwksUri', 'publicKey', 'secret'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
-      if (sources.length > 1) issues.add(['authenticators', name], `a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer (has ${sources.join(', ')})`, true)
-      if (sources.length === 0 && !HTTP_URL.test(String(resolved.issuer))) issues.add(['authenticators', name, 'issuer'], 'with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:// or https:// URL')
+      if (sources.length > 1) {
+        issues.add(
+          ['authenticators', name],
+          `a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer (has ${sources.join(', ')})`,
+          true
+        )
+      }
+      if (sources.length === 0 && !HTTP_URL.test(String(resolved.issuer))) {
+        issues.add(
+          ['authenticators', name, 'issuer'],
+          'with no jwksUri, publicKey or secret the JWKS is found from the issuer, which must then be an http:// or https:// URL'
+        )
+      }
       for (const [path, message] of jwtSpecIssues(spec as RawAuthenticator<'jwt'>)) issues.add(['authenticators', name, ...path], message)
     }
     if (type === 'userToken') {
       const listed = (spec as RawAuthenticator<'userToken'>).tokens ?? []
       const redis = raw.cache?.redis
       if (listed.length === 0 && (redis === undefined || redis === '')) {
-        issues.add(['authenticators', name], 'a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes', true)
+        issues.add(
+          ['authenticators', name],
+          'a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes',
+          true
+        )
       }
       const seen = new Set<string>()
       for (const [i, t] of listed.entries()) {
         if (seen.has(t.hash)) issues.add(['authenticators', name, 'tokens', i, 'hash'], 'this token hash is listed twice')
         seen.add(t.hash)
-        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`)
+        if (t.client !== undefined && !(raw.clients ?? []).some(c => c.id === t.client)) {
+          issues.add(['authenticators', name, 'tokens', i, 'client'], `unknown client "${t.client}"`)
+        }
       }
     }
     if (type === 'introspection') {
       const given = ['endpoint', 'issuer'].filter(k => resolved[k] !== undefined && resolved[k] !== '')
-      if (given.length !== 1) issues.add(['authenticators', name], `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`, true)
+      if (given.length !== 1) {
+        issues.add(
+          ['authenticators', name],
+          `an introspection authenticator needs one of endpoint or issuer (has ${given.length === 0 ? 'neither' : 'both'})`,
+          true
+        )
+      }
       for (const key of given) if (!HTTP_URL.test(String(resolved[key]))) issues.add(['authenticators', name, key], 'must be an http:// or https:// URL')
     }
     if (type === 'oidc') oidcIssues(name, spec as RawAuthenticator<'oidc'>, raw, oidcSeen, issues)
@@ -457,8 +509,9 @@ function normaliseUpstreams (raw: RawConfig, issues: Issues): Map<string, Upstre
       try {
         const url = new URL(text)
         if (url.search !== '' || url.hash !== '') issues.add(at, 'an upstream URL has no query or fragment')
-        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
-        else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
+        else if (urls.length > 0 && basePath(url) !== basePath(urls[0] as URL)) {
+          issues.add(at, `every target has the same path prefix (${(urls[0] as URL).pathname})`)
+        } else if (urls.some(o => o.origin === url.origin)) issues.add(at, `${url.origin} is listed twice`)
         urls.push(url)
       } catch (err) {
         issues.add(at, `not a URL: ${(err as Error).message}`)
@@ -511,7 +564,10 @@ function duplicateRoutes (routes: RouteConfig[], routing: { caseSensitive?: bool
         const key = `${m} ${path}`
         const first = seen.get(key)
         if (first !== undefined && first !== r.index) {
-          issues.add(['routes', r.index, 'match'], `duplicate route: ${m} ${r.match} is already served by routes[${first}] (${routes.find(x => x.index === first)?.match ?? ''})`)
+          issues.add(
+            ['routes', r.index, 'match'],
+            `duplicate route: ${m} ${r.match} is already served by routes[${first}] (${routes.find(x => x.index === first)?.match ?? ''})`
+          )
           return
         }
         seen.set(key, r.index)
@@ -566,11 +622,17 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   if (integrityKey !== undefined && integrityKey.length < 32) issues.add(['cache', 'integrityKey'], 'at least 32 characters: `openssl rand -hex 32` makes one')
   const signingKeys = raw.tokens?.signingKeys === undefined || raw.tokens.signingKeys === '' ? undefined : resolve(dir, raw.tokens.signingKeys)
   const listen = parseHostPort(server.listen ?? '0.0.0.0:8080')
-  if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
-  if (server.decisionsToken !== undefined && server.decisionsToken !== '' && server.decisionsToken.length < 16) issues.add(['server', 'decisionsToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  if (server.adminToken !== undefined && server.adminToken !== '' && server.adminToken.length < 16) {
+    issues.add(['server', 'adminToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  }
+  if (server.decisionsToken !== undefined && server.decisionsToken !== '' && server.decisionsToken.length < 16) {
+    issues.add(['server', 'decisionsToken'], 'at least 16 characters: `openssl rand -hex 32` makes one')
+  }
   for (const key of ['bodyTimeout', 'requestTimeout', 'sendTimeout'] as const) {
     // 0 would mean "no limit" to Node: one slow client could hold a connection and an upstream slot forever.
-    if (server[key] !== undefined && parseDuration(server[key]) === 0) issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
+    if (server[key] !== undefined && parseDuration(server[key]) === 0) {
+      issues.add(['server', key], 'must be more than 0: without a limit a slow client holds its connection and upstream slot forever')
+    }
   }
   const buffer = {
     requestBody: parseSize(server.buffer?.requestBody ?? '1MiB'),
@@ -580,7 +642,10 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
   for (const key of ['requestBody', 'response'] as const) {
     // One request alone could then spend the whole budget, or never get its share.
     if (buffer[key] <= buffer.total) continue
-    issues.add(['server', 'buffer', server.buffer?.[key] === undefined ? 'total' : key], `buffer.${key} (${buffer[key]} bytes) must not be more than buffer.total (${buffer.total} bytes)`)
+    issues.add(
+      ['server', 'buffer', server.buffer?.[key] === undefined ? 'total' : key],
+      `buffer.${key} (${buffer[key]} bytes) must not be more than buffer.total (${buffer.total} bytes)`
+    )
   }
   for (const [i, o] of (server.publicOrigins ?? []).entries()) {
     const problem = publicOriginProblem(o)
@@ -617,20 +682,32 @@ export function parseConfig (text: string, file: string, env: NodeJS.ProcessEnv 
       },
       logLevel: server.logLevel ?? 'info',
       watch: server.watch ?? false,
-      tls: server.tls === undefined
-        ? undefined
-        : { cert: resolve(dir, server.tls.cert), key: resolve(dir, server.tls.key), clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa) }
+      tls:
+        server.tls === undefined
+          ? undefined
+          : {
+              cert: resolve(dir, server.tls.cert),
+              key: resolve(dir, server.tls.key),
+              clientCa: server.tls.clientCa === undefined ? undefined : resolve(dir, server.tls.clientCa)
+            }
     },
     cache: { redis, localMaxEntries: raw.cache?.local?.maxEntries ?? 100_000, localMaxSize, integrityKey },
     identity: {
       headers,
       claims: Object.entries(raw.identity?.claims ?? {}),
       strip: raw.identity?.strip ?? ['Remote-*'],
-      stripOverrides: raw.identity?.stripOverrides ??
-        ['X-HTTP-Method-Override', 'X-HTTP-Method', 'X-Method-Override', 'X-Original-URL', 'X-Rewrite-URL', '?_method'],
-      assertion: raw.identity?.assertion === undefined
-        ? undefined
-        : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }
+      stripOverrides: raw.identity?.stripOverrides ?? [
+        'X-HTTP-Method-Override',
+        'X-HTTP-Method',
+        'X-Method-Override',
+        'X-Original-URL',
+        'X-Rewrite-URL',
+        '?_method'
+      ],
+      assertion:
+        raw.identity?.assertion === undefined
+          ? undefined
+          : { header: raw.identity.assertion.header ?? 'Remote-Identity', ttlMs: parseDuration(raw.identity.assertion.ttl ?? '60s') }
     },
     tokens: {
       issuer: raw.tokens?.issuer ?? `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${listen.port}`,

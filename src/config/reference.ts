@@ -116,7 +116,12 @@ const AUTHENTICATOR_PAGES: Record<AuthenticatorType, string> = {
   oidc: '[browser-login.md](browser-login.md)'
 }
 /** How a path below each top-level key is shown in its table: `clients[].id` as `id`. */
-const SECTION_PREFIX: Record<string, string> = { clients: 'clients[].', upstreams: 'upstreams.<name>.', routes: 'routes[].', authenticators: 'authenticators.<name>.' }
+const SECTION_PREFIX: Record<string, string> = {
+  clients: 'clients[].',
+  upstreams: 'upstreams.<name>.',
+  routes: 'routes[].',
+  authenticators: 'authenticators.<name>.'
+}
 
 const INTRO = `# Configuration reference
 
@@ -159,7 +164,13 @@ export function configReference (): string {
     const prefix = SECTION_PREFIX[top] ?? `${top}.`
     if (top === 'authenticators') {
       for (const [type, auth] of Object.entries(AUTHENTICATOR_SCHEMAS)) {
-        out.push(`### \`type: ${type}\``, '', `${prose((auth as Node).description ?? '')}. More: ${AUTHENTICATOR_PAGES[type as AuthenticatorType]}.`, '', ...HEADER)
+        out.push(
+          `### \`type: ${type}\``,
+          '',
+          `${prose((auth as Node).description ?? '')}. More: ${AUTHENTICATOR_PAGES[type as AuthenticatorType]}.`,
+          '',
+          ...HEADER
+        )
         for (const k of schemaKeys(auth)) out.push(row(k, k.path))
         out.push('')
       }

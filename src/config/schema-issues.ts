@@ -27,7 +27,12 @@ const UNION_MESSAGES: Array<[RegExp, string]> = [
 
 /** Authenticator keys whose schema errors get their own words: [type, path, when missing, when wrong]. */
 const AUTHENTICATOR_MESSAGES: Array<[AuthenticatorType, RegExp, string, string]> = [
-  ['jwt', /^\/audience(\/|$)/, 'the audience (API identifier) its tokens must be issued for, or audience: false to accept tokens issued for any API, on purpose', 'must be a string, a list of strings, or false']
+  [
+    'jwt',
+    /^\/audience(\/|$)/,
+    'the audience (API identifier) its tokens must be issued for, or audience: false to accept tokens issued for any API, on purpose',
+    'must be a string, a list of strings, or false'
+  ]
 ]
 
 /**
@@ -46,11 +51,13 @@ export function schemaErrors (data: unknown, add: (segments: Segment[], message:
     const union = UNION_MESSAGES.find(([re]) => re.test(e.path))
     // A missing key is "required" whatever its type: a union's "must be one of" is for a wrong value.
     if (e.message === 'Unexpected property') add(segments, 'unknown key', true)
-    else if (e.message === 'Expected required property') add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
-    else if (union !== undefined) add(segments, union[1])
+    else if (e.message === 'Expected required property') {
+      add(segments, union === undefined ? 'is required' : `is required: ${union[1].replace(/^must be /, '')}`, true)
+    } else if (union !== undefined) add(segments, union[1])
     // A value format's title says what was expected; a key's description says what the key is for.
-    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
-    else add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
+    else if (typeof e.schema.title === 'string' && e.message.startsWith('Expected string to match')) {
+      add(segments, `bad value ${JSON.stringify(e.value)}: expected ${e.schema.title.charAt(0).toLowerCase()}${e.schema.title.slice(1)}`)
+    } else add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
   }
   if (authenticators !== null && typeof authenticators === 'object' && !Array.isArray(authenticators)) {
     for (const [name, spec] of Object.entries(authenticators as Record<string, unknown>)) {
@@ -68,8 +75,9 @@ export function schemaErrors (data: unknown, add: (segments: Segment[], message:
         const segments = [...base, ...pointerToSegments(e.path, spec)]
         const special = AUTHENTICATOR_MESSAGES.find(([t, re]) => t === type && re.test(e.path))
         if (e.message === 'Unexpected property') add(segments, `unknown key for a ${type} authenticator`, true)
-        else if (special !== undefined && e.message === 'Expected required property') add(segments, `is required for a ${type} authenticator: ${special[2]}`, true)
-        else if (special !== undefined) add(segments, special[3])
+        else if (special !== undefined && e.message === 'Expected required property') {
+          add(segments, `is required for a ${type} authenticator: ${special[2]}`, true)
+        } else if (special !== undefined) add(segments, special[3])
         else if (e.message === 'Expected required property') add(segments, `is required for a ${type} authenticator`, true)
         else add(segments, e.message.charAt(0).toLowerCase() + e.message.slice(1))
       }

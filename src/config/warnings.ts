@@ -30,15 +30,29 @@ function rulesOnOptionalPrincipals (r: RouteConfig): Warning[] {
   const publicOnes = methods(p => p === 'public')
   if (r.scopes.length > 0 && publicOnes.length > 0) {
     const who = r.user.length > 0 ? 'user' : 'client'
-    out.push({ path: ['routes', r.index, 'scopes'], level: 'warning', message: `scopes apply to every method of the route, so ${described(publicOnes)} then need a ${who} holding ${r.scopes.join(' ')} (without one: 401); put the scopes on a route of their own for the protected methods` })
+    out.push({
+      path: ['routes', r.index, 'scopes'],
+      level: 'warning',
+      message: `scopes apply to every method of the route, so ${described(publicOnes)} then need a ${who} holding ` +
+        `${r.scopes.join(' ')} (without one: 401); put the scopes on a route of their own for the protected methods`
+    })
   }
   const noUser = methods(p => !needsUser(p))
   if (r.requireClaims.length > 0 && noUser.length > 0) {
-    out.push({ path: ['routes', r.index, 'require'], level: 'warning', message: `require.claims applies to every method of the route, so ${described(noUser)} then need a user (without one: 401); put the claims on a route of their own for the methods that need them` })
+    out.push({
+      path: ['routes', r.index, 'require'],
+      level: 'warning',
+      message: `require.claims applies to every method of the route, so ${described(noUser)} then need ` +
+        'a user (without one: 401); put the claims on a route of their own for the methods that need them'
+    })
   }
   const noClient = methods(p => !needsClient(p))
   if (r.clients !== undefined && noClient.length > 0) {
-    out.push({ path: ['routes', r.index, 'clients'], level: 'warning', message: `the clients allow-list applies to every method of the route, so ${described(noClient)} then need one of those clients (without one: 401)` })
+    out.push({
+      path: ['routes', r.index, 'clients'],
+      level: 'warning',
+      message: `the clients allow-list applies to every method of the route, so ${described(noClient)} then need one of those clients (without one: 401)`
+    })
   }
   return out
 }
@@ -113,7 +127,8 @@ function shadowing (routes: readonly RouteConfig[], routing: RoutingConfig): War
       out.push({
         path: ['routes', b.index, 'match'],
         level: 'warning',
-        message: `routes[${a.index}] (${a.match}) and routes[${b.index}] (${b.match}) both match requests like ${method} ${path}; the router gives them to routes[${won.index}] (${won.match}), so routes[${loser.index}]'s policy does not apply there`
+        message: `routes[${a.index}] (${a.match}) and routes[${b.index}] (${b.match}) both match requests like ${method} ${path}; ` +
+          `the router gives them to routes[${won.index}] (${won.match}), so routes[${loser.index}]'s policy does not apply there`
       })
     }
   }
@@ -127,28 +142,57 @@ export function configWarnings (config: Checked): Warning[] {
   for (const r of config.routes) out.push(...rulesOnOptionalPrincipals(r))
   for (const [name, a] of config.authenticators) {
     if (a.type === 'jwt' && (a.spec as { audience?: unknown }).audience === false) {
-      out.push({ path: ['authenticators', name, 'audience'], level: 'warning', message: 'audience: false accepts tokens the identity provider issued for any API: a token meant for another service passes here' })
+      out.push({
+        path: ['authenticators', name, 'audience'],
+        level: 'warning',
+        message: 'audience: false accepts tokens the identity provider issued for any API: a token meant for another service passes here'
+      })
     }
   }
   const logins = [...config.authenticators].filter(([, a]) => a.type === 'oidc').map(([name]) => name)
   if (logins.length > 0 && server.publicOrigins.length === 0) {
-    out.push({ path: ['server', 'publicOrigins'], level: 'warning', message: `the browser login (${logins.join(', ')}) builds its redirect_uri and CSRF origin from the Host the client sends: list the origins browsers use (https://app.example.com) so any other Host is refused (421)` })
+    out.push({
+      path: ['server', 'publicOrigins'],
+      level: 'warning',
+      message: `the browser login (${logins.join(', ')}) builds its redirect_uri and CSRF origin from the Host the ` +
+        'client sends: list the origins browsers use (https://app.example.com) so any other Host is refused (421)'
+    })
   }
   if (server.trustProxy === true && !LOOPBACK.test(server.listen.host)) {
-    out.push({ path: ['server', 'trustProxy'], level: 'warning', message: `trustProxy: true believes X-Forwarded-For from every peer, and the gateway listens on ${server.listen.host}: any client picks its own address (rate limits by ip, logs); list the proxies' addresses or CIDRs, or a hop count` })
+    out.push({
+      path: ['server', 'trustProxy'],
+      level: 'warning',
+      message: `trustProxy: true believes X-Forwarded-For from every peer, and the gateway listens on ${server.listen.host}: ` +
+        'any client picks its own address (rate limits by ip, logs); list the proxies\' addresses or CIDRs, or a hop count'
+    })
   }
   if (server.admin !== undefined && !LOOPBACK.test(server.admin.host) && server.adminToken === undefined) {
-    out.push({ path: ['server', 'admin'], level: 'warning', message: `the admin listener is on ${server.admin.host}, beyond loopback, without server.adminToken: anyone who reaches it reads /metrics and purges the cache` })
+    out.push({
+      path: ['server', 'admin'],
+      level: 'warning',
+      message: `the admin listener is on ${server.admin.host}, beyond loopback, without ` +
+        'server.adminToken: anyone who reaches it reads /metrics and purges the cache'
+    })
   }
   if (server.decisions !== undefined && !LOOPBACK.test(server.decisions.host) && server.decisionsToken === undefined) {
-    out.push({ path: ['server', 'decisions'], level: 'warning', message: `the decision API is on ${server.decisions.host}, beyond loopback, without server.decisionsToken: anyone who reaches it mints identity answers and names any client address` })
+    out.push({
+      path: ['server', 'decisions'],
+      level: 'warning',
+      message: `the decision API is on ${server.decisions.host}, beyond loopback, without ` +
+        'server.decisionsToken: anyone who reaches it mints identity answers and names any client address'
+    })
   }
   out.push(...shadowing(config.routes, server.routing))
   for (const r of config.routes) {
     if (!r.methods.every(m => r.policy[m] === 'public')) continue
     const protectedBy = config.routes.filter(o => o.upstream === r.upstream && o.methods.some(m => o.policy[m] !== 'public'))
     if (protectedBy.length === 0) continue
-    out.push({ path: ['routes', r.index, 'policy'], level: 'hint', message: `a public route to upstream ${r.upstream}, which ${protectedBy.map(o => `routes[${o.index}] (${o.match})`).join(', ')} protect: anything ${r.upstream} serves under ${r.match} is reachable without credentials` })
+    out.push({
+      path: ['routes', r.index, 'policy'],
+      level: 'hint',
+      message: `a public route to upstream ${r.upstream}, which ${protectedBy.map(o => `routes[${o.index}] (${o.match})`).join(', ')} ` +
+        `protect: anything ${r.upstream} serves under ${r.match} is reachable without credentials`
+    })
   }
   return out
 }

@@ -118,7 +118,31 @@ export function originalRequest (
     }
     clientLines.push('Host', host)
   }
+  describeUpgrade(clientLines)
   return decisionRequest({ method: originalMethod, target, rawHeaders: clientLines, peer, tls: { encrypted: proto === 'https', authorized: false } })
+}
+
+/**
+ * A proxy asks about a WebSocket handshake without its Upgrade and Connection headers (hop by
+ * hop: nginx clears Upgrade on its auth subrequest, Traefik drops both), but passes the
+ * client's Sec-WebSocket-Key on. A request that carries a key is decided as the upgrade it
+ * is, so a route without `websocket:` refuses it and the handshake checks apply: never a
+ * looser answer than the gateway's own listener gives (a plain GET with a key gets no login
+ * redirect, nothing more).
+ */
+function describeUpgrade (lines: string[]): void {
+  let key = false
+  let upgrade = false
+  for (let i = 0; i < lines.length; i += 2) {
+    const name = (lines[i] as string).toLowerCase()
+    if (name === 'sec-websocket-key') key = true
+    else if (name === 'upgrade') upgrade = true
+  }
+  if (!key || upgrade) return
+  for (let i = lines.length - 2; i >= 0; i -= 2) {
+    if ((lines[i] as string).toLowerCase() === 'connection') lines.splice(i, 2)
+  }
+  lines.push('Upgrade', 'websocket', 'Connection', 'Upgrade')
 }
 
 /** The answer the proxy gets: a flat header list, as Node's writeHead takes it. */
@@ -132,17 +156,22 @@ export interface DoorAnswer {
  * How long a proxy may reuse this allow, as Cache-Control and Vary; no-store for anything
  * whose next answer could differ without its credentials changing: a rate-limited route
  * (each request spends quota), a route with browser sessions (CSRF reads Origin, a session
- * ends server-side), or a user whose credential expires sooner than a second from now.
+ * ends server-side), a WebSocket handshake, or a user whose credential expires sooner than a
+ * second from now.
  */
-export function cacheHeaders (door: FrontDoor, route: RuntimeRoute, user: { exp?: number | undefined } | undefined, ttlMs: number, nowMs: number): string[] {
+export function cacheHeaders (
+  door: FrontDoor, route: RuntimeRoute, user: { exp?: number | undefined } | undefined, ttlMs: number, nowMs: number, webSocket = false
+): string[] {
   const noStore = door === 'nginx' ? ['x-accel-expires', '0', 'cache-control', 'no-store'] : ['cache-control', 'no-store']
-  if (ttlMs <= 0 || route.rateLimit !== undefined) return noStore
+  if (ttlMs <= 0 || route.rateLimit !== undefined || webSocket) return noStore
   const authenticators = [...route.clientAuth, ...route.userAuth]
   if (authenticators.some(a => a.browserSession === true)) return noStore
   let seconds = Math.floor(ttlMs / 1000)
   if (user?.exp !== undefined) seconds = Math.min(seconds, Math.floor(user.exp - nowMs / 1000))
   if (seconds < 1) return noStore
-  const vary = new Set(DOOR_HEADERS[door])
+  // A WebSocket handshake is decided per request (its key is new each time): an allow of the
+  // plain request must not be reused for one.
+  const vary = new Set([...DOOR_HEADERS[door], 'sec-websocket-key'])
   for (const a of authenticators) {
     for (const h of a.consumes.headers) vary.add(h)
     if ((a.consumes.cookies?.length ?? 0) > 0) vary.add('cookie')
@@ -186,9 +215,10 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
         const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
         if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
       }
+      const cache = cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs, outcome.webSocket)
       return {
         status: 200,
-        headers: [...extra, ...told, ...cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs), 'content-length', '0'],
+        headers: [...extra, ...told, ...cache, 'content-length', '0'],
         body: ''
       }
     }
@@ -212,7 +242,9 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
     }
     case 'preflight': {
       // A CORS preflight the route answers: let through with its CORS headers, never cached; refused without any.
-      if (outcome.answer.allowed) return { status: 200, headers: [...extra, ...outcome.answer.headers, 'cache-control', 'no-store', 'content-length', '0'], body: '' }
+      if (outcome.answer.allowed) {
+        return { status: 200, headers: [...extra, ...outcome.answer.headers, 'cache-control', 'no-store', 'content-length', '0'], body: '' }
+      }
       const { status, headers, body } = problemAnswer(new GatehouseError('cors_forbidden', outcome.answer.reason), requestId, extra)
       return { status, headers, body }
     }
@@ -230,7 +262,7 @@ export interface DoorSummary {
 export function doorSummary (gateway: Gateway, outcome: Outcome, nowMs: number): DoorSummary {
   switch (outcome.kind) {
     case 'allow': {
-      const cache = cacheHeaders('envoy', outcome.route, outcome.identity.user, gateway.config.server.decisionsCacheTtlMs, nowMs)
+      const cache = cacheHeaders('envoy', outcome.route, outcome.identity.user, gateway.config.server.decisionsCacheTtlMs, nowMs, outcome.webSocket)
       return { nginx: 200, traefik: 200, envoy: 200, cacheControl: cache[cache.indexOf('cache-control') + 1] as string }
     }
     case 'login':

@@ -37,16 +37,16 @@ import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
 import { withoutOverrideParams } from '../identity/query-overrides.js'
 import { answerPreflight, corsResponseHeaders, credentialedOrigin, isPreflight, type PreflightAnswer } from '../policy/cors.js'
 import { compilePublicOrigins } from '../routing/public-origin.js'
-import { authenticate, type Identity } from '../policy/authenticate.js'
+import { authenticateNow, type Identity } from '../policy/authenticate.js'
 import { authorize } from '../policy/authorize.js'
 import { loginFor } from '../policy/login-redirect.js'
 import { countHit, effectiveLimit, limitAddress, limitKey, limitScope, onLimitStoreError } from '../rate-limit/rate-limit.js'
-import { judgeTarget } from '../routing/request-path.js'
+import { judgeTarget, type RequestTarget } from '../routing/request-path.js'
 import { buildRouteTable, judgeParams, type RouteHit, type RouteTable } from '../routing/route-table.js'
 import { checkSameOrigin, fromSameOrigin } from '../policy/same-origin.js'
 import { upstreamRequestHeaders } from '../proxy/headers.js'
 import { requestTrace } from '../telemetry/trace-context.js'
-import { clientOrigin, peerOf } from '../proxy/trust.js'
+import { clientOrigin, peerOf, type Peer } from '../proxy/trust.js'
 import { TOKEN_ENDPOINT_PATHS } from '../routing/endpoint-paths.js'
 import { handshakeProblem, isWebSocketUpgrade } from './handshake.js'
 import type { DecisionRequest } from './request.js'
@@ -128,16 +128,42 @@ export interface DecideOptions {
   dryRun?: boolean | undefined
   /** The X-Request-Id the upstream is told; default `explain`. */
   requestId?: string | undefined
+  /** The request's trace, whose context the upstream is told (unless `upstreamTrace` gives another); default: from its headers. */
+  trace?: { traceparent: string, tracestate: string | undefined } | undefined
   /** The trace context for the upstream, asked only once the request is admitted (the listener starts its upstream span there). */
   upstreamTrace?: ((method: string) => { traceparent: string, tracestate: string | undefined }) | undefined
   /** The route pattern's parameters as the router matched them (`decide` passes its own). */
   params?: Record<string, string | undefined> | undefined
 }
 
-/** A route's own decision: the router already chose the route, so never an `endpoint`. */
-export type RouteDecision = (request: DecisionRequest, options?: DecideOptions) => Promise<Allow | Deny | Login | Preflight>
+/**
+ * A route's own decision: the router already chose the route, so never an `endpoint`. It is
+ * given synchronously when every step is (a credential this process has seen, no rate-limit
+ * store or signature to wait on): a promise only when one must be waited for.
+ */
+export type RouteDecision = (request: DecisionRequest, options?: DecideOptions) => RouteOutcome | Promise<RouteOutcome>
+export type RouteOutcome = Allow | Deny | Login | Preflight
+
+/** One request on its way through a route's decision: what the steps found so far. */
+interface Pending {
+  request: DecisionRequest
+  options: DecideOptions
+  dryRun: boolean
+  webSocket: boolean
+  peer: Peer
+  origin: { protocol: string, host: string }
+  /** The `server.publicOrigins` host the request named, if any. */
+  configuredHost: string | undefined
+  secure: boolean
+  responseHeaders: Array<[string, string]>
+  params: Record<string, string | undefined>
+  target: RequestTarget | undefined
+  stage: Stage
+  identity: Identity | undefined
+}
 
 const NO_CREDENTIALS = { headers: [], query: [], cookies: [] }
+const NO_OPTIONS: DecideOptions = Object.freeze({})
 const NO_PARAMS: Record<string, string | undefined> = Object.freeze({})
 /** What stands in for the signed assertion in a dry run: explain never signs. */
 export const ASSERTION_PLACEHOLDER = '<assertion: a JWT the gateway signs for the upstream>'
@@ -167,39 +193,148 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
   const csrfStrict = route.csrf === 'strict'
   const corsTrusts = (o: string): boolean => credentialedOrigin(cors, o)
 
-  return async function decideRoute (request, options = {}) {
+  /** Steps 3 on, once the request's identity is known; synchronous unless a step must wait. */
+  function admit (s: Pending, identity: Identity): RouteOutcome | Promise<RouteOutcome> {
+    const { method, headers } = s.request
+    s.identity = identity
+    // 3. CSRF: a session cookie rides along on any site's request, so what it authenticates must be same-origin.
+    s.stage = 'csrf'
+    if (browserSessions) {
+      checkSameOrigin(identity, route.userAuth, method, s.webSocket, headers, () => `${s.origin.protocol}://${s.origin.host}`, csrfStrict, corsTrusts)
+    }
+    // 4. Authorize: client allow-list, user-to-client binding, scopes, claims.
+    s.stage = 'authorize'
+    authorize(route, identity)
+    if ((limit !== undefined && !s.dryRun) || signer !== undefined) return admitWaiting(s, identity)
+    s.stage = 'identity'
+    const told = identityHeaders(plan, identity)
+    s.stage = 'assertion'
+    return allow(s, identity, told)
+  }
+
+  /** Steps 5 to 7 when one waits: the rate-limit store, the signature. */
+  async function admitWaiting (s: Pending, identity: Identity): Promise<RouteOutcome> {
+    try {
+      // 5. Rate limit, by the identity just found: a refused request spent no quota, and neither does a dry run.
+      s.stage = 'rate-limit'
+      if (limit !== undefined && !s.dryRun) {
+        const { max, windowMs } = effectiveLimit(limit, identity)
+        try {
+          s.responseHeaders.push(...await countHit(gateway.limits, limitKey(scope, limit.by, identity, limitAddress(s.peer.clientIp)), max, windowMs))
+        } catch (err) {
+          if (isGatehouseError(err)) throw err
+          onLimitStoreError({ match: route.match, rateLimit: limit }, err, gateway.logger.child({ reqId: s.options.requestId }), gateway.counters)
+        }
+      }
+      // 6. Identity headers: what the upstream is told, every client-sent copy stripped.
+      s.stage = 'identity'
+      const told = identityHeaders(plan, identity)
+      // 7. Assertion: the identity signed for this upstream, last, so a refusal costs no signature.
+      s.stage = 'assertion'
+      if (signer !== undefined) told.push([signer.header, s.dryRun ? ASSERTION_PLACEHOLDER : await signer.assert(identity, route.upstream)])
+      return allow(s, identity, told)
+    } catch (thrown) {
+      return await refused(s, thrown)
+    }
+  }
+
+  function allow (s: Pending, identity: Identity, told: Array<[string, string]>): Allow {
+    const { request, options, peer, origin } = s
     const { method, headers } = request
-    const dryRun = options.dryRun === true
+    const target = s.target as RequestTarget
+    // Every credential any authenticator reads is taken out of what goes upstream.
+    const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
+    // The rewrite works on the path judged, once the route has decided: it cannot change the decision.
+    const path = rewrite === undefined ? target.path : rewrite(target.path)
+    const trace = options.upstreamTrace?.(method) ?? options.trace ?? requestTrace(headers)
+    const host = headers.host
+    const upstreamHeaders = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
+      upstreamHost,
+      peerIp: peer.peerIp,
+      peerTrusted: peer.peerTrusted,
+      proto: origin.protocol,
+      host: s.configuredHost ?? (typeof host === 'string' ? host : undefined),
+      requestId: options.requestId ?? 'explain',
+      traceparent: trace.traceparent,
+      tracestate: trace.tracestate,
+      dropCookies: credentials.cookies
+    })
+    return {
+      kind: 'allow',
+      route,
+      identity,
+      clientIp: peer.clientIp,
+      origin,
+      params: s.params,
+      webSocket: s.webSocket,
+      path: query === '' ? path : `${path}?${query}`,
+      judgedPath: path === target.path ? undefined : target.path,
+      headers: upstreamHeaders,
+      responseHeaders: s.responseHeaders
+    }
+  }
+
+  /** A step refused: the refusal is the outcome, or for a page load without a session, the way to log in. */
+  function refused (s: Pending, thrown: unknown): Deny | Login | Promise<Deny | Login> {
+    const { request, origin, webSocket, responseHeaders, stage } = s
+    const error = toGatehouseError(thrown)
+    const found = { clientIp: s.peer.clientIp, origin, params: s.params, identity: s.identity }
+    const login = browserSessions && !webSocket ? loginFor(route, request.method, request.headers, error) : undefined
+    if (login === undefined) return { kind: 'deny', route, stage, error, thrown, webSocket, responseHeaders, ...found }
+    if (s.dryRun) return { kind: 'login', route, error, authenticator: login, answer: undefined, responseHeaders, ...found }
+    return login.login.start(request.target, `${origin.protocol}://${origin.host}`, s.secure).then(
+      (answer): Login => ({ kind: 'login', route, error, authenticator: login, answer, responseHeaders, ...found }),
+      (startErr: unknown): Deny => ({
+        kind: 'deny', route, stage: 'login', error: toGatehouseError(startErr), thrown: startErr, webSocket, responseHeaders, ...found
+      }))
+  }
+
+  return function decideRoute (request, options = NO_OPTIONS) {
+    const { method, headers } = request
     const webSocket = isWebSocketUpgrade(request.upgrade, headers)
     const peer = peerOf(headers, request.peer.address, trust)
     const asked = clientOrigin(headers, request.peer.address, request.tls.encrypted, trust)
     // With server.publicOrigins, what login and CSRF build on is the configured origin the request named, never its Host.
     const configured = publicOrigin?.(asked.protocol, asked.host)
     const origin = configured === undefined ? asked : { protocol: configured.protocol, host: configured.host }
-    const secure = origin.protocol === 'https'
-    const responseHeaders: Array<[string, string]> = []
-    const params = options.params ?? NO_PARAMS
-    let identity: Identity | undefined
-    let stage: Stage = 'guard'
+    const s: Pending = {
+      request,
+      options,
+      dryRun: options.dryRun === true,
+      webSocket,
+      peer,
+      origin,
+      configuredHost: configured?.host,
+      secure: origin.protocol === 'https',
+      responseHeaders: [],
+      params: options.params ?? NO_PARAMS,
+      target: undefined,
+      stage: 'guard',
+      identity: undefined
+    }
     try {
-      if (publicOrigin !== undefined && configured === undefined) throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      if (publicOrigin !== undefined && configured === undefined) {
+        throw new GatehouseError('misdirected_request', 'this gateway does not serve the host this request names (server.publicOrigins)')
+      }
       // 0. CORS: a preflight is answered by the gateway, unauthenticated; every other answer,
       //    refusals included, carries the CORS headers, so the page can read its 401.
       if (cors !== undefined) {
         if (isPreflight(method, headers)) {
           judgeTarget(request.target, server.routing)
-          return { kind: 'preflight', route, answer: answerPreflight(cors, headers), clientIp: peer.clientIp, origin, params, identity: undefined }
+          return { kind: 'preflight', route, answer: answerPreflight(cors, headers), clientIp: peer.clientIp, origin, params: s.params, identity: undefined }
         }
         const flat = corsResponseHeaders(cors, headers)
-        for (let i = 0; i < flat.length; i += 2) responseHeaders.push([flat[i] as string, flat[i + 1] as string])
+        for (let i = 0; i < flat.length; i += 2) s.responseHeaders.push([flat[i] as string, flat[i + 1] as string])
       }
       // 1. Guard: a path the upstream could read as another, a body declared too large, an
       //    upgrade the route does not carry (nothing is switched that was not declared) or
       //    whose handshake is malformed (refused before any credential is checked).
-      const target = judgeTarget(request.target, server.routing)
-      judgeParams(params, server.routing)
+      const target = s.target = judgeTarget(request.target, server.routing)
+      judgeParams(s.params, server.routing)
       const length = headers['content-length']
-      if (length !== undefined && Number(length) > server.bodyLimit) throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      if (length !== undefined && Number(length) > server.bodyLimit) {
+        throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
+      }
       if (webSocket) {
         if (route.websocket === undefined) throw new GatehouseError('not_found', `${route.match} does not carry WebSockets`)
         const problem = handshakeProblem(method, headers)
@@ -207,59 +342,20 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       }
 
       // 2. Authenticate: the client, then the user, as the method's policy asks.
-      stage = 'authenticate'
-      identity = await authenticate(route, method, { method, headers, query: target.query, ip: peer.clientIp, upgrade: webSocket, peerCertificate: request.tls.certificate, secure })
-
-      // 3. CSRF: a session cookie rides along on any site's request, so what it authenticates must be same-origin.
-      stage = 'csrf'
-      if (browserSessions) checkSameOrigin(identity, route.userAuth, method, webSocket, headers, () => `${origin.protocol}://${origin.host}`, csrfStrict, corsTrusts)
-
-      // 4. Authorize: client allow-list, user-to-client binding, scopes, claims.
-      stage = 'authorize'
-      authorize(route, identity)
-
-      // 5. Rate limit, by the identity just found: a refused request spent no quota, and neither does a dry run.
-      stage = 'rate-limit'
-      if (limit !== undefined && !dryRun) {
-        const { max, windowMs } = effectiveLimit(limit, identity)
-        try {
-          responseHeaders.push(...await countHit(gateway.limits, limitKey(scope, limit.by, identity, limitAddress(peer.clientIp)), max, windowMs))
-        } catch (err) {
-          if (isGatehouseError(err)) throw err
-          onLimitStoreError({ match: route.match, rateLimit: limit }, err, gateway.logger.child({ reqId: options.requestId }), gateway.counters)
-        }
-      }
-
-      // 6. Identity headers: what the upstream is told, every client-sent copy stripped.
-      stage = 'identity'
-      const told = identityHeaders(plan, identity)
-
-      // 7. Assertion: the identity signed for this upstream, last, so a refusal costs no signature.
-      stage = 'assertion'
-      if (signer !== undefined) told.push([signer.header, dryRun ? ASSERTION_PLACEHOLDER : await signer.assert(identity, route.upstream)])
-
-      // Every credential any authenticator reads is taken out of what goes upstream.
-      const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
-      // The rewrite works on the path judged, once the route has decided: it cannot change the decision.
-      const path = rewrite === undefined ? target.path : rewrite(target.path)
-      const trace = options.upstreamTrace?.(method) ?? requestTrace(headers)
-      const host = headers.host
-      const upstreamHeaders = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
-        upstreamHost, peerIp: peer.peerIp, peerTrusted: peer.peerTrusted, proto: origin.protocol, host: configured?.host ?? (typeof host === 'string' ? host : undefined), requestId: options.requestId ?? 'explain', traceparent: trace.traceparent, tracestate: trace.tracestate, dropCookies: credentials.cookies
+      s.stage = 'authenticate'
+      const identity = authenticateNow(route, method, {
+        method,
+        headers,
+        query: target.query,
+        ip: peer.clientIp,
+        upgrade: webSocket,
+        peerCertificate: request.tls.certificate,
+        secure: s.secure
       })
-      return { kind: 'allow', route, identity, clientIp: peer.clientIp, origin, params, webSocket, path: query === '' ? path : `${path}?${query}`, judgedPath: path === target.path ? undefined : target.path, headers: upstreamHeaders, responseHeaders }
+      if (identity instanceof Promise) return identity.then(id => admit(s, id)).catch((thrown: unknown) => refused(s, thrown))
+      return admit(s, identity)
     } catch (thrown) {
-      const error = toGatehouseError(thrown)
-      const found = { clientIp: peer.clientIp, origin, params, identity }
-      // A page load without a session is sent to log in, then back here; anything else is refused.
-      const login = browserSessions && !webSocket ? loginFor(route, method, headers, error) : undefined
-      if (login === undefined) return { kind: 'deny', route, stage, error, thrown, webSocket, responseHeaders, ...found }
-      if (dryRun) return { kind: 'login', route, error, authenticator: login, answer: undefined, responseHeaders, ...found }
-      try {
-        return { kind: 'login', route, error, authenticator: login, answer: await login.login.start(request.target, `${origin.protocol}://${origin.host}`, secure), responseHeaders, ...found }
-      } catch (startErr) {
-        return { kind: 'deny', route, stage: 'login', error: toGatehouseError(startErr), thrown: startErr, webSocket, responseHeaders, ...found }
-      }
+      return refused(s, thrown)
     }
   }
 }
@@ -285,7 +381,9 @@ const compiled = new WeakMap<Gateway, Compiled>()
 function compiledFor (gateway: Gateway): Compiled {
   let c = compiled.get(gateway)
   if (c === undefined) {
-    const logins = [...gateway.authenticators.values()].filter(isOidcAuthenticator).map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
+    const logins = [...gateway.authenticators.values()]
+      .filter(isOidcAuthenticator)
+      .map(a => ({ authenticator: a.name, redirectPath: a.redirectPath, logoutPath: a.logoutPath }))
     c = { table: buildRouteTable(gateway.routes, gateway.config.server.routing, true, logins), routes: new Map() }
     compiled.set(gateway, c)
   }
@@ -325,7 +423,16 @@ export async function decide (gateway: Gateway, request: DecisionRequest, option
     params: NO_PARAMS,
     identity: undefined
   }
-  const refuse = (thrown: unknown): Deny => ({ kind: 'deny', route: undefined, stage: 'route', error: toGatehouseError(thrown), thrown, webSocket: false, responseHeaders: [], ...found })
+  const refuse = (thrown: unknown): Deny => ({
+    kind: 'deny',
+    route: undefined,
+    stage: 'route',
+    error: toGatehouseError(thrown),
+    thrown,
+    webSocket: false,
+    responseHeaders: [],
+    ...found
+  })
   // A preflight on a route that answers CORS but does not list OPTIONS is answered for the method it asks about.
   const asked = request.headers['access-control-request-method']
   if (hit === undefined && typeof asked === 'string' && isPreflight(method, request.headers)) {

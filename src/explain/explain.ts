@@ -66,7 +66,15 @@ export interface Explanation {
   target?: RequestTarget
   /** The gateway answers this path itself (a token endpoint): no route, no policy. */
   tokenEndpoint?: string
-  route?: { index: number, match: string, methods: string[], upstream: string, upstreamUrl: string, params: Record<string, string | undefined>, websocket: boolean }
+  route?: {
+    index: number
+    match: string
+    methods: string[]
+    upstream: string
+    upstreamUrl: string
+    params: Record<string, string | undefined>
+    websocket: boolean
+  }
   nearMatches: NearMatch[]
   policy?: PolicyName
   authenticators?: { client: AuthenticatorSummary[], user: AuthenticatorSummary[] }
@@ -84,7 +92,14 @@ export interface Explanation {
   /** Who the request turned out to be before the decision: given for a refusal too. */
   found?: { client?: FoundPrincipal, user?: FoundPrincipal }
   /** What goes upstream for an allowed request: the path and headers, credential values masked. */
-  upstream?: { path: string, judgedPath?: string, headers: Array<[string, string]>, dropped: Array<{ header: string, why: string }> }
+  upstream?: {
+    path: string
+    judgedPath?: string
+    /** A WebSocket handshake: the upstream is asked to switch protocols, and the relay follows. */
+    webSocket: boolean
+    headers: Array<[string, string]>
+    dropped: Array<{ header: string, why: string }>
+  }
   /** What the route's `cors` makes of this request: a preflight's answer, or the headers every answer carries. */
   cors?: { preflight: boolean, origin: string | undefined, allowed: boolean, headers: Array<[string, string]> }
   decision: Decision
@@ -150,7 +165,15 @@ function refusal (stage: Stage, error: GatehouseError, thrown: unknown, response
   // The framing headers (content-type, cache-control, content-length) are the same for every problem: shown is what this refusal adds.
   const headers: Array<[string, string]> = []
   for (let i = 6; i < answer.headers.length; i += 2) headers.push([answer.headers[i] as string, answer.headers[i + 1] as string])
-  return { allowed: false, outcome: 'deny', status: error.status, stage, reason: `${error.status} ${error.code}: ${error.detail}${by}${cause}`, problem: answer.problem, responseHeaders: headers }
+  return {
+    allowed: false,
+    outcome: 'deny',
+    status: error.status,
+    stage,
+    reason: `${error.status} ${error.code}: ${error.detail}${by}${cause}`,
+    problem: answer.problem,
+    responseHeaders: headers
+  }
 }
 
 /** Claims worth showing besides those the route and the identity headers look at: who issued the token, to whom, until when. */
@@ -175,7 +198,14 @@ export function explainedRequest (req: ExplainRequest): DecisionRequest {
   const method = req.method.toUpperCase()
   if (req.rawHeaders !== undefined) return decisionRequest({ method, target: req.url, rawHeaders: req.rawHeaders, peer: req.ip, tls: req.tls })
   const headers = req.headers ?? {}
-  return { method, target: req.url, headers, upgrade: upgradeRequested(method, headers), peer: { address: req.ip }, tls: req.tls ?? { encrypted: false, authorized: false } }
+  return {
+    method,
+    target: req.url,
+    headers,
+    upgrade: upgradeRequested(method, headers),
+    peer: { address: req.ip },
+    tls: req.tls ?? { encrypted: false, authorized: false }
+  }
 }
 
 /**
@@ -199,14 +229,21 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   if (outcome.kind === 'endpoint') {
     if (outcome.authenticator === undefined) out.tokenEndpoint = outcome.path
     const whose = outcome.authenticator === undefined ? 'token endpoint' : `${outcome.endpoint} endpoint of authenticator ${outcome.authenticator}`
-    out.decision = { allowed: true, outcome: 'endpoint', stage: 'route', reason: `${outcome.path} is the gateway's own ${whose}: answered by the gateway, never proxied` }
+    out.decision = {
+      allowed: true,
+      outcome: 'endpoint',
+      stage: 'route',
+      reason: `${outcome.path} is the gateway's own ${whose}: answered by the gateway, never proxied`
+    }
     return out
   }
   const { route } = outcome
   if (out.target !== undefined) out.nearMatches = nearMatches(gateway.routes, routing, method, out.target.path, route?.index)
   if (route !== undefined) describeRoute(gateway, route, out, outcome, request)
   out.found = foundOf(gateway, route, outcome.identity)
-  if (out.identity !== undefined && outcome.identity !== undefined) out.identity.principals = { client: outcome.identity.client?.id, user: outcome.identity.user?.id, authenticators: outcome.identity.authenticators }
+  if (out.identity !== undefined && outcome.identity !== undefined) {
+    out.identity.principals = { client: outcome.identity.client?.id, user: outcome.identity.user?.id, authenticators: outcome.identity.authenticators }
+  }
 
   if (route?.corsPolicy !== undefined) {
     const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined
@@ -220,7 +257,13 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
   switch (outcome.kind) {
     case 'preflight':
       out.decision = outcome.answer.allowed
-        ? { allowed: true, outcome: 'preflight', status: 204, stage: 'cors', reason: 'a CORS preflight of an allowed origin: answered 204 by the gateway, unauthenticated, never proxied' }
+        ? {
+            allowed: true,
+            outcome: 'preflight',
+            status: 204,
+            stage: 'cors',
+            reason: 'a CORS preflight of an allowed origin: answered 204 by the gateway, unauthenticated, never proxied'
+          }
         : refusal('cors', new GatehouseError('cors_forbidden', outcome.answer.reason), undefined, [])
       return out
     case 'deny':
@@ -232,7 +275,9 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
         outcome: 'login',
         status: 302,
         stage: 'authenticate',
-        reason: `a page load (GET, Accept: text/html) is answered 302 to the OpenID Provider's login (authenticator ${outcome.authenticator.name}), then back to ${out.target?.path ?? req.url}; ` +
+        reason:
+          'a page load (GET, Accept: text/html) is answered 302 to the OpenID Provider\'s login ' +
+            `(authenticator ${outcome.authenticator.name}), then back to ${out.target?.path ?? req.url}; ` +
           `without it: ${outcome.error.status} ${outcome.error.code}: ${outcome.error.detail}`
       }
       return out
@@ -245,26 +290,54 @@ export async function explainRequest (gateway: Gateway, req: ExplainRequest): Pr
       const headers = printableHeaders(gateway, outcome.headers, byGateway)
       const credentials = served.forwardCredentials ? [] : gateway.credentials.headers
       // A client's copy of an identity header is dropped even when the gateway sets its own under that name.
-      const dropped = Object.keys(request.headers).filter(h => credentials.includes(h) || gateway.identity.isStripped(h) || !headers.some(([n]) => n === h)).map(header => ({
-        header,
-        why: credentials.includes(header)
-          ? 'a credential the gateway reads: not forwarded'
-          : gateway.identity.isStripped(header)
-            ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
-            : 'hop-by-hop, or one the gateway sets itself'
-      }))
-      out.upstream = { path: outcome.path, ...(outcome.judgedPath === undefined ? {} : { judgedPath: outcome.judgedPath }), headers, dropped }
-      const who = [identity.client === undefined ? undefined : `client ${identity.client.id}`, identity.user === undefined ? undefined : `user ${identity.user.id}`].filter(Boolean).join(' and ')
-      out.decision = { allowed: true, outcome: 'allow', stage: 'identity', reason: `policy ${out.policy ?? ''} for ${method}: ${who === '' ? 'anonymous' : who}${served.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}` }
+      const dropped = Object.keys(request.headers)
+        .filter(h => credentials.includes(h) || gateway.identity.isStripped(h) || !headers.some(([n]) => n === h))
+        .map(header => ({
+          header,
+          why: credentials.includes(header)
+            ? 'a credential the gateway reads: not forwarded'
+            : gateway.identity.isStripped(header)
+              ? 'an identity header (identity.strip, or a name with _): only the gateway sets these'
+              : 'hop-by-hop, or one the gateway sets itself'
+        }))
+      const judged = outcome.judgedPath === undefined ? {} : { judgedPath: outcome.judgedPath }
+      out.upstream = { path: outcome.path, ...judged, webSocket: outcome.webSocket, headers, dropped }
+      const who = [
+        identity.client === undefined ? undefined : `client ${identity.client.id}`,
+        identity.user === undefined ? undefined : `user ${identity.user.id}`
+      ]
+        .filter(Boolean)
+        .join(' and ')
+      out.decision = {
+        allowed: true,
+        outcome: 'allow',
+        stage: 'identity',
+        reason: `policy ${out.policy ?? ''} for ${method}: ` +
+          `${who === '' ? 'anonymous' : who}${served.rateLimit === undefined ? '' : ' (rate limit not counted by explain)'}`
+      }
       return out
     }
   }
 }
 
 /** The route's configuration, as the operator wrote it: what explain prints around the decision. */
-function describeRoute (gateway: Gateway, route: RuntimeRoute, out: Explanation, outcome: Exclude<Outcome, { kind: 'endpoint' }>, request: DecisionRequest): void {
+function describeRoute (
+  gateway: Gateway,
+  route: RuntimeRoute,
+  out: Explanation,
+  outcome: Exclude<Outcome, { kind: 'endpoint' }>,
+  request: DecisionRequest
+): void {
   const { config } = gateway
-  out.route = { index: route.index, match: route.match, methods: [...route.methods], upstream: route.upstream, upstreamUrl: config.upstreams.get(route.upstream)?.url ?? '', params: outcome.params, websocket: route.websocket !== undefined }
+  out.route = {
+    index: route.index,
+    match: route.match,
+    methods: [...route.methods],
+    upstream: route.upstream,
+    upstreamUrl: config.upstreams.get(route.upstream)?.url ?? '',
+    params: outcome.params,
+    websocket: route.websocket !== undefined
+  }
   out.policy = route.policy[request.method]
   out.authenticators = { client: route.client.map(n => summarise(gateway, n)), user: route.user.map(n => summarise(gateway, n)) }
   out.checks = {

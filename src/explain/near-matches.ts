@@ -72,13 +72,22 @@ export function nearMatches (routes: readonly Route[], routing: RoutingConfig, m
     }
     const prefix = staticPrefix(r.match)
     // The path starts where the route's static part goes on (`/orders/5` for `/api/orders/*`): only its head is missing.
-    const missing = prefix.findIndex((_s, k) => k > 0 && `${fold(path)}/`.startsWith(`/${fold(prefix.slice(k).join('/'))}/`) && takes(r, routing, method, `/${prefix.slice(0, k).join('/')}${path}`))
+    const missing = prefix.findIndex(
+      (_s, k) =>
+        k > 0 && `${fold(path)}/`.startsWith(`/${fold(prefix.slice(k).join('/'))}/`) && takes(r, routing, method, `/${prefix.slice(0, k).join('/')}${path}`)
+    )
     if (missing > 0) {
       add(r, 'prefix', `would match under /${prefix.slice(0, missing).join('/')}`)
       continue
     }
     const base = `/${prefix.join('/')}`
-    if (prefix.length > 0 && r.methods.includes(method as never) && fold(path).startsWith(fold(base)) && path.length > base.length && path[base.length] !== '/') {
+    if (
+      prefix.length > 0 &&
+      r.methods.includes(method as never) &&
+      fold(path).startsWith(fold(base)) &&
+      path.length > base.length &&
+      path[base.length] !== '/'
+    ) {
       add(r, 'prefix', `its static part ${base} is only the start of a segment of ${path}: patterns match whole segments`)
     }
   }

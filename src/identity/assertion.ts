@@ -29,7 +29,11 @@ export interface AssertionSigner {
 
 export function createAssertionSigner (cfg: NonNullable<IdentityConfig['assertion']>, tokens: TokenService): AssertionSigner {
   const reuseMs = cfg.ttlMs * REUSE_FRACTION
-  const cache = new LRUCache<string, { token: string, until: number }>({ max: MAX_CACHED, maxSize: MAX_CACHED_BYTES, sizeCalculation: (value, key) => entryBytes(key, value) })
+  const cache = new LRUCache<string, { token: string, until: number }>({
+    max: MAX_CACHED,
+    maxSize: MAX_CACHED_BYTES,
+    sizeCalculation: (value, key) => entryBytes(key, value)
+  })
   return {
     header: cfg.header.toLowerCase(),
     async assert (identity, upstream) {

@@ -111,7 +111,9 @@ function readClient (r: Reader, at: Segment[], v: Json | undefined): ClientCrede
   if (v === undefined) return undefined
   if (!isObject(v)) return r.add(at, 'must be { apiKey: CLIENT }, { clientToken: CLIENT } or { certificate: CLIENT }')
   if (typeof v.apiKey === 'string' && only(r, at, v, ['apiKey'])) return { apiKey: v.apiKey }
-  if (typeof v.clientToken === 'string' && only(r, at, v, ['clientToken', 'scopes'])) return { clientToken: v.clientToken, scopes: strings(r, [...at, 'scopes'], v.scopes) }
+  if (typeof v.clientToken === 'string' && only(r, at, v, ['clientToken', 'scopes'])) {
+    return { clientToken: v.clientToken, scopes: strings(r, [...at, 'scopes'], v.scopes) }
+  }
   if (typeof v.certificate === 'string' && only(r, at, v, ['certificate'])) return { certificate: v.certificate }
   return r.add(at, 'must be { apiKey: CLIENT }, { clientToken: CLIENT } or { certificate: CLIENT }')
 }
@@ -125,28 +127,55 @@ function duration (r: Reader, at: Segment[], v: Json | undefined): number | unde
 
 function readUser (r: Reader, at: Segment[], v: Json | undefined): UserCredential | undefined {
   if (v === undefined) return undefined
-  const shape = 'must be { jwt: AUTHENTICATOR, sub }, { userToken: AUTHENTICATOR, user }, { introspection: AUTHENTICATOR, sub } or { session: AUTHENTICATOR, user }'
+  const shape =
+    'must be { jwt: AUTHENTICATOR, sub }, { userToken: AUTHENTICATOR, user }, { introspection: AUTHENTICATOR, sub } or { session: AUTHENTICATOR, user }'
   if (!isObject(v)) return r.add(at, shape)
   if (typeof v.jwt === 'string') {
     if (!only(r, at, v, ['jwt', 'sub', 'scopes', 'azp', 'claims', 'expiresIn'])) return undefined
     const sub = str(r, [...at, 'sub'], v.sub)
-    return sub === undefined ? undefined : { jwt: v.jwt, sub, scopes: strings(r, [...at, 'scopes'], v.scopes), azp: v.azp === undefined ? undefined : str(r, [...at, 'azp'], v.azp), claims: claims(r, [...at, 'claims'], v.claims), expiresIn: duration(r, [...at, 'expiresIn'], v.expiresIn) }
+    return sub === undefined
+      ? undefined
+      : {
+          jwt: v.jwt,
+          sub,
+          scopes: strings(r, [...at, 'scopes'], v.scopes),
+          azp: v.azp === undefined ? undefined : str(r, [...at, 'azp'], v.azp),
+          claims: claims(r, [...at, 'claims'], v.claims),
+          expiresIn: duration(r, [...at, 'expiresIn'], v.expiresIn)
+        }
   }
   if (typeof v.userToken === 'string') {
     if (!only(r, at, v, ['userToken', 'user', 'scopes', 'client'])) return undefined
     const user = str(r, [...at, 'user'], v.user)
-    return user === undefined ? undefined : { userToken: v.userToken, user, scopes: strings(r, [...at, 'scopes'], v.scopes), client: v.client === undefined ? undefined : str(r, [...at, 'client'], v.client) }
+    return user === undefined
+      ? undefined
+      : {
+          userToken: v.userToken,
+          user,
+          scopes: strings(r, [...at, 'scopes'], v.scopes),
+          client: v.client === undefined ? undefined : str(r, [...at, 'client'], v.client)
+        }
   }
   if (typeof v.introspection === 'string') {
     if (!only(r, at, v, ['introspection', 'sub', 'scopes', 'active', 'claims'])) return undefined
     const sub = str(r, [...at, 'sub'], v.sub)
     if (v.active !== undefined && typeof v.active !== 'boolean') return r.add([...at, 'active'], 'must be true or false')
-    return sub === undefined ? undefined : { introspection: v.introspection, sub, scopes: strings(r, [...at, 'scopes'], v.scopes), active: v.active, claims: claims(r, [...at, 'claims'], v.claims) }
+    return sub === undefined
+      ? undefined
+      : {
+          introspection: v.introspection,
+          sub,
+          scopes: strings(r, [...at, 'scopes'], v.scopes),
+          active: v.active,
+          claims: claims(r, [...at, 'claims'], v.claims)
+        }
   }
   if (typeof v.session === 'string') {
     if (!only(r, at, v, ['session', 'user', 'scopes', 'claims'])) return undefined
     const user = str(r, [...at, 'user'], v.user)
-    return user === undefined ? undefined : { session: v.session, user, scopes: strings(r, [...at, 'scopes'], v.scopes), claims: claims(r, [...at, 'claims'], v.claims) }
+    return user === undefined
+      ? undefined
+      : { session: v.session, user, scopes: strings(r, [...at, 'scopes'], v.scopes), claims: claims(r, [...at, 'claims'], v.claims) }
   }
   return r.add(at, shape)
 }
@@ -171,8 +200,12 @@ function readHeaders (r: Reader, at: Segment[], v: Json | undefined): string[] {
 function readRequest (r: Reader, at: Segment[], v: Json | undefined): CaseRequest | undefined {
   if (!isObject(v)) return r.add(at, 'must be a mapping with method and path', true)
   if (!only(r, at, v, ['method', 'path', 'headers', 'peer', 'tls', 'client', 'user'])) return undefined
-  const method = typeof v.method === 'string' && METHODS.test(v.method.toUpperCase()) ? v.method.toUpperCase() : r.add([...at, 'method'], 'must be an HTTP method (GET, POST, ...)', v.method === undefined)
-  const path = typeof v.path === 'string' && v.path !== '' ? v.path : r.add([...at, 'path'], 'must be the request target as sent: /path?query', v.path === undefined)
+  const method =
+    typeof v.method === 'string' && METHODS.test(v.method.toUpperCase())
+      ? v.method.toUpperCase()
+      : r.add([...at, 'method'], 'must be an HTTP method (GET, POST, ...)', v.method === undefined)
+  const path =
+    typeof v.path === 'string' && v.path !== '' ? v.path : r.add([...at, 'path'], 'must be the request target as sent: /path?query', v.path === undefined)
   if (v.tls !== undefined && typeof v.tls !== 'boolean') r.add([...at, 'tls'], 'must be true or false')
   const client = readClient(r, [...at, 'client'], v.client)
   if (method === undefined || path === undefined) return undefined
@@ -198,16 +231,28 @@ function readExpect (r: Reader, at: Segment[], v: Json | undefined): CaseExpecta
       if (!isObject(v.headers)) return r.add([...at, 'headers'], 'must be a mapping of header name to its value (null: must be absent)')
       headers = {}
       for (const [name, value] of Object.entries(v.headers)) {
-        if (value !== null && typeof value !== 'string' && typeof value !== 'number') r.add([...at, 'headers', name], 'must be the value the upstream receives, or null for absent')
-        else headers[name] = value === null ? null : String(value)
+        if (value !== null && typeof value !== 'string' && typeof value !== 'number') {
+          r.add([...at, 'headers', name], 'must be the value the upstream receives, or null for absent')
+        } else headers[name] = value === null ? null : String(value)
       }
     }
-    return { allow: true, route: v.route === undefined ? undefined : str(r, [...at, 'route'], v.route, 'a route pattern'), headers, path: v.path === undefined ? undefined : str(r, [...at, 'path'], v.path) }
+    return {
+      allow: true,
+      route: v.route === undefined ? undefined : str(r, [...at, 'route'], v.route, 'a route pattern'),
+      headers,
+      path: v.path === undefined ? undefined : str(r, [...at, 'path'], v.path)
+    }
   }
   if (v.deny !== undefined) {
-    if (typeof v.deny !== 'number' || !Number.isInteger(v.deny) || v.deny < 400 || v.deny > 599) return r.add([...at, 'deny'], 'must be the HTTP status of the refusal (400-599)')
+    if (typeof v.deny !== 'number' || !Number.isInteger(v.deny) || v.deny < 400 || v.deny > 599) {
+      return r.add([...at, 'deny'], 'must be the HTTP status of the refusal (400-599)')
+    }
     if (!only(r, at, v, ['deny', 'code', 'stage'])) return undefined
-    return { deny: v.deny, code: v.code === undefined ? undefined : str(r, [...at, 'code'], v.code, 'a problem code'), stage: v.stage === undefined ? undefined : str(r, [...at, 'stage'], v.stage) }
+    return {
+      deny: v.deny,
+      code: v.code === undefined ? undefined : str(r, [...at, 'code'], v.code, 'a problem code'),
+      stage: v.stage === undefined ? undefined : str(r, [...at, 'stage'], v.stage)
+    }
   }
   if (v.login !== undefined) {
     if (v.login !== true) return r.add([...at, 'login'], 'must be true')
@@ -228,7 +273,9 @@ export function parseCaseFile (text: string, file: string): PolicyCase[] {
   }
   if (r.issues.length > 0) throw new CaseFileError(r.issues)
   const data = doc.toJS({ maxAliasCount: 100 }) as Json
-  if (!isObject(data) || !Array.isArray(data.cases)) throw new CaseFileError([{ file, line: 1, col: 1, path: '', message: 'a case file is a mapping with a list of cases: cases: [{ name, request, expect }]' }])
+  if (!isObject(data) || !Array.isArray(data.cases)) {
+    throw new CaseFileError([{ file, line: 1, col: 1, path: '', message: 'a case file is a mapping with a list of cases: cases: [{ name, request, expect }]' }])
+  }
   only(r, [], data, ['cases'])
   const out: PolicyCase[] = []
   const names = new Set<string>()

@@ -61,10 +61,16 @@ async function jwtMinter (a: AuthenticatorConfig<'jwt'>): Promise<{ minter: JwtM
   const audience = Array.isArray(spec.audience) ? spec.audience[0] : typeof spec.audience === 'string' ? spec.audience : undefined
   if (alg.startsWith('HS')) {
     const secret = randomBytes(64).toString('base64url')
-    return { minter: { alg, key: new TextEncoder().encode(secret), issuer: spec.issuer, audience }, spec: { ...spec, jwksUri: undefined, publicKey: undefined, secret } }
+    return {
+      minter: { alg, key: new TextEncoder().encode(secret), issuer: spec.issuer, audience },
+      spec: { ...spec, jwksUri: undefined, publicKey: undefined, secret }
+    }
   }
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-  return { minter: { alg, key: privateKey, issuer: spec.issuer, audience }, spec: { ...spec, jwksUri: undefined, secret: undefined, publicKey: await exportSPKI(publicKey) } }
+  return {
+    minter: { alg, key: privateKey, issuer: spec.issuer, audience },
+    spec: { ...spec, jwksUri: undefined, secret: undefined, publicKey: await exportSPKI(publicKey) }
+  }
 }
 
 interface Introspected { active: boolean, body: Record<string, unknown> }
@@ -144,13 +150,24 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
       const a = mustBe(config, user.userToken, 'userToken', c.name)
       const token = randomBytes(20).toString('hex')
       const spec = (authenticators.get(a.name) as AuthenticatorConfig<'userToken'>).spec
-      authenticators.set(a.name, { ...a, spec: { ...spec, tokens: [...(spec.tokens ?? []), { hash: `sha256:${sha256(token)}`, user: user.user, scopes: user.scopes, client: user.client }] } })
+      authenticators.set(a.name, {
+        ...a,
+        spec: { ...spec, tokens: [...(spec.tokens ?? []), { hash: `sha256:${sha256(token)}`, user: user.user, scopes: user.scopes, client: user.client }] }
+      })
       userTokens.set(`${c.name}\0${a.name}`, token)
     }
     if (user !== undefined && 'introspection' in user) {
       mustBe(config, user.introspection, 'introspection', c.name)
       const token = `gh_test_opaque_${randomBytes(16).toString('base64url')}`
-      answers.set(token, { active: user.active ?? true, body: { ...user.claims, sub: user.sub, ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }), exp: Math.floor(Date.now() / 1000) + 3600 } })
+      answers.set(token, {
+        active: user.active ?? true,
+        body: {
+          ...user.claims,
+          sub: user.sub,
+          ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }),
+          exp: Math.floor(Date.now() / 1000) + 3600
+        }
+      })
       introspectionTokens.set(c, token)
     }
     if (user !== undefined && 'jwt' in user) mustBe(config, user.jwt, 'jwt', c.name)
@@ -190,8 +207,16 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
       const m = minters.get(user.jwt) as JwtMinter
       const now = Math.floor(gateway.clock() / 1000)
       const ttl = Math.max(1, Math.floor((user.expiresIn ?? 600_000) / 1000))
-      let jwt = new SignJWT({ ...user.claims, ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }), ...(user.azp === undefined ? {} : { azp: user.azp }) })
-        .setProtectedHeader({ alg: m.alg, typ: 'JWT' }).setIssuer(m.issuer).setSubject(user.sub).setIssuedAt(now).setExpirationTime(now + ttl)
+      let jwt = new SignJWT({
+        ...user.claims,
+        ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }),
+        ...(user.azp === undefined ? {} : { azp: user.azp })
+      })
+        .setProtectedHeader({ alg: m.alg, typ: 'JWT' })
+        .setIssuer(m.issuer)
+        .setSubject(user.sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ttl)
       if (m.audience !== undefined) jwt = jwt.setAudience(m.audience)
       return ['Authorization', `Bearer ${await jwt.sign(m.key)}`]
     }
@@ -223,7 +248,15 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
     if (cert === undefined) throw new CaseSetupError(`case "${c.name}": client "${record.id}" has no certificate in the config`)
     return {
       headers: [],
-      tls: { encrypted: true, authorized: true, certificate: { subject: subjectOf(cert.subject ?? 'CN=gatehouse-test'), fingerprint256: fingerprintOf(cert.fingerprint ?? sha256(record.id)), authorized: true } }
+      tls: {
+        encrypted: true,
+        authorized: true,
+        certificate: {
+          subject: subjectOf(cert.subject ?? 'CN=gatehouse-test'),
+          fingerprint256: fingerprintOf(cert.fingerprint ?? sha256(record.id)),
+          authorized: true
+        }
+      }
     }
   }
 

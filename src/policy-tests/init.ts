@@ -14,7 +14,9 @@ function needs (policy: PolicyName): { client: boolean, user: boolean } {
 }
 
 function clientFor (config: GatewayConfig, route: RouteConfig): { id: string, credential: Json } | undefined {
-  const candidates = [...config.clients.values()].filter(c => !c.disabled && (route.clients === undefined || route.clients.has(c.id)) && route.scopes.every(s => c.scopes.includes(s)))
+  const candidates = [...config.clients.values()].filter(
+    c => !c.disabled && (route.clients === undefined || route.clients.has(c.id)) && route.scopes.every(s => c.scopes.includes(s))
+  )
   for (const name of route.client) {
     const type = config.authenticators.get(name)?.type
     const client = type === 'mtls' ? candidates.find(c => c.certificate !== undefined) : candidates[0]
@@ -32,9 +34,20 @@ function userFor (config: GatewayConfig, route: RouteConfig, clientId: string | 
   const azp: string | undefined = route.bindUserToClient && clientId !== undefined ? config.clients.get(clientId)?.userTokenClients[0] : undefined
   for (const name of route.user) {
     const type = config.authenticators.get(name)?.type
-    if (type === 'jwt') return { jwt: name, sub: 'alice', ...scopes, ...(azp === undefined ? {} : { azp }), ...(Object.keys(claims).length === 0 ? {} : { claims }) }
-    if (type === 'introspection') return { introspection: name, sub: 'alice', ...scopes, ...(Object.keys(claims).length === 0 ? {} : { claims: { ...claims, ...(azp === undefined ? {} : { client_id: azp }) } }) }
-    if (type === 'userToken' && Object.keys(claims).length === 0) return { userToken: name, user: 'alice', ...scopes, ...(route.bindUserToClient && clientId !== undefined ? { client: clientId } : {}) }
+    if (type === 'jwt') {
+      return { jwt: name, sub: 'alice', ...scopes, ...(azp === undefined ? {} : { azp }), ...(Object.keys(claims).length === 0 ? {} : { claims }) }
+    }
+    if (type === 'introspection') {
+      return {
+        introspection: name,
+        sub: 'alice',
+        ...scopes,
+        ...(Object.keys(claims).length === 0 ? {} : { claims: { ...claims, ...(azp === undefined ? {} : { client_id: azp }) } })
+      }
+    }
+    if (type === 'userToken' && Object.keys(claims).length === 0) {
+      return { userToken: name, user: 'alice', ...scopes, ...(route.bindUserToClient && clientId !== undefined ? { client: clientId } : {}) }
+    }
   }
   return undefined
 }

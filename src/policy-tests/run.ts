@@ -33,8 +33,20 @@ export interface CaseResult {
 }
 
 function decided (gateway: Gateway, outcome: Outcome): Decided {
-  const identityNames = new Set([...Object.values(gateway.identity.names), ...gateway.identity.claims.map(([, h]) => h), gateway.config.identity.assertion?.header].filter((n): n is string => n !== undefined).map(n => n.toLowerCase()))
-  const base = { route: 'route' in outcome ? outcome.route?.match : undefined, identity: {}, headers: {}, path: undefined, status: undefined, code: undefined, stage: undefined }
+  const identityNames = new Set(
+    [...Object.values(gateway.identity.names), ...gateway.identity.claims.map(([, h]) => h), gateway.config.identity.assertion?.header]
+      .filter((n): n is string => n !== undefined)
+      .map(n => n.toLowerCase())
+  )
+  const base = {
+    route: 'route' in outcome ? outcome.route?.match : undefined,
+    identity: {},
+    headers: {},
+    path: undefined,
+    status: undefined,
+    code: undefined,
+    stage: undefined
+  }
   switch (outcome.kind) {
     case 'allow': {
       const headers: Record<string, string> = {}
@@ -44,7 +56,12 @@ function decided (gateway: Gateway, outcome: Outcome): Decided {
         headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
       }
       const identity = Object.fromEntries(Object.entries(headers).filter(([n]) => identityNames.has(n)))
-      const who = [outcome.identity.client === undefined ? '' : `client ${outcome.identity.client.id}`, outcome.identity.user === undefined ? '' : `user ${outcome.identity.user.id}`].filter(s => s !== '').join(', ')
+      const who = [
+        outcome.identity.client === undefined ? '' : `client ${outcome.identity.client.id}`,
+        outcome.identity.user === undefined ? '' : `user ${outcome.identity.user.id}`
+      ]
+        .filter(s => s !== '')
+        .join(', ')
       return { ...base, decision: 'allow', reason: who === '' ? 'anonymous' : who, identity, headers, path: outcome.path }
     }
     case 'deny':
@@ -70,7 +87,15 @@ export function describe (d: Decided): string {
 }
 
 export function describeExpectation (e: CaseExpectation): string {
-  if ('allow' in e) return `allow${e.route === undefined ? '' : ` ${e.route}`}${e.headers === undefined ? '' : ` with ${Object.entries(e.headers).map(([n, v]) => `${n}: ${v ?? '(absent)'}`).join(', ')}`}`
+  if ('allow' in e) {
+    return `allow${e.route === undefined ? '' : ` ${e.route}`}${
+      e.headers === undefined
+        ? ''
+        : ` with ${Object.entries(e.headers)
+            .map(([n, v]) => `${n}: ${v ?? '(absent)'}`)
+            .join(', ')}`
+    }`
+  }
   if ('deny' in e) return `deny ${e.deny}${e.code === undefined ? '' : ` ${e.code}`}${e.stage === undefined ? '' : ` at ${e.stage}`}`
   return 'login'
 }
@@ -121,7 +146,13 @@ export async function runCases (config: GatewayConfig, cases: readonly PolicyCas
       if (!rawHeaders.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'host')) rawHeaders.unshift('Host', home?.host ?? 'gatehouse.test')
       rawHeaders.push(...made.headers)
       const tls = c.request.tls || home?.protocol === 'https:'
-      const request = decisionRequest({ method: c.request.method, target: c.request.path, rawHeaders, peer: c.request.peer, tls: made.tls ?? (tls ? { encrypted: true, authorized: false } : undefined) })
+      const request = decisionRequest({
+        method: c.request.method,
+        target: c.request.path,
+        rawHeaders,
+        peer: c.request.peer,
+        tls: made.tls ?? (tls ? { encrypted: true, authorized: false } : undefined)
+      })
       const actual = decided(gateway, await decide(gateway, request, { dryRun: true }))
       const mismatches = compare(c.expect, actual)
       results.push({ case: c, passed: mismatches.length === 0, actual, mismatches })

@@ -25,19 +25,37 @@ export function challengesOf (authenticators: readonly Authenticator[]): Challen
   return out
 }
 
-async function firstOf (authenticators: readonly Authenticator[], req: AuthRequest): Promise<{ principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined> {
-  for (const a of authenticators) {
+type Found = { principal: ClientPrincipal | UserPrincipal, by: Authenticator } | undefined
+
+/** A 401 from one of several accepted schemes: it carries its error, the other schemes are offered too. */
+function refusal (authenticators: readonly Authenticator[], a: Authenticator, err: unknown): unknown {
+  if (!(err instanceof GatehouseError && err.status === 401)) return err
+  const own = err.challenges ?? [a.challenge]
+  const others = challengesOf(authenticators).filter(c => !own.some(o => o.scheme === c.scheme))
+  return new GatehouseError(err.code, err.detail, {
+    cause: err.cause ?? err,
+    challenges: [...own, ...others],
+    principal: a.principal,
+    authenticator: a.name,
+    headers: err.headers
+  })
+}
+
+/** The first authenticator (from `from` on) that takes the request: synchronous as long as each answer is. */
+function firstOf (authenticators: readonly Authenticator[], req: AuthRequest, from = 0): Found | Promise<Found> {
+  for (let i = from; i < authenticators.length; i++) {
+    const a = authenticators[i] as Authenticator
     let principal
     try {
-      principal = await a.authenticate(req)
+      principal = a.authenticate(req)
     } catch (err) {
-      if (err instanceof GatehouseError && err.status === 401) {
-        // The failing scheme carries its error; the other accepted schemes are offered too.
-        const own = err.challenges ?? [a.challenge]
-        const others = challengesOf(authenticators).filter(c => !own.some(o => o.scheme === c.scheme))
-        throw new GatehouseError(err.code, err.detail, { cause: err.cause ?? err, challenges: [...own, ...others], principal: a.principal, authenticator: a.name, headers: err.headers })
-      }
-      throw err
+      throw refusal(authenticators, a, err)
+    }
+    if (principal instanceof Promise) {
+      return principal.then(
+        p => p !== undefined ? { principal: p, by: a } : firstOf(authenticators, req, i + 1),
+        (err: unknown) => { throw refusal(authenticators, a, err) }
+      )
     }
     if (principal !== undefined) return { principal, by: a }
   }
@@ -53,10 +71,18 @@ function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authentica
   for (const list of [route.clientAuth, route.userAuth]) {
     for (const a of list) {
       for (const header of a.consumes.headers) {
-        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) continue
-        throw new GatehouseError(header === 'authorization' ? 'invalid_token' : 'invalid_credentials', `no authenticator of this route accepts the ${header} credential`, {
-          challenges: challengesOf(list), principal: a.principal, authenticator: a.name
-        })
+        if (req.headers[header] === undefined || client?.consumes.headers.includes(header) === true || user?.consumes.headers.includes(header) === true) {
+          continue
+        }
+        throw new GatehouseError(
+          header === 'authorization' ? 'invalid_token' : 'invalid_credentials',
+          `no authenticator of this route accepts the ${header} credential`,
+          {
+            challenges: challengesOf(list),
+            principal: a.principal,
+            authenticator: a.name
+          }
+        )
       }
     }
   }
@@ -67,9 +93,19 @@ function refuseUnclaimed (route: RouteAuth, req: AuthRequest, client: Authentica
  * always checked, whatever the policy: a bad key never silently becomes anonymous.
  */
 export async function authenticate (route: RouteAuth, method: string, req: AuthRequest): Promise<Identity> {
+  return await authenticateNow(route, method, req)
+}
+
+/** {@link authenticate}, its answer given synchronously when every authenticator's is (a credential seen before): the request path's. */
+export function authenticateNow (route: RouteAuth, method: string, req: AuthRequest): Identity | Promise<Identity> {
+  const client = firstOf(route.clientAuth, req)
+  if (client instanceof Promise) return client.then(async c => identityOf(route, method, req, c, await firstOf(route.userAuth, req)))
+  const user = firstOf(route.userAuth, req)
+  return user instanceof Promise ? user.then(u => identityOf(route, method, req, client, u)) : identityOf(route, method, req, client, user)
+}
+
+function identityOf (route: RouteAuth, method: string, req: AuthRequest, client: Found, user: Found): Identity {
   const policy = route.policy[method] ?? 'client+user'
-  const client = await firstOf(route.clientAuth, req)
-  const user = await firstOf(route.userAuth, req)
   refuseUnclaimed(route, req, client?.by, user?.by)
   const missingClient = client === undefined && (policy === 'client' || policy === 'client+user')
   const missingUser = user === undefined && (policy === 'user' || policy === 'client+user')
@@ -78,12 +114,9 @@ export async function authenticate (route: RouteAuth, method: string, req: AuthR
     const challenges = challengesOf([...(missingClient ? route.clientAuth : []), ...(missingUser ? route.userAuth : [])])
     throw new GatehouseError('missing_credentials', `${which} required`, { challenges, principal: missingClient ? 'client' : 'user' })
   }
-  const identity: Identity = {
+  return {
     client: client?.principal as ClientPrincipal | undefined,
     user: user?.principal as UserPrincipal | undefined,
-    authenticators: []
+    authenticators: client === undefined ? (user === undefined ? [] : [user.by.name]) : user === undefined ? [client.by.name] : [client.by.name, user.by.name]
   }
-  if (client !== undefined) identity.authenticators.push(client.by.name)
-  if (user !== undefined) identity.authenticators.push(user.by.name)
-  return identity
 }

@@ -34,11 +34,18 @@ export function authorize (route: RouteAuthz, identity: Identity): void {
     // A user token is accepted only together with the app it was issued to: no app, no binding, no entry.
     if (client === undefined) throw missing(route, 'client', 'bindUserToClient')
     if (user.boundClient !== undefined) {
-      if (user.boundClient !== client.id) throw new GatehouseError('client_mismatch', `the user token belongs to client "${user.boundClient}", not "${client.id}"`)
+      if (user.boundClient !== client.id) {
+        throw new GatehouseError('client_mismatch', `the user token belongs to client "${user.boundClient}", not "${client.id}"`)
+      }
     } else {
-      if (user.tokenClientId === undefined) throw new GatehouseError('client_mismatch', 'the user token names no client (azp or client_id), so it cannot be bound to the calling client')
+      if (user.tokenClientId === undefined) {
+        throw new GatehouseError('client_mismatch', 'the user token names no client (azp or client_id), so it cannot be bound to the calling client')
+      }
       if (!client.client.userTokenClients.includes(user.tokenClientId)) {
-        throw new GatehouseError('client_mismatch', `the user token was issued to "${user.tokenClientId}", which is not one of client "${client.id}"'s userTokenClients`)
+        throw new GatehouseError(
+          'client_mismatch',
+          `the user token was issued to "${user.tokenClientId}", which is not one of client "${client.id}"'s userTokenClients`
+        )
       }
     }
   }

@@ -53,8 +53,16 @@ export function fromOtherOrigin (headers: Headers, origin: string): boolean {
  * a header needs no such check: another site cannot make the browser send it. An origin the
  * route's CORS lets send cookies (`credentials: true`) is trusted as the gateway's own (`trusted`).
  */
-export function checkSameOrigin (identity: Identity, userAuth: readonly Authenticator[], method: string, upgrade: boolean, headers: Headers, origin: () => string,
-  strict = false, trusted: (origin: string) => boolean = () => false): void {
+export function checkSameOrigin (
+  identity: Identity,
+  userAuth: readonly Authenticator[],
+  method: string,
+  upgrade: boolean,
+  headers: Headers,
+  origin: () => string,
+  strict = false,
+  trusted: (origin: string) => boolean = () => false
+): void {
   const user = identity.user
   if (user === undefined) return
   const safe = SAFE_METHODS.has(method) && !upgrade
@@ -62,9 +70,18 @@ export function checkSameOrigin (identity: Identity, userAuth: readonly Authenti
   if (userAuth.find(a => a.name === user.authenticator)?.browserSession !== true) return
   if (safe) {
     if (!fromOtherOrigin(headers, origin())) return
-    throw new GatehouseError('csrf_failed', 'this route (csrf: strict) takes requests authenticated by the session cookie from this site only', { principal: 'user', authenticator: user.authenticator })
+    throw new GatehouseError('csrf_failed', 'this route (csrf: strict) takes requests authenticated by the session cookie from this site only', {
+      principal: 'user',
+      authenticator: user.authenticator
+    })
   }
   if (fromSameOrigin(headers, origin())) return
   if (typeof headers.origin === 'string' && trusted(headers.origin)) return
-  throw new GatehouseError('csrf_failed', upgrade ? 'a WebSocket authenticated by the session cookie must be opened from this site' : 'a request authenticated by the session cookie that changes state must come from this site', { principal: 'user', authenticator: user.authenticator })
+  throw new GatehouseError(
+    'csrf_failed',
+    upgrade
+      ? 'a WebSocket authenticated by the session cookie must be opened from this site'
+      : 'a request authenticated by the session cookie that changes state must come from this site',
+    { principal: 'user', authenticator: user.authenticator }
+  )
 }

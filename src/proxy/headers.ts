@@ -8,7 +8,17 @@ import type { IdentityPlan } from '../identity/headers.js'
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']
 // The trace context is the gateway's to pass on (continued, or replaced when malformed): appended below.
-const REQUEST_DROPPED = new Set([...HOP_BY_HOP, 'expect', 'host', 'proxy-authorization', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'traceparent', 'tracestate'])
+const REQUEST_DROPPED = new Set([
+  ...HOP_BY_HOP,
+  'expect',
+  'host',
+  'proxy-authorization',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+  'traceparent',
+  'tracestate'
+])
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'x-request-id'])
 
 /** The header names a `Connection` value lists (`Connection: close, X-Foo`): hop-by-hop for this message. */
@@ -54,7 +64,13 @@ export function withoutCookies (header: string, names: readonly string[]): strin
  * (on every route, public ones too) and without the credentials the gateway consumed; then
  * the identity the gateway vouches for and the `X-Forwarded-*` set.
  */
-export function upstreamRequestHeaders (plan: IdentityPlan, headers: IncomingHttpHeaders, identity: ReadonlyArray<readonly [string, string]>, consumed: readonly string[], forward: ForwardInfo): string[] {
+export function upstreamRequestHeaders (
+  plan: IdentityPlan,
+  headers: IncomingHttpHeaders,
+  identity: ReadonlyArray<readonly [string, string]>,
+  consumed: readonly string[],
+  forward: ForwardInfo
+): string[] {
   const listed = connectionListed(headers.connection)
   const out: string[] = ['host', forward.upstreamHost]
   let priorFor: string | string[] | undefined
@@ -129,6 +145,30 @@ export function clientResponseHeaders (headers: IncomingHttpHeaders, extra: read
     }
     if (typeof value === 'string') out.push(name, value)
     else if (value !== undefined) for (const v of value) out.push(name, v)
+  }
+  for (const h of extra) out.push(h)
+  return out
+}
+
+/**
+ * {@link clientResponseHeaders} from the upstream's raw header lines as undici reads them
+ * (`[name, value, …]` buffers): no header object made and flattened again. Values are read
+ * byte for byte (latin1) and written so, whatever their encoding.
+ */
+export function clientResponseRawHeaders (raw: readonly Buffer[], extra: readonly string[], own: ReadonlySet<string>, ownCors = false): string[] {
+  const out: string[] = []
+  let connection: string | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase()
+    const value = (raw[i + 1] as Buffer).toString('latin1')
+    if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`
+    if (RESPONSE_DROPPED.has(name) || (ownCors && name.startsWith('access-control-'))) continue
+    if (name === 'set-cookie' && own.size > 0 && setsOwnCookie(value, own)) continue
+    out.push(name, value)
+  }
+  const listed = connectionListed(connection)
+  if (listed !== undefined) {
+    for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i] as string)) out.splice(i, 2)
   }
   for (const h of extra) out.push(h)
   return out

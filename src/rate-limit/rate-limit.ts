@@ -49,7 +49,12 @@ export function rateLimited (max: number, ttlMs: number): GatehouseError {
  * Redis is a cache, and an outage must not take the API down. `closed` refuses with 503
  * `auth_unavailable` and a Retry-After, like any check that cannot be made.
  */
-export function onLimitStoreError (route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit }, err: unknown, logger: { warn: (obj: object, msg: string) => void }, counters: DecisionCounters): void {
+export function onLimitStoreError (
+  route: Pick<RouteConfig, 'match'> & { rateLimit: RouteLimit },
+  err: unknown,
+  logger: { warn: (obj: object, msg: string) => void },
+  counters: DecisionCounters
+): void {
   const outcome = route.rateLimit.onRedisError === 'open' ? 'allowed' : 'refused'
   counters.rateLimitStoreErrors.inc({ route: route.match, outcome })
   logger.warn({ route: route.match, outcome, err: { message: (err as Error).message } }, 'rate-limit store unavailable')
@@ -96,7 +101,14 @@ export async function countHit (store: LimitStore, key: string, max: number, win
 
 /** The `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) a passed request's answer carries, as name/value pairs. */
 export function limitHeaders (verdict: LimitVerdict): string[] {
-  return ['ratelimit-limit', String(verdict.limit), 'ratelimit-remaining', String(verdict.remaining), 'ratelimit-reset', String(Math.ceil(verdict.resetMs / 1000))]
+  return [
+    'ratelimit-limit',
+    String(verdict.limit),
+    'ratelimit-remaining',
+    String(verdict.remaining),
+    'ratelimit-reset',
+    String(Math.ceil(verdict.resetMs / 1000))
+  ]
 }
 
 /**

@@ -12,8 +12,20 @@ import { routerUrl } from './request-path.js'
  * backtracks to a sibling (`/v/*` beside `/v/:version/admin/*`), so a long parameter would
  * choose the route. The limit is `judgeParams`, after the route is chosen.
  */
-export function routerOptions (routing: RoutingConfig): { maxParamLength: number, caseSensitive: boolean, ignoreTrailingSlash: boolean, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false } {
-  return { maxParamLength: Number.MAX_SAFE_INTEGER, caseSensitive: routing.caseSensitive, ignoreTrailingSlash: routing.ignoreTrailingSlash, ignoreDuplicateSlashes: false, useSemicolonDelimiter: false }
+export function routerOptions (routing: RoutingConfig): {
+  maxParamLength: number
+  caseSensitive: boolean
+  ignoreTrailingSlash: boolean
+  ignoreDuplicateSlashes: false
+  useSemicolonDelimiter: false
+} {
+  return {
+    maxParamLength: Number.MAX_SAFE_INTEGER,
+    caseSensitive: routing.caseSensitive,
+    ignoreTrailingSlash: routing.ignoreTrailingSlash,
+    ignoreDuplicateSlashes: false,
+    useSemicolonDelimiter: false
+  }
 }
 
 /**
@@ -39,7 +51,10 @@ export type RouteHit =
 /** An oidc authenticator's own paths: the provider's redirect back (GET) and logout (POST). */
 export interface LoginEndpoints { authenticator: string, redirectPath: string, logoutPath: string }
 
-type Store = { kind: 'route', index: number } | { kind: 'token-endpoint', path: string } | { kind: 'login-endpoint', path: string, authenticator: string, endpoint: 'redirect' | 'logout' }
+type Store =
+  | { kind: 'route', index: number }
+  | { kind: 'token-endpoint', path: string }
+  | { kind: 'login-endpoint', path: string, authenticator: string, endpoint: 'redirect' | 'logout' }
 
 const TOKEN_ENDPOINT_METHODS: Record<string, 'GET' | 'POST'> = {
   [TOKEN_ENDPOINT_PATHS.token]: 'POST',
@@ -59,14 +74,24 @@ export interface RouteTable {
  * endpoints, under `routing`. The target goes through the same rewrite as in the app
  * (`;` parameters dropped when allowed).
  */
-export function buildRouteTable (routes: ReadonlyArray<{ index: number, urls: readonly string[], methods: Router.HTTPMethod[] }>, routing: RoutingConfig, withTokenEndpoints = true, logins: readonly LoginEndpoints[] = []): RouteTable {
+export function buildRouteTable (
+  routes: ReadonlyArray<{ index: number, urls: readonly string[], methods: Router.HTTPMethod[] }>,
+  routing: RoutingConfig,
+  withTokenEndpoints = true,
+  logins: readonly LoginEndpoints[] = []
+): RouteTable {
   // As in the app: a path that cannot be decoded, or a parameter past maxParamLength, is answered 400 before any route.
   const router = Router({ ...routerOptions(routing), onBadUrl: noop, onMaxParamLength: noop })
   if (withTokenEndpoints) {
     for (const [path, method] of Object.entries(TOKEN_ENDPOINT_METHODS)) router.on(method, path, noop, { kind: 'token-endpoint', path } satisfies Store)
   }
   for (const l of logins) {
-    router.on('GET', l.redirectPath, noop, { kind: 'login-endpoint', path: l.redirectPath, authenticator: l.authenticator, endpoint: 'redirect' } satisfies Store)
+    router.on('GET', l.redirectPath, noop, {
+      kind: 'login-endpoint',
+      path: l.redirectPath,
+      authenticator: l.authenticator,
+      endpoint: 'redirect'
+    } satisfies Store)
     router.on('POST', l.logoutPath, noop, { kind: 'login-endpoint', path: l.logoutPath, authenticator: l.authenticator, endpoint: 'logout' } satisfies Store)
   }
   for (const r of routes) {

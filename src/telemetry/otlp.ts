@@ -2,7 +2,19 @@
  * The OpenTelemetry SDK behind the gateway's Tracer. Imported only when `telemetry.otlp` is
  * configured (runtime/server.ts loads it dynamically): a gateway without it never loads the SDK.
  */
-import { context, createTraceState, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, ROOT_CONTEXT, TraceFlags, type Attributes, type Span } from '@opentelemetry/api'
+import {
+  context,
+  createTraceState,
+  diag,
+  DiagLogLevel,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  ROOT_CONTEXT,
+  TraceFlags,
+  type Attributes,
+  type Span
+} from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -88,22 +100,29 @@ export function createOtlpTracer (cfg: TelemetryConfig, logger: Logger): Tracer 
       }
     },
     async inSpan (name, kind, attributes, fn) {
-      return await tracer.startActiveSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: attributesOf(attributes) }, async span => {
-        try {
-          return await fn()
-        } catch (err) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) })
-          throw err
-        } finally {
-          span.end()
+      return await tracer.startActiveSpan(
+        name,
+        { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: attributesOf(attributes) },
+        async span => {
+          try {
+            return await fn()
+          } catch (err) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) })
+            throw err
+          } finally {
+            span.end()
+          }
         }
-      })
+      )
     },
     async shutdown () {
       // A collector that is down must not hold up a shutdown: what cannot be sent in time is dropped.
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<void>(resolve => { timer = setTimeout(resolve, SHUTDOWN_WAIT_MS).unref() })
-      await Promise.race([provider.shutdown().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'the last spans could not be exported')), late])
+      await Promise.race([
+        provider.shutdown().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'the last spans could not be exported')),
+        late
+      ])
       clearTimeout(timer)
       context.disable()
       diag.disable()

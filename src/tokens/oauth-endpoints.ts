@@ -74,7 +74,9 @@ function presentedCredentials (req: OAuthRequest, form: URLSearchParams): { id: 
     if (Array.isArray(authorization)) throw new OAuthError('invalid_request', 'more than one Authorization header')
     const m = /^Basic[ \t]+([A-Za-z0-9+/]+=*)[ \t]*$/i.exec(authorization)
     if (m === null) throw invalidClient('client authentication must use HTTP Basic or the client_id and client_secret parameters')
-    if (formSecret !== undefined) throw new OAuthError('invalid_request', 'client credentials are given both in the Authorization header and in the body; use one')
+    if (formSecret !== undefined) {
+      throw new OAuthError('invalid_request', 'client credentials are given both in the Authorization header and in the body; use one')
+    }
     const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
     if (colon < 1) throw invalidClient('malformed HTTP Basic credentials')
@@ -86,7 +88,9 @@ function presentedCredentials (req: OAuthRequest, form: URLSearchParams): { id: 
     } catch {
       throw invalidClient('malformed HTTP Basic credentials')
     }
-    if (formId !== undefined && formId !== id) throw new OAuthError('invalid_request', 'client_id differs from the client authenticated by the Authorization header')
+    if (formId !== undefined && formId !== id) {
+      throw new OAuthError('invalid_request', 'client_id differs from the client authenticated by the Authorization header')
+    }
     return { id, secret }
   }
   if (formId === undefined) throw invalidClient('client authentication is required')

@@ -69,12 +69,20 @@ export class Revocations {
   private lastWriteBack = 0
   private seenFailures: number
 
-  constructor (private readonly cache: GatewayCache, readonly known: RevokedJtis, private readonly logger: Logger, checkMs = WRITE_BACK_CHECK_MS, private readonly clock: Clock) {
+  constructor (
+    private readonly cache: GatewayCache,
+    readonly known: RevokedJtis,
+    private readonly logger: Logger,
+    checkMs = WRITE_BACK_CHECK_MS,
+    private readonly clock: Clock
+  ) {
     // A reload (or a new cache.redis) starts with what the process already knows.
     this.pending = known.size > 0
     this.seenFailures = this.failures()
     if (cache.redisState !== 'none') {
-      this.timer = setInterval(() => { void this.tick() }, checkMs)
+      this.timer = setInterval(() => {
+        void this.tick()
+      }, checkMs)
       this.timer.unref()
     }
   }
@@ -116,10 +124,14 @@ export class Revocations {
 
   private async tick (): Promise<void> {
     if (this.running !== undefined || this.closed) return
-    this.running = this.check().catch((err: unknown) => {
-      this.pending = true
-      this.logger.warn({ err: { message: (err as Error).message } }, 'client token revocations could not be written back to redis; retrying')
-    }).finally(() => { this.running = undefined })
+    this.running = this.check()
+      .catch((err: unknown) => {
+        this.pending = true
+        this.logger.warn({ err: { message: (err as Error).message } }, 'client token revocations could not be written back to redis; retrying')
+      })
+      .finally(() => {
+        this.running = undefined
+      })
     await this.running
   }
 
@@ -148,7 +160,10 @@ export class Revocations {
       if (count > 0) this.logger.info({ revocations: count }, 'client token revocations written back to redis')
     }
     if (this.known.overflowed > 0) {
-      this.logger.warn({ dropped: this.known.overflowed, max: MAX_LOCAL_REVOCATIONS }, 'more live client token revocations than this instance keeps in memory: the oldest rely on Redis alone')
+      this.logger.warn(
+        { dropped: this.known.overflowed, max: MAX_LOCAL_REVOCATIONS },
+        'more live client token revocations than this instance keeps in memory: the oldest rely on Redis alone'
+      )
       this.known.overflowed = 0
     }
   }

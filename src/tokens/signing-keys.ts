@@ -78,7 +78,10 @@ export function adoptEphemeralKey (jwk: JWK): void {
  */
 export async function loadSigningKeys (file: string | undefined, logger: Logger | undefined): Promise<SigningKeySet> {
   if (file === undefined) {
-    logger?.warn('tokens.signingKeys is not set: client tokens are signed with an ephemeral key and will not survive a restart or be accepted by another instance (make one with `gatehouse signing-key new`)')
+    logger?.warn(
+      'tokens.signingKeys is not set: client tokens are signed with an ephemeral key and will not ' +
+        'survive a restart or be accepted by another instance (make one with `gatehouse signing-key new`)'
+    )
     ephemeral ??= newSigningJwk().then(async jwk => await importSet([jwk], 'ephemeral key'))
     return await ephemeral
   }

@@ -119,10 +119,21 @@ export class TokenService {
     if (key === undefined) throw new TokenRejected('token is not signed by a key of this gateway')
     let payload: JWTPayload
     try {
-      ({ payload } = await jwtVerify(token, key.key, { issuer: this.issuer, algorithms: [key.alg], typ: CLIENT_TOKEN_TYPE, requiredClaims: ['sub', 'exp', 'jti'], currentDate: new Date(this.clock()) }))
+      ;({ payload } = await jwtVerify(token, key.key, {
+        issuer: this.issuer,
+        algorithms: [key.alg],
+        typ: CLIENT_TOKEN_TYPE,
+        requiredClaims: ['sub', 'exp', 'jti'],
+        currentDate: new Date(this.clock())
+      }))
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new TokenRejected('token has expired', { cause: err })
-      if (err instanceof joseErrors.JOSEError) throw new TokenRejected(err instanceof joseErrors.JWSSignatureVerificationFailed ? 'token signature is invalid' : 'token is not a client token of this gateway', { cause: err })
+      if (err instanceof joseErrors.JOSEError) {
+        throw new TokenRejected(
+          err instanceof joseErrors.JWSSignatureVerificationFailed ? 'token signature is invalid' : 'token is not a client token of this gateway',
+          { cause: err }
+        )
+      }
       throw err
     }
     const { sub, client_id: clientId, scope, jti, exp } = payload

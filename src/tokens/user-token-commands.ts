@@ -37,7 +37,11 @@ export function expiryOf (expires: string | undefined, now: number): number | nu
 }
 
 /** Makes and stores a token; the token itself is returned once and kept nowhere. */
-export async function issueUserToken (store: UserTokenStore, config: Pick<GatewayConfig, 'clients'>, req: NewTokenRequest): Promise<{ token: string, record: UserTokenRecord }> {
+export async function issueUserToken (
+  store: UserTokenStore,
+  config: Pick<GatewayConfig, 'clients'>,
+  req: NewTokenRequest
+): Promise<{ token: string, record: UserTokenRecord }> {
   const user = req.user.trim()
   if (user === '') throw new BadTokenRequest('user: who the token speaks for is required')
   const scopes = req.scopes ?? []

@@ -17,7 +17,14 @@ routes:
   - { match: /open/*, upstream: web, policy: public }
 `, { env: { ADMIN_TOKEN: TOKEN } })
   const admin = gw.adminUrl as string
-  const purge = async (headers: Record<string, string>): Promise<number> => (await call(`${admin}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token: 'some-token' }) })).status
+  const purge = async (headers: Record<string, string>): Promise<number> =>
+    (
+      await call(`${admin}/cache/purge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ token: 'some-token' })
+      })
+    ).status
 
   const none = await call(`${admin}/metrics`)
   t.equal(none.status, 401, '/metrics without the token: 401')

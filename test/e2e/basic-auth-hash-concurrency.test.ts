@@ -42,7 +42,10 @@ routes:
   t.ok(hashes < 60, `fewer hashes than requests (${hashes})`)
   t.equal(answers.filter(a => a.status === 401).length, hashes, 'each hash that ran answered 401')
   const refused = answers.filter(a => a.status !== 401)
-  t.ok(refused.every(a => (a.status === 429 && a.body.code === 'rate_limited') || (a.status === 503 && a.body.code === 'auth_unavailable')), 'the rest: 429 rate_limited or 503 auth_unavailable')
+  t.ok(
+    refused.every(a => (a.status === 429 && a.body.code === 'rate_limited') || (a.status === 503 && a.body.code === 'auth_unavailable')),
+    'the rest: 429 rate_limited or 503 auth_unavailable'
+  )
   t.ok(refused.every(a => Number(a.retryAfter) >= 1), 'with Retry-After')
 
   t.equal((await call(`${gw.url}/api/x`, { headers: { authorization: basic('alice', 'alice-pw') } })).status, 200, 'afterwards the right password works')

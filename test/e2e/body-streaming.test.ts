@@ -36,7 +36,10 @@ routes:
   t.equal(tooBig.statusCode, 413, 'declared length over bodyLimit: 413')
   t.equal((await tooBig.body.json() as { code: string }).code, 'payload_too_large')
 
-  const tooBigChunked = await request(`${gw.url}/upload/d`, { method: 'POST', body: Readable.from(Array.from({ length: 34 }, () => Buffer.alloc(1024 * 1024))) }).catch((err: Error) => err)
+  const tooBigChunked = await request(`${gw.url}/upload/d`, {
+    method: 'POST',
+    body: Readable.from(Array.from({ length: 34 }, () => Buffer.alloc(1024 * 1024)))
+  }).catch((err: Error) => err)
   if (tooBigChunked instanceof Error) {
     t.match(tooBigChunked.message, /socket|closed|reset|other side/i, 'chunked over bodyLimit: the upload is cut off')
   } else {

@@ -32,7 +32,9 @@ routes:
   t.equal(header(sized, 'retry-after'), '1', 'with Retry-After')
   t.equal(header(sized, 'content-type'), 'application/problem+json; charset=utf-8')
 
-  const chunked = await rawRequest(t, gw.url, requestBytes('POST', '/upload', host, ['Transfer-Encoding: chunked']) + 'a\r\n0123456789\r\n0\r\n\r\n', { ms: 5000 })
+  const chunked = await rawRequest(t, gw.url, requestBytes('POST', '/upload', host, ['Transfer-Encoding: chunked']) + 'a\r\n0123456789\r\n0\r\n\r\n', {
+    ms: 5000
+  })
   t.equal(chunked.status, 503, 'a chunked body: 503 at its first chunk')
   t.equal(problemCode(chunked.body), 'overloaded')
 

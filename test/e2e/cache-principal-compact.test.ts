@@ -21,8 +21,14 @@ t.test('a cached principal keeps only what the request path reads: mapped and re
     req.on('end', () => {
       const token = new URLSearchParams(body).get('token') ?? ''
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        active: true, sub: `opaque-user-${token}`, scope: 'orders:read', client_id: 'web', exp: Math.floor(Date.now() / 1000) + 600,
-        email: `${token}@corp.example`, role: token.split('-')[1], profile: BULK
+        active: true,
+        sub: `opaque-user-${token}`,
+        scope: 'orders:read',
+        client_id: 'web',
+        exp: Math.floor(Date.now() / 1000) + 600,
+        email: `${token}@corp.example`,
+        role: token.split('-')[1],
+        profile: BULK
       }))
     })
   })
@@ -51,7 +57,11 @@ routes:
     t.same(await get('/api/x', admin), { status: 200, email: 'alice@corp.example' }, `jwt ${round}: the mapped claim reaches the upstream`)
     t.same(await get('/admin/x', admin), { status: 200, email: 'alice@corp.example' }, `jwt ${round}: the required claim is there`)
     t.equal((await get('/admin/x', staff)).status, 403, `jwt ${round}: and still refuses another value`)
-    t.same(await get('/api/x', 'opaque-admin'), { status: 200, email: 'opaque-admin@corp.example' }, `introspection ${round}: the mapped claim reaches the upstream`)
+    t.same(
+      await get('/api/x', 'opaque-admin'),
+      { status: 200, email: 'opaque-admin@corp.example' },
+      `introspection ${round}: the mapped claim reaches the upstream`
+    )
     t.equal((await get('/admin/x', 'opaque-admin')).status, 200, `introspection ${round}: the required claim is there`)
     t.equal((await get('/admin/x', 'opaque-staff')).status, 403, `introspection ${round}: and still refuses another value`)
   }

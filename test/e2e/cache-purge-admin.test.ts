@@ -23,7 +23,11 @@ t.test('cache: POST /cache/purge on one admin listener drops a token from every 
   const bad = await call(`${a.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
   t.equal(bad.status, 400, 'a purge without a token is refused')
 
-  const purge = await call(`${a.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+  const purge = await call(`${a.adminUrl as string}/cache/purge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token })
+  })
   t.equal(purge.status, 200)
   t.same(purge.json(), { purged: true })
   // Pub/sub delivery to B is asynchronous.

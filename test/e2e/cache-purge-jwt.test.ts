@@ -19,7 +19,11 @@ t.test('POST /cache/purge forgets a verified JWT too: the next request verifies 
   t.equal(await get(), 200)
   t.equal(await get(), 200)
   t.equal(await loads(), 1, 'verified once, then from the cache')
-  const purge = await call(`${gw.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) })
+  const purge = await call(`${gw.adminUrl as string}/cache/purge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token })
+  })
   t.same(purge.json(), { purged: true })
   t.equal(await get(), 200)
   t.equal(await loads(), 2, 'after the purge the token was verified again: its entry was really gone')

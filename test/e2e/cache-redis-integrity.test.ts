@@ -19,8 +19,16 @@ t.test('cache.integrityKey: a value written to Redis by anyone else is ignored, 
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
   const redis = await startRedis(t)
-  const gw = await startTestGateway(t, introspectionYaml(as, upstream, { redis: redis.url }).replace('cache:\n', `cache:\n  integrityKey: "${INTEGRITY_KEY}"\n`))
-  const partition = introspectionPartition({ type: 'introspection', endpoint: as.introspectionEndpoint, clientId: AS_CLIENTS.basic.id, clientSecret: AS_CLIENTS.basic.secret })
+  const gw = await startTestGateway(
+    t,
+    introspectionYaml(as, upstream, { redis: redis.url }).replace('cache:\n', `cache:\n  integrityKey: "${INTEGRITY_KEY}"\n`)
+  )
+  const partition = introspectionPartition({
+    type: 'introspection',
+    endpoint: as.introspectionEndpoint,
+    clientId: AS_CLIENTS.basic.id,
+    clientSecret: AS_CLIENTS.basic.secret
+  })
   const keyOf = (token: string): string => cacheKey('introspection', introspectionCacheCredential(partition, token))
   const get = async (token: string): Promise<{ status: number, user: unknown }> => {
     const res = await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${token}` } })

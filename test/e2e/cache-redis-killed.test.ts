@@ -12,7 +12,10 @@ t.test('cache: Redis killed mid-run, requests keep succeeding from the local tie
   const gw = await startTestGateway(t, introspectionYaml(as, upstream, { redis: redis.url }))
   const known = await as.mint({ sub: 'alice' })
   t.equal((await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Bearer ${known}` } })).status, 200)
-  t.same((await call(`${gw.adminUrl as string}/readyz`)).json(), { status: 'ok', checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'up', rateLimitStore: 'none', upstreams: 'ok' } })
+  t.same((await call(`${gw.adminUrl as string}/readyz`)).json(), {
+    status: 'ok',
+    checks: { config: gw.gateway.config.hash.slice(0, 12), redis: 'up', rateLimitStore: 'none', upstreams: 'ok' }
+  })
 
   await redis.kill()
   const fresh = await as.mint({ sub: 'bob' })

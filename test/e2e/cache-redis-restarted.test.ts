@@ -38,7 +38,11 @@ t.test('cache: after Redis restarts, the instances share the cache again', async
 
   await as.revoke(after)
   const heard = b.gateway.cache.counters.invalidations
-  const purge = await call(`${a.adminUrl as string}/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: after }) })
+  const purge = await call(`${a.adminUrl as string}/cache/purge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: after })
+  })
   t.equal(purge.status, 200)
   await until('B to hear the purge', () => b.gateway.cache.counters.invalidations > heard)
   t.equal((await call(`${b.url}/api/orders/1`, { headers })).status, 401, 'B resubscribed: a purge on A reaches it again')

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 const ROUTES = `upstreams:
   web: { url: "http://127.0.0.1:8000" }
 authenticators:
@@ -28,7 +27,11 @@ t.test('gatehouse check: warnings exit 0, --strict exits 1, hints never fail; pa
 
   const warned = run('-c', 'warned.yaml')
   t.equal(warned.status, 0, 'a warning alone does not fail check')
-  t.equal(warned.stdout, 'warned.yaml: ok (2 routes, 0 clients, 1 authenticators, 1 upstreams), 1 warning, 1 hint\n', 'the path as given, relative to the working directory')
+  t.equal(
+    warned.stdout,
+    'warned.yaml: ok (2 routes, 0 clients, 1 authenticators, 1 upstreams), 1 warning, 1 hint\n',
+    'the path as given, relative to the working directory'
+  )
   const lines = String(warned.stderr).trim().split('\n')
   t.equal(lines.length, 2)
   t.match(lines[0], /^warned\.yaml:3:15 warning: server\.trustProxy: trustProxy: true believes X-Forwarded-For/)

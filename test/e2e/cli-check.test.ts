@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/gateway.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 t.test('gatehouse check: ok, or exit 1 with file:line:col lines', async t => {
   const dir = tempDir(t, {
     'good.yaml': 'upstreams:\n  web: { url: "http://127.0.0.1:8000" }\nroutes:\n  - match: /a/*\n    upstream: web\n    policy: public\n',

@@ -4,7 +4,6 @@ import { tempDir } from '../helpers/gateway.js'
 import { AUDIENCE, ISSUER, makeKey, sign } from '../helpers/jwt.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 async function run (cwd: string, args: string[]): Promise<{ status: number | null, stdout: string, stderr: string }> {
   const child = spawn(...nodeCommand([CLI, 'explain', ...args]), { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -65,9 +64,19 @@ routes:
 
   const noScope = await run(dir, ['-c', 'gw.yaml', '--json', 'GET', '/api/orders/7', '-H', `Authorization: Bearer ${await sign(key)}`])
   t.equal(noScope.status, 2)
-  const e = JSON.parse(noScope.stdout) as { decision: { allowed: boolean, stage: string, problem: { status: number, code: string, detail: string } }, route: { index: number } }
+  const e = JSON.parse(noScope.stdout) as {
+    decision: { allowed: boolean, stage: string, problem: { status: number, code: string, detail: string } }
+    route: { index: number }
+  }
   t.equal(e.route.index, 1)
-  t.same(e.decision.problem, { type: 'urn:gatehouse:problem:insufficient_scope', title: 'Insufficient scope', status: 403, code: 'insufficient_scope', detail: 'the user lacks scope orders:read', requestId: 'explain' })
+  t.same(e.decision.problem, {
+    type: 'urn:gatehouse:problem:insufficient_scope',
+    title: 'Insufficient scope',
+    status: 403,
+    code: 'insufficient_scope',
+    detail: 'the user lacks scope orders:read',
+    requestId: 'explain'
+  })
   t.equal(e.decision.stage, 'authorize')
 
   const missing = await run(dir, ['-c', 'gw.yaml', 'GET', '/orders/7'])

@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 t.test('gatehouse keys new prints a fresh high-entropy key and its sha256: hash', async t => {
   const run = (): { key: string, hash: string } => {
     const out = spawnSync(...nodeCommand([CLI, 'keys', 'new']), { encoding: 'utf8' })

@@ -18,13 +18,21 @@ t.test('with bearer: true a client token is also taken from Authorization: Beare
   t.equal(ok.json<Echo>().headers.authorization, undefined, 'the consumed Authorization is not forwarded')
 
   const other = await importJWK(await signingKey(), 'EdDSA') as CryptoKey
-  const foreign = await new SignJWT({ sub: 'someone' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer('https://idp.example.com/').setExpirationTime('5m').sign(other)
+  const foreign = await new SignJWT({ sub: 'someone' })
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer('https://idp.example.com/')
+    .setExpirationTime('5m')
+    .sign(other)
   const passed = await call(url, { headers: { authorization: `Bearer ${foreign}` } })
   t.equal(passed.status, 401)
   t.equal(passed.json().code, 'invalid_token', 'another issuer\'s token is not this authenticator\'s kind, and nothing else on the route takes it')
   t.equal(passed.headers['www-authenticate'], 'Bearer realm="gatehouse"')
 
-  const forged = await new SignJWT({ sub: 'android', client_id: 'android', scope: '', jti: 'j' }).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k' }).setIssuer(ISSUER).setExpirationTime('5m').sign(other)
+  const forged = await new SignJWT({ sub: 'android', client_id: 'android', scope: '', jti: 'j' })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k' })
+    .setIssuer(ISSUER)
+    .setExpirationTime('5m')
+    .sign(other)
   const bad = await call(url, { headers: { authorization: `Bearer ${forged}` } })
   t.equal(bad.status, 401)
   t.equal(bad.json().code, 'invalid_token', 'a token claiming our issuer is ours to refuse')

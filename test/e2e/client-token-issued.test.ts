@@ -39,10 +39,19 @@ t.test('a client exchanges its id and secret for a token, and the token opens a 
   t.equal(echo.headers['remote-auth'], 'appToken')
   t.equal(echo.headers['x-client-token'], undefined, 'the token is not forwarded upstream')
 
-  const viaForm = await postForm(`${gw.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'ios', client_secret: SECRETS.ios, scope: 'orders:read' })
+  const viaForm = await postForm(`${gw.url}/oauth/token`, {
+    grant_type: 'client_credentials',
+    client_id: 'ios',
+    client_secret: SECRETS.ios,
+    scope: 'orders:read'
+  })
   t.equal(viaForm.status, 200, 'client_id and client_secret in the body work too')
   t.equal(viaForm.json().scope, 'orders:read')
-  const narrowed = await postForm(`${gw.url}/oauth/token`, { grant_type: 'client_credentials', scope: 'orders:read' }, { authorization: basic('android', SECRETS.android) })
+  const narrowed = await postForm(
+    `${gw.url}/oauth/token`,
+    { grant_type: 'client_credentials', scope: 'orders:read' },
+    { authorization: basic('android', SECRETS.android) }
+  )
   t.equal(decodeJwt(narrowed.json<{ access_token: string }>().access_token).scope, 'orders:read', 'a narrower scope can be asked for')
 
   t.notMatch(gw.logText(), SECRETS.android, 'the secret never reaches a log')

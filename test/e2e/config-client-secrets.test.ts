@@ -28,5 +28,9 @@ t.test('client secret hashes and the token endpoint paths are checked at load, w
 
   const reserved = issuesOf(`${base}routes:\n  - match: /oauth/token\n    upstream: orders\n    policy: public\n`)
   t.match(reserved[0], /^4:12 routes\[0\]\.match: \/oauth\/token is served by the gateway's token endpoints/)
-  t.same(issuesOf(`${base}routes:\n  - match: /oauth/*\n    upstream: orders\n    policy: public\n`), [], 'a prefix route around them is fine: the endpoints take precedence')
+  t.same(
+    issuesOf(`${base}routes:\n  - match: /oauth/*\n    upstream: orders\n    policy: public\n`),
+    [],
+    'a prefix route around them is fine: the endpoints take precedence'
+  )
 })

@@ -27,7 +27,9 @@ t.test('a variable without default that is not set is an error at its line', asy
     t.fail('should throw')
   } catch (err) {
     t.ok(err instanceof ConfigError)
-    t.same((err as ConfigError).issues.map(formatIssue), ['/gw.yaml:5:15 upstreams.web.url: environment variable UPSTREAM_URL (or UPSTREAM_URL_FILE) is not set (write ${UPSTREAM_URL:-default} for a default)'])
+    t.same((err as ConfigError).issues.map(formatIssue), [
+      '/gw.yaml:5:15 upstreams.web.url: environment variable UPSTREAM_URL (or UPSTREAM_URL_FILE) is not set (write ${UPSTREAM_URL:-default} for a default)'
+    ])
   }
 })
 

@@ -15,7 +15,12 @@ routes:
 
 t.test('route rateLimit: by defaults from the policy, onRedisError defaults to open, bad values are positioned', async t => {
   t.same(parseConfig(config('{ max: 5, window: 30s }'), 'g.yaml').routes[0].rateLimit, { max: 5, windowMs: 30_000, by: 'client', onRedisError: 'open' })
-  t.same(parseConfig(config('{ max: 5, window: 1m, by: ip, onRedisError: closed }'), 'g.yaml').routes[0].rateLimit, { max: 5, windowMs: 60_000, by: 'ip', onRedisError: 'closed' })
+  t.same(parseConfig(config('{ max: 5, window: 1m, by: ip, onRedisError: closed }'), 'g.yaml').routes[0].rateLimit, {
+    max: 5,
+    windowMs: 60_000,
+    by: 'ip',
+    onRedisError: 'closed'
+  })
   const err = t.throws(() => parseConfig(config('{ max: 5, window: 1m, onRedisError: fail }'), 'g.yaml')) as ConfigError
   t.ok(err instanceof ConfigError)
   t.match(err.message, /^g\.yaml:10:\d+ routes\[0\]\.rateLimit\.onRedisError: must be open \(let requests through\) or closed \(answer 503\)$/)

@@ -5,7 +5,6 @@ import { ConfigError, formatIssue, parseConfig } from '../../src/config/load.js'
 import { tempDir } from '../helpers/gateway.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 const withServer = (lines: string): string => `server:
   listen: 127.0.0.1:8080
 ${lines}

@@ -14,7 +14,12 @@ t.test('the config warnings are logged when the gateway starts and when a reload
   const gw = await startTestGateway(t, `${TEST_SERVER}${JWT.replace('AUDIENCE', 'false')}`)
   const warned = (): Array<Record<string, unknown>> => gw.logs.filter(l => typeof l.msg === 'string' && l.msg.startsWith('config ') && l.level === 40)
   t.equal(warned().length, 1, 'one warning at start')
-  t.match(warned()[0], { key: 'authenticators.idp.audience', level: 40, line: 5, msg: /gateway\.config\.yaml:5:\d+ warning: authenticators\.idp\.audience: audience: false accepts tokens/ })
+  t.match(warned()[0], {
+    key: 'authenticators.idp.audience',
+    level: 40,
+    line: 5,
+    msg: /gateway\.config\.yaml:5:\d+ warning: authenticators\.idp\.audience: audience: false accepts tokens/
+  })
 
   writeFileSync(gw.gateway.config.file, `${TEST_SERVER}${JWT.replace('AUDIENCE', 'api')}`)
   t.ok((await gw.reload()).ok)

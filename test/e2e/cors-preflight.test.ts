@@ -50,9 +50,21 @@ routes:
   t.equal(other.status, 403, 'another origin: refused')
   t.equal(other.json().code, 'cors_forbidden')
   t.notOk(Object.keys(other.headers).some(h => h.startsWith('access-control-')), 'without any Access-Control-* header')
-  t.equal((await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { ...preflight, 'access-control-request-method': 'DELETE' } })).json().code, 'cors_forbidden', 'a method the route does not serve')
-  t.equal((await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { ...preflight, 'access-control-request-headers': 'x-api-key' } })).json().code, 'cors_forbidden', 'a header not listed')
-  t.equal((await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { origin: APP } })).status, 404, 'a plain OPTIONS on a route without OPTIONS is still 404')
+  t.equal(
+    (await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { ...preflight, 'access-control-request-method': 'DELETE' } })).json().code,
+    'cors_forbidden',
+    'a method the route does not serve'
+  )
+  t.equal(
+    (await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { ...preflight, 'access-control-request-headers': 'x-api-key' } })).json().code,
+    'cors_forbidden',
+    'a header not listed'
+  )
+  t.equal(
+    (await call(`${gw.url}/user/orders`, { method: 'OPTIONS', headers: { origin: APP } })).status,
+    404,
+    'a plain OPTIONS on a route without OPTIONS is still 404'
+  )
   t.equal((await call(`${gw.url}/user/a//b`, { method: 'OPTIONS', headers: preflight })).json().code, 'ambiguous_path', 'the path guard runs first')
 
   const listed = await call(`${gw.url}/options/x`, { method: 'OPTIONS', headers: { ...preflight, 'access-control-request-method': 'GET' } })
@@ -73,12 +85,31 @@ routes:
   t.same(evil.headers.vary, ['Accept', 'Origin'])
 
   const explained = await explainRequest(gw.gateway, { method: 'OPTIONS', url: '/user/orders', headers: preflight, ip: '127.0.0.1' })
-  t.match(explained, { route: { match: '/user/*' }, cors: { preflight: true, origin: APP, allowed: true }, decision: { allowed: true, stage: 'cors' } }, 'explain: the preflight is the gateway\'s')
+  t.match(
+    explained,
+    { route: { match: '/user/*' }, cors: { preflight: true, origin: APP, allowed: true }, decision: { allowed: true, stage: 'cors' } },
+    "explain: the preflight is the gateway's"
+  )
   t.match(renderExplanation(explained), /cors: {4}preflight from https:\/\/app.example: allowed\n {2}vary: Origin/)
-  t.match(await explainRequest(gw.gateway, { method: 'OPTIONS', url: '/user/orders', headers: { ...preflight, origin: 'https://evil.example' }, ip: '127.0.0.1' }),
-    { cors: { allowed: false }, decision: { allowed: false, stage: 'cors', problem: { code: 'cors_forbidden' } } })
-  t.match(await explainRequest(gw.gateway, { method: 'GET', url: '/user/orders', headers: { origin: APP }, ip: '127.0.0.1' }),
-    { cors: { preflight: false, allowed: true, headers: [['vary', 'Origin'], ['access-control-allow-origin', APP]] }, decision: { stage: 'authenticate' } }, 'explain: the CORS headers the answer gets')
+  t.match(
+    await explainRequest(gw.gateway, { method: 'OPTIONS', url: '/user/orders', headers: { ...preflight, origin: 'https://evil.example' }, ip: '127.0.0.1' }),
+    { cors: { allowed: false }, decision: { allowed: false, stage: 'cors', problem: { code: 'cors_forbidden' } } }
+  )
+  t.match(
+    await explainRequest(gw.gateway, { method: 'GET', url: '/user/orders', headers: { origin: APP }, ip: '127.0.0.1' }),
+    {
+      cors: {
+        preflight: false,
+        allowed: true,
+        headers: [
+          ['vary', 'Origin'],
+          ['access-control-allow-origin', APP]
+        ]
+      },
+      decision: { stage: 'authenticate' }
+    },
+    'explain: the CORS headers the answer gets'
+  )
 
   const off = await call(`${gw.url}/off/x`, { method: 'OPTIONS', headers: preflight })
   t.equal(off.status, 401, 'cors: false: the server default is off, OPTIONS goes through the policy as before')

@@ -18,7 +18,13 @@ t.test('Traefik forwardAuth and Envoy ext_authz: the original request read from 
   const traefik = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example', 'x-forwarded-for': '203.0.113.9, 198.51.100.4' }
 
   t.test('/traefik: X-Forwarded-Method and -Uri are the request, the last X-Forwarded-For entry the client', async t => {
-    const allowed = await ask('/traefik', { ...traefik, 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/both/7?x=1', authorization: alice, 'x-api-key': KEYS.android })
+    const allowed = await ask('/traefik', {
+      ...traefik,
+      'x-forwarded-method': 'DELETE',
+      'x-forwarded-uri': '/both/7?x=1',
+      authorization: alice,
+      'x-api-key': KEYS.android
+    })
     t.equal(allowed.status, 200)
     t.equal(allowed.headers['remote-user'], 'alice', 'the identity as response headers (authResponseHeaders)')
     t.equal(allowed.headers['remote-client'], 'android')

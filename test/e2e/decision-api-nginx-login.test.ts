@@ -16,7 +16,11 @@ t.test('a browser logs in through nginx: the 401 with Location becomes the redir
   const gatewayPort = await freePort()
   const gw = await startTestGateway(t, oidcGatewayYaml({ port: gatewayPort, provider: op, upstream })
     .replace('  admin: 127.0.0.1:0\n', `  admin: 127.0.0.1:0\n  decisions: 127.0.0.1:0\n  decisionsToken: ${DECISIONS_TOKEN}\n`))
-  await startNginx(t, port, nginxRecipe({ port, decisions: (gw.decisionsUrl as string).slice('http://'.length), upstream, token: DECISIONS_TOKEN, login: gw.url }))
+  await startNginx(
+    t,
+    port,
+    nginxRecipe({ port, decisions: (gw.decisionsUrl as string).slice('http://'.length), upstream, token: DECISIONS_TOKEN, login: gw.url })
+  )
 
   const xhr = await call(`${origin}/app/orders`, { headers: { accept: 'application/json' } })
   t.equal(xhr.status, 401, 'not a page load: 401')

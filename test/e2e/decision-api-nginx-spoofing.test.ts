@@ -27,7 +27,11 @@ t.test('identity headers the client sends never reach the app through nginx, in 
   const upstream = await startEcho(t)
   const gw = await startTestGateway(t, decisionsYaml(upstream))
   const port = await freePort()
-  const nginx = await startNginx(t, port, nginxRecipe({ port, decisions: (gw.decisionsUrl as string).slice('http://'.length), upstream, token: DECISIONS_TOKEN }))
+  const nginx = await startNginx(
+    t,
+    port,
+    nginxRecipe({ port, decisions: (gw.decisionsUrl as string).slice('http://'.length), upstream, token: DECISIONS_TOKEN })
+  )
   const alice = `Bearer ${await userToken('alice')}`
   const cases = [
     { path: '/public/a', lines: [] as string[], told: {} },

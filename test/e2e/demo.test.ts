@@ -9,7 +9,10 @@ const DEMO = join(ROOT, 'dist', 'examples', 'demo', 'run.js')
 
 t.test('npm run demo: the printed curl lines behave as they say', async t => {
   const [port, admin] = [await freePort(), await freePort()]
-  const child = spawn(...nodeCommand([DEMO]), { env: { ...process.env, DEMO_LISTEN: `127.0.0.1:${port}`, DEMO_ADMIN: `127.0.0.1:${admin}` }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(...nodeCommand([DEMO]), {
+    env: { ...process.env, DEMO_LISTEN: `127.0.0.1:${port}`, DEMO_ADMIN: `127.0.0.1:${admin}` },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   t.teardown(() => { child.kill('SIGTERM') })
   let out = ''
   await new Promise<void>((resolve, reject) => {

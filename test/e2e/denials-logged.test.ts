@@ -16,7 +16,12 @@ t.test('every denial is logged with the route, the principal ids and the reason,
 `)
   const url = `${gw.url}/api/orders/1`
   const before = (code: string): number => gw.gateway.counters.denials.get({ route: '/api/orders/*', code })
-  const counts = { scope: before('insufficient_scope'), mismatch: before('client_mismatch'), limited: before('rate_limited'), missing: before('missing_credentials') }
+  const counts = {
+    scope: before('insufficient_scope'),
+    mismatch: before('client_mismatch'),
+    limited: before('rate_limited'),
+    missing: before('missing_credentials')
+  }
 
   t.equal((await call(url, { headers: { 'x-api-key': KEYS.ios, authorization: basic('bob') } })).status, 403, 'bob lacks orders:write')
   t.equal((await call(url, { headers: { 'x-api-key': KEYS.ios, authorization: basic('alice') } })).status, 403, 'alice through ios')
@@ -27,7 +32,13 @@ t.test('every denial is logged with the route, the principal ids and the reason,
   const lines = gw.logs.filter(l => l.msg === 'request').map(l => [l.route, l.client, l.user, l.decision, l.reason])
   t.same(lines, [
     ['/api/orders/*', 'ios', 'bob', 'deny', 'insufficient_scope: the user lacks scope orders:write'],
-    ['/api/orders/*', 'ios', 'alice', 'deny', 'client_mismatch: the user token was issued to "android-id", which is not one of client "ios"\'s userTokenClients'],
+    [
+      '/api/orders/*',
+      'ios',
+      'alice',
+      'deny',
+      'client_mismatch: the user token was issued to "android-id", which is not one of client "ios"\'s userTokenClients'
+    ],
     ['/api/orders/*', 'android', 'alice', 'allow', undefined],
     ['/api/orders/*', 'android', 'alice', 'deny', 'rate_limited: rate limit reached (1 per window); retry in 60s'],
     ['/api/orders/*', undefined, undefined, 'deny', 'missing_credentials: a user credential is required']

@@ -22,7 +22,13 @@ t.test('issuer metadata is fetched once, served from memory, and refreshed in th
   t.teardown(() => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()) }))
   const clock = skewedClock()
 
-  const discovery = discover({ issuer, timeoutMs: 1000, authenticator: 'idp', logger: createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() })), clock })
+  const discovery = discover({
+    issuer,
+    timeoutMs: 1000,
+    authenticator: 'idp',
+    logger: createLogger('silent', [], new Writable({ write: (_c, _e, cb) => cb() })),
+    clock
+  })
   t.teardown(() => discovery.close())
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)
   t.equal(await discovery.endpoint('jwks_uri'), `${issuer}/jwks-1`)

@@ -41,7 +41,10 @@ t.test('docs/errors.md lists every code of src/errors.ts, once, with its status,
 })
 
 t.test('the comparison catches a missing code, an unknown code, a wrong status and a repeat', async t => {
-  const rows = tableRows('| status | code | when |\n|---|---|---|\n| 401 | `a` | x |\n| 404 | `b` | y |\n| 500 | `c` | z |\n| 500 | `c` | z |\n\n| status | code | when |\n|---|---|---|\n| 1 | `later` | ignored |\n')
+  const rows = tableRows(
+    '| status | code | when |\n|---|---|---|\n| 401 | `a` | x |\n| 404 | `b` | y |\n| 500 | `c` | ' +
+      'z |\n| 500 | `c` | z |\n\n| status | code | when |\n|---|---|---|\n| 1 | `later` | ignored |\n'
+  )
   t.same(rows, [[401, 'a'], [404, 'b'], [500, 'c'], [500, 'c']])
   t.same(differences({ a: { status: 401 }, b: { status: 403 }, d: { status: 400 } }, rows), [
     'b: the table says 404, src/errors.ts 403',

@@ -7,7 +7,6 @@ import { DRF_EXAMPLE, startDrf } from '../helpers/drf.js'
 import { DJANGO, requires } from '../helpers/requires.js'
 import { logIn, ScriptedBrowser, SESSION_KEY, startOidcProvider, WEB_CLIENT } from '../helpers/oidc-provider.js'
 
-
 t.test('the example Django admin behind the browser login: RemoteUserBackend, staff from the provider\'s groups', { skip: requires(DJANGO) }, async t => {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`

@@ -54,7 +54,10 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
       DRF_JWT_SECRET: SECRET
     }
   })
-  const get = async (path: string, headers: Record<string, string> = {}): Promise<{ status: number, seen: Seen, headers: Record<string, string | string[] | undefined>, code: unknown }> => {
+  const get = async (
+    path: string,
+    headers: Record<string, string> = {}
+  ): Promise<{ status: number, seen: Seen, headers: Record<string, string | string[] | undefined>, code: unknown }> => {
     const res = await call(`${gw.url}${path}`, { headers })
     const body = res.json()
     return { status: res.status, seen: body as unknown as Seen, headers: res.headers, code: body.code }
@@ -151,7 +154,11 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
   })
 
   await t.test('a token from the example\'s mint_token.py (the docs\' curl lines) is accepted', async t => {
-    const minted = spawnSync(PYTHON, ['mint_token.py', 'frank', 'orders:read'], { cwd: DRF_EXAMPLE, encoding: 'utf8', env: { ...process.env, DRF_JWT_SECRET: SECRET, DRF_JWT_ISSUER: ISSUER } })
+    const minted = spawnSync(PYTHON, ['mint_token.py', 'frank', 'orders:read'], {
+      cwd: DRF_EXAMPLE,
+      encoding: 'utf8',
+      env: { ...process.env, DRF_JWT_SECRET: SECRET, DRF_JWT_ISSUER: ISSUER }
+    })
     t.equal(minted.status, 0, minted.stderr)
     const res = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(minted.stdout.trim()) })
     t.equal(res.status, 200)
@@ -178,7 +185,15 @@ t.test('an unmodified Django REST Framework app behind gatehouse', { skip: requi
 
     const both = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(token) })
     t.equal(both.status, 200)
-    t.match(both.seen, { user: 'alice', is_authenticated: true, remote_client: 'web', remote_scopes: 'orders:read', remote_auth: 'appKey,idp', saw_api_key: false, saw_authorization: false })
+    t.match(both.seen, {
+      user: 'alice',
+      is_authenticated: true,
+      remote_client: 'web',
+      remote_scopes: 'orders:read',
+      remote_auth: 'appKey,idp',
+      saw_api_key: false,
+      saw_authorization: false
+    })
 
     const noScope = await get('/api/orders/whoami/', { 'x-api-key': KEY, ...bearer(await jwt('alice', { scope: 'profile' })) })
     t.equal(noScope.status, 403, 'a user token without orders:read: 403 before DRF')

@@ -42,12 +42,53 @@ routes:
 
   const cases: Array<{ name: string, method: string, path: string, headers: Record<string, string>, allowed: boolean, code?: string }> = [
     { name: 'a public method on a per-method policy, anonymous', method: 'GET', path: '/api/articles/1', headers: {}, allowed: true },
-    { name: 'the same route\'s protected method without a token', method: 'POST', path: '/api/articles/1', headers: {}, allowed: false, code: 'missing_credentials' },
-    { name: 'client+user with the key and a real JWT holding the scope', method: 'GET', path: '/api/orders/7?x=1', headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}`, 'remote-user': 'mallory' }, allowed: true },
-    { name: 'a real JWT without the scope', method: 'GET', path: '/api/orders/7', headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${stranger}` }, allowed: false, code: 'insufficient_scope' },
-    { name: 'an expired JWT', method: 'GET', path: '/api/orders/7', headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${expired}` }, allowed: false, code: 'invalid_token' },
-    { name: 'a wrong key on the public method', method: 'GET', path: '/api/articles/1', headers: { authorization: 'Bearer not-a-jwt' }, allowed: false, code: 'invalid_token' },
-    { name: 'a claim the route requires is missing', method: 'GET', path: '/api/admin/users', headers: { authorization: `Bearer ${reader}` }, allowed: false, code: 'forbidden' },
+    {
+      name: "the same route's protected method without a token",
+      method: 'POST',
+      path: '/api/articles/1',
+      headers: {},
+      allowed: false,
+      code: 'missing_credentials'
+    },
+    {
+      name: 'client+user with the key and a real JWT holding the scope',
+      method: 'GET',
+      path: '/api/orders/7?x=1',
+      headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}`, 'remote-user': 'mallory' },
+      allowed: true
+    },
+    {
+      name: 'a real JWT without the scope',
+      method: 'GET',
+      path: '/api/orders/7',
+      headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${stranger}` },
+      allowed: false,
+      code: 'insufficient_scope'
+    },
+    {
+      name: 'an expired JWT',
+      method: 'GET',
+      path: '/api/orders/7',
+      headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${expired}` },
+      allowed: false,
+      code: 'invalid_token'
+    },
+    {
+      name: 'a wrong key on the public method',
+      method: 'GET',
+      path: '/api/articles/1',
+      headers: { authorization: 'Bearer not-a-jwt' },
+      allowed: false,
+      code: 'invalid_token'
+    },
+    {
+      name: 'a claim the route requires is missing',
+      method: 'GET',
+      path: '/api/admin/users',
+      headers: { authorization: `Bearer ${reader}` },
+      allowed: false,
+      code: 'forbidden'
+    },
     { name: 'no route', method: 'GET', path: '/internal/x', headers: {}, allowed: false, code: 'not_found' },
     { name: 'an ambiguous path', method: 'GET', path: '/api/articles//x', headers: {}, allowed: false, code: 'ambiguous_path' }
   ]
@@ -65,25 +106,60 @@ routes:
       t.equal(real.json().code, e.decision.problem?.code, `${c.name}: and the same code`)
       t.equal(real.json().detail, e.decision.problem?.detail, `${c.name}: and the same detail`)
       const challenge = e.decision.responseHeaders?.find(([n]) => n === 'www-authenticate')?.[1]
-      if (challenge !== undefined) t.equal([real.headers['www-authenticate']].flat().join(', '), e.decision.responseHeaders?.filter(([n]) => n === 'www-authenticate').map(([, v]) => v).join(', '), `${c.name}: the same challenges`)
+      if (challenge !== undefined) {
+        t.equal(
+          [real.headers['www-authenticate']].flat().join(', '),
+          e.decision.responseHeaders
+            ?.filter(([n]) => n === 'www-authenticate')
+            .map(([, v]) => v)
+            .join(', '),
+          `${c.name}: the same challenges`
+        )
+      }
     }
   }
 
-  const allowed = await explainRequest(gw.gateway, { method: 'GET', url: '/api/orders/7?x=1', headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}`, 'remote-user': 'mallory' }, ip: '198.51.100.7' })
+  const allowed = await explainRequest(gw.gateway, {
+    method: 'GET',
+    url: '/api/orders/7?x=1',
+    headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}`, 'remote-user': 'mallory' },
+    ip: '198.51.100.7'
+  })
   t.equal(allowed.route?.match, '/api/orders/*')
   t.equal(allowed.policy, 'client+user')
   t.same(allowed.authenticators?.client.map(a => [a.name, a.reads]), [['appKey', ['header x-api-key']]])
   t.same(allowed.authenticators?.user.map(a => [a.name, a.type, a.settings.audience]), [['idp', 'jwt', AUDIENCE]])
   t.same(allowed.checks?.scopes, ['orders:read'])
-  t.same(allowed.identity?.set, [['remote-user', 'alice'], ['remote-client', 'android'], ['remote-scopes', 'orders:read'], ['remote-auth', 'appKey,idp'], ['remote-email', 'alice@example.com']])
-  t.same(allowed.rateLimit, { max: 50, windowMs: 60_000, by: 'user', key: '/api/orders/*|user:alice', clientTier: false, onRedisError: 'open' }, 'the limit and the key this request is counted under')
+  t.same(allowed.identity?.set, [
+    ['remote-user', 'alice'],
+    ['remote-client', 'android'],
+    ['remote-scopes', 'orders:read'],
+    ['remote-auth', 'appKey,idp'],
+    ['remote-email', 'alice@example.com']
+  ])
+  t.same(
+    allowed.rateLimit,
+    { max: 50, windowMs: 60_000, by: 'user', key: '/api/orders/*|user:alice', clientTier: false, onRedisError: 'open' },
+    'the limit and the key this request is counted under'
+  )
   t.equal(allowed.upstream?.path, '/api/orders/7?x=1')
-  t.same(allowed.upstream?.dropped.map(d => d.header).sort(), ['authorization', 'remote-user', 'x-api-key'], 'credentials consumed and the spoofed identity header are not forwarded')
+  t.same(
+    allowed.upstream?.dropped.map(d => d.header).sort(),
+    ['authorization', 'remote-user', 'x-api-key'],
+    'credentials consumed and the spoofed identity header are not forwarded'
+  )
   t.notOk(JSON.stringify(allowed).includes(reader), 'the token itself is never in the explanation')
   t.notOk(JSON.stringify(allowed).includes(KEYS.android), 'nor the key')
 
   const before = await call(`${gw.url}/api/orders/7`, { headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}` } })
-  for (let i = 0; i < 5; i++) await explainRequest(gw.gateway, { method: 'GET', url: '/api/orders/7', headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}` }, ip: '127.0.0.1' })
+  for (let i = 0; i < 5; i++) {
+    await explainRequest(gw.gateway, {
+      method: 'GET',
+      url: '/api/orders/7',
+      headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}` },
+      ip: '127.0.0.1'
+    })
+  }
   const after = await call(`${gw.url}/api/orders/7`, { headers: { 'x-api-key': KEYS.android, authorization: `Bearer ${reader}` } })
   t.equal(Number(before.headers['ratelimit-remaining']) - Number(after.headers['ratelimit-remaining']), 1, 'explain spends no rate-limit quota')
 })

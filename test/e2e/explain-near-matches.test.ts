@@ -18,7 +18,10 @@ function near (e: Explanation): Array<[number, string]> {
 }
 
 t.test('a request no route takes names the routes it nearly matched, and why', async t => {
-  const gw = await startTestGateway(t, `${TEST_SERVER.replace('admin: 127.0.0.1:0\n', 'admin: 127.0.0.1:0\n  routing: { caseSensitive: true, ignoreTrailingSlash: false }\n')}${ROUTES}`)
+  const gw = await startTestGateway(
+    t,
+    `${TEST_SERVER.replace('admin: 127.0.0.1:0\n', 'admin: 127.0.0.1:0\n  routing: { caseSensitive: true, ignoreTrailingSlash: false }\n')}${ROUTES}`
+  )
   const explain = async (method: string, url: string): Promise<Explanation> => await explainRequest(gw.gateway, { method, url, headers: {}, ip: '127.0.0.1' })
 
   const byMethod = await explain('DELETE', '/api/orders/1')
@@ -46,7 +49,11 @@ t.test('a request no route takes names the routes it nearly matched, and why', a
   t.match(partSegment.nearMatches[0]?.why, 'patterns match whole segments')
 
   for (const [method, path] of [['DELETE', '/api/orders/1'], ['GET', '/api/items/5'], ['GET', '/api/users'], ['GET', '/orders/1']]) {
-    t.equal((await call(`${gw.url}${path as string}`, { method: method as string })).status, 404, `${method as string} ${path as string}: the gateway does not route it either`)
+    t.equal(
+      (await call(`${gw.url}${path as string}`, { method: method as string })).status,
+      404,
+      `${method as string} ${path as string}: the gateway does not route it either`
+    )
   }
 })
 
@@ -54,7 +61,14 @@ t.test('a matched request lists the routes that match too but lose to it', async
   const gw = await startTestGateway(t, `${TEST_SERVER}${ROUTES}`)
   const e = await explainRequest(gw.gateway, { method: 'POST', url: '/api/orders/1/notes', headers: {}, ip: '127.0.0.1' })
   t.equal(e.route?.index, 4)
-  t.same(near(e), [[3, 'also-matches'], [0, 'method']], 'the POST route for /api/orders/* matches too but loses to the more specific one; the GET one differs by method')
+  t.same(
+    near(e),
+    [
+      [3, 'also-matches'],
+      [0, 'method']
+    ],
+    'the POST route for /api/orders/* matches too but loses to the more specific one; the GET one differs by method'
+  )
   const folded = await explainRequest(gw.gateway, { method: 'GET', url: '/API/ITEMS/5/', headers: {}, ip: '127.0.0.1' })
   t.equal(folded.route?.index, 1, 'with the default routing, case and one trailing slash are folded, as by the gateway')
   t.same(folded.route?.params, { id: '5' })

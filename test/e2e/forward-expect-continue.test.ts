@@ -62,12 +62,16 @@ t.test('no route, or a declared body over bodyLimit: the refusal comes without 1
   }
 })
 
-t.test("a 20 MiB upload with curl (it sends Expect: 100-continue) arrives byte for byte", async t => {
+t.test('a 20 MiB upload with curl (it sends Expect: 100-continue) arrives byte for byte', async t => {
   const gw = await startTestGateway(t, config(await startEcho(t)))
   const file = join(tempDir(t), 'upload.bin')
   const body = randomBytes(20 * 1024 * 1024)
   writeFileSync(file, body)
-  const { stdout, stderr } = await run('/usr/bin/curl', ['-sS', '-v', '--expect100-timeout', '60', '-X', 'POST', '--data-binary', `@${file}`, `${gw.url}/upload/big`], { maxBuffer: 1024 * 1024 })
+  const { stdout, stderr } = await run(
+    '/usr/bin/curl',
+    ['-sS', '-v', '--expect100-timeout', '60', '-X', 'POST', '--data-binary', `@${file}`, `${gw.url}/upload/big`],
+    { maxBuffer: 1024 * 1024 }
+  )
   t.match(stderr, /^> Expect: 100-continue/m, 'curl asked for 100 Continue')
   t.match(stderr, /^< HTTP\/1\.1 100 Continue/m, 'and got it')
   t.match(stderr, /^< HTTP\/1\.1 200 /m, 'then 200')
@@ -83,7 +87,23 @@ t.test('a chunked upload with Expect: 100-continue (curl -H "Transfer-Encoding: 
   const file = join(tempDir(t), 'upload.bin')
   const body = randomBytes(4 * 1024 * 1024)
   writeFileSync(file, body)
-  const { stdout, stderr } = await run('/usr/bin/curl', ['-sS', '-v', '--expect100-timeout', '60', '-H', 'Transfer-Encoding: chunked', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `${gw.url}/upload/chunked`], { maxBuffer: 1024 * 1024 })
+  const { stdout, stderr } = await run(
+    '/usr/bin/curl',
+    [
+      '-sS',
+      '-v',
+      '--expect100-timeout',
+      '60',
+      '-H',
+      'Transfer-Encoding: chunked',
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      `@${file}`,
+      `${gw.url}/upload/chunked`
+    ],
+    { maxBuffer: 1024 * 1024 }
+  )
   t.match(stderr, /^< HTTP\/1\.1 100 Continue/m, '100 Continue')
   t.match(stderr, /^< HTTP\/1\.1 200 /m, 'then 200')
   const echo = echoOf(stdout)

@@ -64,29 +64,64 @@ t.test('hop-by-hop request headers, and every header Connection lists, never rea
 t.test('hop-by-hop response headers, and every header Connection lists, never reach the client', async t => {
   const upstream = await startRawUpstream(t, (req, socket) => {
     if (req.target === '/api/chunked') {
-      socket.write([
-        'HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', 'Connection: X-Foo', 'X-Foo: 1', 'Keep-Alive: timeout=5', 'Proxy-Connection: keep-alive', 'Trailer: X-Checksum', 'X-Kept: yes', '',
-        '5', 'hello', '0', 'X-Checksum: abc', '', ''
-      ].join('\r\n'))
+      socket.write(
+        [
+          'HTTP/1.1 200 OK',
+          'Transfer-Encoding: chunked',
+          'Connection: X-Foo',
+          'X-Foo: 1',
+          'Keep-Alive: timeout=5',
+          'Proxy-Connection: keep-alive',
+          'Trailer: X-Checksum',
+          'X-Kept: yes',
+          '',
+          '5',
+          'hello',
+          '0',
+          'X-Checksum: abc',
+          '',
+          ''
+        ].join('\r\n')
+      )
       return
     }
-    socket.write(responseBytes(200, ['Content-Type: text/plain', 'Keep-Alive: timeout=5', 'Connection: X-Foo', 'X-Foo: 1', 'Proxy-Connection: keep-alive', 'Trailer: X-Checksum', 'Upgrade: foo', 'X-Kept: yes'], 'hello'))
+    socket.write(
+      responseBytes(
+        200,
+        [
+          'Content-Type: text/plain',
+          'Keep-Alive: timeout=5',
+          'Connection: X-Foo',
+          'X-Foo: 1',
+          'Proxy-Connection: keep-alive',
+          'Trailer: X-Checksum',
+          'Upgrade: foo',
+          'X-Kept: yes'
+        ],
+        'hello'
+      )
+    )
   })
   const gw = await startTestGateway(t, routes(upstream.url))
   const host = hostOf(gw.url)
 
-  for (const path of ['/api/sized', '/api/chunked']) await t.test(path, async t => {
-    const res = await rawRequest(t, gw.url, requestBytes('GET', path, host))
-    t.equal(res.status, 200, `${path}: 200`)
-    t.equal(res.body.toString(), 'hello', `${path}: the body is whole`)
-    t.equal(header(res, 'x-kept'), 'yes', `${path}: end-to-end headers pass`)
-    const names = headerNames(res)
-    for (const name of ['x-foo', 'proxy-connection', 'trailer', 'upgrade']) t.notOk(names.includes(name), `${path}: ${name} not forwarded`)
-    t.notOk(headerAll(res, 'keep-alive').some(v => /timeout=5\b/.test(v)), `${path}: the upstream's Keep-Alive not forwarded`)
-    for (const v of headerAll(res, 'connection')) t.match(v, OWN_CONNECTION, `${path}: Connection is the gateway's own (${v})`)
-    t.ok(headerAll(res, 'transfer-encoding').length <= 1, `${path}: one Transfer-Encoding at most`)
-    t.ok(!(header(res, 'transfer-encoding') !== undefined && header(res, 'content-length') !== undefined), `${path}: never both Content-Length and Transfer-Encoding`)
-    t.ok(res.complete, `${path}: the framing is complete`)
-    res.connection.destroy()
-  })
+  for (const path of ['/api/sized', '/api/chunked']) {
+    await t.test(path, async t => {
+      const res = await rawRequest(t, gw.url, requestBytes('GET', path, host))
+      t.equal(res.status, 200, `${path}: 200`)
+      t.equal(res.body.toString(), 'hello', `${path}: the body is whole`)
+      t.equal(header(res, 'x-kept'), 'yes', `${path}: end-to-end headers pass`)
+      const names = headerNames(res)
+      for (const name of ['x-foo', 'proxy-connection', 'trailer', 'upgrade']) t.notOk(names.includes(name), `${path}: ${name} not forwarded`)
+      t.notOk(headerAll(res, 'keep-alive').some(v => /timeout=5\b/.test(v)), `${path}: the upstream's Keep-Alive not forwarded`)
+      for (const v of headerAll(res, 'connection')) t.match(v, OWN_CONNECTION, `${path}: Connection is the gateway's own (${v})`)
+      t.ok(headerAll(res, 'transfer-encoding').length <= 1, `${path}: one Transfer-Encoding at most`)
+      t.ok(
+        !(header(res, 'transfer-encoding') !== undefined && header(res, 'content-length') !== undefined),
+      `${path}: never both Content-Length and Transfer-Encoding`
+      )
+      t.ok(res.complete, `${path}: the framing is complete`)
+      res.connection.destroy()
+    })
+  }
 })

@@ -4,8 +4,9 @@ import { header, hostOf, rawConnect, requestBytes, responseBytes, sleep, startRa
 
 t.test('HEAD, 204 and 304 carry no body: the next response on the connection parses cleanly', async t => {
   const upstream = await startRawUpstream(t, (req, socket) => {
-    if (req.method === 'HEAD' && req.target === '/api/head-chunked') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n')
-    else if (req.method === 'HEAD') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\n\r\n')
+    if (req.method === 'HEAD' && req.target === '/api/head-chunked') {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n')
+    } else if (req.method === 'HEAD') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\n\r\n')
     else if (req.target === '/api/204') socket.write('HTTP/1.1 204 No Content\r\nX-Kind: 204\r\n\r\n')
     else if (req.target === '/api/304') socket.write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nX-Kind: 304\r\n\r\n')
     else socket.write(responseBytes(200, ['Content-Type: text/plain'], `next:${req.target}`))
@@ -20,7 +21,12 @@ routes:
 `)
   const host = hostOf(gw.url)
   const conn = await rawConnect(t, gw.url)
-  for (const [method, path, status] of [['HEAD', '/api/head', 200], ['HEAD', '/api/head-chunked', 200], ['GET', '/api/204', 204], ['GET', '/api/304', 304]] as const) {
+  for (const [method, path, status] of [
+    ['HEAD', '/api/head', 200],
+    ['HEAD', '/api/head-chunked', 200],
+    ['GET', '/api/204', 204],
+    ['GET', '/api/304', 304]
+  ] as const) {
     conn.write(requestBytes(method, path, host, path === '/api/304' ? ['If-None-Match: "v1"'] : []))
     const res = await conn.response({ head: method === 'HEAD', ms: 3000 })
     t.equal(res.status, status, `${method} ${path}: ${status}`)

@@ -8,6 +8,9 @@ t.test('gatehouse start sets V8\'s heap growing factor unless told otherwise', a
   t.equal(tuneHeapGrowth({ GATEHOUSE_HEAP_GROWING_PERCENT: '0' }, []), undefined, '0 leaves V8\'s own heuristics')
   t.equal(tuneHeapGrowth({}, ['--heap-growing-percent=80']), undefined, 'a node flag of its own wins')
   t.equal(tuneHeapGrowth({ GATEHOUSE_HEAP_GROWING_PERCENT: '25' }, ['--heap_growing_percent=80']), undefined, 'in either spelling')
-  t.throws(() => tuneHeapGrowth({ GATEHOUSE_HEAP_GROWING_PERCENT: 'lots' }, []), /GATEHOUSE_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000, not "lots"/)
+  t.throws(
+    () => tuneHeapGrowth({ GATEHOUSE_HEAP_GROWING_PERCENT: 'lots' }, []),
+    /GATEHOUSE_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000, not "lots"/
+  )
   t.throws(() => tuneHeapGrowth({ GATEHOUSE_HEAP_GROWING_PERCENT: '-5' }, []), /whole number/)
 })

@@ -9,9 +9,9 @@ const SPOOFED = {
   'Remote-Scopes': 'orders:write',
   'Remote-Auth': 'idp',
   'Remote-Email': 'root@example.com',
-  'Remote_User': 'admin',
+  Remote_User: 'admin',
   'X-Remote-Role': 'admin',
-  'x_forwarded_user': 'admin',
+  x_forwarded_user: 'admin',
   'X-Internal-Id': '1'
 }
 

@@ -6,7 +6,9 @@ import { ROOT } from '../helpers/paths.js'
 const LAYERS = ['src', 'http', 'runtime', 'cli'] as const
 
 function sources (dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []
+  )
 }
 
 /**

@@ -7,7 +7,9 @@ import { AS_CLIENTS, startAuthServer, type TestAuthServer } from '../helpers/oau
 
 /** /intro/* checks tokens at AS1, /intro2/* at AS2: two authorization servers, one gateway. */
 function twoServersYaml (as1: TestAuthServer, as2: TestAuthServer, upstream: string): string {
-  const spec = (as: TestAuthServer): string => `{ type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}, negativeCacheTtl: 60s }`
+  const spec = (as: TestAuthServer): string =>
+    `{ type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ` +
+      `${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}, negativeCacheTtl: 60s }`
   return `${TEST_SERVER}authenticators:
   as1: ${spec(as1)}
   as2: ${spec(as2)}

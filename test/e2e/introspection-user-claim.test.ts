@@ -8,11 +8,15 @@ t.test('introspection: userClaim, scope and client_id are mapped; form-field cli
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
   // django-oauth-toolkit answers `username`; the gateway authenticates with form fields here.
-  const gw = await startTestGateway(t, `${TEST_SERVER}identity:
+  const gw = await startTestGateway(
+    t,
+    `${TEST_SERVER}identity:
   claims: { client_id: Remote-Token-Client }
 authenticators:
-  dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret}, clientAuth: post, userClaim: username }
-${ordersRoute(upstream, 'dot')}`)
+  dot: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.post.id}, clientSecret: ${AS_CLIENTS.post.secret},
+    clientAuth: post, userClaim: username }
+${ordersRoute(upstream, 'dot')}`
+  )
   const url = `${gw.url}/api/orders/1`
 
   const token = await as.mint({ sub: 'user-7f3a', scope: 'orders:read orders:write', extra: { username: 'alice.smith' } })

@@ -24,14 +24,21 @@ t.test('the attack corpus: every forged, tampered, stale or malformed token is a
   const good = await sign(rsa, access)
   const [h, p] = good.split('.')
   const hs256WithPublicKey = (key: TestKey): string => {
-    const input = unsigned({ alg: 'HS256', kid: key.kid, typ: 'JWT' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600, ...access })
+    const input = unsigned(
+      { alg: 'HS256', kid: key.kid, typ: 'JWT' },
+      { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600, ...access }
+    )
     return `${input}.${createHmac('sha256', key.pem).update(input).digest('base64url')}`
   }
   const ecHeader = b64u({ alg: 'ES256', kid: 'ec-1' })
   const ecPayload = b64u({ iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600, ...access })
 
   const corpus: Array<[name: string, token: string, detail: string]> = [
-    ['alg: none', `${unsigned({ alg: 'none', kid: 'rsa-1' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600, ...access })}.`, 'algorithm not allowed'],
+    [
+      'alg: none',
+      `${unsigned({ alg: 'none', kid: 'rsa-1' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600, ...access })}.`,
+      'algorithm not allowed'
+    ],
     ['alg switched to HS256 with the RSA public key as secret', hs256WithPublicKey(rsa), 'algorithm not allowed'],
     ['stripped signature', `${h}.${p}.`, 'bad signature'],
     ['signature of another key under the same kid', await sign(attacker, access), 'bad signature'],
@@ -67,7 +74,10 @@ t.test('the attack corpus: every forged, tampered, stale or malformed token is a
   t.equal(wrongIss.json().code, 'invalid_token', 'a token nobody owns is invalid, not absent')
   t.equal(wrongIss.headers['www-authenticate'], 'Bearer realm="gatehouse"')
 
-  for (const token of [hs256WithPublicKey(rsa), `${unsigned({ alg: 'none' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600 })}.`]) {
+  for (const token of [
+    hs256WithPublicKey(rsa),
+    `${unsigned({ alg: 'none' }, { iss: 'https://idp.test/', aud: 'orders-api', sub: 'mallory', exp: now + 600 })}.`
+  ]) {
     const res = await call(`${pemGw.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
     t.equal(res.status, 401, 'with a PEM public key too, HS256 and none are refused')
     t.equal(res.json().code, 'invalid_token')

@@ -36,12 +36,18 @@ t.test('the loader refuses jwt settings that would weaken verification, with fil
   t.match(issuesOf('secret: "0123456789abcdef0123456789abcdef", algorithms: [RS256]'), [/algorithms\[0\]: RS256 needs jwksUri or publicKey/])
   t.match(issuesOf('secret: "short"'), [/authenticators\.idp\.secret: must be at least 32 bytes/], 'a short HMAC secret is refused')
   t.match(issuesOf('jwksUri: "file:///etc/passwd"'), [/jwksUri: must be an http:\/\/ or https:\/\/ URL/])
-  t.match(issuesOf('jwksUri: "https://idp.test/jwks.json", secret: "0123456789abcdef0123456789abcdef"'), [/takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/])
+  t.match(issuesOf('jwksUri: "https://idp.test/jwks.json", secret: "0123456789abcdef0123456789abcdef"'), [
+    /takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/
+  ])
 })
 
 t.test('a private key given as publicKey stops the gateway from starting, at file:line:col', async t => {
   const key = await makeKey('ES256', 'k1')
   const yaml = `${TEST_SERVER}${config('publicKey: key.pem')}`
-  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': await exportPKCS8(key.privateKey) } }), { message: /gateway\.config\.yaml:\d+:\d+ authenticators\.idp\.publicKey: \S+key\.pem: this is a private key/ })
-  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }) } }), { message: /private or symmetric key/ })
+  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': await exportPKCS8(key.privateKey) } }), {
+    message: /gateway\.config\.yaml:\d+:\d+ authenticators\.idp\.publicKey: \S+key\.pem: this is a private key/
+  })
+  await t.rejects(startTestGateway(t, yaml, { files: { 'key.pem': JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }) } }), {
+    message: /private or symmetric key/
+  })
 })

@@ -13,7 +13,9 @@ t.test('a stale cached JWT with Redis down is 401, never a 500: the request path
   const next = await makeKey('ES256', 'k2')
   const jwks = await startJwksServer(t, [old.jwk])
   const clock = skewedClock()
-  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 60s`, `cache: { redis: "${redis.url}" }`), { clock })
+  const gw = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, `jwksUri: "${jwks.url}", jwksCooldown: 60s`, `cache: { redis: "${redis.url}" }`), {
+    clock
+  })
   const get = async (token: string): Promise<{ status: number, code: unknown }> => {
     const res = await call(`${gw.url}/api/orders`, { headers: { authorization: `Bearer ${token}` } })
     return { status: res.status, code: res.status === 200 ? undefined : res.json().code }

@@ -24,7 +24,11 @@ t.test('a refused token is logged with its reason, and no token (or part of one)
   t.same(statuses, { valid: 200, expired: 401, forged: 401, malformed: 401 })
 
   const lines = gw.logs.filter(l => l.msg === 'request')
-  t.match(lines.map(l => l.reason), [undefined, 'invalid_token: token expired', 'invalid_token: bad signature', 'invalid_token: malformed token'], 'one access line each, with the reason')
+  t.match(
+    lines.map(l => l.reason),
+    [undefined, 'invalid_token: token expired', 'invalid_token: bad signature', 'invalid_token: malformed token'],
+    'one access line each, with the reason'
+  )
   t.same(lines.slice(1).map(l => l.authenticator), ['idp', 'idp', 'idp'], 'and the authenticator that decided')
   t.equal(lines[0]?.user, 'alice')
 

@@ -27,8 +27,10 @@ routes:
     return { status: res.status, body: res.json() }
   }
   const now = Math.floor(Date.now() / 1000)
-  const django = async (claims: Record<string, unknown>): Promise<string> => await new SignJWT({ iss: 'https://backend.test', user_id: 7, token_type: 'access', exp: now + 300, ...claims })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret))
+  const django = async (claims: Record<string, unknown>): Promise<string> =>
+    await new SignJWT({ iss: 'https://backend.test', user_id: 7, token_type: 'access', exp: now + 300, ...claims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(secret))
 
   const a = await get(await sign(key))
   t.equal(a.status, 200)

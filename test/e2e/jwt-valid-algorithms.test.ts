@@ -29,7 +29,9 @@ t.test('valid RS256 and ES256 tokens from a JWKS or a JWK Set file, EdDSA from a
   t.equal(edRes.status, 200, 'EdDSA with a PEM public key: 200')
   t.equal(edRes.json<Echo>().headers['remote-user'], 'alice')
 
-  const fileKeys = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, 'publicKey: keys.json'), { files: { 'keys.json': JSON.stringify({ keys: [rsa.jwk, ec.jwk] }) } })
+  const fileKeys = await startTestGateway(t, jwtConfig(TEST_SERVER, upstream, 'publicKey: keys.json'), {
+    files: { 'keys.json': JSON.stringify({ keys: [rsa.jwk, ec.jwk] }) }
+  })
   for (const key of [rsa, ec]) {
     const res = await call(`${fileKeys.url}/api/orders`, { headers: { authorization: `Bearer ${await sign(key)}` } })
     t.equal(res.status, 200, `${key.alg} with a JWK Set file: 200`)

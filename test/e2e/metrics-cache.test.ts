@@ -22,7 +22,11 @@ t.test('metrics: cache hits and misses per tier, introspection calls and Redis s
   t.equal(ma.value('gatehouse_cache_lookups_total', { tier: 'redis', result: 'miss' }), 1, 'and in Redis')
   t.equal(ma.value('gatehouse_cache_lookups_total', { tier: 'local', result: 'hit' }), 1, 'then hit locally')
   t.equal(ma.value('gatehouse_cache_loads_total'), 1, 'one load from the origin')
-  t.equal(ma.value('gatehouse_auth_origin_duration_seconds_count', { call: 'introspection', authenticator: 'oauth', outcome: 'ok' }), 1, 'one introspection call, timed')
+  t.equal(
+    ma.value('gatehouse_auth_origin_duration_seconds_count', { call: 'introspection', authenticator: 'oauth', outcome: 'ok' }),
+    1,
+    'one introspection call, timed'
+  )
   t.equal(ma.value('gatehouse_redis_up', { connection: 'cache' }), 1, 'Redis is up')
 
   const mb = await scrape(b.adminUrl as string)
@@ -35,6 +39,10 @@ t.test('metrics: cache hits and misses per tier, introspection calls and Redis s
   await redis.kill()
   await until('A to see Redis down', () => a.gateway.cache.redisState === 'down')
   const down = await scrape(a.adminUrl as string)
-  t.equal(down.value('gatehouse_auth_origin_duration_seconds_count', { call: 'introspection', authenticator: 'oauth', outcome: 'error' }), 1, 'the failed call is counted as an error')
+  t.equal(
+    down.value('gatehouse_auth_origin_duration_seconds_count', { call: 'introspection', authenticator: 'oauth', outcome: 'error' }),
+    1,
+    'the failed call is counted as an error'
+  )
   t.equal(down.value('gatehouse_redis_up', { connection: 'cache' }), 0, 'Redis down: 0')
 })

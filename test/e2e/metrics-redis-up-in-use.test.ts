@@ -19,7 +19,9 @@ t.test('gatehouse_redis_up has a series only for the Redis connections in use', 
   const upstream = await startEcho(t)
   const up = async (rateLimit: boolean, url: string): Promise<Record<string, number | undefined>> => {
     const gw = await startTestGateway(t, config(upstream, url, rateLimit))
-    if (url !== '') await until('Redis to be up', () => gw.gateway.cache.redisState === 'up' && (!rateLimit || gw.gateway.health().checks.rateLimitStore === 'ok'))
+    if (url !== '') {
+      await until('Redis to be up', () => gw.gateway.cache.redisState === 'up' && (!rateLimit || gw.gateway.health().checks.rateLimitStore === 'ok'))
+    }
     const m = await scrape(gw.adminUrl as string)
     await gw.close()
     return { cache: m.value('gatehouse_redis_up', { connection: 'cache' }), rateLimit: m.value('gatehouse_redis_up', { connection: 'rate_limit' }) }

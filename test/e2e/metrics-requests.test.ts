@@ -50,4 +50,3 @@ t.test('metrics: requests, latency, auth decisions and rate limits move with rea
   t.ok((v('gatehouse_gateway_overhead_seconds_bucket', { route, le: '+Inf' }) ?? 0) === 4, 'the overhead histogram has buckets')
   t.ok((v('process_cpu_seconds_total', {}) ?? -1) >= 0, 'process metrics too')
 })
-

@@ -17,10 +17,22 @@ t.test('the token endpoint refuses in RFC 6749 §5.2 form', async t => {
     ['disabled client', grant, { authorization: basic('banned', SECRETS.disabled) }, 401, 'invalid_client'],
     ['expired client', grant, { authorization: basic('old-partner', SECRETS.expired) }, 401, 'invalid_client'],
     ['no client authentication', grant, {}, 401, 'invalid_client'],
-    ['unsupported grant', { grant_type: 'password', username: 'u', password: 'p' }, { authorization: basic('android', SECRETS.android) }, 400, 'unsupported_grant_type'],
+    [
+      'unsupported grant',
+      { grant_type: 'password', username: 'u', password: 'p' },
+      { authorization: basic('android', SECRETS.android) },
+      400,
+      'unsupported_grant_type'
+    ],
     ['scope escalation', { ...grant, scope: 'orders:read admin' }, { authorization: basic('ios', SECRETS.ios) }, 400, 'invalid_scope'],
     ['no grant_type', {}, { authorization: basic('android', SECRETS.android) }, 400, 'invalid_request'],
-    ['both Basic and body credentials', { ...grant, client_id: 'android', client_secret: SECRETS.android }, { authorization: basic('android', SECRETS.android) }, 400, 'invalid_request']
+    [
+      'both Basic and body credentials',
+      { ...grant, client_id: 'android', client_secret: SECRETS.android },
+      { authorization: basic('android', SECRETS.android) },
+      400,
+      'invalid_request'
+    ]
   ]
   for (const [name, form, headers, status, error] of cases) {
     const res = await postForm(url, form, headers)
@@ -33,10 +45,18 @@ t.test('the token endpoint refuses in RFC 6749 §5.2 form', async t => {
     if (status === 401) t.equal(res.headers['www-authenticate'], 'Basic realm="gatehouse"', `${name}: Basic challenge`)
   }
 
-  const json = await call(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('android', SECRETS.android) }, body: '{"grant_type":"client_credentials"}' })
+  const json = await call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: basic('android', SECRETS.android) },
+    body: '{"grant_type":"client_credentials"}'
+  })
   t.equal(json.status, 400, 'a JSON body is not a token request')
   t.equal(json.json().error, 'invalid_request')
-  const twice = await call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('android', SECRETS.android) }, body: 'grant_type=client_credentials&grant_type=password' })
+  const twice = await call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('android', SECRETS.android) },
+    body: 'grant_type=client_credentials&grant_type=password'
+  })
   t.equal(twice.json().error, 'invalid_request', 'a parameter given twice is invalid')
 
   t.notMatch(gw.logText(), SECRETS.android, 'no secret in the logs')

@@ -27,7 +27,11 @@ routes:
 `, { files: { 'keys.json': jwksFile(await signingKey()) } })
   const timed = async (id: string, ip: string): Promise<number> => {
     const started = process.hrtime.bigint()
-    const res = await postForm(`${gw.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(id, 'a-wrong-secret'), 'x-forwarded-for': ip })
+    const res = await postForm(
+      `${gw.url}/oauth/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(id, 'a-wrong-secret'), 'x-forwarded-for': ip }
+    )
     t.equal(res.status, 401)
     return Number(process.hrtime.bigint() - started) / 1e6
   }

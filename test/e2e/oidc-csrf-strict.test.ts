@@ -19,10 +19,21 @@ t.test('oidc: csrf: strict refuses a session\'s GET from another origin; a lax r
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/lax/', 'alice')
   const cookie = `gatehouse-session=${sid}`
   const foreign = ['https://evil.example', 'http://127.0.0.1:1', `http://localhost:${port}`, 'null']
-  const attacks: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { 'sec-fetch-site': 'cross-site', origin }]
+  const attacks: Array<Record<string, string>> = [
+    { 'sec-fetch-site': 'cross-site' },
+    { 'sec-fetch-site': 'same-site' },
+    { 'sec-fetch-site': 'cross-site', origin }
+  ]
   for (const other of foreign) attacks.push({ origin: other }, { referer: `${other}/page` }, { 'sec-fetch-site': 'cross-site', referer: `${other}/page` })
   attacks.push({ referer: 'not a url' })
-  const own: Array<Record<string, string>> = [{}, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, { origin }, { referer: `${origin}/app/list` }, { 'sec-fetch-site': 'same-origin', referer: 'https://evil.example/' }]
+  const own: Array<Record<string, string>> = [
+    {},
+    { 'sec-fetch-site': 'same-origin' },
+    { 'sec-fetch-site': 'none' },
+    { origin },
+    { referer: `${origin}/app/list` },
+    { 'sec-fetch-site': 'same-origin', referer: 'https://evil.example/' }
+  ]
   const ask = async (method: string, path: string, headers: Record<string, string>): Promise<{ status: number, code: unknown }> => {
     const res = await call(`${origin}${path}`, { method, headers: { cookie, accept: 'application/json', ...headers } })
     return { status: res.status, code: res.status === 200 || method === 'HEAD' ? undefined : res.json().code }
@@ -34,7 +45,11 @@ t.test('oidc: csrf: strict refuses a session\'s GET from another origin; a lax r
     t.same(await ask('GET', '/lax/page', headers), { status: 200, code: undefined }, `lax GET passes: ${JSON.stringify(headers)}`)
   }
   for (const headers of own) {
-    t.same(await ask('GET', '/app/unsubscribe?list=all', headers), { status: 200, code: undefined }, `strict GET from this site passes: ${JSON.stringify(headers)}`)
+    t.same(
+      await ask('GET', '/app/unsubscribe?list=all', headers),
+      { status: 200, code: undefined },
+      `strict GET from this site passes: ${JSON.stringify(headers)}`
+    )
   }
   t.same(await ask('POST', '/lax/orders', { origin: 'https://evil.example' }), { status: 403, code: 'csrf_failed' }, 'lax still refuses a cross-site POST')
   const anonymous = await call(`${origin}/app/unsubscribe`, { headers: { accept: 'application/json', 'sec-fetch-site': 'cross-site' } })

@@ -21,7 +21,11 @@ t.test('oidc: a state-changing request or WebSocket on the session cookie must b
   }
 
   t.same(await post({ origin: 'https://evil.example' }), { status: 403, code: 'csrf_failed' }, 'a cross-site Origin is refused')
-  t.same(await post({ 'sec-fetch-site': 'cross-site', origin }), { status: 403, code: 'csrf_failed' }, 'Sec-Fetch-Site: cross-site is refused, whatever Origin says')
+  t.same(
+    await post({ 'sec-fetch-site': 'cross-site', origin }),
+    { status: 403, code: 'csrf_failed' },
+    'Sec-Fetch-Site: cross-site is refused, whatever Origin says'
+  )
   t.same(await post({ 'sec-fetch-site': 'same-site' }), { status: 403, code: 'csrf_failed' }, 'a sibling subdomain is another origin')
   t.same(await post({ origin: 'null' }), { status: 403, code: 'csrf_failed' }, 'Origin: null is refused')
   t.same(await post({}), { status: 403, code: 'csrf_failed' }, 'no Origin, Sec-Fetch-Site or Referer: cannot be shown same-origin')
@@ -29,7 +33,11 @@ t.test('oidc: a state-changing request or WebSocket on the session cookie must b
   t.same(await post({ origin }), { status: 200, code: undefined }, 'same Origin passes')
   t.same(await post({ 'sec-fetch-site': 'same-origin' }), { status: 200, code: undefined }, 'Sec-Fetch-Site: same-origin passes')
   t.same(await post({ referer: `${origin}/app/form` }), { status: 200, code: undefined }, 'a same-origin Referer passes')
-  t.equal((await call(`${origin}/app/orders`, { headers: { cookie, origin: 'https://evil.example', accept: 'application/json' } })).status, 200, 'a GET is not state-changing: no check')
+  t.equal(
+    (await call(`${origin}/app/orders`, { headers: { cookie, origin: 'https://evil.example', accept: 'application/json' } })).status,
+    200,
+    'a GET is not state-changing: no check'
+  )
 
   const logout = await call(`${origin}/oauth2/logout`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })
   t.equal(logout.status, 403, 'another site cannot log the browser out')

@@ -44,7 +44,11 @@ routes:
   t.equal(to.searchParams.get('redirect_uri'), `${origin}/oauth2/callback`)
   t.ok((to.searchParams.get('state') ?? '').length >= 43, 'a random state')
   t.ok((to.searchParams.get('nonce') ?? '').length >= 43, 'a random nonce')
-  t.match(String(first.headers['set-cookie']), /^gatehouse-session-login=[^;]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/, 'the login cookie: HttpOnly, Lax, not Secure over plain HTTP')
+  t.match(
+    String(first.headers['set-cookie']),
+    /^gatehouse-session-login=[^;]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax$/,
+    'the login cookie: HttpOnly, Lax, not Secure over plain HTTP'
+  )
 
   const browser = new ScriptedBrowser()
   const form = await browser.go(`${origin}/app/page?x=1`)

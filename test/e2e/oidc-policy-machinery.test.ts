@@ -13,7 +13,9 @@ t.test('oidc: a browser session meets the same policy as an API token: user: [id
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], claims: { alice: { department: 'ops' }, bob: { department: 'sales' } } })
   const upstream = await startEcho(t)
-  await startTestGateway(t, `server:
+  await startTestGateway(
+    t,
+    `server:
   listen: 127.0.0.1:${port}
   admin: 127.0.0.1:0
 identity:
@@ -21,7 +23,8 @@ identity:
   assertion: { header: Remote-Identity }
 authenticators:
   idp: { type: jwt, issuer: "https://idp.test/", audience: ops-api, secret: "${JWT_SECRET}", algorithms: [HS256] }
-  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}, userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
+  browser: { type: oidc, issuer: "${op.url}", clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret},
+    userClaim: preferred_username, session: { key: "${SESSION_KEY}" } }
 upstreams:
   app: { url: "${upstream}" }
 routes:
@@ -32,7 +35,8 @@ routes:
     scopes: [email]
     require: { claims: { department: ops } }
     rateLimit: { max: 3, window: 1m, by: user }
-`)
+`
+  )
   const alice = await logIn(new ScriptedBrowser(), origin, '/ops/', 'alice')
   const seen = JSON.parse(alice.page.text) as Echo
   t.equal(seen.headers['remote-user'], 'alice')
@@ -45,7 +49,14 @@ routes:
   t.equal(bob.page.status, 403, 'require.claims refuses a session user as it would a token')
   t.equal(JSON.parse(bob.page.text).code, 'forbidden')
 
-  const token = await new SignJWT({ scope: 'email', department: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test/').setAudience('ops-api').setSubject('svc-robot').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET))
+  const token = await new SignJWT({ scope: 'email', department: 'ops' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://idp.test/')
+    .setAudience('ops-api')
+    .setSubject('svc-robot')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(JWT_SECRET))
   const api = await call(`${origin}/ops/x`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(api.status, 200, 'the same route takes an API token')
   t.equal(api.json<Echo>().headers['remote-auth'], 'idp')

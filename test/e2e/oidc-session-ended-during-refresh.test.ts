@@ -47,7 +47,10 @@ const status = async (origin: string, sid: string): Promise<number> =>
   (await call(`${origin}/app/x`, { headers: { cookie: `gatehouse-session=${sid}`, accept: 'application/json' } })).status
 
 /** Two instances on one Redis (or one alone), alice logged in, and her tokens expired on the gateways' clock. */
-async function setUp (t: Teardown, instances: 1 | 2): Promise<{ gateways: TestGateway[], origins: string[], sid: string, refresh: ReturnType<typeof slowRefresh>, redisUrl: string | undefined }> {
+async function setUp (
+  t: Teardown,
+  instances: 1 | 2
+): Promise<{ gateways: TestGateway[], origins: string[], sid: string, refresh: ReturnType<typeof slowRefresh>, redisUrl: string | undefined }> {
   const ports = instances === 2 ? [await freePort(), await freePort()] : [await freePort()]
   const origins = ports.map(p => `http://127.0.0.1:${p}`)
   const refresh = slowRefresh()
@@ -55,9 +58,11 @@ async function setUp (t: Teardown, instances: 1 | 2): Promise<{ gateways: TestGa
   const upstream = await startEcho(t)
   const redisUrl = instances === 2 ? (await startRedis(t)).url : undefined
   const clock = skewedClock()
-  const gateways = await Promise.all(ports.map(async port => await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, redis: redisUrl }), { clock })))
+  const gateways = await Promise.all(
+    ports.map(async port => await startTestGateway(t, oidcGatewayYaml({ port, provider: op, upstream, redis: redisUrl }), { clock }))
+  )
   const { sid } = await logIn(new ScriptedBrowser(), origins[0] as string, '/app/', 'alice')
-  for (const origin of origins) if (await status(origin, sid) !== 200) throw new Error('not logged in')
+  for (const origin of origins) if ((await status(origin, sid)) !== 200) throw new Error('not logged in')
   clock.advance((ACCESS_TOKEN_TTL_S + 1) * 1000)
   return { gateways, origins, sid, refresh, redisUrl }
 }

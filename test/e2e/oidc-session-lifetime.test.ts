@@ -10,7 +10,10 @@ const xhr = (origin: string, sid: string): Promise<{ status: number }> =>
   call(`${origin}/app/x`, { headers: { cookie: `gatehouse-session=${sid}`, accept: 'application/json' } })
 
 /** A provider, an upstream and the gateway on a moved clock; `session` adds to the authenticator's session settings. */
-async function start (t: Test, options: { accessTokenTtl?: number, session?: string } = {}): Promise<{ origin: string, op: Awaited<ReturnType<typeof startOidcProvider>>, clock: TestClock }> {
+async function start (
+  t: Test,
+  options: { accessTokenTtl?: number, session?: string } = {}
+): Promise<{ origin: string, op: Awaited<ReturnType<typeof startOidcProvider>>, clock: TestClock }> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const op = await startOidcProvider(t, { origins: [origin], accessTokenTtl: options.accessTokenTtl })

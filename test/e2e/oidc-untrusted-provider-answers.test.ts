@@ -83,7 +83,11 @@ t.test('authorization responses and token answers the login refuses', async t =>
     t.ok(err instanceof GatehouseError && err.code === 'auth_unavailable', what)
   }
 
-  t.throws(() => provider.callback(meta, new URLSearchParams({ code: 'c', state: 's', iss: 'https://evil.example' }), 's'), /another issuer/, 'a response naming another issuer (mix-up)')
+  t.throws(
+    () => provider.callback(meta, new URLSearchParams({ code: 'c', state: 's', iss: 'https://evil.example' }), 's'),
+    /another issuer/,
+    'a response naming another issuer (mix-up)'
+  )
   t.throws(() => provider.callback(meta, new URLSearchParams({ code: 'c', state: 's' }), 's'), /another issuer/, 'no iss from a provider that always sends it')
   t.throws(() => provider.callback(meta, new URLSearchParams({ error: 'access_denied', state: 's', iss: issuer }), 's'), /refused the login: access_denied/)
 

@@ -30,7 +30,11 @@ t.test('--against OLD.yaml lists every case whose decision changes; exit 3 when 
   t.match(run.stdout, /WIDENS +orders need the app and the user: deny 401 missing_credentials at authenticate: .* → allow \/api\/orders\/\* \(client android\)/)
 
   // Once the case is updated to the new intent, the run passes but still says access widened.
-  const updated = tempDir(t, { 'old.yaml': CONFIG, 'new.yaml': widened, 'cases.yaml': CASES.replace('expect: { deny: 401, code: missing_credentials }', 'expect: { allow: true, headers: { Remote-User: null } }') })
+  const updated = tempDir(t, {
+    'old.yaml': CONFIG,
+    'new.yaml': widened,
+    'cases.yaml': CASES.replace('expect: { deny: 401, code: missing_credentials }', 'expect: { allow: true, headers: { Remote-User: null } }')
+  })
   const reviewed = await gatehouseTest(updated, ['-c', 'new.yaml', 'cases.yaml', '--against', 'old.yaml', '--json'])
   t.equal(reviewed.status, 3, 'every case passes, and the exit code still says a refusal became an allow')
   const report = JSON.parse(reviewed.stdout) as { changes: Array<{ name: string, widens: boolean }> }
@@ -38,7 +42,11 @@ t.test('--against OLD.yaml lists every case whose decision changes; exit 3 when 
 
   // A change of what the upstream is told is listed too, though nothing widens.
   const renamed = CONFIG + 'identity:\n  headers: { user: X-User }\n'
-  const headers = tempDir(t, { 'old.yaml': CONFIG, 'new.yaml': renamed, 'cases.yaml': CASES.replace('headers: { Remote-User: alice }', 'route: /api/orders/*') })
+  const headers = tempDir(t, {
+    'old.yaml': CONFIG,
+    'new.yaml': renamed,
+    'cases.yaml': CASES.replace('headers: { Remote-User: alice }', 'route: /api/orders/*')
+  })
   const told = await gatehouseTest(headers, ['-c', 'new.yaml', 'cases.yaml', '--against', 'old.yaml'])
   t.equal(told.status, 0)
   t.match(told.stdout, /changes alice reads an order: remote-user: alice → \(none\); x-user: \(none\) → alice/)

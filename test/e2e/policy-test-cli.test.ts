@@ -80,7 +80,10 @@ t.test('a case file error names file, line, column and key: exit 2, nothing run'
   t.match(run.stderr, /^cases\.yaml:6:56 cases\[1\]\.request\.user\.sub: must be a string/m)
   t.match(run.stderr, /^cases\.yaml:7:26 cases\[1\]\.expect\.colour: unknown key/m)
 
-  const unknown = tempDir(t, { 'gw.yaml': CONFIG, 'cases.yaml': 'cases:\n  - name: x\n    request: { method: GET, path: /, client: { apiKey: nobody } }\n    expect: { deny: 404 }\n' })
+  const unknown = tempDir(t, {
+    'gw.yaml': CONFIG,
+    'cases.yaml': 'cases:\n  - name: x\n    request: { method: GET, path: /, client: { apiKey: nobody } }\n    expect: { deny: 404 }\n'
+  })
   const setup = await gatehouseTest(unknown, ['-c', 'gw.yaml', 'cases.yaml'])
   t.equal(setup.status, 2)
   t.match(setup.stderr, /case "x": no client "nobody" in the config/)

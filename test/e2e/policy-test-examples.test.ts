@@ -10,7 +10,9 @@ t.test('examples/demo: its policy cases pass against its config', async t => {
 })
 
 t.test('examples/drf-upstream: its policy cases pass against its config', async t => {
-  const run = await gatehouseTest(ROOT, ['-c', 'examples/drf-upstream/gateway.config.yaml', 'examples/drf-upstream/policy-cases.yaml'], { DRF_JWT_SECRET: 'policy-test-only-secret-of-32-bytes-min' })
+  const run = await gatehouseTest(ROOT, ['-c', 'examples/drf-upstream/gateway.config.yaml', 'examples/drf-upstream/policy-cases.yaml'], {
+    DRF_JWT_SECRET: 'policy-test-only-secret-of-32-bytes-min'
+  })
   t.equal(run.status, 0, run.stdout + run.stderr)
   t.match(run.stdout, /^8 passed, 0 failed$/m)
 })

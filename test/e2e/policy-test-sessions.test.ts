@@ -48,7 +48,10 @@ t.test('gatehouse test makes a browser session for a case: allow, claims, login 
   const run = await gatehouseTest(dir, ['-c', 'gw.yaml', 'cases.yaml'])
   t.equal(run.status, 0, run.stdout + run.stderr)
   t.match(run.stdout, /^5 passed, 0 failed$/m)
-  const bad = tempDir(t, { 'gw.yaml': CONFIG, 'cases.yaml': 'cases:\n  - name: x\n    request: { method: GET, path: /account/me, user: { session: nobody, user: a } }\n    expect: { deny: 401 }\n' })
+  const bad = tempDir(t, {
+    'gw.yaml': CONFIG,
+    'cases.yaml': 'cases:\n  - name: x\n    request: { method: GET, path: /account/me, user: { session: nobody, user: a } }\n    expect: { deny: 401 }\n'
+  })
   const setup = await gatehouseTest(bad, ['-c', 'gw.yaml', 'cases.yaml'])
   t.equal(setup.status, 2)
   t.match(setup.stderr, /case "x": no authenticator "nobody" in the config/)

@@ -26,9 +26,13 @@ routes:
     'Expect: something else': { bytes: requestBytes('POST', '/api/expect-odd', host, ['Expect: the-unexpected', 'Content-Length: 5']) + 'hello' },
     'Upgrade: foo': { bytes: requestBytes('GET', '/api/upgrade', host, ['Connection: Upgrade', 'Upgrade: foo']) },
     'Upgrade: foo without Connection': { bytes: requestBytes('GET', '/api/upgrade2', host, ['Upgrade: foo']) },
-    'Transfer-Encoding and Content-Length': { bytes: requestBytes('POST', '/api/te-cl', host, ['Transfer-Encoding: chunked', 'Content-Length: 5']) + '0\r\n\r\n' },
+    'Transfer-Encoding and Content-Length': {
+      bytes: requestBytes('POST', '/api/te-cl', host, ['Transfer-Encoding: chunked', 'Content-Length: 5']) + '0\r\n\r\n'
+    },
     'Transfer-Encoding not ending in chunked': { bytes: requestBytes('POST', '/api/te-gzip', host, ['Transfer-Encoding: chunked, gzip']) + 'hello' },
-    'Transfer-Encoding twice': { bytes: requestBytes('POST', '/api/te-twice', host, ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked']) + '5\r\nhello\r\n0\r\n\r\n' },
+    'Transfer-Encoding twice': {
+      bytes: requestBytes('POST', '/api/te-twice', host, ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked']) + '5\r\nhello\r\n0\r\n\r\n'
+    },
     'bad chunk size': { bytes: requestBytes('POST', '/api/te-bad', host, ['Transfer-Encoding: chunked']) + 'zz\r\nhello\r\n0\r\n\r\n' },
     '401 with a body': { bytes: requestBytes('POST', '/private/x', host, ['Content-Length: 5']) + 'hello' },
     '401 with a body never sent': { bytes: requestBytes('POST', '/private/y', host, ['Content-Length: 100000']) },

@@ -14,7 +14,10 @@ t.test('server.publicOrigins: a foreign Host is refused 421 everywhere; login an
   // The provider would take every one of them back, the foreign one too: only the gateway stands between.
   const op = await startOidcProvider(t, { origins: [origin, named, proxied, foreign] })
   const upstream = await startEcho(t)
-  const base = oidcGatewayYaml({ port, provider: op, upstream }).replace('server:\n', `server:\n  publicOrigins: [${origin}, "http://GATEWAY.test:${port}", ${proxied}]\n  trustProxy: [10.9.9.9]\n`)
+  const base = oidcGatewayYaml({ port, provider: op, upstream }).replace(
+    'server:\n',
+    `server:\n  publicOrigins: [${origin}, "http://GATEWAY.test:${port}", ${proxied}]\n  trustProxy: [10.9.9.9]\n`
+  )
   await startTestGateway(t, `${base}  - { match: /api/*, upstream: app, policy: public }
 `)
   const { sid } = await logIn(new ScriptedBrowser(), origin, '/app/', 'alice')
@@ -29,7 +32,14 @@ t.test('server.publicOrigins: a foreign Host is refused 421 everywhere; login an
   misdirected(await call(`${origin}/api/x`, { headers: { host } }), 'a route')
   misdirected(await call(`${origin}/nowhere`, { headers: { host } }), 'a path no route matches')
   misdirected(await call(`${origin}/.well-known/jwks.json`, { headers: { host } }), 'the token endpoints')
-  misdirected(await call(`${origin}/oauth/token`, { method: 'POST', headers: { host, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }), 'POST /oauth/token')
+  misdirected(
+    await call(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials'
+    }),
+    'POST /oauth/token'
+  )
   misdirected(await call(`${origin}/oauth2/callback?code=x&state=y`, { headers: { host } }), 'the login callback')
   misdirected(await call(`${origin}/oauth2/logout`, { method: 'POST', headers: { host, cookie, origin: foreign } }), 'the logout')
   misdirected(await call(`${origin}/app/`, { headers: { host, accept: 'text/html' } }), 'a login started with a foreign Host: no redirect_uri on that host')
@@ -43,8 +53,14 @@ t.test('server.publicOrigins: a foreign Host is refused 421 everywhere; login an
   const redirectUri = new URL(page.headers.location as string).searchParams.get('redirect_uri')
   t.equal(redirectUri, `${named}/oauth2/callback`, 'the redirect_uri is the configured origin, not the Host as sent')
 
-  const echoed = (await call(`${origin}/api/x`, { headers: { host: `gateway.test:${port}`, 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' } })).json<Echo>()
-  t.equal(echoed.headers['x-forwarded-host'], `gateway.test:${port}`, 'X-Forwarded-Host from an untrusted peer is ignored: the upstream hears the configured host')
+  const echoed = (
+    await call(`${origin}/api/x`, { headers: { host: `gateway.test:${port}`, 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' } })
+  ).json<Echo>()
+  t.equal(
+    echoed.headers['x-forwarded-host'],
+    `gateway.test:${port}`,
+    'X-Forwarded-Host from an untrusted peer is ignored: the upstream hears the configured host'
+  )
   t.equal(echoed.headers['x-forwarded-proto'], 'http')
 
   const post = async (headers: Record<string, string>): Promise<number> =>
@@ -67,7 +83,11 @@ t.test('server.publicOrigins behind a trusted proxy: X-Forwarded-Host and -Proto
   const page = await call(`${origin}/app/`, { headers: via('api.example.com', 'https') })
   t.equal(page.status, 302)
   t.equal(new URL(page.headers.location as string).searchParams.get('redirect_uri'), `${proxied}/oauth2/callback`, 'the origin the proxy names, configured')
-  for (const [h, p, what] of [['evil.test', 'https', 'a foreign forwarded host'], ['api.example.com', 'http', 'the right host over the wrong scheme'], ['api.example.com:8443', 'https', 'another port']]) {
+  for (const [h, p, what] of [
+    ['evil.test', 'https', 'a foreign forwarded host'],
+    ['api.example.com', 'http', 'the right host over the wrong scheme'],
+    ['api.example.com:8443', 'https', 'another port']
+  ]) {
     const res = await call(`${origin}/app/`, { headers: via(h as string, p as string) })
     t.equal(res.status, 421, what as string)
     t.equal(res.headers.location, undefined, `${what as string}: no redirect_uri anywhere`)

@@ -25,7 +25,10 @@ t.test('two instances on one Redis enforce one combined limit', async t => {
     (await call(`${(i % 2 === 0 ? a : b).url}/api/1`, { headers: { 'x-api-key': KEYS.ios } })).status))
   t.equal(burst.filter(s => s === 200).length, 3, 'a concurrent burst over both instances lets exactly 3 through (atomic counting)')
 
-  const keys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'gatehouse:v1:ratelimit:*'], { encoding: 'utf8' }).stdout.trim().split('\n').sort()
+  const keys = spawnSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'gatehouse:v1:ratelimit:*'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .sort()
   t.same(keys, ['gatehouse:v1:ratelimit:/api/*|client:android', 'gatehouse:v1:ratelimit:/api/*|client:ios'],
     'the counters live in Redis, one per route and client')
 })

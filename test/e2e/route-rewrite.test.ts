@@ -27,7 +27,11 @@ routes:
   t.equal(await upstreamUrl('/api/v1/users/42'), '/base/people/42/profile', 'a pattern, by parameter name')
   t.equal(await upstreamUrl('/api/x%20y/z'), '/base/x%20y/z', 'nothing decoded')
 
-  t.equal((await call(`${gw.url}/api/admin/x`)).status, 401, 'the route that decides is the one the path judged matches: /api/admin/* is not public because /api/* rewrites to /*')
+  t.equal(
+    (await call(`${gw.url}/api/admin/x`)).status,
+    401,
+    'the route that decides is the one the path judged matches: /api/admin/* is not public because /api/* rewrites to /*'
+  )
   const line = gw.logs.find(l => l.msg === 'request' && l.path === '/api/v1/users/42')
   t.match(line, { route: '/api/v1/users/:id', upstreamPath: '/people/42/profile' }, 'the access line has both paths')
   t.equal(gw.logs.find(l => l.msg === 'request' && l.path === '/api/admin/x')?.upstreamPath, undefined, 'a refused request went nowhere')

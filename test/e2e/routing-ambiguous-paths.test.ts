@@ -16,7 +16,12 @@ const AMBIGUOUS = [
   '/api\\admin\\x'
 ]
 
-async function send (t: Test, url: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
+async function send (
+  t: Test,
+  url: string,
+  path: string,
+  headers: string[] = []
+): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
   const res = await rawRequest(t, url, requestBytes('GET', path, hostOf(url), ['Connection: close', ...headers]), { ms: 3000 })
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), contentType: header(res, 'content-type'), body: res.body.toString() }

@@ -14,7 +14,13 @@ const config = (upstream: string, routing = ''): string => adminBehindPublicYaml
 `
 })
 
-async function send (t: Test, url: string, method: string, path: string, headers: string[] = []): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
+async function send (
+  t: Test,
+  url: string,
+  method: string,
+  path: string,
+  headers: string[] = []
+): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
   const res = await rawRequest(t, url, requestBytes(method, path, hostOf(url), ['Connection: close', ...headers], method === 'POST' ? '{}' : ''), { ms: 3000 })
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), upstreamPath: echoOf(res.body).url }

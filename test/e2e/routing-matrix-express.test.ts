@@ -101,7 +101,12 @@ for (const [upstreamName, start] of Object.entries(UPSTREAMS)) {
       const gw = await startTestGateway(t, config(upstream.url, routing))
       const host = hostOf(gw.url)
 
-      const control = await rawRequest(t, gw.url, requestBytes('GET', '/api/admin/x', host, ['Connection: close', `Authorization: Bearer ${await userToken('alice')}`]), { ms: 3000 })
+      const control = await rawRequest(
+        t,
+        gw.url,
+        requestBytes('GET', '/api/admin/x', host, ['Connection: close', `Authorization: Bearer ${await userToken('alice')}`]),
+        { ms: 3000 }
+      )
       t.equal(control.status, 200, 'control: a user reaches the admin handler')
       t.match(control.body.toString(), /"handler":"admin"/)
       upstream.hits.length = 0
@@ -119,7 +124,9 @@ for (const [upstreamName, start] of Object.entries(UPSTREAMS)) {
         res.connection.destroy()
         answers.push(`${path} -> ${res.status}`)
         const hits = upstream.hits.slice(before)
-        if (hits.some(h => h.handler === 'admin') || /"handler":"admin"/.test(res.body.toString())) breaches.push(`${path} (upstream saw ${hits.map(h => h.target).join(', ')})`)
+        if (hits.some(h => h.handler === 'admin') || /"handler":"admin"/.test(res.body.toString())) {
+          breaches.push(`${path} (upstream saw ${hits.map(h => h.target).join(', ')})`)
+        }
         for (const h of hits) if (h.target !== path) mismatches.push(`${path} forwarded as ${h.target}`)
         t.ok(res.status < 500, `${path}: ${res.status}, never 5xx`)
       }

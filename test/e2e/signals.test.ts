@@ -10,7 +10,6 @@ import { freePort } from '../helpers/ports.js'
 import { call } from '../helpers/http.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
 
-
 const config = (port: number, upstream: string, path: string): string => `server:
   listen: 127.0.0.1:${port}
   admin: false

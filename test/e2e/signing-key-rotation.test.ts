@@ -23,6 +23,10 @@ t.test('rotation: with a new key first, the new key signs and tokens of the old 
   t.same(published.keys.map(k => k.kid), [newKey.kid, oldKey.kid], 'both are published')
 
   const retired = await startTestGateway(t, yaml, { files: { 'keys.json': jwksFile(newKey) } })
-  t.equal((await call(`${retired.url}/api/orders/1`, { headers: { 'x-client-token': oldToken } })).status, 401, 'once the old key is removed, its tokens are refused')
+  t.equal(
+    (await call(`${retired.url}/api/orders/1`, { headers: { 'x-client-token': oldToken } })).status,
+    401,
+    'once the old key is removed, its tokens are refused'
+  )
   t.equal((await call(`${retired.url}/api/orders/1`, { headers: { 'x-client-token': newToken } })).status, 200)
 })

@@ -35,7 +35,9 @@ routes:
 `)
   t.equal((globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')], undefined, 'nothing of OpenTelemetry was set up')
 
-  const continued = await call(`${gw.url}/public/a`, { headers: { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' } })
+  const continued = await call(`${gw.url}/public/a`, {
+    headers: { traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' }
+  })
   const seen = continued.json<Echo>().headers
   t.equal(seen.traceparent, `00-${TRACE}-${PARENT}-01`, 'the caller\'s traceparent is passed on unchanged: no span of the gateway\'s to point to')
   t.equal(seen.tracestate, 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE', 'and its tracestate')

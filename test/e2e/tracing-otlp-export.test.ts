@@ -47,7 +47,15 @@ routes:
   const request = await receiver.waitFor(s => s.traceId === TRACE && s.kind === SERVER)
   t.equal(request.parentSpanId, PARENT, 'the request span is the caller\'s span\'s child')
   t.equal(request.name, 'GET /api/orders/*')
-  t.match(request.attributes, { 'http.request.method': 'GET', 'http.route': '/api/orders/*', 'url.path': '/api/orders/1', 'http.response.status_code': 200, 'gatehouse.client': 'android', 'gatehouse.user': 'alice', 'gatehouse.decision': 'allow' })
+  t.match(request.attributes, {
+    'http.request.method': 'GET',
+    'http.route': '/api/orders/*',
+    'url.path': '/api/orders/1',
+    'http.response.status_code': 200,
+    'gatehouse.client': 'android',
+    'gatehouse.user': 'alice',
+    'gatehouse.decision': 'allow'
+  })
   t.equal(request.resource['service.name'], 'gatehouse-test')
   t.ok(receiver.contentTypes.every(c => c.startsWith('application/json')), 'exported in the JSON encoding')
 

@@ -34,9 +34,17 @@ t.test('trustProxy: 1 (one balancer in front): each client behind it is its own 
   const gw = await startTestGateway(t, config(upstream, '1'))
   t.equal((await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '203.0.113.1' })).status, 200)
   t.equal((await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '203.0.113.1' })).status, 429, 'the same client again: limited')
-  t.equal((await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '203.0.113.2' })).status, 200, 'another client behind the same balancer has its own bucket')
+  t.equal(
+    (await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '203.0.113.2' })).status,
+    200,
+    'another client behind the same balancer has its own bucket'
+  )
   const echo = JSON.parse((await from('127.0.0.1', `${gw.url}/open/a`, { 'x-forwarded-for': '203.0.113.1' })).body) as Echo
-  t.equal(echo.headers['x-forwarded-for'], '203.0.113.1, 127.0.0.1', 'the trusted balancer\'s chain is kept, and the hop appended is the balancer, the peer the gateway heard')
+  t.equal(
+    echo.headers['x-forwarded-for'],
+    '203.0.113.1, 127.0.0.1',
+    "the trusted balancer's chain is kept, and the hop appended is the balancer, the peer the gateway heard"
+  )
 })
 
 t.test('trustProxy as an address list: only those peers may speak for the client', async t => {
@@ -51,5 +59,9 @@ t.test('trustProxy as an address list: only those peers may speak for the client
   t.equal(trusted.headers.forwarded, 'for=198.51.100.9')
 
   t.equal((await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '198.51.100.1' })).status, 200)
-  t.equal((await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '198.51.100.2' })).status, 429, 'an untrusted peer cannot dodge its limit by inventing addresses')
+  t.equal(
+    (await from('127.0.0.1', `${gw.url}/limited/a`, { 'x-forwarded-for': '198.51.100.2' })).status,
+    429,
+    'an untrusted peer cannot dodge its limit by inventing addresses'
+  )
 })

@@ -20,8 +20,16 @@ routes:
     policy: public
     user: [idp]
 `)
-  const foreign = await new SignJWT({ sub: 'mallory' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://other.example/').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))
-  for (const [name, value] of [['a JWT of another issuer', `Bearer ${foreign}`], ['an opaque token', 'Bearer opaque-token-123'], ['a Basic header', 'Basic YTpi']] as const) {
+  const foreign = await new SignJWT({ sub: 'mallory' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://other.example/')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET))
+  for (const [name, value] of [
+    ['a JWT of another issuer', `Bearer ${foreign}`],
+    ['an opaque token', 'Bearer opaque-token-123'],
+    ['a Basic header', 'Basic YTpi']
+  ] as const) {
     const res = await call(`${gw.url}/articles/1`, { headers: { authorization: value } })
     t.equal(res.status, 401, `${name}: 401 on a public route`)
     t.equal(res.json().code, 'invalid_token')

@@ -60,8 +60,7 @@ routes:
         if (res.status === 200) {
           served.set(res.text, (served.get(res.text) ?? 0) + 1)
           oks.push({ startedAt, doneAt: performance.now() })
-        }
-        else failures.push({ startedAt, doneAt: performance.now(), what: `${res.status} ${res.text}` })
+        } else failures.push({ startedAt, doneAt: performance.now(), what: `${res.status} ${res.text}` })
       } catch (err) {
         failures.push({ startedAt, doneAt: performance.now(), what: (err as Error).message })
       }
@@ -91,7 +90,12 @@ routes:
   const windowEnd = (exit: number): number => Math.min(...oks.filter(o => o.startedAt > exit).map(o => o.doneAt))
   const windows = [[kills[0] as number, windowEnd(kills[1] as number)], [kills[2] as number, windowEnd(kills[3] as number)]] as const
   const inFlight = (f: { startedAt: number, doneAt: number }): boolean => windows.some(([from, to]) => f.doneAt >= from && f.startedAt <= to)
-  t.same(failures.filter(f => !inFlight(f)), [], `no GET failed that was not in flight to a target as it was killed (${[...served].map(([k, v]) => `${k}: ${v}`).join(', ')}; in flight and failed: ${failures.length})`)
+  t.same(
+    failures.filter(f => !inFlight(f)),
+    [],
+    'no GET failed that was not in flight to a target as it was killed ' +
+      `(${[...served].map(([k, v]) => `${k}: ${v}`).join(', ')}; in flight and failed: ${failures.length})`
+  )
   t.ok(failures.every(f => f.what.includes('upstream_unavailable')), 'those few were 502 upstream_unavailable')
   t.ok(servedBy('a') > aBefore, 'the restarted target serves again')
 

@@ -33,18 +33,34 @@ routes:
   - { match: /svc/*, upstream: svc, policy: public }
 `)
   await until('b checked', () => b.checks.length >= 1)
-  await until('b out', async () => (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams === 'ok' && !gw.gateway.balancers.get('svc')?.up(1))
+  await until(
+    'b out',
+    async () =>
+      (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams === 'ok' &&
+      !gw.gateway.balancers.get('svc')?.up(1)
+  )
   const answers = await Promise.all(Array.from({ length: 10 }, async () => (await call(`${gw.url}/svc/x`)).text))
   t.same(new Set(answers), new Set(['a']), 'every request went to the target whose check passes')
   t.equal(b.checks[0], new URL(b.url).host, 'the check carries the target\'s own Host')
 
   a.health.status = 500
-  await until('no target up', async () => (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams === 'no healthy target: svc')
-  t.equal((await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams, 'no healthy target: svc', '/readyz: no healthy target')
+  await until(
+    'no target up',
+    async () => (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams === 'no healthy target: svc'
+  )
+  t.equal(
+    (await call(`${gw.adminUrl as string}/readyz`)).json<{ checks: { upstreams: string } }>().checks.upstreams,
+    'no healthy target: svc',
+    '/readyz: no healthy target'
+  )
 
   a.health.status = 200
   b.health.status = 204
-  await until('both back', () => gw.gateway.balancers.get('svc')?.healthy() === true && gw.gateway.balancers.get('svc')?.up(1) === true && gw.gateway.balancers.get('svc')?.up(0) === true)
+  await until(
+    'both back',
+    () =>
+      gw.gateway.balancers.get('svc')?.healthy() === true && gw.gateway.balancers.get('svc')?.up(1) === true && gw.gateway.balancers.get('svc')?.up(0) === true
+  )
   const both = await Promise.all(Array.from({ length: 10 }, async () => (await call(`${gw.url}/svc/x`)).text))
   t.same(new Set(both), new Set(['a', 'b']), 'a passing check brings a target back')
 })

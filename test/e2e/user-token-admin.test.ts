@@ -20,7 +20,11 @@ t.test('the admin listener makes, lists and revokes user tokens, behind server.a
   t.equal(anonymous.status, 401, 'no admin token, no user token')
   t.equal((await call(`${admin}/tokens`, { headers: { authorization: 'Bearer wrong-admin-token-000000' } })).status, 401)
 
-  const made = await call(`${admin}/tokens`, { method: 'POST', headers: json, body: JSON.stringify({ user: 'alice', scopes: ['orders:read'], expires: '30d', client: 'android' }) })
+  const made = await call(`${admin}/tokens`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ user: 'alice', scopes: ['orders:read'], expires: '30d', client: 'android' })
+  })
   t.equal(made.status, 201)
   t.equal(made.headers['cache-control'], 'no-store')
   const alice = made.json<Listed & { token: string }>()
@@ -53,6 +57,15 @@ t.test('without server.adminToken the admin listener offers no token operations'
   const upstream = await startEcho(t)
   const redis = await startRedis(t)
   const gw = await startTestGateway(t, userTokenYaml(upstream, redis.url).replace(`  adminToken: ${ADMIN_TOKEN}\n`, ''))
-  t.equal((await call(`${gw.adminUrl as string}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice' }) })).status, 404)
+  t.equal(
+    (
+      await call(`${gw.adminUrl as string}/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'alice' })
+      })
+    ).status,
+    404
+  )
   t.equal((await call(`${gw.adminUrl as string}/tokens`)).status, 404)
 })

@@ -32,5 +32,9 @@ routes:
   t.same(none.headers['www-authenticate'], ['Bearer realm="gatehouse"', 'Token realm="gatehouse"'], 'both schemes offered')
   const wrong = await call(`${gw.url}/api/x`, { headers: { authorization: `Token ${TOKEN}0` } })
   t.equal(wrong.status, 401)
-  t.same(wrong.headers['www-authenticate'], ['Token realm="gatehouse", error="invalid_token", error_description="unknown or revoked token"', 'Bearer realm="gatehouse"'], 'the failing scheme first, with its error')
+  t.same(
+    wrong.headers['www-authenticate'],
+    ['Token realm="gatehouse", error="invalid_token", error_description="unknown or revoked token"', 'Bearer realm="gatehouse"'],
+    'the failing scheme first, with its error'
+  )
 })

@@ -47,5 +47,9 @@ t.test('an expired user token is no longer listed: Redis drops it at its expiry'
   t.match((await runTokens(['list', '-c', file])).out, /\balice\b/, 'listed while it lasts')
   // Redis expires the key in its own (real) time.
   await until('alice\'s token to leave the list', async () => !/\balice\b/.test((await runTokens(['list', '-c', file])).out))
-  t.match((await runTokens(['list', '-c', file])).out, new RegExp(`\\bbob\\b.* ${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)}T`), 'bob\'s, with its expiry')
+  t.match(
+    (await runTokens(['list', '-c', file])).out,
+    new RegExp(`\\bbob\\b.* ${new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10)}T`),
+    "bob's, with its expiry"
+  )
 })

@@ -23,7 +23,11 @@ t.test('without Redis, a config lists token hashes; the header and scheme are co
     const alice = await call(`${gw.url}/api/orders/1`, { headers: { authorization: `Token ${ALICE}` } })
     t.equal(alice.status, 200)
     t.match(alice.json<Echo>().headers, { 'remote-user': 'alice', 'remote-scopes': 'orders:read' })
-    t.equal((await call(`${gw.url}/api/bound/1`, { headers: { authorization: `Token ${BOB}`, 'x-api-key': KEYS.android } })).status, 200, 'bob\'s token belongs to android')
+    t.equal(
+      (await call(`${gw.url}/api/bound/1`, { headers: { authorization: `Token ${BOB}`, 'x-api-key': KEYS.android } })).status,
+      200,
+      "bob's token belongs to android"
+    )
     t.equal((await call(`${gw.url}/api/bound/1`, { headers: { authorization: `Token ${BOB}`, 'x-api-key': KEYS.ios } })).status, 403, 'and to no other client')
     const old = await call(`${gw.url}/api/me/x`, { headers: { authorization: `Token ${OLD}` } })
     t.equal(old.status, 401, 'a listed token past its expires')
@@ -58,6 +62,9 @@ t.test('without Redis, a config lists token hashes; the header and scheme are co
 
   await t.test('a userToken authenticator with neither Redis nor listed tokens is a config error', async t => {
     const err = t.throws(() => parseConfig(userTokenYaml('http://127.0.0.1:1', undefined), '/x/gateway.config.yaml')) as ConfigError
-    t.match(err.issues.map(i => `${i.path}: ${i.message}`), ['authenticators.personal: a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes'])
+    t.match(
+      err.issues.map(i => `${i.path}: ${i.message}`),
+      ['authenticators.personal: a userToken authenticator needs cache.redis (where `gatehouse tokens` keeps them) or a tokens: list of hashes']
+    )
   })
 })

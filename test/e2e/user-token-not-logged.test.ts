@@ -30,7 +30,11 @@ t.test('a user token never reaches a log line: used, refused, revoked, made on t
   t.same(statuses, [200, 401, 200, 401])
 
   const lines = gw.logs.filter(l => l.msg === 'request')
-  t.match(lines.map(l => l.reason), [undefined, 'invalid_token: unknown or revoked token', undefined, 'invalid_token: unknown or revoked token'], 'each refusal logged with its reason')
+  t.match(
+    lines.map(l => l.reason),
+    [undefined, 'invalid_token: unknown or revoked token', undefined, 'invalid_token: unknown or revoked token'],
+    'each refusal logged with its reason'
+  )
   t.match(lines.map(l => l.user), ['alice', undefined, 'bob', undefined])
   const text = gw.logText()
   for (const secret of [token, adminToken]) {

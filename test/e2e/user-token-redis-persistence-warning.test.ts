@@ -32,7 +32,9 @@ t.test('the gateway warns at start when the Redis holding user tokens has neithe
 
   await t.test('a config without a userToken authenticator does not ask', async t => {
     const redis = await startRedis(t)
-    const yaml = userTokenYaml(upstream, redis.url).replace(/ {2}personal:\n {4}type: userToken\n/, '').replace(/ {2}- match: \/api\/me[\s\S]*$/, '  - { match: /x/*, upstream: web, policy: public }\n')
+    const yaml = userTokenYaml(upstream, redis.url)
+      .replace(/ {2}personal:\n {4}type: userToken\n/, '')
+      .replace(/ {2}- match: \/api\/me[\s\S]*$/, '  - { match: /x/*, upstream: web, policy: public }\n')
     const gw = await startTestGateway(t, yaml)
     t.notOk(gw.logs.some(l => NO_PERSISTENCE.test(String(l.msg))))
   })

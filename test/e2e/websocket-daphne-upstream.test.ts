@@ -12,7 +12,11 @@ const EXAMPLE = join(ROOT, 'examples', 'asgi-websocket')
 
 t.test('a bare ASGI app under daphne reads Remote-User from the handshake scope', { skip: requires(DAPHNE) }, async t => {
   const port = await freePort()
-  const child = spawn(PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'app:application'], { cwd: EXAMPLE, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
+  const child = spawn(PYTHON, ['-m', 'daphne', '-b', '127.0.0.1', '-p', String(port), 'app:application'], {
+    cwd: EXAMPLE,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }
+  })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -38,7 +42,11 @@ routes:
   const opened = await openWs(`${gw.url}/ws/chat?room=lobby`, { headers: { authorization: `Bearer ${await userToken('alice')}`, 'remote-user': 'mallory' } })
   t.equal(opened.kind, 'open', 'switched')
   if (opened.kind !== 'open') return
-  t.same(opened.hello, { user: 'alice', path: '/ws/chat', query: 'room=lobby', saw_authorization: false }, 'the app saw the verified user, not the spoofed one, and no token')
+  t.same(
+    opened.hello,
+    { user: 'alice', path: '/ws/chat', query: 'room=lobby', saw_authorization: false },
+    'the app saw the verified user, not the spoofed one, and no token'
+  )
   opened.ws.send('hi')
   t.equal((await nextMessage(opened.ws)).data.toString(), 'alice: hi', 'messages cross')
   const end = closed(opened.ws)

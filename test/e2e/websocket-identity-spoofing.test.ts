@@ -16,7 +16,7 @@ routes:
 `)
   const spoofed = {
     'remote-user': 'mallory',
-    'remote_user': 'mallory',
+    remote_user: 'mallory',
     'remote-client': 'android',
     'remote-scopes': 'admin',
     'remote-email': 'ceo@example.com',
@@ -26,7 +26,9 @@ routes:
   anonymous.ws.close()
   for (const name of Object.keys(spoofed)) t.notOk(anonymous.hello.headers[name], `anonymous: ${name} stripped`)
 
-  const signedIn = await mustOpen(`${gw.url}/pub/feed`, { headers: { ...spoofed, authorization: `Bearer ${await userToken('alice', { email: 'alice@example.com' })}` } })
+  const signedIn = await mustOpen(`${gw.url}/pub/feed`, {
+    headers: { ...spoofed, authorization: `Bearer ${await userToken('alice', { email: 'alice@example.com' })}` }
+  })
   signedIn.ws.close()
   t.equal(signedIn.hello.headers['remote-user'], 'alice', 'the verified user, not the sent one')
   t.equal(signedIn.hello.headers['remote-email'], 'alice@example.com', 'the mapped claim, not the sent one')

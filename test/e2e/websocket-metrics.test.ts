@@ -21,7 +21,7 @@ routes:
   await nextMessage(ws)
   await openWs(`${gw.url}/me/x`)
 
-  let m = await scrape(gw.adminUrl as string)
+  const m = await scrape(gw.adminUrl as string)
   t.equal(m.value('gatehouse_websocket_connections', route), 1, 'one open connection')
   t.equal(m.value('gatehouse_websocket_upgrades_total', { ...route, outcome: 'opened' }), 1)
   t.equal(m.value('gatehouse_websocket_upgrades_total', { route: '/me/*', outcome: 'denied' }), 1, 'a refused upgrade, by its route')

@@ -28,9 +28,13 @@ t.test('an upgrade to another protocol (h2c) is served as the plain request it a
 routes:
   - { match: /api/*, upstream: web, policy: public }
 `)
-  const answers = await raw(gw.url,
-    'POST /api/x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello' +
-    'GET /api/y HTTP/1.1\r\nHost: a\r\n\r\n', 2)
+  const answers = await raw(
+    gw.url,
+    'POST /api/x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: ' +
+      'h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello' +
+      'GET /api/y HTTP/1.1\r\nHost: a\r\n\r\n',
+    2
+  )
   t.equal(answers.length, 2, 'two answers on one connection: it was kept')
   t.match(answers[0], /^HTTP\/1\.1 200 /, 'the POST is answered, not switched')
   t.match(answers[0], /"bytes":5/, 'with its body forwarded whole')

@@ -26,5 +26,8 @@ routes:
     t.ok(await conn.closedWithin(10_000), 'the connection closes')
   }
   const closing = gw.close().then(() => true)
-  t.ok(await Promise.race([closing, new Promise<boolean>(resolve => setTimeout(() => resolve(false), 20_000).unref())]), 'the gateway closes, no connection left behind')
+  t.ok(
+    await Promise.race([closing, new Promise<boolean>(resolve => setTimeout(() => resolve(false), 20_000).unref())]),
+    'the gateway closes, no connection left behind'
+  )
 })

@@ -8,8 +8,11 @@ import { mustOpen, openWs, startWsUpstream } from '../helpers/websocket.js'
 t.test('a browser\'s token in a Sec-WebSocket-Protocol entry or the query, taken out before forwarding', async t => {
   const upstream = await startWsUpstream(t)
   const echo = await startEcho(t)
-  const gw = await startTestGateway(t, `${TEST_SERVER}authenticators:
-  idp: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api, webSocket: { protocol: bearer., query: access_token } }
+  const gw = await startTestGateway(
+    t,
+    `${TEST_SERVER}authenticators:
+  idp: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api,
+    webSocket: { protocol: bearer., query: access_token } }
   strict: { type: jwt, issuer: "${USER_ISSUER}", secret: "${USER_SECRET}", algorithms: [HS256], audience: api }
 upstreams:
   live: { url: "${upstream.url}" }
@@ -18,7 +21,8 @@ routes:
   - { match: /live/*, upstream: live, policy: user, user: [idp], websocket: true }
   - { match: /strict/*, upstream: live, policy: user, user: [strict], websocket: true }
   - { match: /api/*, upstream: http, policy: user, user: [idp] }
-`)
+`
+  )
   const token = await userToken('alice')
 
   const withChat = await mustOpen(`${gw.url}/live/feed`, { protocols: [`bearer.${token}`, 'chat'] })

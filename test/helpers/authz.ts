@@ -23,14 +23,22 @@ ${extra.ios ?? ''}
  * A gateway with API-key clients, basic users (test/helpers/basic-users.ts) and the given
  * routes (YAML list items, indented by two spaces) on one echo upstream.
  */
-export async function startAuthzGateway (t: Teardown, routes: string, options: { head?: string, clients?: string, upstream?: string } = {}): Promise<TestGateway> {
-  const upstream = options.upstream ?? await startEcho(t)
-  return await startTestGateway(t, `${TEST_SERVER}${options.head ?? ''}${options.clients ?? authzClientsYaml()}
+export async function startAuthzGateway (
+  t: Teardown,
+  routes: string,
+  options: { head?: string, clients?: string, upstream?: string } = {}
+): Promise<TestGateway> {
+  const upstream = options.upstream ?? (await startEcho(t))
+  return await startTestGateway(
+    t,
+    `${TEST_SERVER}${options.head ?? ''}${options.clients ?? authzClientsYaml()}
 authenticators:
   appKey: { type: apiKey }
   staff: { type: basic, usersFile: users.htpasswd }
 upstreams:
   orders: { url: "${upstream}" }
 routes:
-${routes}`, { files: { 'users.htpasswd': await usersFile() } })
+${routes}`,
+    { files: { 'users.htpasswd': await usersFile() } }
+  )
 }

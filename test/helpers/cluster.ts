@@ -4,7 +4,6 @@ import { CLI, nodeCommand } from './paths.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
-
 export interface CliGateway {
   child: ChildProcess
   exited: Promise<number | null>
@@ -67,12 +66,17 @@ export function isRunning (pid: number): boolean {
 }
 
 /** A request on a new connection closed after the answer, so node:cluster can hand each one to another worker. */
-export async function onNewConnection (url: string, options: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<{ status: number, requestId: string, body: string }> {
+export async function onNewConnection (
+  url: string,
+  options: { method?: string, headers?: Record<string, string>, body?: string } = {}
+): Promise<{ status: number, requestId: string, body: string }> {
   return await new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', agent: false, headers: { connection: 'close', ...options.headers } }, res => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { body += chunk })
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-request-id']), body }))
       res.on('error', reject)
     })

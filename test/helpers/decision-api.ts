@@ -31,17 +31,25 @@ routes:
 }
 
 /** The identity headers the recipe copies from the decision to the upstream request. */
-const TOLD = [['user', 'Remote-User'], ['client', 'Remote-Client'], ['scopes', 'Remote-Scopes'], ['auth', 'Remote-Auth'], ['identity', 'Remote-Identity']] as const
+const TOLD = [
+  ['user', 'Remote-User'],
+  ['client', 'Remote-Client'],
+  ['scopes', 'Remote-Scopes'],
+  ['auth', 'Remote-Auth'],
+  ['identity', 'Remote-Identity']
+] as const
 
 /**
  * docs/decisions.md's nginx recipe, as the tests run it: `decisions` is host:port of the
  * decision API, `upstream` the app's URL. `cache` adds the auth location's proxy_cache.
  */
 export function nginxRecipe (options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean, login?: string }): string {
-  const set = TOLD.map(([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`).join('\n')
+  const set = TOLD.map(
+    ([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`
+  ).join('\n')
   const cache = options.cache === true
     ? `      proxy_cache gatehouse;
-      proxy_cache_key "$request_method $request_uri|$http_authorization|$http_x_api_key|$http_cookie";
+      proxy_cache_key "$request_method $request_uri|$http_authorization|$http_x_api_key|$http_cookie|$http_sec_websocket_key";
       proxy_cache_methods GET HEAD POST;
 `
     : ''
@@ -65,6 +73,7 @@ export function nginxRecipe (options: { port: number, decisions: string, upstrea
 `
   return `  proxy_cache_path {dir}/cache levels=1:2 keys_zone=gatehouse:1m max_size=10m inactive=5m use_temp_path=off;
   upstream gatehouse_decisions { server ${options.decisions}; keepalive 8; }
+  map $http_upgrade $gatehouse_connection { default upgrade; '' ''; }
   server {
     listen 127.0.0.1:${options.port};
     location / {
@@ -77,6 +86,10 @@ ${set}
 ${login}      # The credentials were the gateway's to read, not the app's.
       proxy_set_header Authorization "";
       proxy_set_header X-API-Key "";
+      # WebSockets: the handshake is decided as one (the subrequest carries Sec-WebSocket-Key), then switched here.
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $gatehouse_connection;
       proxy_pass ${options.upstream};
     }
     location @gatehouse_error {

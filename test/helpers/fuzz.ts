@@ -170,9 +170,27 @@ const segment = fc.oneof(
 const prefix = fc.constantFrom('/pub', '/pub/deep', '/cli', '/usr', '/both', '/mixed', '/ws', '/nope', '/PUB', '/Cli', '/pub/', '', '/')
 
 const target = fc.oneof(
-  { weight: 12, arbitrary: fc.tuple(prefix, fc.array(segment, { maxLength: 4 }), fc.boolean(), fc.option(fc.constantFrom('q=1', 'a=%2F..', 'api_key=x', '', '#f'), { nil: undefined }))
-    .map(([p, segs, slash, query]) => `${p}${segs.map(s => `/${s}`).join('')}${slash ? '/' : ''}${query === undefined ? '' : `?${query}`}`) },
-  { weight: 1, arbitrary: fc.constantFrom('*', 'http://127.0.0.1/pub/a', 'https://evil.test/cli/1', '//pub/a', 'pub/a', '', ' /pub/a', '/pub/a ', '/pub/a\x00', '/pub/%0d%0aX-Injected:%201') }
+  {
+    weight: 12,
+    arbitrary: fc
+      .tuple(prefix, fc.array(segment, { maxLength: 4 }), fc.boolean(), fc.option(fc.constantFrom('q=1', 'a=%2F..', 'api_key=x', '', '#f'), { nil: undefined }))
+      .map(([p, segs, slash, query]) => `${p}${segs.map(s => `/${s}`).join('')}${slash ? '/' : ''}${query === undefined ? '' : `?${query}`}`)
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '*',
+      'http://127.0.0.1/pub/a',
+      'https://evil.test/cli/1',
+      '//pub/a',
+      'pub/a',
+      '',
+      ' /pub/a',
+      '/pub/a ',
+      '/pub/a\x00',
+      '/pub/%0d%0aX-Injected:%201'
+    )
+  }
 )
 
 const method = fc.oneof(
@@ -190,27 +208,82 @@ const identityName = fc.constantFrom('Remote-User', 'remote-user', 'REMOTE-CLIEN
 const identityHeader = fc.tuple(identityName, fc.constantFrom('alice', 'admin', '', ' x ', 'a,b')).map(([n, v]) => `${n}: ${MARK}${v}`)
 
 const otherName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('X-Forwarded-For', 'X-Forwarded-Host', 'X-Request-Id', 'Connection', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Authorization',
-    'Content-Type', 'Accept', 'Cookie', 'Origin', 'Via', 'Forwarded', 'X-Odd', 'Transfer-Encoding', 'Content-Length', 'Expect', 'Host', 'Upgrade') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'X-Forwarded-For',
+      'X-Forwarded-Host',
+      'X-Request-Id',
+      'Connection',
+      'Keep-Alive',
+      'TE',
+      'Trailer',
+      'Proxy-Authorization',
+      'Content-Type',
+      'Accept',
+      'Cookie',
+      'Origin',
+      'Via',
+      'Forwarded',
+      'X-Odd',
+      'Transfer-Encoding',
+      'Content-Length',
+      'Expect',
+      'Host',
+      'Upgrade'
+    )
+  },
   { weight: 2, arbitrary: fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/) },
   { weight: 1, arbitrary: fc.constantFrom('', 'Bad Name', 'Bad:Name', 'X-\x00', 'X-é', 'X-\t', '\tX-Fold') }
 )
 const otherValue = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('1', 'close', 'keep-alive', 'upgrade', 'chunked', 'trailers', 'a, b', '127.0.0.1', 'text/plain', '100-continue', 'h2c', 'websocket') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '1',
+      'close',
+      'keep-alive',
+      'upgrade',
+      'chunked',
+      'trailers',
+      'a, b',
+      '127.0.0.1',
+      'text/plain',
+      '100-continue',
+      'h2c',
+      'websocket'
+    )
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
   { weight: 1, arbitrary: fc.constantFrom('a\r\n b', 'a\x00b', 'a\x7fb', 'ÿþ', ' ', 'x'.repeat(9000), '\r\nX-Injected: 1', 'close, Remote-User') }
 )
 const otherHeader = fc.tuple(otherName, otherValue).map(([n, v]) => `${n}: ${v}`)
 
 const keyHeader = fc.constantFrom<[FuzzRequest['key'], string[]]>(
-  ['none', []], ['valid', [`X-API-Key: ${KEYS.android}`]], ['bad', [`X-API-Key: ${BAD_KEY}`]], ['bad', [`x-api-key: ${KEYS.android}`, `X-API-Key: ${KEYS.android}`]],
-  ['bad', [`X-API-Key: ${KEYS.android} x`]], ['bad', [`X-API-Key:`]], ['valid', [`x-api-key:   ${KEYS.android}  `]]
+  ['none', []],
+  ['valid', [`X-API-Key: ${KEYS.android}`]],
+  ['bad', [`X-API-Key: ${BAD_KEY}`]],
+  ['bad', [`x-api-key: ${KEYS.android}`, `X-API-Key: ${KEYS.android}`]],
+  ['bad', [`X-API-Key: ${KEYS.android} x`]],
+  ['bad', ['X-API-Key:']],
+  ['valid', [`x-api-key:   ${KEYS.android}  `]]
 )
 
 const framing = fc.oneof(
   fc.constant({ kind: 'none' as const }),
-  fc.record({ kind: fc.constant('cl' as const), body: fc.string({ maxLength: 40 }), delta: fc.constantFrom(0, 0, 0, 1, -1, 5), form: fc.constantFrom('', '', ' ', '+', '0', 'dup', 'dup-diff', 'hex') }),
-  fc.record({ kind: fc.constant('te' as const), chunks: fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 4 }), te: fc.constantFrom('chunked', 'chunked', 'Chunked', ' chunked', 'gzip, chunked', 'chunked, gzip', 'identity', 'chunked\t', 'x-chunked'), withCl: fc.boolean(), bad: fc.constantFrom('', '', '', '', 'size', 'ext', 'last', 'trailer', 'lf') }),
+  fc.record({
+    kind: fc.constant('cl' as const),
+    body: fc.string({ maxLength: 40 }),
+    delta: fc.constantFrom(0, 0, 0, 1, -1, 5),
+    form: fc.constantFrom('', '', ' ', '+', '0', 'dup', 'dup-diff', 'hex')
+  }),
+  fc.record({
+    kind: fc.constant('te' as const),
+    chunks: fc.array(fc.string({ minLength: 1, maxLength: 20 }), { maxLength: 4 }),
+    te: fc.constantFrom('chunked', 'chunked', 'Chunked', ' chunked', 'gzip, chunked', 'chunked, gzip', 'identity', 'chunked\t', 'x-chunked'),
+    withCl: fc.boolean(),
+    bad: fc.constantFrom('', '', '', '', 'size', 'ext', 'last', 'trailer', 'lf')
+  }),
   fc.constant({ kind: 'smuggle' as const })
 )
 
@@ -245,40 +318,54 @@ function frame (f: Framing, method: string): { headers: string[], body: string, 
 export interface Tokens { valid: string, bad: string }
 
 function request (tokens: Tokens): fc.Arbitrary<FuzzRequest> {
-  return fc.record({
-    method,
-    target,
-    version,
-    host: fc.constantFrom('ok', 'ok', 'ok', 'none', 'dup', 'empty', 'odd'),
-    identity: fc.array(identityHeader, { maxLength: 3 }),
-    other: fc.array(otherHeader, { maxLength: 3 }),
-    key: keyHeader,
-    jwt: fc.constantFrom<[FuzzRequest['jwt'], string[]]>(['none', []], ['valid', [`Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`]],
-      ['bad', [`Authorization: bearer  ${tokens.valid}x`]], ['none', ['Authorization: Basic Zm9vOmJhcg==']], ['bad', ['Authorization: Bearer']],
-      // Node keeps the first of repeated Authorization lines (it drops the rest): the same token twice is that token.
-      ['valid', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]], ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]),
-    upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
-    framing
-  }).map(r => {
-    const f = frame(r.framing, r.method)
-    const hosts = { ok: ['Host: gw.fuzz'], none: [], dup: ['Host: a', 'Host: b'], empty: ['Host:'], odd: ['Host: a b/c'] }
-    const up = r.upgrade === 'ws'
-      ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']
-      : r.upgrade === 'ws-bad'
-        ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 7']
-        : r.upgrade === 'h2c' ? ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA'] : r.upgrade === 'other' ? ['Connection: Upgrade', 'Upgrade: foo/1'] : []
-    return {
-      method: r.method,
-      target: r.target,
-      version: r.version,
-      headers: [...hosts[r.host], ...r.identity, ...r.other, ...r.key[1], ...r.jwt[1], ...up, ...f.headers],
-      body: f.body,
-      complete: f.complete,
-      key: r.key[0],
-      jwt: r.jwt[0],
-      upgrade: r.upgrade === 'ws'
-    }
-  })
+  return fc
+    .record({
+      method,
+      target,
+      version,
+      host: fc.constantFrom('ok', 'ok', 'ok', 'none', 'dup', 'empty', 'odd'),
+      identity: fc.array(identityHeader, { maxLength: 3 }),
+      other: fc.array(otherHeader, { maxLength: 3 }),
+      key: keyHeader,
+      jwt: fc.constantFrom<[FuzzRequest['jwt'], string[]]>(
+        ['none', []],
+        ['valid', [`Authorization: Bearer ${tokens.valid}`]],
+        ['bad', [`Authorization: Bearer ${tokens.bad}`]],
+        ['bad', [`Authorization: bearer  ${tokens.valid}x`]],
+        ['none', ['Authorization: Basic Zm9vOmJhcg==']],
+        ['bad', ['Authorization: Bearer']],
+        // Node keeps the first of repeated Authorization lines (it drops the rest): the same token twice is that token.
+        ['valid', [`Authorization: Bearer ${tokens.valid}`, `Authorization: Bearer ${tokens.valid}`]],
+        ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]
+      ),
+      upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
+      framing
+    })
+    .map(r => {
+      const f = frame(r.framing, r.method)
+      const hosts = { ok: ['Host: gw.fuzz'], none: [], dup: ['Host: a', 'Host: b'], empty: ['Host:'], odd: ['Host: a b/c'] }
+      const up =
+        r.upgrade === 'ws'
+          ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==']
+          : r.upgrade === 'ws-bad'
+            ? ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 7']
+            : r.upgrade === 'h2c'
+              ? ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA']
+              : r.upgrade === 'other'
+                ? ['Connection: Upgrade', 'Upgrade: foo/1']
+                : []
+      return {
+        method: r.method,
+        target: r.target,
+        version: r.version,
+        headers: [...hosts[r.host], ...r.identity, ...r.other, ...r.key[1], ...r.jwt[1], ...up, ...f.headers],
+        body: f.body,
+        complete: f.complete,
+        key: r.key[0],
+        jwt: r.jwt[0],
+        upgrade: r.upgrade === 'ws'
+      }
+    })
 }
 
 /** One exchange on one connection: up to three pipelined requests, then how the client ends. */
@@ -445,18 +532,34 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     else if (m.route.name !== s.upstream) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher picks ${m.route.name}`)
     else {
       const forwardedMatch = matchTarget(s.target, s.method)
-      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`)
+      if ('refused' in forwardedMatch || forwardedMatch.route.name !== s.upstream) {
+        fail('route', `forwarded as ${s.method} ${JSON.stringify(s.target)}: not the path judged (${JSON.stringify(r.target)})`)
+      }
       const needs = m.route.needs(r.method)
       const get = (n: string): string | undefined => s.headers.find(([k]) => k.toLowerCase() === n)?.[1]
-      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`)
-      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`)
+      if (needs.client && (r.key !== 'valid' || get('remote-client') !== 'android')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the client (key ${r.key})`)
+      }
+      if (needs.user && (r.jwt !== 'valid' || get('remote-user') !== 'alice')) {
+        fail('policy', `${m.route.name} forwarded ${r.method} without the user (jwt ${r.jwt})`)
+      }
     }
     for (const [k, v] of s.headers) {
       if (k.includes('_')) fail('identity', `${s.upstream} received a header named ${JSON.stringify(k)}`)
       if (v.includes(MARK) && /remote/i.test(k)) fail('identity', `${s.upstream} received the client's ${k}: ${JSON.stringify(v.slice(0, 80))}`)
     }
     for (const secret of [KEYS.android, BAD_KEY, tokens.valid, tokens.bad]) {
-      if (s.head.includes(secret)) fail('credential', `${s.upstream} received a credential in ${JSON.stringify(s.head.split('\r\n').find(l => l.includes(secret))?.slice(0, 60))}`)
+      if (s.head.includes(secret)) {
+        fail(
+          'credential',
+          `${s.upstream} received a credential in ${JSON.stringify(
+            s.head
+              .split('\r\n')
+              .find(l => l.includes(secret))
+              ?.slice(0, 60)
+          )}`
+        )
+      }
     }
   }
 
@@ -476,7 +579,12 @@ async function send (conn: RawConnection, bytes: Buffer, c: FuzzCase): Promise<v
 function checkResponse (res: RawMessage, r: FuzzRequest, fail: (p: string, d: string) => void): void {
   if (!res.complete) return
   if (Number.isNaN(res.status) || res.status < 100 || res.status > 599) fail('answers or closes', `status line ${JSON.stringify(res.startLine)}`)
-  if (res.status >= 500) fail('no 5xx for the client\'s mistakes', `${r.method} ${JSON.stringify(r.target.slice(0, 120))} answered ${res.status} ${res.body.toString().slice(0, 200)}`)
+  if (res.status >= 500) {
+    fail(
+      "no 5xx for the client's mistakes",
+      `${r.method} ${JSON.stringify(r.target.slice(0, 120))} answered ${res.status} ${res.body.toString().slice(0, 200)}`
+    )
+  }
   if (res.status >= 400 && !/^application\/problem\+json/.test(header(res, 'content-type') ?? '')) {
     fail('4xx is problem+json', `${res.status} with content-type ${String(header(res, 'content-type'))}`)
   }
@@ -487,7 +595,13 @@ async function expressUpstream (t: Teardown, name: string, record: (s: Seen) => 
   const fromNode = (req: IncomingMessage): Seen => {
     const headers: Array<[string, string]> = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
-    return { upstream: name, head: `${req.method ?? ''} ${req.url ?? ''}\r\n${headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`, headers, target: req.url ?? '', method: req.method ?? '' }
+    return {
+      upstream: name,
+      head: `${req.method ?? ''} ${req.url ?? ''}\r\n${headers.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`,
+      headers,
+      target: req.url ?? '',
+      method: req.method ?? ''
+    }
   }
   const app = express()
   app.use((req, res) => {
@@ -523,7 +637,16 @@ export interface FuzzSummary {
  * Runs `cases` generated cases, `parallel` at a time, each batch a fast-check property over
  * a tuple of cases; the first batch that fails is shrunk and returned with its seed.
  */
-export async function fuzz (rig: FuzzRig, options: { cases: number, seed: number, parallel: number, keepGoing?: boolean, onProgress?: (done: number, byProperty: FuzzSummary['byProperty'], known: number) => void }): Promise<FuzzSummary> {
+export async function fuzz (
+  rig: FuzzRig,
+  options: {
+    cases: number
+    seed: number
+    parallel: number
+    keepGoing?: boolean
+    onProgress?: (done: number, byProperty: FuzzSummary['byProperty'], known: number) => void
+  }
+): Promise<FuzzSummary> {
   const started = Date.now()
   const batch = fc.array(fuzzCase(rig.tokens), { minLength: options.parallel, maxLength: options.parallel })
   let known = 0
@@ -531,21 +654,30 @@ export async function fuzz (rig: FuzzRig, options: { cases: number, seed: number
   let last: Finding[] = []
   const runs = Math.ceil(options.cases / options.parallel)
   let done = 0
-  const result = await fc.check(fc.asyncProperty(batch, async cases => {
-    const all = (await Promise.all(cases.map(async c => await rig.run(c)))).flat()
-    const unknown = all.filter(f => !f.known)
-    known += all.length - unknown.length
-    done += cases.length
-    if (done % 1000 < options.parallel) options.onProgress?.(done, byProperty, known)
-    if (unknown.length > 0) last = unknown
-    for (const f of unknown) {
-      const entry = byProperty[f.property] ?? { count: 0, first: f.detail }
-      entry.count++
-      byProperty[f.property] = entry
-    }
-    return options.keepGoing === true || unknown.length === 0
-  }), { seed: options.seed, numRuns: runs, endOnFailure: false, maxSkipsPerRun: 0 })
-  const summary: FuzzSummary = { cases: Math.min(done, runs * options.parallel), seconds: (Date.now() - started) / 1000, byProperty, forwarded: rig.forwarded, known }
+  const result = await fc.check(
+    fc.asyncProperty(batch, async cases => {
+      const all = (await Promise.all(cases.map(async c => await rig.run(c)))).flat()
+      const unknown = all.filter(f => !f.known)
+      known += all.length - unknown.length
+      done += cases.length
+      if (done % 1000 < options.parallel) options.onProgress?.(done, byProperty, known)
+      if (unknown.length > 0) last = unknown
+      for (const f of unknown) {
+        const entry = byProperty[f.property] ?? { count: 0, first: f.detail }
+        entry.count++
+        byProperty[f.property] = entry
+      }
+      return options.keepGoing === true || unknown.length === 0
+    }),
+    { seed: options.seed, numRuns: runs, endOnFailure: false, maxSkipsPerRun: 0 }
+  )
+  const summary: FuzzSummary = {
+    cases: Math.min(done, runs * options.parallel),
+    seconds: (Date.now() - started) / 1000,
+    byProperty,
+    forwarded: rig.forwarded,
+    known
+  }
   if (result.failed) {
     summary.failure = {
       seed: result.seed,

@@ -16,7 +16,11 @@ export interface GatewayPair {
  * balancer run: what one learns, purges or revokes the other must see. `config` gets the
  * Redis URL; both are closed (and Redis stopped) when the test ends.
  */
-export async function startGatewayPair (t: Teardown, config: (redisUrl: string) => string | Promise<string>, options: TestGatewayOptions = {}): Promise<GatewayPair> {
+export async function startGatewayPair (
+  t: Teardown,
+  config: (redisUrl: string) => string | Promise<string>,
+  options: TestGatewayOptions = {}
+): Promise<GatewayPair> {
   const redis = await startRedis(t)
   const yaml = await config(redis.url)
   const [a, b] = await Promise.all([startTestGateway(t, yaml, options), startTestGateway(t, yaml, options)])

@@ -52,7 +52,9 @@ export interface TestGatewayOptions {
 export async function startTestGateway (t: Teardown, yaml: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
   // Without it the admin listener takes the default 127.0.0.1:9090, which a demo, Prometheus or
   // another test may hold: EADDRINUSE on one machine, a pass on the next.
-  if ((parseYaml(yaml) as { server?: { admin?: unknown } } | null)?.server?.admin === undefined) throw new Error('a test config sets server.admin (127.0.0.1:0, or false): the default port 9090 may be taken')
+  if ((parseYaml(yaml) as { server?: { admin?: unknown } } | null)?.server?.admin === undefined) {
+    throw new Error('a test config sets server.admin (127.0.0.1:0, or false): the default port 9090 may be taken')
+  }
   const dir = tempDir(t, { ...options.files, 'gateway.config.yaml': yaml })
   let text = ''
   const logs: Array<Record<string, unknown>> = []

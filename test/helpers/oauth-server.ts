@@ -63,13 +63,34 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
   const extraByAccount = new Map<string, Record<string, unknown>>()
   const provider = new Provider(url, {
     clients: [
-      { client_id: AS_CLIENTS.basic.id, client_secret: AS_CLIENTS.basic.secret, grant_types: [], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' },
-      { client_id: AS_CLIENTS.post.id, client_secret: AS_CLIENTS.post.secret, grant_types: [], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post' },
-      { client_id: AS_CLIENTS.app.id, client_secret: AS_CLIENTS.app.secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'orders:read orders:write' }
+      {
+        client_id: AS_CLIENTS.basic.id,
+        client_secret: AS_CLIENTS.basic.secret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic'
+      },
+      {
+        client_id: AS_CLIENTS.post.id,
+        client_secret: AS_CLIENTS.post.secret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post'
+      },
+      {
+        client_id: AS_CLIENTS.app.id,
+        client_secret: AS_CLIENTS.app.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'orders:read orders:write'
+      }
     ],
     scopes: ['orders:read', 'orders:write'],
     ttl: { ClientCredentials: 600 },
-    extraTokenClaims: async (_ctx: unknown, token: { accountId?: string }) => token.accountId === undefined ? undefined : extraByAccount.get(token.accountId),
+    extraTokenClaims: async (_ctx: unknown, token: { accountId?: string }) => (token.accountId === undefined ? undefined : extraByAccount.get(token.accountId)),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -130,7 +151,10 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
   async function grant (form: Record<string, string>): Promise<string> {
     const res = await request(`${url}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${AS_CLIENTS.app.id}:${AS_CLIENTS.app.secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${AS_CLIENTS.app.id}:${AS_CLIENTS.app.secret}`).toString('base64')}`
+      },
       body: new URLSearchParams(form).toString()
     })
     const body = await res.body.json() as { access_token?: string }
@@ -177,6 +201,7 @@ export function introspectionYaml (as: TestAuthServer, upstream: string, options
 cache:
   redis: "${options.redis ?? ''}"
 authenticators:
-  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id}, clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
+  oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id},
+    clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
 ${ordersRoute(upstream, 'oauth')}`
 }

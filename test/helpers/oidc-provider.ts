@@ -216,7 +216,8 @@ export function oidcGatewayYaml (o: OidcGatewayOptions): string {
 cache:
   redis: "${o.redis ?? ''}"
 authenticators:
-  browser: { type: oidc, issuer: "${o.provider.url}", ${o.client ?? `clientId: ${WEB_CLIENT.id}, clientSecret: ${WEB_CLIENT.secret}`}, userClaim: preferred_username, session: { key: "${SESSION_KEY}"${o.session ?? ''} }${o.authenticator ?? ''} }
+  browser: { type: oidc, issuer: "${o.provider.url}", ${o.client ?? `clientId: ${WEB_CLIENT.id}, ` +
+    `clientSecret: ${WEB_CLIENT.secret}`}, userClaim: preferred_username, session: { key: "${SESSION_KEY}"${o.session ?? ''} }${o.authenticator ?? ''} }
 upstreams:
   app: { url: "${o.upstream}" }
 routes:

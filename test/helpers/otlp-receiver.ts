@@ -32,7 +32,9 @@ type KeyValues = Array<{ key: string, value: AnyValue }> | undefined
 
 function flat (attributes: KeyValues): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const { key, value } of attributes ?? []) out[key] = value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue)) ?? value.boolValue ?? value.doubleValue
+  for (const { key, value } of attributes ?? []) {
+    out[key] = value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue)) ?? value.boolValue ?? value.doubleValue
+  }
   return out
 }
 
@@ -54,7 +56,9 @@ export async function startOtlpReceiver (t: Teardown): Promise<OtlpReceiver> {
     }
     contentTypes.push(String(req.headers['content-type']))
     bodyOf(req).then(text => {
-      const body = JSON.parse(text) as { resourceSpans?: Array<{ resource?: { attributes?: KeyValues }, scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }> }
+      const body = JSON.parse(text) as {
+        resourceSpans?: Array<{ resource?: { attributes?: KeyValues }, scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>
+      }
       for (const rs of body.resourceSpans ?? []) {
         const resource = flat(rs.resource?.attributes)
         for (const ss of rs.scopeSpans ?? []) {

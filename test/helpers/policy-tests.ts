@@ -2,12 +2,20 @@ import { spawn } from 'node:child_process'
 import { CLI, nodeCommand } from './paths.js'
 
 /** Runs `gatehouse test ARGS` in `cwd` and collects its exit code and output. */
-export async function gatehouseTest (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null, stdout: string, stderr: string }> {
+export async function gatehouseTest (
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ status: number | null, stdout: string, stderr: string }> {
   const child = spawn(...nodeCommand([CLI, 'test', ...args]), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
   const status = await new Promise<number | null>(resolve => child.once('close', resolve))
   return { status, stdout, stderr }
 }

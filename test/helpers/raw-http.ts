@@ -56,7 +56,11 @@ const CRLF2 = Buffer.from('\r\n\r\n')
  * unless `eof`: then whatever is there is returned with `complete: false`.
  * `noBody`: the answer to a HEAD (a 1xx, 204 or 304 never has one either).
  */
-export function parseMessage (buf: Buffer, kind: 'request' | 'response', options: { noBody?: boolean, eof?: boolean } = {}): { message: RawMessage, used: number } | undefined {
+export function parseMessage (
+  buf: Buffer,
+  kind: 'request' | 'response',
+  options: { noBody?: boolean, eof?: boolean } = {}
+): { message: RawMessage, used: number } | undefined {
   const end = buf.indexOf(CRLF2)
   if (end === -1) return undefined
   const head = buf.subarray(0, end + 4).toString('latin1')
@@ -226,7 +230,9 @@ export class RawConnection {
       return parsed !== undefined
     }, ms)
     if (!ok || parsed === undefined) {
-      throw new Error(`${this.ended ? 'connection closed' : `no response within ${ms} ms`}; received: ${JSON.stringify(this.pending.toString('latin1').slice(0, 2000))}`)
+      throw new Error(
+        `${this.ended ? 'connection closed' : `no response within ${ms} ms`}; received: ${JSON.stringify(this.pending.toString('latin1').slice(0, 2000))}`
+      )
     }
     this.pending = this.pending.subarray(parsed.used)
     return parsed.message
@@ -262,7 +268,12 @@ export async function rawConnect (t: Teardown, url: string): Promise<RawConnecti
  * Sends `bytes` on a new connection and returns the first final response (a 1xx before
  * it is skipped), parsed from the wire; `head`: it answers a HEAD request.
  */
-export async function rawRequest (t: Teardown, url: string, bytes: string | Buffer, options: { head?: boolean, ms?: number } = {}): Promise<RawMessage & { connection: RawConnection }> {
+export async function rawRequest (
+  t: Teardown,
+  url: string,
+  bytes: string | Buffer,
+  options: { head?: boolean, ms?: number } = {}
+): Promise<RawMessage & { connection: RawConnection }> {
   const conn = await rawConnect(t, url)
   conn.write(bytes)
   for (;;) {
@@ -334,7 +345,9 @@ export async function startRawUpstream (t: Teardown, onRequest: (req: RawMessage
 export function responseBytes (status: number, headerLines: string[], body = ''): string {
   const reason: Record<number, string> = { 200: 'OK', 204: 'No Content', 304: 'Not Modified', 404: 'Not Found' }
   const lines = [`HTTP/1.1 ${status} ${reason[status] ?? 'Status'}`, ...headerLines]
-  if (status !== 204 && status !== 304 && !headerLines.some(l => /^(content-length|transfer-encoding):/i.test(l))) lines.push(`Content-Length: ${Buffer.byteLength(body)}`)
+  if (status !== 204 && status !== 304 && !headerLines.some(l => /^(content-length|transfer-encoding):/i.test(l))) {
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`)
+  }
   return lines.join('\r\n') + '\r\n\r\n' + body
 }
 

@@ -24,7 +24,11 @@ export async function startRedis (t: Teardown, options: { persistDir?: string, a
     ? ['--appendonly', 'no']
     : ['--dir', options.persistDir, '--appendonly', 'yes', '--appendfsync', 'always']
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? []), '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, ...(options.args ?? []), '--loglevel', 'warning'],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     child = proc
     await new Promise<void>((resolve, reject) => {
       let out = ''

@@ -39,11 +39,11 @@ export async function startWsUpstream (t: Teardown, options: { refuse?: number }
     host: '127.0.0.1',
     port: 0,
     handleProtocols: offered => offered.has('chat') ? 'chat' : false,
-    verifyClient: (info, cb) => {
-      if (options.refuse === undefined) cb(true)
+    verifyClient: (info, verdict) => {
+      if (options.refuse === undefined) verdict(true)
       else {
         handshakes.push({ url: info.req.url ?? '', headers: info.req.headers, protocol: '' })
-        cb(false, options.refuse, 'refused by the upstream')
+        verdict(false, options.refuse, 'refused by the upstream')
       }
     }
   })
@@ -80,13 +80,18 @@ export type Refused = { kind: 'refused', status: number, headers: IncomingHttpHe
  * Opens a WebSocket through the gateway (`url` is http://…): either it opens, and the
  * upstream's first message (its view of the handshake) is read, or the gateway's HTTP answer is.
  */
-export async function openWs (url: string, options: { headers?: Record<string, string>, protocols?: string[], maxPayload?: number } = {}): Promise<Opened | Refused> {
+export async function openWs (
+  url: string,
+  options: { headers?: Record<string, string>, protocols?: string[], maxPayload?: number } = {}
+): Promise<Opened | Refused> {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), options.protocols ?? [], { headers: options.headers, maxPayload: options.maxPayload })
   return await new Promise((resolve, reject) => {
     ws.once('unexpected-response', (req, res) => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { body += chunk })
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
       res.on('end', () => {
         req.destroy()
         resolve({ kind: 'refused', status: res.statusCode ?? 0, headers: res.headers, body })

@@ -10,7 +10,19 @@ const KEY = 'gh-test-key-android-0123456789'
 const OTHER = 'gh-test-key-ios-0123456789'
 
 function record (id: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return { id, name: id, secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit: undefined, certificate: undefined, expiresAt: null, disabled: false, ...extra }
+  return {
+    id,
+    name: id,
+    secretHash: undefined,
+    apiKeys: [],
+    scopes: [],
+    userTokenClients: [],
+    rateLimit: undefined,
+    certificate: undefined,
+    expiresAt: null,
+    disabled: false,
+    ...extra
+  }
 }
 
 function authenticator (clients: ClientRecord[], spec: { header?: string, query?: string } = {}, clock = manualClock()): Authenticator {
@@ -55,7 +67,10 @@ t.test('no key, an empty key or an empty query is no credential: undefined, for 
 })
 
 t.test('the query parameter is read only when configured, and the header wins', async t => {
-  const clients = [record('android', { apiKeys: [{ hash: hashApiKey(KEY), expiresAt: null }] }), record('ios', { apiKeys: [{ hash: hashApiKey(OTHER), expiresAt: null }] })]
+  const clients = [
+    record('android', { apiKeys: [{ hash: hashApiKey(KEY), expiresAt: null }] }),
+    record('ios', { apiKeys: [{ hash: hashApiKey(OTHER), expiresAt: null }] })
+  ]
   const withQuery = authenticator(clients, { query: 'api_key' })
   t.same(await outcome(withQuery, req({}, `a=1&api_key=${KEY}`)), { id: 'android' })
   t.same(await outcome(withQuery, req({ 'x-api-key': OTHER }, `api_key=${KEY}`)), { id: 'ios' }, 'the header is read first')

@@ -35,7 +35,11 @@ const certs = stand('certs', 'client', 'ClientCertificate', 'x-cert', byHeader('
 const idp = stand('idp', 'user', 'Bearer', 'authorization', byHeader('authorization', userOf('alice')))
 const drf = stand('drf', 'user', 'Bearer', 'authorization', () => undefined)
 
-const route = (policy: Record<string, PolicyName>, clientAuth: Authenticator[] = [keys, certs], userAuth: Authenticator[] = [idp]): RouteAuth => ({ policy, clientAuth, userAuth })
+const route = (policy: Record<string, PolicyName>, clientAuth: Authenticator[] = [keys, certs], userAuth: Authenticator[] = [idp]): RouteAuth => ({
+  policy,
+  clientAuth,
+  userAuth
+})
 const req = (headers: Record<string, string> = {}): AuthRequest => ({ method: 'GET', headers, query: '', ip: '10.0.0.1' })
 
 async function refusal (p: Promise<unknown>): Promise<GatehouseError> {
@@ -96,7 +100,10 @@ t.test('a refused credential: its own challenge first, the route\'s other scheme
   const err = await refusal(authenticate(route({ GET: 'client' }, [bad, certs]), 'GET', req({ 'x-api-key': 'k' })))
   t.equal(err.code, 'invalid_credentials')
   t.equal(err.detail, 'unknown API key')
-  t.same(err.challenges, [{ scheme: 'ApiKey', params: { realm: 'gatehouse', error: 'invalid' } }, { scheme: 'ClientCertificate', params: { realm: 'gatehouse' } }])
+  t.same(err.challenges, [
+    { scheme: 'ApiKey', params: { realm: 'gatehouse', error: 'invalid' } },
+    { scheme: 'ClientCertificate', params: { realm: 'gatehouse' } }
+  ])
   t.equal(err.principal, 'client')
   t.equal(err.authenticator, 'keys')
   t.same(err.headers, { 'retry-after': '1' })
@@ -104,14 +111,18 @@ t.test('a refused credential: its own challenge first, the route\'s other scheme
 
   const plain = stand('idp', 'user', 'Bearer', 'authorization', () => new GatehouseError('invalid_token', 'bad signature'))
   const wrapped = await refusal(authenticate(route({ GET: 'user' }, [keys], [plain, drf]), 'GET', req({ authorization: 'x' })))
-  t.same(wrapped.challenges, [{ scheme: 'Bearer', params: { realm: 'gatehouse' } }], 'without its own challenges the authenticator\'s is used, and one Bearer only')
+  t.same(
+    wrapped.challenges,
+    [{ scheme: 'Bearer', params: { realm: 'gatehouse' } }],
+    "without its own challenges the authenticator's is used, and one Bearer only"
+  )
   t.equal(wrapped.principal, 'user')
   t.equal(wrapped.authenticator, 'idp')
   t.ok(wrapped.cause instanceof GatehouseError, 'no cause: the refusal itself is the cause')
 
   const second = stand('certs', 'client', 'ClientCertificate', 'x-cert', () => new GatehouseError('invalid_credentials', 'not registered'))
   const late = await refusal(authenticate(route({ GET: 'client' }, [keys, second]), 'GET', req({ 'x-cert': 'c' })))
-  t.same(schemes(late.challenges), ['ClientCertificate', 'ApiKey'], 'the refusing authenticator\'s challenge comes first even when it is not the route\'s first')
+  t.same(schemes(late.challenges), ['ClientCertificate', 'ApiKey'], "the refusing authenticator's challenge comes first even when it is not the route's first")
   const twoOwn = stand('keys', 'client', 'ApiKey', 'x-api-key', () => new GatehouseError('invalid_credentials', 'no', {
     challenges: [{ scheme: 'ApiKey', params: {} }, { scheme: 'ClientCertificate', params: {} }]
   }))
@@ -141,10 +152,22 @@ t.test('a credential header no authenticator took is refused: invalid_token for 
   t.same(schemes(bearerErr.challenges), ['Bearer'])
   t.same(await authenticate(route({ GET: 'public' }, [blind], [idp, drf]), 'GET', req({ authorization: 'x' })).then(i => i.authenticators), ['idp'],
     'a header one authenticator took is not unclaimed because another of the same list ignored it')
-  t.same(await authenticate(route({ GET: 'public' }, [stand('k2', 'client', 'ApiKey', 'authorization', () => undefined)], [idp]), 'GET', req({ authorization: 'x' })).then(i => i.authenticators), ['idp'],
-    'nor because an authenticator of the other list ignored it')
-  t.same(await authenticate(route({ GET: 'public' }, [keys], [stand('u2', 'user', 'Bearer', 'x-api-key', () => undefined)]), 'GET', req({ 'x-api-key': 'k' })).then(i => i.authenticators), ['keys'],
-    'the client\'s header is claimed for the user list too')
+  t.same(
+    await authenticate(
+      route({ GET: 'public' }, [stand('k2', 'client', 'ApiKey', 'authorization', () => undefined)], [idp]),
+      'GET',
+      req({ authorization: 'x' })
+    ).then(i => i.authenticators),
+    ['idp'],
+    'nor because an authenticator of the other list ignored it'
+  )
+  t.same(
+    await authenticate(route({ GET: 'public' }, [keys], [stand('u2', 'user', 'Bearer', 'x-api-key', () => undefined)]), 'GET', req({ 'x-api-key': 'k' })).then(
+      i => i.authenticators
+    ),
+    ['keys'],
+    "the client's header is claimed for the user list too"
+  )
 })
 
 t.test('challengesOf: one per scheme, in route order', async t => {

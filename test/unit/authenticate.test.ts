@@ -40,18 +40,45 @@ async function setup (): Promise<{ route: RouteAuth, clock: ReturnType<typeof ma
   const clock = manualClock()
   const config = configOf(YAML)
   const cache = new TwoTierCache({ maxEntries: 1000, maxSize: 1024 * 1024 }, quiet, undefined, undefined, undefined, undefined, clock)
-  const tokens = new TokenService(await loadSigningKeys(undefined, undefined), config.tokens.issuer, config.tokens.ttlMs, new Revocations(cache, new RevokedJtis(100, clock), quiet, undefined, clock), clock)
-  const auth = await createAuthenticators({ config, logger: quiet, cache, tokens, clock, secretSlots: new SecretCheckSlots(['oauth']), counters: createDecisionCounters() })
+  const tokens = new TokenService(
+    await loadSigningKeys(undefined, undefined),
+    config.tokens.issuer,
+    config.tokens.ttlMs,
+    new Revocations(cache, new RevokedJtis(100, clock), quiet, undefined, clock),
+    clock
+  )
+  const auth = await createAuthenticators({
+    config,
+    logger: quiet,
+    cache,
+    tokens,
+    clock,
+    secretSlots: new SecretCheckSlots(['oauth']),
+    counters: createDecisionCounters()
+  })
   const r = config.routes[0]
   const pick = (names: string[]): Authenticator[] => names.map(n => auth.get(n) as Authenticator)
   return { route: { policy: r?.policy ?? {}, clientAuth: pick(r?.client ?? []), userAuth: pick(r?.user ?? []) }, clock, tokens, auth }
 }
 
-const req = (method: string, headers: Record<string, string | string[]> = {}, query = '', extra: Partial<AuthRequest> = {}): AuthRequest => ({ method, headers, query, ip: '10.0.0.1', ...extra })
+const req = (method: string, headers: Record<string, string | string[]> = {}, query = '', extra: Partial<AuthRequest> = {}): AuthRequest => ({
+  method,
+  headers,
+  query,
+  ip: '10.0.0.1',
+  ...extra
+})
 
 async function userJwt (clock: () => number, claims: Record<string, unknown> = {}, ttlS = 300): Promise<string> {
   const now = Math.floor(clock() / 1000)
-  return await new SignJWT({ scope: 'orders:read', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test/').setAudience('orders').setSubject('alice').setIssuedAt(now).setExpirationTime(now + ttlS).sign(new TextEncoder().encode(SECRET))
+  return await new SignJWT({ scope: 'orders:read', ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://idp.test/')
+    .setAudience('orders')
+    .setSubject('alice')
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlS)
+    .sign(new TextEncoder().encode(SECRET))
 }
 
 async function refusal (p: Promise<unknown>): Promise<{ code: string, detail: string, challenges: string[] } | undefined> {
@@ -69,9 +96,16 @@ t.test('policies per method: what each asks for, and the challenges it offers', 
   const id = await authenticate(route, 'GET', req('GET', { 'x-api-key': KEY }))
   t.equal(id.client?.id, 'android')
   t.same(id.authenticators, ['keys'])
-  t.match(await refusal(authenticate(route, 'GET', req('GET'))), { code: 'missing_credentials', detail: 'a client credential is required', challenges: ['ApiKey realm="gatehouse", header="X-API-Key"', 'Bearer realm="gatehouse"'] })
+  t.match(await refusal(authenticate(route, 'GET', req('GET'))), {
+    code: 'missing_credentials',
+    detail: 'a client credential is required',
+    challenges: ['ApiKey realm="gatehouse", header="X-API-Key"', 'Bearer realm="gatehouse"']
+  })
   t.match(await refusal(authenticate(route, 'POST', req('POST'))), { code: 'missing_credentials', detail: 'client and user credentials are required' })
-  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { 'x-api-key': KEY }))), { code: 'missing_credentials', detail: 'a user credential is required' })
+  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { 'x-api-key': KEY }))), {
+    code: 'missing_credentials',
+    detail: 'a user credential is required'
+  })
   const both = await authenticate(route, 'POST', req('POST', { 'x-api-key': KEY, authorization: `Bearer ${await userJwt(clock)}` }))
   t.same([both.client?.id, both.user?.id, both.user?.scopes], ['android', 'alice', ['orders:read']])
   t.same(both.authenticators, ['keys', 'idp'])
@@ -80,7 +114,10 @@ t.test('policies per method: what each asks for, and the challenges it offers', 
 t.test('API keys: header or query, one only; expiry of the key and of the client on the clock', async t => {
   const { route, clock } = await setup()
   t.equal((await authenticate(route, 'GET', req('GET', {}, `api_key=${KEY}`))).client?.id, 'android')
-  t.match(await refusal(authenticate(route, 'GET', req('GET', {}, `api_key=${KEY}&api_key=${KEY}`))), { code: 'invalid_credentials', detail: 'more than one API key presented' })
+  t.match(await refusal(authenticate(route, 'GET', req('GET', {}, `api_key=${KEY}&api_key=${KEY}`))), {
+    code: 'invalid_credentials',
+    detail: 'more than one API key presented'
+  })
   t.match(await refusal(authenticate(route, 'GET', req('GET', { 'x-api-key': [KEY, KEY] }))), { detail: 'more than one API key presented' })
   t.match(await refusal(authenticate(route, 'GET', req('GET', { 'x-api-key': 'gh_nope' }))), { code: 'invalid_credentials', detail: 'unknown API key' })
   t.equal((await authenticate(route, 'GET', req('GET', { 'x-api-key': EXPIRING }))).client?.id, 'android')
@@ -99,12 +136,22 @@ t.test('user JWTs: verified once and cached until exp on the clock; refused with
   clock.advance(59_000)
   t.ok(await call(), 'cached, still fresh')
   clock.advance(1000)
-  t.match(await refusal(call()), { code: 'invalid_token', detail: 'token expired', challenges: [/^Bearer realm="gatehouse", error="invalid_token", error_description="token expired"/] })
-  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(() => clock() + 120_000)}` }))), { detail: 'token issued in the future' })
-  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(clock, { token_type: 'refresh' })}` }))), { detail: 'refresh tokens are not accepted' })
+  t.match(await refusal(call()), {
+    code: 'invalid_token',
+    detail: 'token expired',
+    challenges: [/^Bearer realm="gatehouse", error="invalid_token", error_description="token expired"/]
+  })
+  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(() => clock() + 120_000)}` }))), {
+    detail: 'token issued in the future'
+  })
+  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(clock, { token_type: 'refresh' })}` }))), {
+    detail: 'refresh tokens are not accepted'
+  })
   t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: 'Bearer a.b.c' }))), { detail: 'malformed token' })
   t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${'a'.repeat(9000)}.b.c` }))), { detail: 'token too large' })
-  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(clock, { scope: 7 })}` }))), { detail: 'scope claim must be a string or a list of strings' })
+  t.match(await refusal(authenticate(route, 'DELETE', req('DELETE', { authorization: `Bearer ${await userJwt(clock, { scope: 7 })}` }))), {
+    detail: 'scope claim must be a string or a list of strings'
+  })
 })
 
 t.test('on a WebSocket upgrade a JWT may come as a subprotocol entry or a query parameter, never otherwise', async t => {
@@ -117,8 +164,16 @@ t.test('on a WebSocket upgrade a JWT may come as a subprotocol entry or a query 
 
 t.test('a JWT of an issuer no authenticator owns is refused, not taken for anonymous', async t => {
   const { route, clock } = await setup()
-  const foreign = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://elsewhere/').setSubject('x').setExpirationTime(Math.floor(clock() / 1000) + 60).sign(new TextEncoder().encode(SECRET))
-  t.match(await refusal(authenticate(route, 'GET', req('GET', { 'x-api-key': KEY, authorization: `Bearer ${foreign}` }))), { code: 'invalid_token', detail: 'no authenticator of this route accepts the authorization credential' })
+  const foreign = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://elsewhere/')
+    .setSubject('x')
+    .setExpirationTime(Math.floor(clock() / 1000) + 60)
+    .sign(new TextEncoder().encode(SECRET))
+  t.match(await refusal(authenticate(route, 'GET', req('GET', { 'x-api-key': KEY, authorization: `Bearer ${foreign}` }))), {
+    code: 'invalid_token',
+    detail: 'no authenticator of this route accepts the authorization credential'
+  })
 })
 
 t.test('gateway client tokens as Bearer: accepted until exp on the clock, refused once revoked', async t => {
@@ -127,7 +182,10 @@ t.test('gateway client tokens as Bearer: accepted until exp on the clock, refuse
   const id = await authenticate(route, 'GET', req('GET', { authorization: `Bearer ${issued.token}` }))
   t.same([id.client?.id, id.client?.scopes, id.authenticators], ['android', ['orders:read'], ['tokens']], 'scopes narrowed to what the client holds now')
   await tokens.revocations.revoke({ jti: issued.jti, exp: issued.exp })
-  t.match(await refusal(authenticate(route, 'GET', req('GET', { authorization: `Bearer ${issued.token}` }))), { code: 'invalid_token', detail: 'token has been revoked' })
+  t.match(await refusal(authenticate(route, 'GET', req('GET', { authorization: `Bearer ${issued.token}` }))), {
+    code: 'invalid_token',
+    detail: 'token has been revoked'
+  })
   const other = await tokens.issueClientToken('android', [])
   clock.advance(15 * 60_000)
   t.match(await refusal(authenticate(route, 'GET', req('GET', { authorization: `Bearer ${other.token}` }))), { detail: 'token has expired' })

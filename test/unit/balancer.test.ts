@@ -75,8 +75,16 @@ t.test('active checks: a failed check takes a target out until one passes', asyn
 t.test('retries: idempotent, no body, no connection made, within retries and the deadline', async t => {
   const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
   const base = {
-    method: 'GET', hasBody: false, sent: false, answered: false, error: refused, retryOn: new Set(['connect-failure'] as const),
-    retried: 0, retries: 1, elapsedMs: 5, deadlineMs: 30_000
+    method: 'GET',
+    hasBody: false,
+    sent: false,
+    answered: false,
+    error: refused,
+    retryOn: new Set(['connect-failure'] as const),
+    retried: 0,
+    retries: 1,
+    elapsedMs: 5,
+    deadlineMs: 30_000
   }
   t.ok(mayRetry(base))
   for (const method of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']) t.ok(mayRetry({ ...base, method }), method)

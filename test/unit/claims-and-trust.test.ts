@@ -33,8 +33,36 @@ t.test('trustProxy: none, all, a hop count, or addresses and CIDRs', async t => 
 
 t.test('jwt options: defaults by key kind, durations and sizes in request-path units', async t => {
   const base = { type: 'jwt', issuer: 'https://idp', audience: 'api' } as unknown as JwtSpec
-  t.match(jwtOptions({ ...base, secret: 's' }), { algorithms: ['HS256', 'HS384', 'HS512'], clockToleranceS: 0, maxTokenSize: 8192, userClaim: 'sub', scopeClaims: ['scope', 'scp'], cooldownMs: 30_000, timeoutMs: 5000 })
-  t.match(jwtOptions({ ...base, jwksUri: 'https://idp/jwks', clockTolerance: '1500ms', maxTokenSize: '4KiB', scopeClaim: 'roles', jwksCooldown: '1m', timeout: '2s', requiredClaims: { typ: 'Bearer' } } as JwtSpec), { algorithms: ['RS256'], clockToleranceS: 1, maxTokenSize: 4096, scopeClaims: ['roles'], cooldownMs: 60_000, timeoutMs: 2000, requiredClaims: [['typ', 'Bearer']] })
+  t.match(jwtOptions({ ...base, secret: 's' }), {
+    algorithms: ['HS256', 'HS384', 'HS512'],
+    clockToleranceS: 0,
+    maxTokenSize: 8192,
+    userClaim: 'sub',
+    scopeClaims: ['scope', 'scp'],
+    cooldownMs: 30_000,
+    timeoutMs: 5000
+  })
+  t.match(
+    jwtOptions({
+      ...base,
+      jwksUri: 'https://idp/jwks',
+      clockTolerance: '1500ms',
+      maxTokenSize: '4KiB',
+      scopeClaim: 'roles',
+      jwksCooldown: '1m',
+      timeout: '2s',
+      requiredClaims: { typ: 'Bearer' }
+    } as JwtSpec),
+    {
+      algorithms: ['RS256'],
+      clockToleranceS: 1,
+      maxTokenSize: 4096,
+      scopeClaims: ['roles'],
+      cooldownMs: 60_000,
+      timeoutMs: 2000,
+      requiredClaims: [['typ', 'Bearer']]
+    }
+  )
   t.equal(jwtOptions({ ...base, audience: false, secret: 's' } as unknown as JwtSpec).audience, undefined)
 })
 
@@ -43,7 +71,10 @@ t.test('jwt settings the schema cannot check', async t => {
   const messages = (spec: Partial<JwtSpec>): string[] => jwtSpecIssues({ ...base, ...spec } as JwtSpec).map(([path, m]) => `${path.join('.')}: ${m}`)
   t.same(messages({ secret: 'x'.repeat(32), algorithms: ['HS256'] }), [])
   t.match(messages({ secret: 'short' }), ['secret: must be at least 32 bytes'])
-  t.match(messages({ jwksUri: 'https://idp/jwks', algorithms: ['HS256', 'RS1', 'ES256'] }), [/algorithms.0: HS256 needs a shared secret/, /algorithms.1: unsupported algorithm "RS1"/])
+  t.match(messages({ jwksUri: 'https://idp/jwks', algorithms: ['HS256', 'RS1', 'ES256'] }), [
+    /algorithms.0: HS256 needs a shared secret/,
+    /algorithms.1: unsupported algorithm "RS1"/
+  ])
   t.match(messages({ secret: 'x'.repeat(32), algorithms: ['RS256'] }), [/RS256 needs jwksUri or publicKey/])
   t.match(messages({ jwksUri: 'https://idp/jwks', algorithms: [] }), ['algorithms: must list at least one algorithm'])
   t.match(messages({ jwksUri: 'ftp://idp/jwks' }), ['jwksUri: must be an http:// or https:// URL'])

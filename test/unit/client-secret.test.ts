@@ -16,7 +16,9 @@ t.test('a secret hash round-trips through its text form and checks only its own 
 })
 
 t.test('texts that are not a secret hash', async t => {
-  for (const bad of ['', 'bcrypt$2b$10$abc', 'scrypt$N=1024,r=8,p=1$short$short', `scrypt$N=1000,r=8,p=1$${'a'.repeat(22)}$${'b'.repeat(43)}`]) t.equal(parseSecretHash(bad), undefined, bad)
+  for (const bad of ['', 'bcrypt$2b$10$abc', 'scrypt$N=1024,r=8,p=1$short$short', `scrypt$N=1000,r=8,p=1$${'a'.repeat(22)}$${'b'.repeat(43)}`]) {
+    t.equal(parseSecretHash(bad), undefined, bad)
+  }
   t.equal(await verifySecret('anything', decoyHash({ N: 1024, r: 8, p: 1 })), false, 'the decoy matches nothing')
 })
 

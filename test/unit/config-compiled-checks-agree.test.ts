@@ -21,7 +21,15 @@ const BASE = {
   },
   upstreams: { orders: { url: 'http://127.0.0.1:8000', timeout: '5s' } },
   routes: [
-    { match: '/api/orders/*', upstream: 'orders', policy: 'client+user', client: ['appKey'], user: ['idp', 'oauth'], scopes: ['orders:read'], rateLimit: { max: 10, window: '1m', by: 'user' } },
+    {
+      match: '/api/orders/*',
+      upstream: 'orders',
+      policy: 'client+user',
+      client: ['appKey'],
+      user: ['idp', 'oauth'],
+      scopes: ['orders:read'],
+      rateLimit: { max: 10, window: '1m', by: 'user' }
+    },
     { match: '/api/articles/*', upstream: 'orders', policy: { GET: 'public', '*': 'user' }, user: ['idp'] }
   ]
 }
@@ -62,7 +70,11 @@ t.test('the compiled checkers (every start) and TypeBox\'s errors (a failing con
   const all = paths(BASE as Json)
   const mutant = fc.record({
     path: fc.constantFrom(...all),
-    value: fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, fc.constantFrom<Json>('', 'x', -1, 0, 1.5, '10MiB', '30s', 'GET', 'public', 'redis://x', 'http://x', '/x', ['x'], {}, { type: 'jwt' })),
+    value: fc.oneof(
+      fc.constant(undefined),
+      fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+      fc.constantFrom<Json>('', 'x', -1, 0, 1.5, '10MiB', '30s', 'GET', 'public', 'redis://x', 'http://x', '/x', ['x'], {}, { type: 'jwt' })
+    ),
     extra: fc.option(fc.tuple(fc.constantFrom(...all.filter(p => typeof p.at(-1) === 'string')), fc.string({ minLength: 1, maxLength: 8 })), { nil: undefined })
   })
   let invalid = 0

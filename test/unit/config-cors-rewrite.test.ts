@@ -38,7 +38,9 @@ t.test('cors errors name the line and the key', async t => {
   t.same(issuesOf(routes('    cors: { origins: ["*"], credentials: true }\n')), [
     '7:42 routes[0].cors.credentials: credentials with origins ["*"] would let any site act with the user\'s cookies (and browsers refuse it): list the origins'
   ])
-  t.same(issuesOf(routes('', 'server:\n  cors: { origins: ["*", "https://a.example"] }\n')), ['2:20 server.cors.origins: "*" allows every origin: list it alone'])
+  t.same(issuesOf(routes('', 'server:\n  cors: { origins: ["*", "https://a.example"] }\n')), [
+    '2:20 server.cors.origins: "*" allows every origin: list it alone'
+  ])
   t.same(issuesOf(routes('    cors: { origins: ["null", "https://a.example/x", "https://*"] }\n')).map(i => i.replace(/: .*/, '')), [
     '7:23 routes[0].cors.origins[0]', '7:31 routes[0].cors.origins[1]', '7:54 routes[0].cors.origins[2]'
   ], 'each bad origin at its own column')
@@ -46,7 +48,9 @@ t.test('cors errors name the line and the key', async t => {
 
 t.test('rewrite errors name the line and the key', async t => {
   t.same(issuesOf(routes('    rewrite: { to: /users/:uid }\n')), ['7:14 routes[0].rewrite: :uid is not a parameter of /api/v1/users/:id'])
-  t.same(issuesOf(routes('    rewrite: { stripPrefix: /v1 }\n')), ['7:14 routes[0].rewrite: stripPrefix /v1 is not a leading run of static segments of /api/v1/users/:id'])
+  t.same(issuesOf(routes('    rewrite: { stripPrefix: /v1 }\n')), [
+    '7:14 routes[0].rewrite: stripPrefix /v1 is not a leading run of static segments of /api/v1/users/:id'
+  ])
   t.match(issuesOf(routes('    rewrite: { stripPrefix: /api, to: /x }\n'))[0], /routes\[0\]\.rewrite/)
   const c = configOf(routes('    rewrite: { to: /users/:id }\n'))
   t.same(c.routes[0]?.rewrite, { to: '/users/:id' })

@@ -19,7 +19,18 @@ t.test('every default is filled in once, at load', async t => {
   const c = configOf(MINIMAL)
   t.same(c.server.listen, { host: '0.0.0.0', port: 8080 })
   t.same(c.server.admin, { host: '127.0.0.1', port: 9090 })
-  t.match(c.server, { adminToken: undefined, workers: 1, trustProxy: false, bodyLimit: 10 * 1024 * 1024, bodyTimeoutMs: 30_000, requestTimeoutMs: 300_000, drainTimeoutMs: 30_000, logLevel: 'info', watch: false, tls: undefined })
+  t.match(c.server, {
+    adminToken: undefined,
+    workers: 1,
+    trustProxy: false,
+    bodyLimit: 10 * 1024 * 1024,
+    bodyTimeoutMs: 30_000,
+    requestTimeoutMs: 300_000,
+    drainTimeoutMs: 30_000,
+    logLevel: 'info',
+    watch: false,
+    tls: undefined
+  })
   t.same(c.server.routing, { caseSensitive: false, ignoreTrailingSlash: true, allowSemicolons: false, maxParamLength: 1000 })
   t.equal(c.server.sendTimeoutMs, 60_000)
   t.same(c.server.buffer, { requestBody: 1024 * 1024, response: 1024 * 1024, total: 256 * 1024 * 1024 })
@@ -30,7 +41,21 @@ t.test('every default is filled in once, at load', async t => {
   t.same(c.tokens, { issuer: 'http://localhost:8080', ttlMs: 900_000, signingKeys: undefined })
   t.match(c.upstreams.get('app'), { name: 'app', url: 'http://127.0.0.1:9', origin: 'http://127.0.0.1:9', timeoutMs: 30_000, connections: 128 })
   const route = c.routes[0]
-  t.match(route, { index: 0, match: '/*', urls: ['/*'], upstream: 'app', client: [], user: [], scopes: [], requireClaims: [], clients: undefined, bindUserToClient: false, rateLimit: undefined, forwardCredentials: false, websocket: undefined })
+  t.match(route, {
+    index: 0,
+    match: '/*',
+    urls: ['/*'],
+    upstream: 'app',
+    client: [],
+    user: [],
+    scopes: [],
+    requireClaims: [],
+    clients: undefined,
+    bindUserToClient: false,
+    rateLimit: undefined,
+    forwardCredentials: false,
+    websocket: undefined
+  })
   t.equal(route?.methods.length, Object.keys(route?.policy ?? {}).length, 'one policy per method')
   t.ok(Object.values(route?.policy ?? {}).every(p => p === 'public'))
   t.match(c.hash, /^[0-9a-f]{64}$/)
@@ -119,24 +144,55 @@ t.test('route rules that cannot work are refused at load', async t => {
 upstreams:
   app: { url: "http://127.0.0.1:9" }
 `
-  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [idp], policy: client }\n`), [/authenticator "idp" \(jwt\) proves a user, not a client/])
-  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [nope], policy: client }\n`), [/unknown authenticator "nope" \(declared: keys, idp\)/])
-  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [keys], policy: { GET: client }, methods: [GET, POST] }\n`), [/method POST is listed in methods but has no policy/])
-  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [keys], policy: client, bindUserToClient: true }\n`), [/bindUserToClient: needs both client and user authenticators/])
+  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [idp], policy: client }\n`), [
+    /authenticator "idp" \(jwt\) proves a user, not a client/
+  ])
+  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [nope], policy: client }\n`), [
+    /unknown authenticator "nope" \(declared: keys, idp\)/
+  ])
+  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [keys], policy: { GET: client }, methods: [GET, POST] }\n`), [
+    /method POST is listed in methods but has no policy/
+  ])
+  t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, client: [keys], policy: client, bindUserToClient: true }\n`), [
+    /bindUserToClient: needs both client and user authenticators/
+  ])
   t.match(issuesOf(`${auth}routes:\n  - { match: /a, upstream: app, policy: public, methods: [POST], websocket: true }\n`), [/a WebSocket upgrade is a GET/])
   t.match(issuesOf(`${auth}routes:\n  - { match: /oauth/token, upstream: app, policy: public }\n`), [/served by the gateway's token endpoints/])
-  t.match(issuesOf(`${auth}routes:\n  - { match: /A/:x, upstream: app, policy: public }\n  - { match: /a/:y/, upstream: app, policy: public }\n`), [/routes\[1\]\.match: duplicate route: GET \/a\/:y\/ is already served by routes\[0\] \(\/A\/:x\)/], 'case and a trailing slash folded as the router does')
+  t.match(
+    issuesOf(`${auth}routes:\n  - { match: /A/:x, upstream: app, policy: public }\n  - { match: /a/:y/, upstream: app, policy: public }\n`),
+    [/routes\[1\]\.match: duplicate route: GET \/a\/:y\/ is already served by routes\[0\] \(\/A\/:x\)/],
+    'case and a trailing slash folded as the router does'
+  )
 })
 
 t.test('cache, server and authenticator settings out of bounds', async t => {
-  t.match(issuesOf(`cache: { local: { maxSize: 1KiB }, integrityKey: short, redis: "http://x" }\n${MINIMAL}`), [/cache\.redis: must be a redis:\/\/ or rediss:\/\/ URL/, /cache\.local\.maxSize: must be at least 64KiB/, /cache\.integrityKey: at least 32 characters/])
-  t.match(issuesOf(`server: { adminToken: short, bodyTimeout: 0s }\n${MINIMAL}`), [/server\.adminToken: at least 16 characters/, /server\.bodyTimeout: must be more than 0/])
-  t.match(issuesOf(`server: { sendTimeout: 0s, buffer: { requestBody: 2MiB, total: 512KiB } }\n${MINIMAL}`),
-    [/server\.sendTimeout: must be more than 0/, /server\.buffer\.requestBody: buffer\.requestBody \(2097152 bytes\) must not be more than buffer\.total/, /server\.buffer\.total: buffer\.response/])
+  t.match(issuesOf(`cache: { local: { maxSize: 1KiB }, integrityKey: short, redis: "http://x" }\n${MINIMAL}`), [
+    /cache\.redis: must be a redis:\/\/ or rediss:\/\/ URL/,
+    /cache\.local\.maxSize: must be at least 64KiB/,
+    /cache\.integrityKey: at least 32 characters/
+  ])
+  t.match(issuesOf(`server: { adminToken: short, bodyTimeout: 0s }\n${MINIMAL}`), [
+    /server\.adminToken: at least 16 characters/,
+    /server\.bodyTimeout: must be more than 0/
+  ])
+  t.match(issuesOf(`server: { sendTimeout: 0s, buffer: { requestBody: 2MiB, total: 512KiB } }\n${MINIMAL}`), [
+    /server\.sendTimeout: must be more than 0/,
+    /server\.buffer\.requestBody: buffer\.requestBody \(2097152 bytes\) must not be more than buffer\.total/,
+    /server\.buffer\.total: buffer\.response/
+  ])
   t.match(issuesOf(`server: { buffer: { response: lots } }\n${MINIMAL}`), [/server\.buffer\.response: must be a size/])
-  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "https://idp", audience: orders, jwksUri: "https://idp/jwks", secret: "${'s'.repeat(32)}" }\n${MINIMAL}`), [/a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/])
-  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "idp", audience: orders }\n${MINIMAL}`), [/authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer/])
-  t.match(issuesOf(`authenticators:\n  oauth: { type: introspection, endpoint: "ftp://x", clientId: a, clientSecret: b }\n${MINIMAL}`), [/endpoint: must be an http:\/\/ or https:\/\/ URL/])
+  t.match(
+    issuesOf(
+      `authenticators:\n  idp: { type: jwt, issuer: "https://idp", audience: orders, jwksUri: "https://idp/jwks", secret: "${'s'.repeat(32)}" }\n${MINIMAL}`
+    ),
+    [/a jwt authenticator takes one of jwksUri, publicKey or secret, or none to find the JWKS from its issuer \(has jwksUri, secret\)/]
+  )
+  t.match(issuesOf(`authenticators:\n  idp: { type: jwt, issuer: "idp", audience: orders }\n${MINIMAL}`), [
+    /authenticators\.idp\.issuer: with no jwksUri, publicKey or secret the JWKS is found from the issuer/
+  ])
+  t.match(issuesOf(`authenticators:\n  oauth: { type: introspection, endpoint: "ftp://x", clientId: a, clientSecret: b }\n${MINIMAL}`), [
+    /endpoint: must be an http:\/\/ or https:\/\/ URL/
+  ])
   t.match(issuesOf(`authenticators:\n  m: { type: mtls }\n${MINIMAL}`), [/an mtls authenticator needs server\.tls with clientCa/])
   t.match(issuesOf(`authenticators:\n  x: { type: magic }\n${MINIMAL}`), [/type must be one of/])
   t.match(issuesOf(`authenticators:\n  k: { type: apiKey, colour: red }\n${MINIMAL}`), [/unknown key for a apiKey authenticator/])

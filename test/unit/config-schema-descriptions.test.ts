@@ -5,7 +5,11 @@ import { undocumentedKeys } from '../../src/config/reference.js'
 
 t.test('every key of the config schema has a description', async t => {
   const missing = undocumentedKeys(ConfigSchema)
-  t.same(missing, [], missing.length === 0 ? 'every key is described' : `add a TypeBox description to: ${missing.join(', ')} (src/config/schema.ts), then run \`npm run schema\``)
+  t.same(
+    missing,
+    [],
+    missing.length === 0 ? 'every key is described' : `add a TypeBox description to: ${missing.join(', ')} (src/config/schema.ts), then run \`npm run schema\``
+  )
 })
 
 t.test('a key without a description is named by its full path, and by its authenticator type', async t => {

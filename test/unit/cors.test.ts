@@ -3,7 +3,15 @@ import type { CorsConfig } from '../../src/config/types.js'
 import { answerPreflight, compileCors, corsResponseHeaders, credentialedOrigin, isPreflight, originAllowed } from '../../src/policy/cors.js'
 import { parseOrigin } from '../../src/config/cors-origin.js'
 
-const config = (c: Partial<CorsConfig>): CorsConfig => ({ origins: ['https://app.example'], methods: undefined, headers: undefined, exposeHeaders: [], credentials: false, maxAgeS: undefined, ...c })
+const config = (c: Partial<CorsConfig>): CorsConfig => ({
+  origins: ['https://app.example'],
+  methods: undefined,
+  headers: undefined,
+  exposeHeaders: [],
+  credentials: false,
+  maxAgeS: undefined,
+  ...c
+})
 const pairs = (flat: string[]): Record<string, string> => {
   const out: Record<string, string> = {}
   for (let i = 0; i < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string
@@ -63,7 +71,11 @@ t.test('a preflight: answered for an allowed origin, method and headers; refused
   t.notOk(isPreflight('GET', { origin: 'https://app.example', 'access-control-request-method': 'GET' }))
 
   const policy = compileCors(config({ credentials: true, maxAgeS: 600 }), ['GET', 'POST'])
-  const ok = answerPreflight(policy, { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' })
+  const ok = answerPreflight(policy, {
+    origin: 'https://app.example',
+    'access-control-request-method': 'POST',
+    'access-control-request-headers': 'authorization,content-type'
+  })
   t.equal(ok.allowed, true)
   t.same(pairs(ok.headers), {
     vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
@@ -73,23 +85,58 @@ t.test('a preflight: answered for an allowed origin, method and headers; refused
     'access-control-allow-headers': 'authorization, content-type',
     'access-control-max-age': '600'
   }, 'headers asked for are allowed when the config lists none')
-  t.match(answerPreflight(policy, { origin: 'https://evil.example', 'access-control-request-method': 'GET' }), { allowed: false, reason: /origin https:\/\/evil.example/ })
-  t.match(answerPreflight(policy, { origin: 'https://app.example', 'access-control-request-method': 'DELETE' }), { allowed: false, reason: /method DELETE/ }, 'the route\'s methods by default')
+  t.match(answerPreflight(policy, { origin: 'https://evil.example', 'access-control-request-method': 'GET' }), {
+    allowed: false,
+    reason: /origin https:\/\/evil.example/
+  })
+  t.match(
+    answerPreflight(policy, { origin: 'https://app.example', 'access-control-request-method': 'DELETE' }),
+    { allowed: false, reason: /method DELETE/ },
+    "the route's methods by default"
+  )
   for (const refused of [answerPreflight(policy, { origin: 'https://evil.example', 'access-control-request-method': 'GET' })]) {
     t.notOk(refused.headers.some(h => h.startsWith('access-control-')), 'a refusal carries no Access-Control-* header')
   }
 
   const listed = compileCors(config({ methods: ['GET', 'PUT'], headers: ['Authorization'] }), ['GET'])
-  t.match(answerPreflight(listed, { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'Authorization' }), {
-    allowed: true, headers: ['vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers', 'access-control-allow-origin', 'https://app.example', 'access-control-allow-methods', 'GET, PUT', 'access-control-allow-headers', 'authorization']
-  }, 'configured methods and headers are what is answered; no credentials header when not allowed')
-  t.match(answerPreflight(listed, { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, x-api-key' }), { allowed: false, reason: /header x-api-key/ })
-  t.match(answerPreflight(listed, { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'bad header\r\nx: y' }), { allowed: false }, 'a header name that is not a token is never echoed')
+  t.match(
+    answerPreflight(listed, { origin: 'https://app.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'Authorization' }),
+    {
+      allowed: true,
+      headers: [
+        'vary',
+        'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+        'access-control-allow-origin',
+        'https://app.example',
+        'access-control-allow-methods',
+        'GET, PUT',
+        'access-control-allow-headers',
+        'authorization'
+      ]
+    },
+    'configured methods and headers are what is answered; no credentials header when not allowed'
+  )
+  t.match(
+    answerPreflight(listed, {
+      origin: 'https://app.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization, x-api-key'
+    }),
+    { allowed: false, reason: /header x-api-key/ }
+  )
+  t.match(
+    answerPreflight(listed, { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'bad header\r\nx: y' }),
+    { allowed: false },
+    'a header name that is not a token is never echoed'
+  )
 })
 
 t.test('only an origin allowed with credentials passes as the gateway\'s own for cookies', async t => {
   t.ok(credentialedOrigin(compileCors(config({ credentials: true }), ['GET']), 'https://app.example'))
   t.notOk(credentialedOrigin(compileCors(config({ credentials: true }), ['GET']), 'https://evil.example'))
-  t.notOk(credentialedOrigin(compileCors(config({ credentials: false }), ['GET']), 'https://app.example'), 'reading without cookies says nothing about acting with them')
+  t.notOk(
+    credentialedOrigin(compileCors(config({ credentials: false }), ['GET']), 'https://app.example'),
+    'reading without cookies says nothing about acting with them'
+  )
   t.notOk(credentialedOrigin(undefined, 'https://app.example'))
 })

@@ -16,7 +16,9 @@ const clock = manualClock()
 
 async function token (sub: string, ttl = 600): Promise<string> {
   const now = Math.floor(clock() / 1000)
-  return await new SignJWT({ iss: 'https://idp.test/', aud: 'api', sub, iat: now, exp: now + ttl }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+  return await new SignJWT({ iss: 'https://idp.test/', aud: 'api', sub, iat: now, exp: now + ttl })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(SECRET))
 }
 
 async function gatewayOf (t: { teardown: (fn: () => Promise<void>) => void }, ttl: string): Promise<Gateway> {
@@ -49,20 +51,52 @@ t.test('frontDoorOf: the three doors, Envoy\'s target after its prefix, nothing 
 })
 
 t.test('originalRequest: the proxy\'s own headers describe the request and are never the client\'s', async t => {
-  const raw = ['Host', 'gatehouse:9191', 'X-Original-Method', 'PUT', 'X-Original-URI', '/a/b?c=1', 'X-Real-IP', '198.51.100.7', 'X-Forwarded-For', '203.0.113.1',
-    'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'app.example', 'X-Gatehouse-Decisions-Token', 'secret', 'Authorization', 'Bearer abc', 'Remote-User', 'mallory']
+  const raw = [
+    'Host',
+    'gatehouse:9191',
+    'X-Original-Method',
+    'PUT',
+    'X-Original-URI',
+    '/a/b?c=1',
+    'X-Real-IP',
+    '198.51.100.7',
+    'X-Forwarded-For',
+    '203.0.113.1',
+    'X-Forwarded-Proto',
+    'https',
+    'X-Forwarded-Host',
+    'app.example',
+    'X-Gatehouse-Decisions-Token',
+    'secret',
+    'Authorization',
+    'Bearer abc',
+    'Remote-User',
+    'mallory'
+  ]
   const r = originalRequest('nginx', 'GET', undefined, raw, '127.0.0.1')
   t.match(r, { method: 'PUT', target: '/a/b?c=1', peer: { address: '198.51.100.7' }, tls: { encrypted: true } })
   t.equal(r.headers.host, 'app.example', 'X-Forwarded-Host is the host')
   t.equal(r.headers.authorization, 'Bearer abc', 'the client\'s credential stays')
   t.equal(r.headers['remote-user'], 'mallory', 'left for the decision to strip')
-  for (const hop of ['x-original-method', 'x-original-uri', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-gatehouse-decisions-token']) {
+  for (const hop of [
+    'x-original-method',
+    'x-original-uri',
+    'x-real-ip',
+    'x-forwarded-for',
+    'x-forwarded-proto',
+    'x-forwarded-host',
+    'x-gatehouse-decisions-token'
+  ]) {
     t.notOk(hop in r.headers, `${hop} is the proxy's`)
   }
 
   const traefikLines = ['X-Forwarded-Method', 'POST', 'X-Forwarded-Uri', '/x', 'X-Forwarded-For', '10.0.0.1, 192.0.2.5', 'X-Forwarded-Proto', 'http']
   const traefik = originalRequest('traefik', 'GET', undefined, traefikLines, '127.0.0.1')
-  t.match(traefik, { method: 'POST', target: '/x', peer: { address: '192.0.2.5' }, tls: { encrypted: false } }, 'the last X-Forwarded-For entry: the one the proxy appended')
+  t.match(
+    traefik,
+    { method: 'POST', target: '/x', peer: { address: '192.0.2.5' }, tls: { encrypted: false } },
+    'the last X-Forwarded-For entry: the one the proxy appended'
+  )
   const envoy = originalRequest('envoy', 'DELETE', '/y', ['X-Real-IP', '6.6.6.6', 'X-Forwarded-For', '192.0.2.9'], '127.0.0.1')
   t.match(envoy, { method: 'DELETE', target: '/y', peer: { address: '192.0.2.9' } }, 'Envoy: X-Real-IP is whatever the client sent, not read')
   const ingress = originalRequest('nginx', 'GET', undefined, ['X-Original-Method', 'GET', 'X-Original-URL', 'https://shop.example/p?q=1'], '10.1.1.1')
@@ -101,10 +135,17 @@ t.test('cacheHeaders: no-store unless the TTL is set and the decision may be reu
   const both = routeOf(gateway, '/both/*')
   const now = clock()
   t.same(cacheHeaders('traefik', both, undefined, 0, now), ['cache-control', 'no-store'], 'TTL 0')
-  t.same(cacheHeaders('nginx', routeOf(gateway, '/limited/*'), undefined, 30_000, now), ['x-accel-expires', '0', 'cache-control', 'no-store'], 'a rate-limited route')
+  t.same(
+    cacheHeaders('nginx', routeOf(gateway, '/limited/*'), undefined, 30_000, now),
+    ['x-accel-expires', '0', 'cache-control', 'no-store'],
+    'a rate-limited route'
+  )
   const h = pairs(cacheHeaders('traefik', both, { exp: now / 1000 + 600 }, 30_000, now))
   t.equal(h['cache-control'], 'private, max-age=30')
-  t.same(h.vary?.split(', ').sort(), ['authorization', 'x-api-key', 'x-forwarded-host', 'x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-uri'])
+  t.same(h.vary?.split(', ').sort(), [
+    'authorization', 'sec-websocket-key', 'x-api-key', 'x-forwarded-host', 'x-forwarded-method', 'x-forwarded-proto', 'x-forwarded-uri'
+  ])
+  t.same(cacheHeaders('traefik', both, { exp: now / 1000 + 600 }, 30_000, now, true), ['cache-control', 'no-store'], 'a WebSocket handshake: never reused')
   t.equal(pairs(cacheHeaders('envoy', both, { exp: now / 1000 + 12.5 }, 30_000, now))['cache-control'], 'private, max-age=12', 'expiring in 12.5s: 12')
   t.same(cacheHeaders('envoy', both, { exp: now / 1000 + 0.5 }, 30_000, now), ['cache-control', 'no-store'], 'expiring within the second: not reused')
   fc.assert(fc.property(fc.integer({ min: 0, max: 86_400_000 }), fc.integer({ min: -100, max: 100_000 }), (ttlMs, expIn) => {
@@ -117,7 +158,18 @@ t.test('cacheHeaders: no-store unless the TTL is set and the decision may be reu
 
 t.test('doorAnswer: the identity told as response headers; Envoy told which client headers to drop', async t => {
   const gateway = await gatewayOf(t, '0s')
-  const raw = ['X-API-Key', KEYS.android, 'Authorization', `Bearer ${await token('alice')}`, 'Remote-User', 'mallory', 'remote_client', 'x', 'X-Remote-Thing', 'y']
+  const raw = [
+    'X-API-Key',
+    KEYS.android,
+    'Authorization',
+    `Bearer ${await token('alice')}`,
+    'Remote-User',
+    'mallory',
+    'remote_client',
+    'x',
+    'X-Remote-Thing',
+    'y'
+  ]
   const request = originalRequest('envoy', 'GET', '/both/1', raw, '127.0.0.1')
   const outcome = await decide(gateway, request, { requestId: 'r1' })
   const answer = doorAnswer(gateway, 'envoy', request, outcome, 'r1', clock())

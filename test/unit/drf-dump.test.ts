@@ -1,8 +1,16 @@
 import t from 'tap'
 import { readDrfDump } from '../../src/tokens/drf-import.js'
 
-const user = (pk: number, username: string, isActive = true): unknown => ({ model: 'auth.user', pk, fields: { password: 'pbkdf2_sha256$...', username, is_active: isActive } })
-const token = (key: string, userRef: unknown, created = '2024-05-01T10:00:00.000Z'): unknown => ({ model: 'authtoken.token', pk: key, fields: { user: userRef, created } })
+const user = (pk: number, username: string, isActive = true): unknown => ({
+  model: 'auth.user',
+  pk,
+  fields: { password: 'pbkdf2_sha256$...', username, is_active: isActive }
+})
+const token = (key: string, userRef: unknown, created = '2024-05-01T10:00:00.000Z'): unknown => ({
+  model: 'authtoken.token',
+  pk: key,
+  fields: { user: userRef, created }
+})
 
 t.test('dumpdata auth.user authtoken.token: each token with its user\'s name and creation time', async t => {
   const dump = readDrfDump([user(1, 'alice'), user(2, 'bob'), token('a'.repeat(40), 1), token('b'.repeat(40), 2, '2025-01-02T03:04:05Z')])

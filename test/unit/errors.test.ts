@@ -14,7 +14,10 @@ t.test('every code has one status and title; the problem body names the code and
 
 t.test('challenges render as WWW-Authenticate values: quotes escaped, control characters dropped', async t => {
   t.equal(renderChallenge({ scheme: 'Bearer', params: {} }), 'Bearer')
-  t.equal(renderChallenge({ scheme: 'Bearer', params: { realm: 'gatehouse', error_description: 'say "hi" \\ bye' } }), 'Bearer realm="gatehouse", error_description="say \\"hi\\" \\\\ bye"')
+  t.equal(
+    renderChallenge({ scheme: 'Bearer', params: { realm: 'gatehouse', error_description: 'say "hi" \\ bye' } }),
+    'Bearer realm="gatehouse", error_description="say \\"hi\\" \\\\ bye"'
+  )
   t.equal(renderChallenge({ scheme: 'ApiKey', params: { realm: 'a\r\nSet-Cookie: x' } }), 'ApiKey realm="aSet-Cookie: x"')
 })
 

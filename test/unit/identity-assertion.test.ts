@@ -7,7 +7,18 @@ import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord } from '../../src/config/types.js'
 import { manualClock } from '../helpers/clock.js'
 
-const record: ClientRecord = { id: 'android', name: 'android', secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit: undefined, certificate: undefined, expiresAt: null, disabled: false }
+const record: ClientRecord = {
+  id: 'android',
+  name: 'android',
+  secretHash: undefined,
+  apiKeys: [],
+  scopes: [],
+  userTokenClients: [],
+  rateLimit: undefined,
+  certificate: undefined,
+  expiresAt: null,
+  disabled: false
+}
 
 t.test('an assertion names the caller for one upstream, is reused for a quarter of its ttl, and never outlives the user credential', async t => {
   const clock = manualClock()
@@ -22,7 +33,15 @@ t.test('an assertion names the caller for one upstream, is reused for a quarter 
   }
   const first = await signer.assert(who, 'orders')
   t.equal(decodeProtectedHeader(first).typ, ASSERTION_TYPE)
-  t.match(decodeJwt(first), { sub: 'alice', client_id: 'android', scope: 'orders:read', auth: ['keys', 'idp'], aud: 'orders', iss: 'https://gw', exp: nowS + 60 })
+  t.match(decodeJwt(first), {
+    sub: 'alice',
+    client_id: 'android',
+    scope: 'orders:read',
+    auth: ['keys', 'idp'],
+    aud: 'orders',
+    iss: 'https://gw',
+    exp: nowS + 60
+  })
   t.equal(await signer.assert(who, 'orders'), first, 'reused')
   t.not(await signer.assert(who, 'billing'), first, 'another upstream, another audience')
   clock.advance(15_001)

@@ -9,11 +9,25 @@ import { MINIMAL, configOf } from '../helpers/config.js'
 const DEFAULTS = configOf(MINIMAL).identity
 const plan = (identity: Partial<IdentityConfig> = {}): ReturnType<typeof compileIdentityPlan> => compileIdentityPlan({ ...DEFAULTS, ...identity })
 
-const record: ClientRecord = { id: 'android', name: 'android', secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit: undefined, certificate: undefined, expiresAt: null, disabled: false }
+const record: ClientRecord = {
+  id: 'android',
+  name: 'android',
+  secretHash: undefined,
+  apiKeys: [],
+  scopes: [],
+  userTokenClients: [],
+  rateLimit: undefined,
+  certificate: undefined,
+  expiresAt: null,
+  disabled: false
+}
 function identity (user?: { id: string, scopes?: string[], claims?: Record<string, unknown> }, clientId?: string): Identity {
   return {
     client: clientId === undefined ? undefined : { kind: 'client', id: clientId, client: record, scopes: ['client:scope'], authenticator: 'keys' },
-    user: user === undefined ? undefined : { kind: 'user', id: user.id, scopes: user.scopes ?? [], claims: user.claims ?? {}, tokenClientId: undefined, authenticator: 'idp' },
+    user:
+      user === undefined
+        ? undefined
+        : { kind: 'user', id: user.id, scopes: user.scopes ?? [], claims: user.claims ?? {}, tokenClientId: undefined, authenticator: 'idp' },
     authenticators: [...(clientId === undefined ? [] : ['keys']), ...(user === undefined ? [] : ['idp'])]
   }
 }
@@ -39,7 +53,13 @@ t.test('glob patterns: exact, prefix, suffix and inner wildcards, case-insensiti
 })
 
 t.test('the configured identity, claim and assertion headers are stripped even outside the patterns', async t => {
-  const p = plan({ strip: [], stripOverrides: [], headers: { user: 'X-User', client: 'X-Client', scopes: 'X-Scopes', auth: 'X-Auth' }, claims: [['email', 'X-Email']], assertion: { header: 'X-Identity', ttlMs: 60_000 } })
+  const p = plan({
+    strip: [],
+    stripOverrides: [],
+    headers: { user: 'X-User', client: 'X-Client', scopes: 'X-Scopes', auth: 'X-Auth' },
+    claims: [['email', 'X-Email']],
+    assertion: { header: 'X-Identity', ttlMs: 60_000 }
+  })
   for (const name of ['x-user', 'x-client', 'x-scopes', 'x-auth', 'x-email', 'x-identity', 'x.user']) t.ok(p.isStripped(name), name)
   t.notOk(p.isStripped('remote-user'), 'no pattern: Remote-User is just a header')
 })
@@ -54,9 +74,24 @@ t.test('identity headers: user, client, scopes (the user\'s), authenticators and
     ['remote-email', 'alice@example.com'],
     ['remote-groups', 'x,y,3,true']
   ])
-  t.same(identityHeaders(p, identity(undefined, 'android')), [['remote-client', 'android'], ['remote-scopes', 'client:scope'], ['remote-auth', 'keys']], 'a client alone: its scopes')
+  t.same(
+    identityHeaders(p, identity(undefined, 'android')),
+    [
+      ['remote-client', 'android'],
+      ['remote-scopes', 'client:scope'],
+      ['remote-auth', 'keys']
+    ],
+    'a client alone: its scopes'
+  )
   t.same(identityHeaders(p, identity()), [], 'anonymous: nothing')
-  t.same(identityHeaders(p, identity({ id: 'bob', claims: { email: '', groups: null } })), [['remote-user', 'bob'], ['remote-auth', 'idp']], 'empty claims are left out')
+  t.same(
+    identityHeaders(p, identity({ id: 'bob', claims: { email: '', groups: null } })),
+    [
+      ['remote-user', 'bob'],
+      ['remote-auth', 'idp']
+    ],
+    'empty claims are left out'
+  )
 })
 
 t.test('a value an upstream could read another way is refused with 401, never forwarded', async t => {
@@ -72,15 +107,27 @@ t.test('a value an upstream could read another way is refused with 401, never fo
       return (err as GatehouseError).detail
     }
   }
-  t.equal(refused(identity({ id: 'alice,admin' })), 'the token\'s user id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters')
+  t.equal(
+    refused(identity({ id: 'alice,admin' })),
+    "the token's user id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters"
+  )
   t.match(refused(identity({ id: 'alice admin' })), /user id/)
   t.match(refused(identity({ id: 'x'.repeat(257) })), /user id/)
-  t.equal(refused(identity(undefined, 'and\nroid')), 'the token\'s client id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters')
-  t.equal(refused(identity({ id: 'alice', scopes: ['a"b'] })), 'the token\'s scope cannot be told to the upstream: each scope is an RFC 6749 scope-token (no spaces, quotes or backslashes)')
+  t.equal(
+    refused(identity(undefined, 'and\nroid')),
+    "the token's client id cannot be told to the upstream: visible ASCII without a comma or spaces, at most 256 characters"
+  )
+  t.equal(
+    refused(identity({ id: 'alice', scopes: ['a"b'] })),
+    "the token's scope cannot be told to the upstream: each scope is an RFC 6749 scope-token (no spaces, quotes or backslashes)"
+  )
   t.match(refused(identity({ id: 'alice', claims: { email: ' padded' } })), /email claim/)
   t.match(refused(identity({ id: 'alice', claims: { email: 'a,b' } })), /email claim/)
-  t.equal(refused(identity({ id: 'alice', claims: { email: { nested: 1 } } })),
-    'the token\'s email claim cannot be told to the upstream: each value is a string, number or boolean of printable characters without a comma or surrounding spaces')
+  t.equal(
+    refused(identity({ id: 'alice', claims: { email: { nested: 1 } } })),
+    "the token's email claim cannot be told to the upstream: each value is a string, " +
+      'number or boolean of printable characters without a comma or surrounding spaces'
+  )
   t.equal(refused(identity({ id: 'x'.repeat(256), claims: { email: 'Zoë Ünïcode' } })), undefined, '256 characters and Latin-1 pass')
 })
 

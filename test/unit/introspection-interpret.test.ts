@@ -2,7 +2,13 @@ import t from 'tap'
 import { interpret, type IntrospectionSettings } from '../../src/auth/introspection.js'
 
 const NOW = Date.UTC(2030, 0, 1)
-const settings = { userClaim: 'sub', scopeClaim: 'scope', cacheTtlMs: 300_000, negativeCacheTtlMs: 10_000, keepClaims: ['email', 'active'] } as unknown as IntrospectionSettings
+const settings = {
+  userClaim: 'sub',
+  scopeClaim: 'scope',
+  cacheTtlMs: 300_000,
+  negativeCacheTtlMs: 10_000,
+  keepClaims: ['email', 'active']
+} as unknown as IntrospectionSettings
 
 t.test('an active token: its user, scopes and kept claims, cached until exp or cacheTtl, whichever is first', async t => {
   const exp = NOW / 1000 + 60

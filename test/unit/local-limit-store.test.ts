@@ -4,7 +4,11 @@ import { manualClock } from '../helpers/clock.js'
 
 const LIMITS = { maxEntries: 100, maxSize: 1024 * 1024 }
 
-function counter (clock = manualClock()): { incr: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>, read: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>, clock: typeof clock } {
+function counter (clock = manualClock()): {
+  incr: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>
+  read: (key: string, windowMs: number) => Promise<{ current: number, ttlMs: number }>
+  clock: typeof clock
+} {
   const store = localLimitStore(LIMITS, clock)
   return { incr: store.incr, read: store.read, clock }
 }

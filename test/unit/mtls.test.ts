@@ -7,7 +7,19 @@ import type { AuthRequest, Authenticator, PeerCertificate } from '../../src/auth
 const PRINT = 'AB:CD:EF:01:23:45:67:89'
 
 function record (id: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return { id, name: id, secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit: undefined, certificate: undefined, expiresAt: null, disabled: false, ...extra }
+  return {
+    id,
+    name: id,
+    secretHash: undefined,
+    apiKeys: [],
+    scopes: [],
+    userTokenClients: [],
+    rateLimit: undefined,
+    certificate: undefined,
+    expiresAt: null,
+    disabled: false,
+    ...extra
+  }
 }
 
 function authenticator (clients: ClientRecord[]): Authenticator {
@@ -19,7 +31,10 @@ function authenticator (clients: ClientRecord[]): Authenticator {
 const cert = (extra: Partial<PeerCertificate> = {}): PeerCertificate => ({ subject: { CN: 'stranger' }, fingerprint256: '00:11', authorized: true, ...extra })
 const req = (peerCertificate?: PeerCertificate): AuthRequest => ({ method: 'GET', headers: {}, query: '', ip: '127.0.0.1', peerCertificate })
 
-async function outcome (a: Authenticator, r: AuthRequest): Promise<{ id?: string, scopes?: string[], authenticator?: string, code?: string, detail?: string, challenges?: unknown } | undefined> {
+async function outcome (
+  a: Authenticator,
+  r: AuthRequest
+): Promise<{ id?: string, scopes?: string[], authenticator?: string, code?: string, detail?: string, challenges?: unknown } | undefined> {
   try {
     const p = await a.authenticate(r)
     return p === undefined ? undefined : { id: p.id, scopes: p.scopes, authenticator: p.authenticator }
@@ -35,19 +50,34 @@ t.test('a fingerprint is matched however it is written: sha256: prefix in any ca
     t.same(await outcome(a, req(cert({ fingerprint256: PRINT }))), { id: 'android', scopes: ['orders:read'], authenticator: 'appCert' }, written)
   }
   const a = authenticator([record('android', { certificate: { fingerprint: `sha256:${PRINT}` } })])
-  t.match(await outcome(a, req(cert({ fingerprint256: 'AB:CD:EF:01:23:45:67:88' }))), { code: 'invalid_credentials', detail: 'client certificate is not registered to a client' })
+  t.match(await outcome(a, req(cert({ fingerprint256: 'AB:CD:EF:01:23:45:67:88' }))), {
+    code: 'invalid_credentials',
+    detail: 'client certificate is not registered to a client'
+  })
 })
 
 t.test('a subject maps when every attribute the config lists matches', async t => {
   const a = authenticator([record('android', { certificate: { subject: 'CN=android , O= Acme,' } }), record('ios', { certificate: { subject: 'CN=ios' } })])
-  t.match(await outcome(a, req(cert({ subject: { CN: 'android', O: 'Acme', OU: 'mobile' } }))), { id: 'android' }, 'spaces around , and = are not part of a value; extra attributes are fine')
+  t.match(
+    await outcome(a, req(cert({ subject: { CN: 'android', O: 'Acme', OU: 'mobile' } }))),
+    { id: 'android' },
+    'spaces around , and = are not part of a value; extra attributes are fine'
+  )
   t.match(await outcome(a, req(cert({ subject: { CN: 'ios', O: 'Other' } }))), { id: 'ios' })
   const tight = authenticator([record('web', { certificate: { subject: ' CN=web,O=Acme' } })])
   t.match(await outcome(tight, req(cert({ subject: { CN: 'web', O: 'Acme' } }))), { id: 'web' }, 'a leading space is not part of the attribute name')
-  t.match(await outcome(tight, req(cert({ subject: { CN: 'web', O: 'Other' } }))), { code: 'invalid_credentials' }, 'without spaces after the comma, O is still required')
+  t.match(
+    await outcome(tight, req(cert({ subject: { CN: 'web', O: 'Other' } }))),
+    { code: 'invalid_credentials' },
+    'without spaces after the comma, O is still required'
+  )
   const near: Array<Record<string, string>> = [{ CN: 'android' }, { CN: 'android', O: 'Acme Corp' }, { CN: 'Android', O: 'Acme' }, { O: 'Acme' }]
   for (const subject of near) {
-    t.match(await outcome(a, req(cert({ subject }))), { code: 'invalid_credentials', detail: 'client certificate is not registered to a client' }, JSON.stringify(subject))
+    t.match(
+      await outcome(a, req(cert({ subject }))),
+      { code: 'invalid_credentials', detail: 'client certificate is not registered to a client' },
+      JSON.stringify(subject)
+    )
   }
 })
 

@@ -2,8 +2,23 @@ import t from 'tap'
 import { compileIdentityPlan } from '../../src/identity/headers.js'
 import { clientResponseHeaders, ownCookieNames, setsOwnCookie, upstreamRequestHeaders } from '../../src/proxy/headers.js'
 
-const plan = compileIdentityPlan({ headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' }, claims: [], strip: ['Remote-*'], stripOverrides: ['X-HTTP-Method-Override'], assertion: undefined })
-const forward = { upstreamHost: 'orders:8000', peerIp: '10.0.0.7', peerTrusted: false, proto: 'https', host: 'api.example', requestId: 'req-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: undefined }
+const plan = compileIdentityPlan({
+  headers: { user: 'Remote-User', client: 'Remote-Client', scopes: 'Remote-Scopes', auth: 'Remote-Auth' },
+  claims: [],
+  strip: ['Remote-*'],
+  stripOverrides: ['X-HTTP-Method-Override'],
+  assertion: undefined
+})
+const forward = {
+  upstreamHost: 'orders:8000',
+  peerIp: '10.0.0.7',
+  peerTrusted: false,
+  proto: 'https',
+  host: 'api.example',
+  requestId: 'req-1',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  tracestate: undefined
+}
 
 function pairs (flat: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = []
@@ -63,7 +78,14 @@ t.test('request: client-sent identity, forwarding headers and consumed credentia
     ['tracestate', 'rojo=1']
   ], 'the trace context sent is the gateway\'s, never the raw incoming header')
   const trusted = pairs(upstreamRequestHeaders(plan, { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6' }, [], [], { ...forward, peerTrusted: true }))
-  t.same(trusted.filter(([n]) => n === 'x-forwarded-for' || n === 'forwarded'), [['forwarded', 'for=6.6.6.6'], ['x-forwarded-for', '6.6.6.6, 10.0.0.7']], 'behind a trusted proxy the chain is kept and appended to')
+  t.same(
+    trusted.filter(([n]) => n === 'x-forwarded-for' || n === 'forwarded'),
+    [
+      ['forwarded', 'for=6.6.6.6'],
+      ['x-forwarded-for', '6.6.6.6, 10.0.0.7']
+    ],
+    'behind a trusted proxy the chain is kept and appended to'
+  )
 })
 
 t.test('response: hop-by-hop headers dropped, repeated Set-Cookie kept apart, the gateway\'s own appended', async t => {
@@ -101,7 +123,11 @@ t.test('response: no Set-Cookie for the gateway\'s own cookies gets through, in 
     t.same(out, [['set-cookie', other], ['set-cookie', 'lang=en']])
   }
   t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], own)), [], 'a single line too')
-  t.same(pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], new Set())), [['set-cookie', 'gatehouse-session=x']], 'no browser login: nothing to drop')
+  t.same(
+    pairs(clientResponseHeaders({ 'set-cookie': ['gatehouse-session=x'] }, [], new Set())),
+    [['set-cookie', 'gatehouse-session=x']],
+    'no browser login: nothing to drop'
+  )
 })
 
 t.test('request: HTTP2-Settings is hop-by-hop too', async t => {
@@ -116,7 +142,9 @@ t.test('request: the session cookie the gateway consumed is taken out of Cookie,
   t.same(cookies('gh_session=secret', ['gh_session']), [], 'nothing left: no Cookie header at all')
   t.same(cookies(' gh_session =secret;a=1;;', ['gh_session']), [['cookie', 'a=1']], 'names are compared trimmed; empty parts dropped')
   t.same(cookies('a=1;gh_session=secret', []), [['cookie', 'a=1;gh_session=secret']], 'nothing consumed: the header as sent, not rewritten')
-  const other = pairs(upstreamRequestHeaders(plan, { 'x-state': 'gh_session=1;a', cookie: 'gh_session=s' }, [], [], { ...forward, dropCookies: ['gh_session'] }))
+  const other = pairs(
+    upstreamRequestHeaders(plan, { 'x-state': 'gh_session=1;a', cookie: 'gh_session=s' }, [], [], { ...forward, dropCookies: ['gh_session'] })
+  )
   t.same(other.filter(([n]) => n === 'x-state' || n === 'cookie'), [['x-state', 'gh_session=1;a']], 'only Cookie is filtered, never another header')
   t.same(cookies('gh_session', ['gh_session']), [], 'a cookie without = is matched by its name')
 })

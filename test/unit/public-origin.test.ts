@@ -23,7 +23,14 @@ t.test('a Host matches a configured origin by scheme, host (any case) and port (
 t.test('a configured entry must be an origin alone', async t => {
   t.equal(publicOriginProblem('https://api.example.com'), undefined)
   t.equal(publicOriginProblem('http://10.0.0.1:8080'), undefined)
-  for (const bad of ['api.example.com', 'https://api.example.com/', 'https://api.example.com/v1', 'https://a@api.example.com', 'https://api.example.com#x', 'wss://api.example.com']) {
+  for (const bad of [
+    'api.example.com',
+    'https://api.example.com/',
+    'https://api.example.com/v1',
+    'https://a@api.example.com',
+    'https://api.example.com#x',
+    'wss://api.example.com'
+  ]) {
     t.type(publicOriginProblem(bad), 'string', bad)
   }
 })

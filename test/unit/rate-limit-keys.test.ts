@@ -5,7 +5,18 @@ import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'
 
-const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => ({ id, name: id, secretHash: undefined, apiKeys: [], scopes: [], userTokenClients: [], rateLimit, certificate: undefined, expiresAt: null, disabled: false })
+const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => ({
+  id,
+  name: id,
+  secretHash: undefined,
+  apiKeys: [],
+  scopes: [],
+  userTokenClients: [],
+  rateLimit,
+  certificate: undefined,
+  expiresAt: null,
+  disabled: false
+})
 const identity = (clientId?: string, userId?: string, rateLimit?: { max: number, windowMs: number }): Identity => ({
   client: clientId === undefined ? undefined : { kind: 'client', id: clientId, client: record(clientId, rateLimit), scopes: [], authenticator: 'k' },
   user: userId === undefined ? undefined : { kind: 'user', id: userId, scopes: [], claims: {}, tokenClientId: undefined, authenticator: 'u' },
@@ -13,7 +24,11 @@ const identity = (clientId?: string, userId?: string, rateLimit?: { max: number,
 })
 
 t.test('a route\'s counters are keyed by its pattern, and by its methods when another route shares the pattern', async t => {
-  const routes: Array<Pick<RouteConfig, 'index' | 'match' | 'methods'>> = [{ index: 0, match: '/a/*', methods: ['GET'] }, { index: 1, match: '/a/*', methods: ['POST', 'PUT'] }, { index: 2, match: '/b', methods: ['GET'] }]
+  const routes: Array<Pick<RouteConfig, 'index' | 'match' | 'methods'>> = [
+    { index: 0, match: '/a/*', methods: ['GET'] },
+    { index: 1, match: '/a/*', methods: ['POST', 'PUT'] },
+    { index: 2, match: '/b', methods: ['GET'] }
+  ]
   t.equal(limitScope(routes[0]!, routes), '/a/* GET')
   t.equal(limitScope(routes[1]!, routes), '/a/* POST,PUT')
   t.equal(limitScope(routes[2]!, routes), '/b')
@@ -53,7 +68,10 @@ t.test('a failing counter store: open lets the request through, closed refuses w
   const logged: string[] = []
   const counters = createDecisionCounters()
   const logger = { warn: (obj: object) => { logged.push((obj as { outcome: string }).outcome) } }
-  const route = (onRedisError: 'open' | 'closed'): Parameters<typeof onLimitStoreError>[0] => ({ match: '/r', rateLimit: { max: 1, windowMs: 1000, by: 'ip', onRedisError } })
+  const route = (onRedisError: 'open' | 'closed'): Parameters<typeof onLimitStoreError>[0] => ({
+    match: '/r',
+    rateLimit: { max: 1, windowMs: 1000, by: 'ip', onRedisError }
+  })
   t.doesNotThrow(() => onLimitStoreError(route('open'), new Error('down'), logger, counters))
   let refused: unknown
   try { onLimitStoreError(route('closed'), new Error('down'), logger, counters) } catch (err) { refused = err }

@@ -38,7 +38,11 @@ t.test('to maps the match onto the upstream pattern, parameter by name', async t
 t.test('rewrites that cannot hold are named at load', async t => {
   t.equal(compileRewrite('/api/orders/*', { stripPrefix: '/orders' }), 'stripPrefix /orders is not a leading run of static segments of /api/orders/*')
   t.equal(compileRewrite('/api/:v/x', { stripPrefix: '/api/:v' }), 'stripPrefix /api/:v is not a leading run of static segments of /api/:v/x')
-  t.equal(compileRewrite('/apix/*', { stripPrefix: '/api' }), 'stripPrefix /api is not a leading run of static segments of /apix/*', 'a prefix is whole segments')
+  t.equal(
+    compileRewrite('/apix/*', { stripPrefix: '/api' }),
+    'stripPrefix /api is not a leading run of static segments of /apix/*',
+    'a prefix is whole segments'
+  )
   t.equal(compileRewrite('/api/*', { stripPrefix: '/' }), 'stripPrefix / strips nothing')
   t.equal(compileRewrite('/users/:id', { to: '/u/:uid' }), ':uid is not a parameter of /users/:id')
   t.equal(compileRewrite('/users/:id', { to: '/u/*' }), '* needs a match ending in /* (/users/:id has none)')
@@ -72,7 +76,9 @@ t.test('property: a rewrite keeps every segment past the prefix byte for byte, a
     const [a, b, ...rest] = ['v1', ...segs]
     const expected = [`/v1/${segs.join('/')}`, `/x/${b as string}/${a as string}${rest.length === 0 ? '' : `/${rest.join('/')}`}`]
     const got = [strip(path), swap(path)]
-    if (got[0] !== expected[0] || got[1] !== expected[1] || got.some(p => p.includes('//') || /\/\.\.?(\/|$)/.test(p))) wrong.push(`${path} -> ${got.join(' ')}`)
+    if (got[0] !== expected[0] || got[1] !== expected[1] || got.some(p => p.includes('//') || /\/\.\.?(\/|$)/.test(p))) {
+      wrong.push(`${path} -> ${got.join(' ')}`)
+    }
   }
   t.same(wrong, [], '500 generated paths')
 })

@@ -33,7 +33,14 @@ t.test('a client token is signed on the service\'s clock and verified until its 
   const issued = await tokens.issueClientToken('android', ['orders:read', 'orders:write'])
   t.equal(issued.exp, Math.floor(clock() / 1000) + 60)
   t.equal(decodeProtectedHeader(issued.token).typ, CLIENT_TOKEN_TYPE)
-  t.match(decodeJwt(issued.token), { iss: ISSUER, sub: 'android', client_id: 'android', scope: 'orders:read orders:write', jti: issued.jti, iat: Math.floor(clock() / 1000) })
+  t.match(decodeJwt(issued.token), {
+    iss: ISSUER,
+    sub: 'android',
+    client_id: 'android',
+    scope: 'orders:read orders:write',
+    jti: issued.jti,
+    iat: Math.floor(clock() / 1000)
+  })
   t.match(await tokens.verifyClientToken(issued.token), { sub: 'android', jti: issued.jti })
   clock.advance(59_000)
   t.ok(await tokens.verifyClientToken(issued.token), 'valid a second before exp')
@@ -46,7 +53,11 @@ t.test('what is not a client token of this gateway is refused with a reason', as
   const { tokens } = await service(clock)
   t.equal(await rejection(tokens.verifyClientToken('not.a.jwt')), 'not a JWT')
   const assertion = await tokens.sign({ sub: 'alice' }, { ttlMs: 60_000, audience: 'orders', type: 'identity+jwt' })
-  t.equal(await rejection(tokens.verifyClientToken(assertion.token)), 'token is not a client token of this gateway', 'an identity assertion is not a client token')
+  t.equal(
+    await rejection(tokens.verifyClientToken(assertion.token)),
+    'token is not a client token of this gateway',
+    'an identity assertion is not a client token'
+  )
   const noClientId = await tokens.sign({ sub: 'a', scope: '' }, { ttlMs: 60_000, type: CLIENT_TOKEN_TYPE })
   t.equal(await rejection(tokens.verifyClientToken(noClientId.token)), 'token is not a client token of this gateway', 'client_id must equal sub')
   const [h, p, s] = (await tokens.issueClientToken('a', [])).token.split('.')

@@ -76,7 +76,14 @@ t.test('past MAX_INFLIGHT distinct keys in flight, a miss still loads, only unsh
   const cache = new TwoTierCache({ maxEntries: 2 * MAX_INFLIGHT, maxSize: 64 * 1024 * 1024 }, quiet, undefined, undefined, undefined, undefined, manualClock())
   let release!: () => void
   const gate = new Promise<void>(resolve => { release = resolve })
-  const pending = Array.from({ length: MAX_INFLIGHT }, async (_, i) => await cache.getOrLoad('k', `c${i}`, async () => { await gate; return { value: i, ttlMs: 1000 } }))
+  const pending = Array.from(
+    { length: MAX_INFLIGHT },
+    async (_, i) =>
+      await cache.getOrLoad('k', `c${i}`, async () => {
+        await gate
+        return { value: i, ttlMs: 1000 }
+      })
+  )
   let extra = 0
   const over = await cache.getOrLoad('k', 'one-more', async () => { extra++; return { value: 'x', ttlMs: 1000 } })
   t.equal(over, 'x')

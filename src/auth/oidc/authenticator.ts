@@ -42,7 +42,10 @@ function sessionKey (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): string {
   const own = cfg.spec.session?.key
   if (own !== undefined && own !== '') return own
   if (deps.config.cache.integrityKey !== undefined) return deps.config.cache.integrityKey
-  deps.logger.warn({ authenticator: cfg.name }, 'session.key is not set: browser sessions are encrypted with a key made at start and end when this process does; set it (the same on every instance)')
+  deps.logger.warn(
+    { authenticator: cfg.name },
+    'session.key is not set: browser sessions are encrypted with a key made at start and end when this process does; set it (the same on every instance)'
+  )
   return randomBytes(32).toString('hex')
 }
 
@@ -129,7 +132,17 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
     logoutPath: s.logoutPath ?? '/oauth2/logout',
     async testSession (user, claims, scopes, secure) {
       const now = clock()
-      const sid = await store.create({ user, claims, scopes, accessToken: '', refreshToken: undefined, idToken: undefined, tokensExpireAt: undefined, createdAt: now, lastSeen: now })
+      const sid = await store.create({
+        user,
+        claims,
+        scopes,
+        accessToken: '',
+        refreshToken: undefined,
+        idToken: undefined,
+        tokensExpireAt: undefined,
+        createdAt: now,
+        lastSeen: now
+      })
       return `${secure ? names.secure : names.plain}=${sid}`
     },
     async authenticate (req) {

@@ -157,7 +157,12 @@ export function loginFlow (settings: LoginSettings, provider: ProviderClient, st
         session = await endSession(readCookie(cookies, sessionName))
       } catch (err) {
         // Redis holds the session but cannot be told to drop it: a logout must not look done.
-        throw new GatehouseError('auth_unavailable', 'the session store cannot be reached: the logout did not complete', { cause: err, headers: { 'retry-after': '5' }, principal: 'user', authenticator: name })
+        throw new GatehouseError('auth_unavailable', 'the session store cannot be reached: the logout did not complete', {
+          cause: err,
+          headers: { 'retry-after': '5' },
+          principal: 'user',
+          authenticator: name
+        })
       }
       if (session !== undefined) logger.info({ authenticator: name, user: session.user }, 'browser logout')
       const back = `${origin}${settings.postLogoutRedirect}`

@@ -62,7 +62,12 @@ export function providerClient (options: ProviderClientOptions): {
   let keys: { uri: string, source: KeySource } | undefined
 
   const unavailable = (what: string, cause?: unknown): GatehouseError =>
-    new GatehouseError('auth_unavailable', `the OpenID provider's ${what} cannot be reached`, { cause, headers: { 'retry-after': '5' }, principal: 'user', authenticator: name })
+    new GatehouseError('auth_unavailable', `the OpenID provider's ${what} cannot be reached`, {
+      cause,
+      headers: { 'retry-after': '5' },
+      principal: 'user',
+      authenticator: name
+    })
 
   /** oauth4webapi measures time as Date.now() plus the client's skew: the skew makes it the gateway's clock. */
   const client = (): oauth.Client => ({ client_id: clientId, [oauth.clockSkew]: (clock() - Date.now()) / 1000, [oauth.clockTolerance]: clockToleranceS })
@@ -147,7 +152,9 @@ export function providerClient (options: ProviderClientOptions): {
       try {
         return oauth.validateAuthResponse(meta.server, client(), query, state)
       } catch (err) {
-        if (err instanceof oauth.AuthorizationResponseError) throw new ProviderRefusal(`the provider refused the login: ${err.error.replace(/[^\x20-\x7e]/g, '').slice(0, 100)}`)
+        if (err instanceof oauth.AuthorizationResponseError) {
+          throw new ProviderRefusal(`the provider refused the login: ${err.error.replace(/[^\x20-\x7e]/g, '').slice(0, 100)}`)
+        }
         // RFC 9207: a provider that names itself in the response must be ours (mix-up defence); one that
         // says it always does must. oauth4webapi tells which check failed only in its message.
         if (/"iss"/.test((err as Error).message)) throw new ProviderRefusal('the authorization response comes from another issuer')
@@ -157,20 +164,29 @@ export function providerClient (options: ProviderClientOptions): {
 
     async exchange (callback, redirectUri, verifier, nonce) {
       const meta = await metadata.get()
-      const res = await send('token endpoint', async () => await oauth.authorizationCodeGrantRequest(meta.server, client(), auth, callback, redirectUri, verifier, optionsFor(meta.tokenEndpoint)))
+      const res = await send(
+        'token endpoint',
+        async () => await oauth.authorizationCodeGrantRequest(meta.server, client(), auth, callback, redirectUri, verifier, optionsFor(meta.tokenEndpoint))
+      )
       return await tokens(meta, res, nonce)
     },
 
     async refresh (refreshToken) {
       const meta = await metadata.get()
-      const res = await send('token endpoint', async () => await oauth.refreshTokenGrantRequest(meta.server, client(), auth, refreshToken, optionsFor(meta.tokenEndpoint)))
+      const res = await send(
+        'token endpoint',
+        async () => await oauth.refreshTokenGrantRequest(meta.server, client(), auth, refreshToken, optionsFor(meta.tokenEndpoint))
+      )
       return await tokens(meta, res, undefined)
     },
 
     async userinfo (accessToken, sub) {
       const meta = await metadata.get()
       if (meta.userinfoEndpoint === undefined) return {}
-      const res = await send('userinfo endpoint', async () => await oauth.userInfoRequest(meta.server, client(), accessToken, optionsFor(meta.userinfoEndpoint)))
+      const res = await send(
+        'userinfo endpoint',
+        async () => await oauth.userInfoRequest(meta.server, client(), accessToken, optionsFor(meta.userinfoEndpoint))
+      )
       if (res.status !== 200) {
         await res.body?.cancel()
         throw new ProviderRefusal(`userinfo answered HTTP ${res.status}`)
@@ -179,7 +195,9 @@ export function providerClient (options: ProviderClientOptions): {
         // OpenID Connect Core §5.3.2: the answer is about the ID token's user, or it is ignored.
         return await oauth.processUserInfoResponse(meta.server, client(), sub, res)
       } catch (err) {
-        if (err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON) throw new ProviderRefusal('userinfo names another user than the ID token')
+        if (err instanceof oauth.OperationProcessingError && err.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+          throw new ProviderRefusal('userinfo names another user than the ID token')
+        }
         throw failure('userinfo', err)
       }
     },

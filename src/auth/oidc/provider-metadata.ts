@@ -49,30 +49,42 @@ function forLogin (doc: ServerMetadata): ProviderMetadata {
  * introspection authenticators use (its `issuer` must be the configured one exactly), read
  * for the endpoints of a login. Fetched at start so the first login does not wait for it.
  */
-export function providerMetadata (options: { issuer: string, refreshMs: number, timeoutMs: number, authenticator: string, logger: Logger, clock: Clock }): MetadataSource {
+export function providerMetadata (options: {
+  issuer: string
+  refreshMs: number
+  timeoutMs: number
+  authenticator: string
+  logger: Logger
+  clock: Clock
+}): MetadataSource {
   const { issuer, refreshMs, timeoutMs, authenticator, logger, clock } = options
   const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock })
   let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
-  const unavailable = (): GatehouseError => new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
+  const unavailable = (): GatehouseError =>
+    new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })
   void discovery.metadata().catch(() => {})
 
   return {
     async get () {
       // Discovery logs its own failures, once per attempt.
-      const doc = await discovery.metadata().catch(() => { throw unavailable() })
+      const doc = await discovery.metadata().catch(() => {
+        throw unavailable()
+      })
       if (mapped?.doc !== doc) {
         let meta: ProviderMetadata | Error
         try {
           meta = forLogin(doc)
         } catch (err) {
           meta = err as Error
-          logger.warn({ authenticator, issuer, error: meta.message }, 'the OpenID provider\'s metadata cannot serve a login')
+          logger.warn({ authenticator, issuer, error: meta.message }, "the OpenID provider's metadata cannot serve a login")
         }
         mapped = { doc, meta }
       }
       if (mapped.meta instanceof Error) throw unavailable()
       return mapped.meta
     },
-    close () { discovery.close() }
+    close () {
+      discovery.close()
+    }
   }
 }

@@ -45,9 +45,19 @@ export function sessionEnd (s: Pick<Session, 'createdAt' | 'lastSeen'>, timeouts
  * instance forgets it at once.
  */
 export class SessionStore {
-  private readonly opened = new LRUCache<string, Session>({ max: OPENED_MAX_ENTRIES, maxSize: OPENED_MAX_BYTES, sizeCalculation: (_session, sealed) => 2 * sealed.length })
+  private readonly opened = new LRUCache<string, Session>({
+    max: OPENED_MAX_ENTRIES,
+    maxSize: OPENED_MAX_BYTES,
+    sizeCalculation: (_session, sealed) => 2 * sealed.length
+  })
 
-  constructor (private readonly cache: Cache, private readonly cipher: Cipher, private readonly timeouts: SessionTimeouts, private readonly users: UserSessions, private readonly clock: Clock) {}
+  constructor (
+    private readonly cache: Cache,
+    private readonly cipher: Cipher,
+    private readonly timeouts: SessionTimeouts,
+    private readonly users: UserSessions,
+    private readonly clock: Clock
+  ) {}
 
   /** The session, or undefined when there is none, it ended, or it does not decrypt; `fresh` skips this instance's copy. */
   async load (sid: string, fresh = false): Promise<Session | undefined> {
@@ -73,7 +83,7 @@ export class SessionStore {
     const ttlMs = sessionEnd(session, this.timeouts) - this.clock()
     if (ttlMs <= 0) return false
     const sealed = this.cipher.seal(cacheKey(SESSION_KIND, sid), JSON.stringify(session))
-    if (!await this.cache.replace(SESSION_KIND, sid, sealed, ttlMs)) return false
+    if (!(await this.cache.replace(SESSION_KIND, sid, sealed, ttlMs))) return false
     this.opened.set(sealed, session)
     return true
   }
