@@ -14,7 +14,15 @@ import type { AuthDeps, AuthRequest, Authenticator } from '../../src/auth/types.
 import { configOf } from './config.js'
 import { manualClock, type TestClock } from './clock.js'
 
-export const quietLogger = createLogger('info', [], new Writable({ write (_c, _e, cb) { cb() } }))
+export const quietLogger = createLogger(
+  'info',
+  [],
+  new Writable({
+    write (_c, _e, cb) {
+      cb()
+    }
+  })
+)
 
 export interface AuthUnit {
   auth: Map<string, Authenticator>
@@ -31,13 +39,32 @@ export interface AuthUnit {
  * The authenticators of a config as the gateway builds them (registry.ts), on a manual clock
  * and an in-process cache: for unit tests of one authenticator without listeners.
  */
-export async function authUnit (yaml: string, clock = manualClock(), extra: Partial<AuthDeps> & { wrapCache?: (cache: Cache) => Cache } = {}): Promise<AuthUnit> {
+export async function authUnit (
+  yaml: string,
+  clock = manualClock(),
+  extra: Partial<AuthDeps> & { wrapCache?: (cache: Cache) => Cache } = {}
+): Promise<AuthUnit> {
   const config = configOf(yaml)
   const local = new TwoTierCache({ maxEntries: 1000, maxSize: 1024 * 1024 }, quietLogger, undefined, undefined, undefined, undefined, clock)
   const { wrapCache, ...deps } = extra
   const cache = wrapCache === undefined ? local : wrapCache(local)
-  const tokens = new TokenService(await loadSigningKeys(undefined, undefined), config.tokens.issuer, config.tokens.ttlMs, new Revocations(local, new RevokedJtis(100, clock), quietLogger, undefined, clock), clock)
-  const auth = await createAuthenticators({ config, logger: quietLogger, cache, tokens, clock, secretSlots: new SecretCheckSlots(['oauth']), counters: createDecisionCounters(), ...deps })
+  const tokens = new TokenService(
+    await loadSigningKeys(undefined, undefined),
+    config.tokens.issuer,
+    config.tokens.ttlMs,
+    new Revocations(local, new RevokedJtis(100, clock), quietLogger, undefined, clock),
+    clock
+  )
+  const auth = await createAuthenticators({
+    config,
+    logger: quietLogger,
+    cache,
+    tokens,
+    clock,
+    secretSlots: new SecretCheckSlots(['oauth']),
+    counters: createDecisionCounters(),
+    ...deps
+  })
   const get = (name: string): Authenticator => {
     const a = auth.get(name)
     if (a === undefined) throw new Error(`no authenticator ${name}`)
@@ -46,7 +73,13 @@ export async function authUnit (yaml: string, clock = manualClock(), extra: Part
   return { auth, get, cache, config, clock, tokens }
 }
 
-export const authRequest = (headers: AuthRequest['headers'] = {}, extra: Partial<AuthRequest> = {}): AuthRequest => ({ method: 'GET', headers, query: '', ip: '10.0.0.1', ...extra })
+export const authRequest = (headers: AuthRequest['headers'] = {}, extra: Partial<AuthRequest> = {}): AuthRequest => ({
+  method: 'GET',
+  headers,
+  query: '',
+  ip: '10.0.0.1',
+  ...extra
+})
 
 /** What an authentication decided: the principal's fields, or the refusal's status, code, detail and challenges. */
 export interface AuthOutcome {

@@ -12,7 +12,13 @@ import { authOutcome, authRequest, quietLogger } from '../helpers/auth-unit.js'
 import { manualClock } from '../helpers/clock.js'
 
 const basic = (credentials: string): { authorization: string } => ({ authorization: `Basic ${Buffer.from(credentials).toString('base64')}` })
-const wrong = { status: 401, code: 'invalid_credentials', detail: 'unknown user or wrong password', challenges: ['Basic realm="gatehouse"'], headers: undefined }
+const wrong = {
+  status: 401,
+  code: 'invalid_credentials',
+  detail: 'unknown user or wrong password',
+  challenges: ['Basic realm="gatehouse"'],
+  headers: undefined
+}
 
 async function authenticator (t: Test): Promise<Authenticator> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-basic-'))
@@ -25,12 +31,26 @@ async function authenticator (t: Test): Promise<Authenticator> {
   return await createBasicAuthenticator(cfg, { slots: new SecretCheckSlots(['basic']), cache, clock })
 }
 
-t.test('the right password: the user with the file\'s claims, scopes and token client', async t => {
+t.test("the right password: the user with the file's claims, scopes and token client", async t => {
   const a = await authenticator(t)
-  t.same(await authOutcome(a, authRequest(basic('alice:pw:with:colons'))), {
-    kind: 'user', id: 'alice', scopes: ['orders:read'], authenticator: 'users', claims: { scope: 'orders:read', azp: 'web', role: 'admin', sub: 'alice' }, tokenClientId: 'web', exp: undefined
-  }, 'the password is everything after the first colon')
-  t.match(await authOutcome(a, authRequest({ authorization: `basic  ${Buffer.from('alice:pw:with:colons').toString('base64')}` })), { id: 'alice' }, 'the scheme in any case')
+  t.same(
+    await authOutcome(a, authRequest(basic('alice:pw:with:colons'))),
+    {
+      kind: 'user',
+      id: 'alice',
+      scopes: ['orders:read'],
+      authenticator: 'users',
+      claims: { scope: 'orders:read', azp: 'web', role: 'admin', sub: 'alice' },
+      tokenClientId: 'web',
+      exp: undefined
+    },
+    'the password is everything after the first colon'
+  )
+  t.match(
+    await authOutcome(a, authRequest({ authorization: `basic  ${Buffer.from('alice:pw:with:colons').toString('base64')}` })),
+    { id: 'alice' },
+    'the scheme in any case'
+  )
   t.same([a.name, a.type, a.principal], ['users', 'basic', 'user'])
   t.same(a.challenge, { scheme: 'Basic', params: { realm: 'gatehouse' } })
   t.same(a.consumes, { headers: ['authorization'], query: [] })
@@ -51,5 +71,9 @@ t.test('no Basic credential is no decision; a malformed one or two headers are r
   const malformed = { status: 401, code: 'invalid_credentials', detail: 'malformed Basic credentials' }
   t.match(await authOutcome(a, authRequest(basic('alice'))), malformed, 'no colon')
   t.match(await authOutcome(a, authRequest(basic(':pw'))), malformed, 'no name')
-  t.match(await authOutcome(a, authRequest({ authorization: [basic('alice:pw:with:colons').authorization, 'Basic x'] })), { status: 401, code: 'invalid_credentials', detail: 'more than one Authorization header' })
+  t.match(await authOutcome(a, authRequest({ authorization: [basic('alice:pw:with:colons').authorization, 'Basic x'] })), {
+    status: 401,
+    code: 'invalid_credentials',
+    detail: 'more than one Authorization header'
+  })
 })

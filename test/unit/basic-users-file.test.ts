@@ -6,16 +6,23 @@ const COST = { N: 1024, r: 8, p: 1 }
 
 t.test('a users file: comments and blank lines skipped, claims after the hash, scopes and the token client read from them', async t => {
   const hash = await hashSecret('pw', COST)
-  const users = parseUsersFile([
-    '# users',
-    '',
-    `alice:${hash}:{"scope":" a  b ","azp":"web","client_id":"cli","sub":"mallory","role":"admin"}`,
-    `  bob:${hash}  `,
-    `carol:${hash}:{"client_id":"cli","scope":["x"]}`,
-    `dave:${hash}:{"azp":7}`
-  ].join('\r\n'), 'users.txt')
+  const users = parseUsersFile(
+    [
+      '# users',
+      '',
+      `alice:${hash}:{"scope":" a  b ","azp":"web","client_id":"cli","sub":"mallory","role":"admin"}`,
+      `  bob:${hash}  `,
+      `carol:${hash}:{"client_id":"cli","scope":["x"]}`,
+      `dave:${hash}:{"azp":7}`
+    ].join('\r\n'),
+    'users.txt'
+  )
   t.same([...users.keys()], ['alice', 'bob', 'carol', 'dave'])
-  t.match(users.get('alice'), { claims: { scope: ' a  b ', azp: 'web', role: 'admin', sub: 'alice' }, scopes: ['a', 'b'], tokenClientId: 'web' }, 'sub is always the name')
+  t.match(
+    users.get('alice'),
+    { claims: { scope: ' a  b ', azp: 'web', role: 'admin', sub: 'alice' }, scopes: ['a', 'b'], tokenClientId: 'web' },
+    'sub is always the name'
+  )
   t.match(users.get('bob'), { claims: { sub: 'bob' }, scopes: [], tokenClientId: undefined })
   t.match(users.get('carol'), { scopes: [], tokenClientId: 'cli' }, 'a scope that is not a string gives none')
   t.equal(users.get('dave')?.tokenClientId, undefined)

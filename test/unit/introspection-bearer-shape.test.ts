@@ -10,7 +10,11 @@ t.test('no Bearer credential is no decision; a malformed or oversized one is ref
   t.equal(await authOutcome(as, authRequest()), undefined)
   t.equal(await authOutcome(as, authRequest({ authorization: 'Basic YTpi' })), undefined)
   const refused = (detail: string): object => ({
-    status: 401, code: 'invalid_token', detail, challenges: [`Bearer realm="gatehouse", error="invalid_token", error_description="${detail}"`], headers: undefined
+    status: 401,
+    code: 'invalid_token',
+    detail,
+    challenges: [`Bearer realm="gatehouse", error="invalid_token", error_description="${detail}"`],
+    headers: undefined
   })
   t.same(await authOutcome(as, authRequest({ authorization: 'Bearer a,b' })), refused('malformed bearer token'))
   t.same(await authOutcome(as, authRequest({ authorization: 'Bearer ' })), refused('malformed bearer token'), 'an empty token is malformed, not absent')

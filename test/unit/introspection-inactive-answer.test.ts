@@ -18,7 +18,11 @@ t.test('active: false is refused even when the answer names a user, scopes and a
     challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="token is not active"'],
     headers: undefined
   })
-  t.match(await authOutcome(u.get('as'), authRequest(bearer('live-token'))), { kind: 'user', id: 'alice', scopes: ['orders:read'] }, 'the same answer with active: true passes')
+  t.match(
+    await authOutcome(u.get('as'), authRequest(bearer('live-token'))),
+    { kind: 'user', id: 'alice', scopes: ['orders:read'] },
+    'the same answer with active: true passes'
+  )
 })
 
 t.test('active given as anything but the boolean true is not an introspection answer: 503, never a pass', async t => {

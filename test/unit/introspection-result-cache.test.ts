@@ -21,7 +21,11 @@ t.test('an active result is reused until min(exp, cacheTtl); an inactive one for
   t.match(await authOutcome(as, authRequest(bearer('gone'))), { status: 401, detail: 'token is not active' })
   t.equal(calls('gone'), 2, 'the negative result lasted 5 s')
   u.clock.advance(25_000)
-  t.match(await authOutcome(as, authRequest(bearer('short'))), { status: 401, detail: 'token has expired' }, 'past its exp: asked again, the answer itself says expired')
+  t.match(
+    await authOutcome(as, authRequest(bearer('short'))),
+    { status: 401, detail: 'token has expired' },
+    'past its exp: asked again, the answer itself says expired'
+  )
   t.equal(calls('short'), 2)
   t.match(await authOutcome(as, authRequest(bearer('long'))), { id: 'alice' })
   t.equal(calls('long'), 1)
@@ -43,7 +47,11 @@ t.test('a cached result past its exp (a clock that jumped) is refused without as
   t.match(stored, { active: true, id: 'alice', exp: now + 60 })
   await u.cache.set('introspection', credential, { ...stored, exp: now }, 600_000)
   t.same(await authOutcome(u.get('as'), authRequest(bearer('tok-1'))), {
-    status: 401, code: 'invalid_token', detail: 'token has expired', challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="token has expired"'], headers: undefined
+    status: 401,
+    code: 'invalid_token',
+    detail: 'token has expired',
+    challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="token has expired"'],
+    headers: undefined
   })
   t.equal(ep.calls.length, 1, 'only the first authenticator asked')
   await u.cache.set('introspection', credential, { ...stored, exp: now + 1 }, 600_000)
@@ -67,9 +75,25 @@ t.test('a result cached under a config that kept other claims is asked again and
 t.test('two authorization servers never share a result for the same token', async t => {
   const a = await startIntrospectionEndpoint(t)
   const b = await startIntrospectionEndpoint(t)
-  t.not(introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }), introspectionPartition({ type: 'introspection', endpoint: b.url, clientId: 'gw', clientSecret: 's' }))
-  t.not(introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }), introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's', userClaim: 'username' }))
-  t.not(introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }), introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's', scopeClaim: 'scp' }))
-  t.not(introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }), introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'other', clientSecret: 's' }))
-  t.equal(introspectionPartition({ type: 'introspection', endpoint: '', issuer: a.issuer, clientId: 'gw', clientSecret: 's' }), introspectionPartition({ type: 'introspection', issuer: a.issuer, clientId: 'gw', clientSecret: 's' }), 'an empty endpoint is the issuer\'s')
+  t.not(
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }),
+    introspectionPartition({ type: 'introspection', endpoint: b.url, clientId: 'gw', clientSecret: 's' })
+  )
+  t.not(
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }),
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's', userClaim: 'username' })
+  )
+  t.not(
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }),
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's', scopeClaim: 'scp' })
+  )
+  t.not(
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'gw', clientSecret: 's' }),
+    introspectionPartition({ type: 'introspection', endpoint: a.url, clientId: 'other', clientSecret: 's' })
+  )
+  t.equal(
+    introspectionPartition({ type: 'introspection', endpoint: '', issuer: a.issuer, clientId: 'gw', clientSecret: 's' }),
+    introspectionPartition({ type: 'introspection', issuer: a.issuer, clientId: 'gw', clientSecret: 's' }),
+    "an empty endpoint is the issuer's"
+  )
 })

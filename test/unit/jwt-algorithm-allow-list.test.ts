@@ -20,7 +20,11 @@ t.test('algorithms narrowed to RS256: an ES256 token the published EC key verifi
     headers: undefined
   })
   const open = await authUnit(jwtYaml({ secret: undefined, publicKey }))
-  t.match(await authOutcome(open.get('idp'), authRequest(bearer(await signAt(open.clock, ec)))), { id: 'alice' }, 'by default the EC key verifies it: the list alone refused it')
+  t.match(
+    await authOutcome(open.get('idp'), authRequest(bearer(await signAt(open.clock, ec)))),
+    { id: 'alice' },
+    'by default the EC key verifies it: the list alone refused it'
+  )
 })
 
 t.test('a shared secret narrowed to HS384: an HS256 token signed with that very secret is refused', async t => {
@@ -34,5 +38,9 @@ t.test('alg none and an HMAC token against a public key are refused', async t =>
   const u = await authUnit(jwtYaml({ secret: undefined, publicKey: rsa.pem }))
   t.match(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, rsa)))), { id: 'alice' }, 'the key itself verifies')
   t.match(await authOutcome(u.get('idp'), authRequest(bearer(unsignedAt(u.clock)))), { status: 401, code: 'invalid_token', detail: 'algorithm not allowed' })
-  t.match(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock)))), { status: 401, code: 'invalid_token', detail: 'algorithm not allowed' }, 'HS256')
+  t.match(
+    await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock)))),
+    { status: 401, code: 'invalid_token', detail: 'algorithm not allowed' },
+    'HS256'
+  )
 })

@@ -14,15 +14,21 @@ t.test('a refresh token is refused whatever says so: typ header, token_type clai
     [{ typ: 'Refresh' }, {}]
   ]
   for (const [claims, header] of cases) {
-    t.same(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, claims, header)))), {
-      status: 401,
-      code: 'invalid_token',
-      detail: 'refresh tokens are not accepted',
-      challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="refresh tokens are not accepted"'],
-      headers: undefined
-    }, JSON.stringify([claims, header]))
+    t.same(
+      await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, claims, header)))),
+      {
+        status: 401,
+        code: 'invalid_token',
+        detail: 'refresh tokens are not accepted',
+        challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="refresh tokens are not accepted"'],
+        headers: undefined
+      },
+      JSON.stringify([claims, header])
+    )
   }
-  t.match(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { typ: 'Bearer', token_type: 'access' }, { typ: 'at+jwt' })))), { id: 'alice' })
+  t.match(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { typ: 'Bearer', token_type: 'access' }, { typ: 'at+jwt' })))), {
+    id: 'alice'
+  })
 })
 
 t.test('saysRefresh reads only whole rt+jwt and strings', async t => {

@@ -10,13 +10,13 @@ const refused = (detail: string): object => ({
   challenges: [`Bearer realm="gatehouse", error="invalid_token", error_description="${detail}"`]
 })
 
-t.test('another issuer, or none, is not this authenticator\'s token: no decision, the next authenticator is asked', async t => {
+t.test("another issuer, or none, is not this authenticator's token: no decision, the next authenticator is asked", async t => {
   const u = await authUnit(jwtYaml())
   t.equal(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { iss: 'https://other.test/' })))), undefined)
   t.equal(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { iss: undefined })))), undefined)
 })
 
-t.test('audience: the token\'s aud must hold one of the configured ones; false accepts any', async t => {
+t.test("audience: the token's aud must hold one of the configured ones; false accepts any", async t => {
   const one = await authUnit(jwtYaml())
   t.same(await authOutcome(one.get('idp'), authRequest(bearer(await signAt(one.clock, undefined, { aud: 'billing-api' })))), refused('wrong audience'))
   t.same(await authOutcome(one.get('idp'), authRequest(bearer(await signAt(one.clock, undefined, { aud: undefined })))), refused('token has no aud claim'))
@@ -35,7 +35,11 @@ t.test('exp is required and ends the token on the clock, with clockTolerance', a
   u.clock.advance(59_999)
   t.match(await authOutcome(u.get('idp'), authRequest(bearer(token))), { id: 'alice', exp: Math.floor(u.clock() / 1000) + 1 })
   u.clock.advance(1)
-  t.same(await authOutcome(u.get('idp'), authRequest(bearer(token))), refused('token expired'), 'at exp: refused, though verified (and cached) a millisecond before')
+  t.same(
+    await authOutcome(u.get('idp'), authRequest(bearer(token))),
+    refused('token expired'),
+    'at exp: refused, though verified (and cached) a millisecond before'
+  )
   const tolerant = await authUnit(jwtYaml({ clockTolerance: '30s' }))
   const late = await signAt(tolerant.clock, undefined, { exp: Math.floor(tolerant.clock() / 1000) - 29 })
   t.match(await authOutcome(tolerant.get('idp'), authRequest(bearer(late))), { id: 'alice' }, '29 s past exp: within 30 s of tolerance')
@@ -54,11 +58,23 @@ t.test('iat ahead of the clock (past the tolerance) is refused: a token minted i
   const u = await authUnit(jwtYaml({ clockTolerance: '10s' }))
   const now = Math.floor(u.clock() / 1000)
   t.same(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { iat: now + 11 })))), refused('token issued in the future'))
-  t.match(await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { iat: now + 10 })))), { id: 'alice' }, 'at the tolerance: accepted')
+  t.match(
+    await authOutcome(u.get('idp'), authRequest(bearer(await signAt(u.clock, undefined, { iat: now + 10 })))),
+    { id: 'alice' },
+    'at the tolerance: accepted'
+  )
   const strict = await authUnit(jwtYaml())
   const s = Math.floor(strict.clock() / 1000)
-  t.same(await authOutcome(strict.get('idp'), authRequest(bearer(await signAt(strict.clock, undefined, { iat: s + 1 })))), refused('token issued in the future'), 'no tolerance: one second ahead')
-  t.match(await authOutcome(strict.get('idp'), authRequest(bearer(await signAt(strict.clock, undefined, { iat: undefined })))), { id: 'alice' }, 'no iat: nothing to compare')
+  t.same(
+    await authOutcome(strict.get('idp'), authRequest(bearer(await signAt(strict.clock, undefined, { iat: s + 1 })))),
+    refused('token issued in the future'),
+    'no tolerance: one second ahead'
+  )
+  t.match(
+    await authOutcome(strict.get('idp'), authRequest(bearer(await signAt(strict.clock, undefined, { iat: undefined })))),
+    { id: 'alice' },
+    'no iat: nothing to compare'
+  )
 })
 
 t.test('requiredClaims: each present with exactly the configured value', async t => {
@@ -67,5 +83,9 @@ t.test('requiredClaims: each present with exactly the configured value', async t
   t.match(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, undefined, { token_type: 'access', ver: 2 })))), { id: 'alice' })
   t.same(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, undefined, { ver: 2 })))), refused('token has no token_type claim'))
   t.same(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, undefined, { token_type: 'id', ver: 2 })))), refused('token_type must be access'))
-  t.same(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, undefined, { token_type: 'access', ver: '2' })))), refused('ver must be 2'), 'strict comparison: "2" is not 2')
+  t.same(
+    await authOutcome(idp, authRequest(bearer(await signAt(u.clock, undefined, { token_type: 'access', ver: '2' })))),
+    refused('ver must be 2'),
+    'strict comparison: "2" is not 2'
+  )
 })

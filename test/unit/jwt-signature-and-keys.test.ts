@@ -31,5 +31,9 @@ t.test('a kid-less token against a set of several fitting keys: each is tried', 
   t.match(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, a, { sub: 'bob' }, { kid: undefined })))), { id: 'bob' }, 'the first too')
   t.match(await authOutcome(idp, authRequest(bearer(await signAt(u.clock, c, {}, { kid: undefined })))), refused('bad signature'), 'none of them')
   const expired = await signAt(u.clock, b, { exp: Math.floor(u.clock() / 1000) }, { kid: undefined })
-  t.match(await authOutcome(idp, authRequest(bearer(expired))), refused('token expired'), 'a key that verifies the signature decides: the claim check is its answer')
+  t.match(
+    await authOutcome(idp, authRequest(bearer(expired))),
+    refused('token expired'),
+    'a key that verifies the signature decides: the claim check is its answer'
+  )
 })

@@ -20,7 +20,13 @@ t.test('no bearer token, or an opaque one, is no decision: another authenticator
 t.test('three dot-separated parts that are not a JWS, or do not decode, are refused as malformed', async t => {
   const u = await authUnit(jwtYaml())
   const idp = u.get('idp')
-  const malformed = { status: 401, code: 'invalid_token', detail: 'malformed token', challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="malformed token"'], headers: undefined }
+  const malformed = {
+    status: 401,
+    code: 'invalid_token',
+    detail: 'malformed token',
+    challenges: ['Bearer realm="gatehouse", error="invalid_token", error_description="malformed token"'],
+    headers: undefined
+  }
   t.same(await authOutcome(idp, authRequest(bearer('a.b!.c'))), malformed, 'a character outside base64url')
   t.same(await authOutcome(idp, authRequest(bearer('abc.def.ghi'))), malformed, 'base64url, but no JSON inside')
   t.same(await authOutcome(idp, authRequest(bearer(`${b64u({ alg: 'HS256' })}.${b64u('[1]')}.sig`))), malformed, 'a payload that is not an object')
@@ -33,5 +39,9 @@ t.test('a token longer than maxTokenSize is refused before it is parsed; one at 
   t.match(await authOutcome(fits.get('idp'), authRequest(bearer(token))), { id: 'alice' })
   const tight = await authUnit(jwtYaml({ maxTokenSize: token.length - 1 }), clock)
   t.match(await authOutcome(tight.get('idp'), authRequest(bearer(token))), { status: 401, code: 'invalid_token', detail: 'token too large' })
-  t.match(await authOutcome(tight.get('idp'), authRequest(bearer('x'.repeat(token.length)))), { status: 401, code: 'invalid_token', detail: 'token too large' }, 'even an opaque one')
+  t.match(
+    await authOutcome(tight.get('idp'), authRequest(bearer('x'.repeat(token.length)))),
+    { status: 401, code: 'invalid_token', detail: 'token too large' },
+    'even an opaque one'
+  )
 })

@@ -10,10 +10,26 @@ t.test('on a WebSocket upgrade the token may come from a subprotocol entry or a 
   t.same(idp.consumes, { headers: ['authorization'], query: ['access_token'], protocols: ['bearer.'] })
   t.match(await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `chat, bearer.${token}` }, { upgrade: true })), { id: 'alice' })
   t.match(await authOutcome(idp, authRequest({}, { upgrade: true, query: `x=1&access_token=${token}` })), { id: 'alice' })
-  t.match(await authOutcome(idp, authRequest({ ...bearer(other), 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })), { id: 'bob' }, 'Authorization first')
-  t.match(await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `bearer.${other}` }, { upgrade: true, query: `access_token=${token}` })), { id: 'bob' }, 'then the subprotocol')
-  t.match(await authOutcome(idp, authRequest({ 'sec-websocket-protocol': 'chat, x.bearer.abc' }, { upgrade: true, query: `access_token=${token}` })), { id: 'alice' }, 'an entry must start with the prefix')
-  t.equal(await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { query: `access_token=${token}` })), undefined, 'not an upgrade: neither is read')
+  t.match(
+    await authOutcome(idp, authRequest({ ...bearer(other), 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })),
+    { id: 'bob' },
+    'Authorization first'
+  )
+  t.match(
+    await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `bearer.${other}` }, { upgrade: true, query: `access_token=${token}` })),
+    { id: 'bob' },
+    'then the subprotocol'
+  )
+  t.match(
+    await authOutcome(idp, authRequest({ 'sec-websocket-protocol': 'chat, x.bearer.abc' }, { upgrade: true, query: `access_token=${token}` })),
+    { id: 'alice' },
+    'an entry must start with the prefix'
+  )
+  t.equal(
+    await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { query: `access_token=${token}` })),
+    undefined,
+    'not an upgrade: neither is read'
+  )
   t.equal(await authOutcome(idp, authRequest({}, { upgrade: true, query: 'other=1' })), undefined)
   t.equal(await authOutcome(idp, authRequest({}, { upgrade: true })), undefined)
   t.equal(await authOutcome(idp, authRequest({ 'sec-websocket-protocol': ['a', 'b'] }, { upgrade: true })), undefined, 'a list (never from Node) is not read')
@@ -22,7 +38,10 @@ t.test('on a WebSocket upgrade the token may come from a subprotocol entry or a 
 t.test('without webSocket configured an upgrade reads only Authorization', async t => {
   const u = await authUnit(jwtYaml())
   const token = await signAt(u.clock)
-  t.equal(await authOutcome(u.get('idp'), authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })), undefined)
+  t.equal(
+    await authOutcome(u.get('idp'), authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })),
+    undefined
+  )
   t.match(await authOutcome(u.get('idp'), authRequest(bearer(token), { upgrade: true })), { id: 'alice' })
 })
 
@@ -33,5 +52,8 @@ t.test('only a subprotocol configured: the query is not read, and the reverse', 
   t.same(proto.get('idp').consumes, { headers: ['authorization'], query: [], protocols: ['bearer.'] })
   const query = await authUnit(jwtYaml({ webSocket: { query: 'access_token' } }), proto.clock)
   t.equal(await authOutcome(query.get('idp'), authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true })), undefined)
-  t.match(await authOutcome(query.get('idp'), authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })), { id: 'alice' })
+  t.match(
+    await authOutcome(query.get('idp'), authRequest({ 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true, query: `access_token=${token}` })),
+    { id: 'alice' }
+  )
 })

@@ -22,7 +22,11 @@ routes:
 }
 
 const refused = (detail: string, params = ''): object => ({
-  status: 401, code: 'invalid_token', detail, challenges: [`Token realm="gatehouse"${params}, error="invalid_token", error_description="${detail}"`], headers: undefined
+  status: 401,
+  code: 'invalid_token',
+  detail,
+  challenges: [`Token realm="gatehouse"${params}, error="invalid_token", error_description="${detail}"`],
+  headers: undefined
 })
 
 t.test('a listed token: its user, scopes, bound client, exp and revocation key', async t => {
@@ -30,10 +34,21 @@ t.test('a listed token: its user, scopes, bound client, exp and revocation key',
   const drf = u.get('drf')
   const p = await drf.authenticate(authRequest({ authorization: `Token ${ALICE}` }))
   t.same(p, {
-    kind: 'user', id: 'alice', scopes: ['orders:read'], claims: {}, tokenClientId: undefined, boundClient: 'android', authenticator: 'drf',
-    exp: Date.UTC(2030, 0, 1, 1) / 1000, revocationKey: userTokenKey(hashUserToken(ALICE))
+    kind: 'user',
+    id: 'alice',
+    scopes: ['orders:read'],
+    claims: {},
+    tokenClientId: undefined,
+    boundClient: 'android',
+    authenticator: 'drf',
+    exp: Date.UTC(2030, 0, 1, 1) / 1000,
+    revocationKey: userTokenKey(hashUserToken(ALICE))
   })
-  t.match(await drf.authenticate(authRequest({ authorization: `token \t ${BOB}` })), { id: 'bob', scopes: [], boundClient: undefined, exp: undefined }, 'the scheme in any case, any blanks')
+  t.match(
+    await drf.authenticate(authRequest({ authorization: `token \t ${BOB}` })),
+    { id: 'bob', scopes: [], boundClient: undefined, exp: undefined },
+    'the scheme in any case, any blanks'
+  )
   t.same([drf.name, drf.type, drf.principal], ['drf', 'userToken', 'user'])
   t.same(drf.challenge, { scheme: 'Token', params: { realm: 'gatehouse' } })
   t.same(drf.consumes, { headers: ['authorization'], query: [] })
@@ -54,7 +69,10 @@ t.test('a malformed header is refused, never passed on', async t => {
   const drf = u.get('drf')
   t.same(await authOutcome(drf, authRequest({ authorization: 'Token' })), refused('invalid token header: no token given'))
   t.same(await authOutcome(drf, authRequest({ authorization: 'Token   ' })), refused('invalid token header: no token given'))
-  t.same(await authOutcome(drf, authRequest({ authorization: `Token ${ALICE} extra` })), refused('invalid token header: the token has characters a token never has'))
+  t.same(
+    await authOutcome(drf, authRequest({ authorization: `Token ${ALICE} extra` })),
+    refused('invalid token header: the token has characters a token never has')
+  )
   t.same(await authOutcome(drf, authRequest({ authorization: [`Token ${ALICE}`, `Token ${BOB}`] })), refused('more than one token presented'))
 })
 
@@ -70,7 +88,10 @@ t.test('a header of its own carries the token alone; the challenge names it', as
   const u = await authUnit(yaml({ header: 'X-User-Token' }))
   const drf = u.get('drf')
   t.match(await authOutcome(drf, authRequest({ 'x-user-token': ALICE })), { id: 'alice' })
-  t.same(await authOutcome(drf, authRequest({ 'x-user-token': `Token ${ALICE}` })), refused('invalid token header: the token has characters a token never has', ', header="X-User-Token"'))
+  t.same(
+    await authOutcome(drf, authRequest({ 'x-user-token': `Token ${ALICE}` })),
+    refused('invalid token header: the token has characters a token never has', ', header="X-User-Token"')
+  )
   t.equal(await authOutcome(drf, authRequest({ authorization: `Token ${ALICE}` })), undefined)
   t.same(drf.challenge, { scheme: 'Token', params: { realm: 'gatehouse', header: 'X-User-Token' } })
   t.same(drf.consumes, { headers: ['x-user-token'], query: [] })

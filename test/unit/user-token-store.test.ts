@@ -15,7 +15,11 @@ routes:
 `
 
 /** An in-memory stand-in for the Redis store: what it holds, what it was told was used, and whether it is down. */
-function memoryStore (records: Map<string, UserTokenRecord>): { store: UserTokenStore, touched: Array<[string, number]>, down: { now: boolean, other: boolean, touch: boolean } } {
+function memoryStore (records: Map<string, UserTokenRecord>): {
+  store: UserTokenStore
+  touched: Array<[string, number]>
+  down: { now: boolean, other: boolean, touch: boolean }
+} {
   const touched: Array<[string, number]> = []
   const down = { now: false, other: false, touch: false }
   const store = {
@@ -43,10 +47,17 @@ t.test('a token in the store: found by hash, its last use written at most once a
   t.same(m.touched, [['carol-id', start]])
   u.clock.advance(LAST_USED_EVERY_MS + 1)
   await authOutcome(drf, authRequest({ authorization: `Token ${CAROL}` }))
-  t.same(m.touched, [['carol-id', start], ['carol-id', start + LAST_USED_EVERY_MS + 1]])
+  t.same(m.touched, [
+    ['carol-id', start],
+    ['carol-id', start + LAST_USED_EVERY_MS + 1]
+  ])
   t.match(await authOutcome(drf, authRequest({ authorization: `Token ${LISTED}` })), { id: 'listed' })
   t.equal(m.touched.length, 2, 'a listed token is found first and never written')
-  t.match(await authOutcome(drf, authRequest({ authorization: 'Token gh-unknown' })), { status: 401, code: 'invalid_token', detail: 'unknown or revoked token' })
+  t.match(await authOutcome(drf, authRequest({ authorization: 'Token gh-unknown' })), {
+    status: 401,
+    code: 'invalid_token',
+    detail: 'unknown or revoked token'
+  })
 })
 
 t.test('a stored token past its expires is refused', async t => {
@@ -56,7 +67,11 @@ t.test('a stored token past its expires is refused', async t => {
   const u = await authUnit(yaml, u0.clock, { userTokens: m.store })
   t.match(await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })), { id: 'carol', exp: Math.floor((u.clock() + 1000) / 1000) })
   u.clock.advance(1000)
-  t.match(await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })), { status: 401, code: 'invalid_token', detail: 'token has expired' })
+  t.match(await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })), {
+    status: 401,
+    code: 'invalid_token',
+    detail: 'token has expired'
+  })
 })
 
 t.test('a store that cannot answer is a 503 with Retry-After; a failed last-use write is not', async t => {
@@ -65,13 +80,25 @@ t.test('a store that cannot answer is a 503 with Retry-After; a failed last-use 
   const u = await authUnit(yaml, undefined, { userTokens: m.store })
   m.down.now = true
   t.same(await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })), {
-    status: 503, code: 'auth_unavailable', detail: 'user tokens cannot be checked right now', challenges: [], headers: { 'retry-after': '1' }
+    status: 503,
+    code: 'auth_unavailable',
+    detail: 'user tokens cannot be checked right now',
+    challenges: [],
+    headers: { 'retry-after': '1' }
   })
   m.down.now = false
   m.down.other = true
-  await t.rejects(async () => await u.get('drf').authenticate(authRequest({ authorization: `Token ${CAROL}` })), /a bug/, 'anything else is not hidden as a 503')
+  await t.rejects(
+    async () => await u.get('drf').authenticate(authRequest({ authorization: `Token ${CAROL}` })),
+    /a bug/,
+    'anything else is not hidden as a 503'
+  )
   m.down.other = false
   m.down.touch = true
-  t.match(await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })), { id: 'carol' }, 'the last-use write failed: logged, the request passes')
+  t.match(
+    await authOutcome(u.get('drf'), authRequest({ authorization: `Token ${CAROL}` })),
+    { id: 'carol' },
+    'the last-use write failed: logged, the request passes'
+  )
   t.equal(m.touched.length, 1)
 })
