@@ -65,7 +65,23 @@ function rssKiB (pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1] ?? NaN)
 }
 
-/** Launch to the admin listener's first 200, then RSS after `IDLE_MS` of idling. */
+/**
+ * RSS once the process idles: after `IDLE_MS`, sampled each 500 ms until two seconds go by
+ * without it moving by more than 1 MiB (V8's idle collections have settled), 30 s at most.
+ */
+async function settledRssMiB (pid: number): Promise<number> {
+  await sleep(IDLE_MS)
+  const samples = [rssKiB(pid) / 1024]
+  for (let i = 0; i < 60; i++) {
+    await sleep(500)
+    samples.push(rssKiB(pid) / 1024)
+    const recent = samples.slice(-5)
+    if (recent.length === 5 && Math.max(...recent) - Math.min(...recent) <= 1) break
+  }
+  return samples[samples.length - 1] as number
+}
+
+/** Launch to the admin listener's first 200, then RSS once idle (settledRssMiB). */
 async function start (config: (listen: number, admin: number) => string): Promise<{ firstMs: number, rssMiB: number }> {
   const listen = await freePort()
   const admin = await freePort()
@@ -79,8 +95,7 @@ async function start (config: (listen: number, admin: number) => string): Promis
       await sleep(2)
     }
     const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
-    await sleep(IDLE_MS)
-    return { firstMs, rssMiB: rssKiB(child.pid as number) / 1024 }
+    return { firstMs, rssMiB: await settledRssMiB(child.pid as number) }
   } finally {
     child.kill('SIGKILL')
     await new Promise(resolve => child.once('exit', resolve))
@@ -89,8 +104,7 @@ async function start (config: (listen: number, admin: number) => string): Promis
 
 async function bareRssMiB (): Promise<number> {
   const child = spawn(NODE, ['-e', 'setTimeout(() => {}, 60000)'], { env, stdio: 'ignore' })
-  await sleep(IDLE_MS)
-  const rss = rssKiB(child.pid as number) / 1024
+  const rss = await settledRssMiB(child.pid as number)
   child.kill('SIGKILL')
   return rss
 }

@@ -113,7 +113,7 @@ async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = 
 
 /** A user API token in the bench's Redis, as `gatehouse tokens new` makes one. */
 async function storeUserToken (url: string): Promise<string> {
-  const redis = createRedisClient({ url }, { enableOfflineQueue: true })
+  const redis = await createRedisClient({ url }, { enableOfflineQueue: true })
   await new Promise(resolve => redis.once('ready', resolve))
   try {
     const { token, hash, record } = newUserToken({ user: 'bench-user', scopes: ['orders:read'], client: null, expires: null }, Date.now())

@@ -4,7 +4,13 @@
  * authorization server, user API token, browser session cookie, WebSocket) while Redis, the
  * config (SIGHUP) and the upstream are restarted on their own intervals (minutes, fractions
  * allowed). Prints per-window latency, failures by cause (those inside a disruption's window
- * counted apart), RSS per minute, and the gateway's open sockets at the end.
+ * counted apart), RSS per minute, and at the end the gateway's open sockets and its upstream pool
+ * slots (gatehouse_upstream_connections / _queued_requests: back to idle, none busy).
+ *
+ * The full run, one hour at the defaults: `npm run soak -- --minutes 60` (with `--rate` at half
+ * the measured capacity, see bench/RESULTS.md). Beside RSS each minute it samples the gateway's
+ * JS heap in use and external memory off /metrics: RSS that grows while the heap stays flat is
+ * the allocator's or native memory, not objects the gateway holds on to.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readlinkSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
@@ -204,7 +210,16 @@ function memory (): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid ?? 0}/status`, 'utf8'))
   return m === null ? 0 : Number(m[1]) / 1024
 }
-const rssTimer = setInterval(() => rss.push({ minute: Math.round((Date.now() - started) / MIN), mib: memory() }), MIN)
+async function heap (): Promise<{ heap: number, external: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text().catch(() => '')
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576
+  return { heap: read('nodejs_heap_size_used_bytes'), external: read('nodejs_external_memory_bytes') }
+}
+const heaps: Array<{ heap: number, external: number }> = []
+const rssTimer = setInterval(() => {
+  rss.push({ minute: Math.round((Date.now() - started) / MIN), mib: memory() })
+  void heap().then(h => heaps.push(h))
+}, MIN)
 timers.push(rssTimer)
 
 async function one (i: number): Promise<void> {
@@ -269,7 +284,12 @@ const socketsIdle = readdirSync(`/proc/${gateway.pid ?? 0}/fd`).filter(fd => {
   }
 }).length
 const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text().catch(() => '')
-const wsOpen = metrics.split('\n').filter(l => l.startsWith('gatehouse_websocket_connections')).join('; ')
+const series = (name: string): string => metrics.split('\n').filter(l => l.startsWith(name)).join('; ') || `${name} absent`
+const wsOpen = series('gatehouse_websocket_connections')
+const pool = [series('gatehouse_upstream_connections'), series('gatehouse_upstream_queued_requests')].join('; ')
+const poolBusy = metrics.split('\n')
+  .filter(l => /^gatehouse_upstream_(connections\{.*state="busy"|queued_requests)/.test(l))
+  .reduce((n, l) => n + Number(l.split(' ').pop()), 0)
 
 const windowMs = Number(values.window) * MIN
 const pct = (xs: number[], p: number): number => xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]
@@ -298,6 +318,7 @@ for (let from = started; from < end; from += windowMs) {
   report.push(`  ${((from - started) / MIN).toFixed(0)}: ${pct(ms, 0.5)} ms ${pct(ms, 0.99)} ms ${ms.length}`)
 }
 report.push(`RSS per minute (MiB): ${rss.map(r => `${r.minute}:${r.mib.toFixed(0)}`).join(' ')}`)
+report.push(`JS heap used / external per minute (MiB): ${heaps.map(h => `${h.heap.toFixed(0)}/${h.external.toFixed(0)}`).join(' ')}`)
 const second = rss.filter(r => r.minute > minutes / 2).map(r => r.mib)
 if (second.length > 0) {
   const mean = second.reduce((a, b) => a + b, 0) / second.length
@@ -307,6 +328,7 @@ if (second.length > 0) {
   )
 }
 report.push(`gateway sockets at the end: ${sockets} with the load's pool open, ${socketsIdle} after it closed; ${wsOpen}`)
+report.push(`upstream pool slots at the end: ${poolBusy === 0 ? 'back to idle (none busy, none queued)' : `${poolBusy} busy or queued: NOT idle`}; ${pool}`)
 console.log(report.join('\n'))
 appendFileSync(join(tmpdir(), 'gatehouse-soak-report.txt'), report.join('\n') + '\n')
 for (const fn of teardowns.reverse()) await fn()

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/load-config.js'
 import { createGateway } from '../src/gateway.js'
 import { createLogger } from '../src/logger.js'
+import { systemClock } from '../src/clock.js'
 import type { Gateway } from '../src/gateway.js'
 import type { TlsFacts } from '../src/decision/request.js'
 import { certificatesOf, clientCertificateFacts } from '../src/explain/client-certificate.js'
@@ -263,7 +264,7 @@ export async function explainCommand (args: string[], io: ExplainIo): Promise<nu
   const cert = values.cert === undefined ? undefined : await readFile(values.cert, 'utf8')
   const config = await loadConfig(values.config ?? io.env.GATEHOUSE_CONFIG ?? 'gateway.config.yaml', io.env)
   // Only failures reach stderr: the explanation is the output.
-  const gateway = await createGateway(config, createLogger('error', [], process.stderr))
+  const gateway = await createGateway(config, createLogger('error', [], process.stderr), { clock: systemClock })
   try {
     // --peer is the direct peer (a proxy, when X-Forwarded-For is sent and trusted); --ip its older name.
     const peer = values.peer ?? values.ip ?? '127.0.0.1'

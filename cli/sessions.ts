@@ -21,7 +21,7 @@ export async function sessionsRevoke (args: string[], io: CliIo): Promise<number
     io.stderr.write('gatehouse sessions revoke: cache.redis is not set, so sessions live in each instance\'s memory only; restart the instances to end them\n')
     return 1
   }
-  const redis = createRedisClient(config.cache.redis)
+  const redis = await createRedisClient(config.cache.redis)
   redis.on('error', () => {})
   try {
     const ready = await new Promise<boolean>(resolve => {

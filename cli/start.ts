@@ -7,7 +7,6 @@ import { ListenError, startFromConfig, startGateway, type RunningGateway } from 
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
-import { adoptEphemeralKey } from '../src/tokens/signing-keys.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
 import { reportConfigError } from './config-errors.js'
 
@@ -48,8 +47,8 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
   }
   let gw: RunningGateway
   try {
-    if (isWorker) adoptEphemeralKey(await ephemeralKeyFromPrimary())
-    gw = typeof source === 'string' ? await startGateway(source) : await startFromConfig(source)
+    const options = isWorker ? { ephemeralKey: await ephemeralKeyFromPrimary() } : {}
+    gw = typeof source === 'string' ? await startGateway(source, options) : await startFromConfig(source, options)
   } catch (err) {
     if (!isWorker && !(err instanceof ListenError)) return reportConfigError(err)
     const message = err instanceof ConfigError ? err.issues.map(formatIssue).join('\n') : err instanceof Error ? err.message : String(err)

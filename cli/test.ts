@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, formatIssue } from '../src/config/load.js'
 import { loadConfig } from '../src/load-config.js'
 import { createLogger } from '../src/logger.js'
+import { systemClock } from '../src/clock.js'
 import { CaseFileError, formatCaseIssue, parseCaseFile, type PolicyCase } from '../src/policy-tests/case-file.js'
 import { CaseSetupError } from '../src/policy-tests/harness.js'
 import { starterCases } from '../src/policy-tests/init.js'
@@ -72,8 +73,8 @@ export async function testCommand (args: string[], io: TestIo): Promise<number> 
     }
     if (issues.length > 0) return fail(issues)
     const logger = createLogger('silent')
-    const results = await runCases(config, cases, { logger })
-    const old = values.against === undefined ? undefined : await runCases(await loadConfig(resolve(values.against)), cases, { logger })
+    const results = await runCases(config, cases, { logger, clock: systemClock })
+    const old = values.against === undefined ? undefined : await runCases(await loadConfig(resolve(values.against)), cases, { logger, clock: systemClock })
     const changed = old === undefined ? undefined : changes(old, results)
     io.stdout.write(values.json === true ? jsonReport(results, changed) : textReport(results, changed))
     if (values.junit !== undefined) await writeFile(values.junit, junitReport(results))

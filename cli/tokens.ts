@@ -13,7 +13,7 @@ import { TOKENS_USAGE } from './usage.js'
 
 /** The CLI may wait for Redis (unlike a request): a few retries, then a clear failure. */
 async function connect (config: GatewayConfig): Promise<RedisClient> {
-  const redis = createRedisClient(config.cache.redis as NonNullable<GatewayConfig['cache']['redis']>, {
+  const redis = await createRedisClient(config.cache.redis as NonNullable<GatewayConfig['cache']['redis']>, {
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
     commandTimeout: 10_000,

@@ -20,7 +20,7 @@ import tokenEndpoints from './token-endpoints.js'
 export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: BufferBudget): Promise<FastifyInstance> {
   const { server } = gateway.config
   const { routing } = server
-  const observe = observer(gateway.logger, gateway.counters)
+  const observe = observer(gateway.logger, gateway.counters, gateway.tracer)
   const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),

@@ -9,7 +9,7 @@ import type { Identity } from '../src/policy/authenticate.js'
 import type { PublicOrigin } from '../src/routing/public-origin.js'
 import type { DecisionCounters } from '../src/telemetry/decision-counters.js'
 import { requestTrace, type RequestTrace } from '../src/telemetry/trace-context.js'
-import { currentTracer, type RequestSpan } from '../src/telemetry/tracing.js'
+import type { RequestSpan, Tracer } from '../src/telemetry/tracing.js'
 import type { RouteSeries } from './metrics.js'
 
 /** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
@@ -61,13 +61,13 @@ export class Exchange {
     readonly route: RuntimeRoute | undefined,
     private readonly series: RouteSeries,
     private readonly access: Logger,
-    private readonly counters: DecisionCounters
+    private readonly counters: DecisionCounters,
+    tracer: Tracer | undefined
   ) {
     this.req = request.raw
     this.res = reply.raw
     this.responseHeaders = ['x-request-id', request.id]
     this.trace = requestTrace(this.req.headers)
-    const tracer = currentTracer()
     this.span =
       tracer === undefined
         ? undefined
@@ -146,7 +146,7 @@ declare module 'fastify' {
 /** Starts an exchange for a request: every answer the gateway gives is observed through one. */
 export type Observe = (request: FastifyRequest, reply: FastifyReply, route: RuntimeRoute | undefined, series: RouteSeries) => Exchange
 
-export function observer (logger: Logger, counters: DecisionCounters): Observe {
+export function observer (logger: Logger, counters: DecisionCounters, tracer: Tracer | undefined): Observe {
   const access = accessLogger(logger)
-  return (request, reply, route, series) => (request.gatehouse = new Exchange(request, reply, route, series, access, counters))
+  return (request, reply, route, series) => (request.gatehouse = new Exchange(request, reply, route, series, access, counters, tracer))
 }

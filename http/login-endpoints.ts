@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Gateway } from '../src/gateway.js'
-import { isOidcAuthenticator } from '../src/auth/oidc/authenticator.js'
+import { isOidcAuthenticator } from '../src/auth/oidc/oidc-authenticator.js'
 import type { LoginAnswer } from '../src/auth/oidc/login-flow.js'
 import { checkLogoutOrigin } from '../src/decision/decide.js'
 import { answerProblem } from './errors.js'

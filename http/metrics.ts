@@ -6,6 +6,7 @@ import { newCacheCounters } from '../src/cache/two-tier.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { TargetState } from '../src/proxy/balancer.js'
 import { createDecisionCounters } from '../src/telemetry/decision-counters.js'
+import type { PoolUsage } from './upstream-pool.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -23,7 +24,7 @@ export interface Metrics {
   /** The exposition text: this process's series, or the whole cluster's in a worker. */
   render (): Promise<string>
   /** Handed to each config's gateway, so its cache and authenticators count into this registry. */
-  readonly instruments: Instruments
+  readonly instruments: Pick<Instruments, 'cacheCounters' | 'counters' | 'observe'>
   /** Scrape-time series (Redis state, config hash) read the gateway this returns: the config in force. */
   follow (current: () => Gateway): void
   reloaded (ok: boolean): void
@@ -33,6 +34,11 @@ export interface Metrics {
   webSocket (label: string): WebSocketSeries
   /** One decision API answer, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error). */
   decided (door: string, decision: string, seconds: number): void
+  /**
+   * An upstream's pool, read at scrape time until the returned function is called (its app
+   * closed): a reload's old pools count as long as they are open, beside the new ones.
+   */
+  upstreamPool (upstream: string, usage: () => PoolUsage): () => void
 }
 
 /** How an upgrade ended: switched, refused by the route's policy, or by (or for want of) the upstream. */
@@ -357,6 +363,34 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     registry
   )
 
+  const pools = new Set<{ upstream: string, usage: () => PoolUsage }>()
+  const poolGauge = (name: string, help: string, labelNames: string[], read: (u: PoolUsage) => Array<[Record<string, string>, number]>): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect () {
+        this.reset()
+        const sums = new Map<string, { labels: Record<string, string>, value: number }>()
+        for (const pool of pools) {
+          for (const [labels, value] of read(pool.usage())) {
+            const all = { upstream: pool.upstream, ...labels }
+            const key = JSON.stringify(all)
+            const sum = sums.get(key) ?? { labels: all, value: 0 }
+            sum.value += value
+            sums.set(key, sum)
+          }
+        }
+        for (const { labels, value } of sums.values()) this.set(labels, value)
+      }
+    })
+  }
+  poolGauge('gatehouse_upstream_connections', 'Connections open to each upstream, by state (busy: a request on it; idle: kept alive for the next one)',
+    ['upstream', 'state'], u => [[{ state: 'busy' }, u.busy], [{ state: 'idle' }, u.idle]])
+  poolGauge('gatehouse_upstream_queued_requests', 'Requests waiting for a connection to their upstream (its pool at server.upstreams.*.connections)',
+    ['upstream'], u => [[{}, u.queued]])
+
   if (isWorker()) shareWorkerRegistry(registry)
   return {
     registry,
@@ -375,6 +409,11 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     decided (door, decision, seconds) {
       decisions.bind({ door, decision }).inc()
       decisionDuration.bind({ door }).observe(seconds)
+    },
+    upstreamPool (upstream, usage) {
+      const entry = { upstream, usage }
+      pools.add(entry)
+      return () => { pools.delete(entry) }
     }
   }
 }

@@ -8,7 +8,6 @@ import { createUpstream, type Upstream } from './forward.js'
 import { preflightOnly, type RouteAndSeries } from './cors.js'
 import type { Metrics } from './metrics.js'
 import { compilePipeline } from './pipeline.js'
-import { createWebSocketRoute, WebSocketConnections } from './websocket.js'
 
 /** How long a closing app waits for WebSocket peers to answer its 1001 before cutting them. */
 const WEBSOCKET_CLOSE_GRACE_MS = 2000
@@ -29,14 +28,18 @@ export interface ProxyOptions {
 export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInstance, { gateway, observe, metrics, buffers }) {
   const upstreams = new Map<string, Upstream>()
   for (const [name, cfg] of gateway.config.upstreams) upstreams.set(name, createUpstream(cfg, gateway.balancers.get(name) as Balancer))
-  const connections = new WebSocketConnections()
+  const untrack = [...upstreams.values()].map(u => metrics.upstreamPool(u.name, () => u.pool.usage()))
+  // ws is loaded only for a config with a WebSocket route.
+  const webSockets = gateway.routes.some(r => r.websocket !== undefined) ? await import('./websocket.js') : undefined
+  const connections = webSockets === undefined ? undefined : new webSockets.WebSocketConnections()
   // A revocation heard from any instance (or the CLI) closes the WebSockets its credential opened here.
-  const stopHearing = gateway.cache.onInvalidate(key => connections.revoked(key))
+  const stopHearing = connections === undefined ? undefined : gateway.cache.onInvalidate(key => connections.revoked(key))
   app.addHook('onClose', async () => {
-    stopHearing()
+    stopHearing?.()
     // Open WebSockets are told the server is going away (1001) before their upstreams are dropped.
-    await connections.closeAll(WEBSOCKET_CLOSE_GRACE_MS)
+    await connections?.closeAll(WEBSOCKET_CLOSE_GRACE_MS)
     await Promise.all([...upstreams.values()].map(async u => await u.pool.destroy()))
+    for (const stop of untrack) stop()
   })
 
   app.register(async function routes (ctx) {
@@ -60,16 +63,17 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
         observe,
         buffers,
         series,
-        webSocket: route.websocket === undefined
+        webSocket: route.websocket === undefined || webSockets === undefined || connections === undefined
           ? undefined
-          : createWebSocketRoute({
+          : webSockets.createWebSocketRoute({
             route,
             spec: route.websocket,
             upstream,
             series: metrics.webSocket(route.match),
             connections,
             credentialProtocols: gateway.credentials.protocols ?? [],
-            ownCookies: gateway.ownCookies
+            ownCookies: gateway.ownCookies,
+            clock: gateway.clock
           })
       })
       for (const url of route.urls) ctx.route({ method: route.methods, url, handler })

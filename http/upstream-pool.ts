@@ -18,7 +18,18 @@ export interface UpstreamHandler extends Dispatcher.DispatchHandler {
 /** What the forwarder sends a request on: one of the upstream's targets, chosen per request. */
 export interface UpstreamDispatcher {
   dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean
+  usage (): PoolUsage
   destroy (): Promise<void>
+}
+
+/** An upstream's connections across its targets: what is open, what is answering, what waits for one. */
+export interface PoolUsage {
+  /** Connections with a request on them. */
+  busy: number
+  /** Connections open and free, kept alive for the next request. */
+  idle: number
+  /** Requests waiting for a connection. */
+  queued: number
 }
 
 /**
@@ -139,6 +150,17 @@ export class TargetPool implements UpstreamDispatcher {
 
   dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean {
     return this.send(options, handler, new Set(), this.balancer.now())
+  }
+
+  usage (): PoolUsage {
+    const usage = { busy: 0, idle: 0, queued: 0 }
+    for (const pool of this.pools) {
+      const { connected, free, pending } = pool.stats
+      usage.busy += connected - free
+      usage.idle += free
+      usage.queued += pending
+    }
+    return usage
   }
 
   async destroy (): Promise<void> {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws'
 import type { FrameDirection, WebSocketSeries } from './metrics.js'
+import type { Clock } from '../src/clock.js'
 
 /** Past this many bytes queued towards one side, the other side is not read until it drains. */
 const HIGH_WATER = 1024 * 1024
@@ -12,6 +13,8 @@ export interface BridgeOptions {
   idleTimeoutMs: number
   /** When (ms since epoch) both sides are closed with 1008: the opening token's `exp`; undefined: never. */
   expiresAt: number | undefined
+  /** What `expiresAt` is measured with: the gateway's clock, which verified the token. */
+  clock: Clock
   series: WebSocketSeries
 }
 
@@ -69,7 +72,7 @@ export class Bridge {
   }
 
   private expireAt (at: number): void {
-    const wait = at - Date.now()
+    const wait = at - this.options.clock()
     if (wait <= 0) {
       this.close(1008, 'token expired')
       return

@@ -4,6 +4,7 @@ import type { WebSocketRouteConfig } from '../src/config/types.js'
 import { protocolList } from '../src/decision/handshake.js'
 import { GatehouseError } from '../src/errors.js'
 import type { RuntimeRoute } from '../src/gateway.js'
+import type { Clock } from '../src/clock.js'
 import type { Identity } from '../src/policy/authenticate.js'
 import { clientResponseHeaders } from '../src/proxy/headers.js'
 import { connectFailure, failingStatus, mayRetry, type Outcome } from '../src/proxy/balancer.js'
@@ -126,6 +127,8 @@ export interface WebSocketRouteParts {
   credentialProtocols: readonly string[]
   /** The gateway's own cookies: a refusing upstream's `Set-Cookie` for them is dropped. */
   ownCookies: ReadonlySet<string>
+  /** The gateway's clock: what the opening token's expiry is measured with. */
+  clock: Clock
 }
 
 /**
@@ -134,7 +137,8 @@ export interface WebSocketRouteParts {
  * (or cannot be reached) is the client's HTTP answer, so a WebSocket that opens is one whose
  * both ends are there. A credential sent as a subprotocol entry never reaches the upstream.
  */
-export function createWebSocketRoute ({ route, spec, upstream, series, connections, credentialProtocols, ownCookies }: WebSocketRouteParts): WebSocketRoute {
+export function createWebSocketRoute (parts: WebSocketRouteParts): WebSocketRoute {
+  const { route, spec, upstream, series, connections, credentialProtocols, ownCookies, clock } = parts
   const credentialPrefixes = route.forwardCredentials ? [] : credentialProtocols
   const chosen = new WeakMap<IncomingMessage, string | false>()
   // One server per route, never listening: it only completes handshakes the pipeline has admitted.
@@ -257,6 +261,7 @@ export function createWebSocketRoute ({ route, spec, upstream, series, connectio
             const bridge = new Bridge(inward, socket, {
               idleTimeoutMs: spec.idleTimeoutMs,
               expiresAt: spec.closeOnExpiry && exp !== undefined ? exp * 1000 : undefined,
+              clock,
               series
             })
             connections.add(bridge, revocationKeys)

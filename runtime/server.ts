@@ -9,16 +9,18 @@ import { GatehouseError, problemAnswer } from '../src/errors.js'
 import { ConfigError, formatIssue, formatWarning } from '../src/config/load.js'
 import { loadConfig } from '../src/load-config.js'
 import type { GatewayConfig } from '../src/config/types.js'
-import { createGateway, type Gateway, type HealthReport } from '../src/gateway.js'
+import { createGateway, type Gateway, type HealthReport, type Instruments } from '../src/gateway.js'
 import { createLogger, type Logger } from '../src/logger.js'
-import type { Clock } from '../src/clock.js'
+import { systemClock, type Clock } from '../src/clock.js'
 import { buildApp } from '../http/app.js'
 import { purgeToken } from '../src/auth/purge-token.js'
 import { buildAdminApp } from '../http/health.js'
 import { decisionApi } from '../http/decision-api.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
 import { BufferBudget } from '../src/proxy/buffer-budget.js'
-import { setTracer, type Tracer } from '../src/telemetry/tracing.js'
+import type { Tracer } from '../src/telemetry/tracing.js'
+import { ephemeralKeySet } from '../src/tokens/signing-keys.js'
+import type { JWK } from 'jose'
 
 export interface ReloadResult {
   ok: boolean
@@ -49,6 +51,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
   /** Default Date.now: what TTLs, cooldowns and expiries are measured with (tests move it). */
   clock?: Clock
+  /** The signing key to use without `tokens.signingKeys`: a cluster worker's, its primary's (runtime/cluster.ts); default a new one. */
+  ephemeralKey?: JWK
 }
 
 /** One config's app and gateway; retired generations close once their last request is done. */
@@ -62,8 +66,8 @@ interface Generation {
   closing: Promise<void> | undefined
 }
 
-async function buildGeneration (config: GatewayConfig, logger: Logger, metrics: Metrics, buffers: BufferBudget): Promise<Generation> {
-  const gateway = await createGateway(config, logger, metrics.instruments)
+async function buildGeneration (config: GatewayConfig, logger: Logger, instruments: Instruments, metrics: Metrics, buffers: BufferBudget): Promise<Generation> {
+  const gateway = await createGateway(config, logger, instruments)
   try {
     const app = await buildApp(gateway, metrics, buffers)
     await app.ready()
@@ -161,6 +165,31 @@ function withoutUpgrade (req: IncomingMessage): Buffer {
   return Buffer.from(`${head}\r\n`, 'latin1')
 }
 
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null }
+
+/**
+ * Runs `then` once no answer holds the socket. An upgrade pipelined behind requests still being
+ * answered gets the socket back while they are: Node freed their parser, and the answers queued
+ * on it only move on as each one finishes. A request parsed now on a fresh parser would queue
+ * behind them on a list nothing advances, and never be answered. A socket that closed meanwhile
+ * (the last answer said Connection: close) is done with.
+ */
+function whenSocketFree (socket: HttpSocket, then: () => void): void {
+  const busy = socket._httpMessage
+  if (busy == null) {
+    if (socket.destroyed || !socket.writable) socket.destroy()
+    else then()
+    return
+  }
+  const next = (): void => {
+    busy.off('finish', next)
+    busy.off('close', next)
+    whenSocketFree(socket, then)
+  }
+  busy.once('finish', next)
+  busy.once('close', next)
+}
+
 /** Thrown when a listener cannot bind: names the config key and the address. */
 export class ListenError extends Error {
   constructor (readonly key: string, readonly address: string, readonly code: string | undefined, message: string) {
@@ -185,11 +214,9 @@ function bindNode (server: Server, at: { host: string, port: number }): () => Pr
   })
 }
 
-/** Exports the spans still buffered, then forgets the tracer. */
+/** Exports the spans still buffered. */
 async function stopTracing (tracer: Tracer | undefined): Promise<void> {
-  if (tracer === undefined) return
-  setTracer(undefined)
-  await tracer.shutdown()
+  await tracer?.shutdown()
 }
 
 /**
@@ -204,16 +231,20 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // One budget for the process's slow-client buffers, whatever config is in force.
   const buffers = new BufferBudget(first.server.buffer.total)
   const metrics = createMetrics(buffers)
-  if (options.clock !== undefined) metrics.instruments.clock = options.clock
-  // The OpenTelemetry SDK is loaded only when spans are to be exported; set before the first
-  // generation is built, as its authenticators are wrapped in spans then.
+  // The OpenTelemetry SDK is loaded only when spans are to be exported.
   const tracer: Tracer | undefined =
     first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)
-  setTracer(tracer)
+  // What this process's generations share (and no other gateway in the process): one object, kept across reloads.
+  const instruments: Instruments = {
+    ...metrics.instruments,
+    clock: options.clock ?? systemClock,
+    tracer,
+    ephemeralKey: options.ephemeralKey === undefined ? undefined : ephemeralKeySet(options.ephemeralKey)
+  }
   if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
   let current: Generation
   try {
-    current = await buildGeneration(config, logger, metrics, buffers)
+    current = await buildGeneration(config, logger, instruments, metrics, buffers)
   } catch (err) {
     await stopTracing(tracer)
     throw err
@@ -264,7 +295,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       // as the plain request it also is, body and keep-alive included, by giving its bytes
       // back to the HTTP server without the Upgrade header.
       socket.unshift(withoutUpgrade(req))
-      server.emit(first.server.tls === undefined ? 'connection' : 'secureConnection', socket)
+      whenSocketFree(socket, () => server.emit(first.server.tls === undefined ? 'connection' : 'secureConnection', socket))
       return
     }
     // A reset before anything owns the socket ends in its close event, which is all that matters.
@@ -272,7 +303,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     // An upgrade pipelined behind a request still being answered: the socket already belongs to
     // that answer (binding a second one threw, uncaught, and ended the process). Such a client
     // gets the connection closed.
-    if ((socket as Socket & { _httpMessage?: unknown })._httpMessage != null) {
+    if ((socket as HttpSocket)._httpMessage != null) {
       socket.destroy()
       return
     }
@@ -356,7 +387,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       if (JSON.stringify(nextConfig.telemetry) !== JSON.stringify(config.telemetry)) {
         logger.warn('telemetry settings changed: they take effect at the next start')
       }
-      next = await buildGeneration(nextConfig, logger, metrics, buffers)
+      next = await buildGeneration(nextConfig, logger, instruments, metrics, buffers)
       if (nextConfig.server.tls !== undefined && 'setSecureContext' in server) {
         (server as unknown as { setSecureContext: (o: unknown) => void }).setSecureContext(tlsOptions(nextConfig.server.tls))
       }

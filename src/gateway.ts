@@ -16,12 +16,14 @@ import { compileCors, type CorsPolicy } from './policy/cors.js'
 import { Balancer } from './proxy/balancer.js'
 import { compileRewrite, type Rewrite } from './routing/rewrite.js'
 import { RevokedJtis, Revocations, WRITE_BACK_CHECK_MS } from './tokens/revocation.js'
-import { systemClock, type Clock } from './clock.js'
+import type { Clock } from './clock.js'
 import { createDecisionCounters, type DecisionCounters } from './telemetry/decision-counters.js'
 import { UserTokenStore } from './tokens/user-token-store.js'
 import { createSealer } from './cache/integrity.js'
 import { redisPersistence } from './cache/redis-persistence.js'
 import { SecretCheckSlots } from './secrets/secret-check-slots.js'
+import type { Tracer } from './telemetry/tracing.js'
+import { ephemeralKeySet, type SigningKeySet } from './tokens/signing-keys.js'
 
 /** A route with its authenticators resolved, its CORS and rewrite compiled, once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
@@ -68,6 +70,8 @@ export interface Gateway {
   balancers: Map<string, Balancer>
   /** Policy outcome counters: the process's instruments', shared by its reloads, never by another gateway. */
   counters: DecisionCounters
+  /** Where this gateway's spans go (`telemetry.otlp`); undefined when it does not trace. */
+  tracer: Tracer | undefined
   health (): HealthReport
   close (): Promise<void>
 }
@@ -78,7 +82,7 @@ export interface Gateway {
  */
 async function limiterRedis (config: GatewayConfig, logger: Logger): Promise<RedisClient | undefined> {
   if (config.cache.redis === undefined || !config.routes.some(r => r.rateLimit !== undefined)) return undefined
-  const redis = createRedisClient(config.cache.redis)
+  const redis = await createRedisClient(config.cache.redis)
   let up = false
   redis.on('ready', () => {
     if (!up) logger.info('rate-limit store connected')
@@ -102,10 +106,17 @@ export interface Instruments {
   observe?: OriginObserver
   /** The client-token revocations this process knows of: set on the first gateway, kept across reloads. */
   revokedJtis?: RevokedJtis
-  /** Default Date.now; tests move time with their own. */
-  clock?: Clock
+  /** What every TTL, expiry and window is measured with: the process's caller passes systemClock, tests their own. */
+  clock: Clock
   /** The policy outcome counters; made on the first gateway, kept across reloads. */
   counters?: DecisionCounters
+  /** The span exporter when `telemetry.otlp` is set: one per process, kept across reloads. */
+  tracer?: Tracer | undefined
+  /**
+   * The signing key without `tokens.signingKeys`: made by the first gateway that needs it, kept
+   * across reloads so tokens issued before one stay valid (a cluster worker is given its primary's).
+   */
+  ephemeralKey?: Promise<SigningKeySet>
 }
 
 /**
@@ -132,10 +143,10 @@ async function warnUnlessPersistent (redis: RedisClient | undefined, logger: Log
   }
 }
 
-export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments = {}): Promise<Gateway> {
-  const clock = instruments.clock ?? systemClock
+export async function createGateway (config: GatewayConfig, logger: Logger, instruments: Instruments): Promise<Gateway> {
+  const { clock, tracer } = instruments
   const counters = instruments.counters ??= createDecisionCounters()
-  const cache = await createCache(config, logger, instruments.cacheCounters, clock)
+  const cache = await createCache(config, logger, instruments.cacheCounters, clock, tracer)
   const userTokens = cache.redis === undefined ? undefined : new UserTokenStore(cache.redis, createSealer(config.cache.integrityKey), cache, clock)
   if ([...config.authenticators.values()].some(a => a.type === 'userToken')) await warnUnlessPersistent(cache.redis, logger)
   instruments.revokedJtis ??= new RevokedJtis(undefined, clock)
@@ -144,8 +155,10 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger, revocations, clock)
-    authenticators = await createAuthenticators({ config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots, counters })
+    tokens = await createTokenService(config, logger, revocations, clock, async () => await (instruments.ephemeralKey ??= ephemeralKeySet()))
+    authenticators = await createAuthenticators({
+      config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots, counters, tracer
+    })
   } catch (err) {
     revocations.close()
     await cache.close()
@@ -185,12 +198,15 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
     assertion: config.identity.assertion === undefined ? undefined : createAssertionSigner(config.identity.assertion, tokens),
     cache,
     limits:
-      redis === undefined ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock) : redisLimitStore(redis),
+      redis === undefined
+        ? localLimitStore({ maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }, clock)
+        : redisLimitStore(redis, tracer),
     tokens,
     userTokens,
     clock,
     secretSlots,
     counters,
+    tracer,
     health () {
       // Redis down is degraded, not down: the local tier, the origin and onRedisError still answer.
       // The same fields whatever the config: a probe or dashboard never meets a missing key.

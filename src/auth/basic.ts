@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { GatehouseError } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import type { Cache } from '../cache/cache.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import { AttemptLimiter, type Limit } from '../tokens/attempt-limiter.js'
 import { decoyHash, parseSecretHash, verifySecret, type SecretHash } from '../secrets/client-secret.js'
 import { FAILED_ATTEMPTS_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILED_ATTEMPTS_PER_ADDRESS } from '../tokens/oauth-endpoints.js'
@@ -67,7 +67,8 @@ export interface BasicDeps {
   slots: SecretCheckSlots
   /** Where failed attempts are counted (shared through Redis by every instance). */
   cache: Cache
-  clock?: Clock | undefined
+  /** What the failed-attempt windows are measured with. */
+  clock: Clock
 }
 
 export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'>, deps: BasicDeps): Promise<Authenticator> {
@@ -77,7 +78,7 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
   const first = users.values().next().value?.hash
   const decoy = decoyHash(first)
   const challenge = { scheme: 'Basic', params: { realm: 'gatehouse' } }
-  const limiter = new AttemptLimiter(deps.cache, FAILED_ATTEMPTS_WINDOW_MS, deps.clock ?? systemClock)
+  const limiter = new AttemptLimiter(deps.cache, FAILED_ATTEMPTS_WINDOW_MS, deps.clock)
   const throttled = (code: 'rate_limited' | 'auth_unavailable', detail: string, retryAfter: number): GatehouseError =>
     new GatehouseError(code, detail, { principal: 'user', authenticator: cfg.name, headers: { 'retry-after': String(retryAfter) } })
   const fail = (detail: string): GatehouseError =>
@@ -120,10 +121,13 @@ export async function createBasicAuthenticator (cfg: AuthenticatorConfig<'basic'
       } finally {
         slot.release()
       }
-      // The reservation stays: it was a failure.
-      if (!matches || user === undefined) throw fail('unknown user or wrong password')
+      if (!matches || user === undefined) {
+        // The reservation stays: it was a failure (unless only asked what would happen).
+        if (req.dryRun === true) await reservation.release()
+        throw fail('unknown user or wrong password')
+      }
       await reservation.release()
-      if (!knownGood) await deps.cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
+      if (!knownGood && req.dryRun !== true) await deps.cache.set(KNOWN_GOOD, here, 1, KNOWN_GOOD_MS)
       return {
         kind: 'user',
         id: name,

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
-import { traced } from '../telemetry/tracing.js'
+import { traced, type Tracer } from '../telemetry/tracing.js'
 import { boundedFetch, requestOptions } from './outbound.js'
 
 /** A metadata document older than this is fetched again in the background; the one in hand keeps serving. */
@@ -27,6 +27,8 @@ export interface DiscoveryOptions {
   maxAgeMs?: number | undefined
   /** What the document's age and the retry pause are measured with. */
   clock: Clock
+  /** The gateway's tracer: each fetch in a span of its own; undefined when not tracing. */
+  tracer?: Tracer | undefined
 }
 
 export interface Discovery {
@@ -101,7 +103,8 @@ export function discover (options: DiscoveryOptions): Discovery {
 
   function refresh (): Promise<void> {
     if (pending !== undefined) return pending
-    pending = traced('discovery', { 'gatehouse.authenticator': authenticator, 'server.address': issuerUrl.host }, fetchDocument).then(document => {
+    const attributes = { 'gatehouse.authenticator': authenticator, 'server.address': issuerUrl.host }
+    pending = traced(options.tracer, 'discovery', attributes, fetchDocument).then(document => {
       metadata = document
       fetchedAt = clock()
       failure = undefined

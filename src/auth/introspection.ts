@@ -9,7 +9,7 @@ import type { Authenticator, AuthRequest, OriginObserver, UserPrincipal } from '
 import type { Clock } from '../clock.js'
 import { NO_CLAIMS, claimsToKeep, keptClaimsTag, pickClaims } from './kept-claims.js'
 import { discover } from './discovery.js'
-import { traced } from '../telemetry/tracing.js'
+import { traced, type Tracer } from '../telemetry/tracing.js'
 import { InFlightLimitReached, inFlightLimit } from './in-flight-limit.js'
 import { bearerCredential, TOKEN68 } from './bearer.js'
 import { boundedFetch, requestOptions } from './outbound.js'
@@ -123,10 +123,14 @@ export function interpret (body: unknown, settings: IntrospectionSettings, now: 
  * negative for negativeCacheTtl). Any `Authorization: Bearer` is this authenticator's kind:
  * a JWT authenticator placed before it on the route passes on tokens it does not own.
  */
-export function createIntrospectionAuthenticator (
-  cfg: AuthenticatorConfig<'introspection'>,
-  deps: { cache: Cache, logger: Logger, observe?: OriginObserver | undefined, config: Pick<GatewayConfig, 'identity' | 'routes'>, clock: Clock }
-): Authenticator {
+export function createIntrospectionAuthenticator (cfg: AuthenticatorConfig<'introspection'>, deps: {
+  cache: Cache
+  logger: Logger
+  observe?: OriginObserver | undefined
+  config: Pick<GatewayConfig, 'identity' | 'routes'>
+  clock: Clock
+  tracer?: Tracer | undefined
+}): Authenticator {
   const { clock } = deps
   const settings = introspectionSettings(cfg, claimsToKeep(deps.config))
   const tag = keptClaimsTag(settings.keepClaims ?? [])
@@ -145,7 +149,7 @@ export function createIntrospectionAuthenticator (
   const log = deps.logger.child({ authenticator: cfg.name })
   const discovery =
     settings.endpoint === undefined
-      ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })
+      ? discover({ issuer: cfg.spec.issuer as string, timeoutMs: settings.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock, tracer: deps.tracer })
       : undefined
   // Found at start, so the first token is not kept waiting; a failure here is retried by the first request.
   void discovery?.endpoint('introspection_endpoint').catch(() => {})
@@ -161,7 +165,7 @@ export function createIntrospectionAuthenticator (
     const started = performance.now()
     let ok = false
     try {
-      const answer = await traced('introspection', spanAttributes, async () => await callEndpoint(token))
+      const answer = await traced(deps.tracer, 'introspection', spanAttributes, async () => await callEndpoint(token))
       ok = true
       return answer
     } finally {

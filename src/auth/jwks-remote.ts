@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js'
 import { isPublicJwk, type KeySource } from './jwt-keys.js'
 import type { OriginObserver } from './types.js'
 import type { Clock } from '../clock.js'
-import { traced } from '../telemetry/tracing.js'
+import { traced, type Tracer } from '../telemetry/tracing.js'
 import { boundedFetch } from './outbound.js'
 
 /** Keys older than this are refreshed in the background; the ones in hand keep serving meanwhile. */
@@ -23,8 +23,10 @@ export interface RemoteJwksOptions {
   authenticator: string
   logger: Logger
   observe?: OriginObserver | undefined
-  /** What cooldowns and key age are measured with (default Date.now). */
+  /** What cooldowns and key age are measured with. */
   clock: Clock
+  /** The gateway's tracer: each fetch in a span of its own; undefined when not tracing. */
+  tracer?: Tracer | undefined
 }
 
 /**
@@ -74,7 +76,7 @@ export function remoteJwksSource (options: RemoteJwksOptions): KeySource {
     if (pending !== undefined) return pending
     attemptAt = now()
     const started = performance.now()
-    pending = traced('jwks', { 'gatehouse.authenticator': authenticator }, fetchSet).then(() => {
+    pending = traced(options.tracer, 'jwks', { 'gatehouse.authenticator': authenticator }, fetchSet).then(() => {
       failure = undefined
       observe?.('jwks', authenticator, (performance.now() - started) / 1000, true)
     }, (err: unknown) => {

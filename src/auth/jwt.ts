@@ -84,8 +84,8 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const o = jwtOptions(cfg.spec)
   const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
-  const remote = (url: RemoteJwksOptions['url']): KeySource =>
-    remoteJwksSource({ url, cooldownMs: o.cooldownMs, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, observe: deps.observe, clock })
+  const origin = { timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock, tracer: deps.tracer }
+  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, observe: deps.observe, ...origin })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
   const keys: KeySource = given(jwksUri)
@@ -96,12 +96,7 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
       })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(
-          async () =>
-            await (discovery ??= discover({ issuer: o.issuer, timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock })).endpoint(
-              'jwks_uri'
-            )
-        )
+        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri'))
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,

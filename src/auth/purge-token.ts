@@ -1,7 +1,5 @@
 import type { Cache } from '../cache/cache.js'
 import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
-import { introspectionCacheCredential, introspectionPartition } from './introspection.js'
-import { jwtCacheCredential } from './jwt.js'
 
 /** Every kind of cache entry a bearer token can have: it may have been checked as either. */
 const TOKEN_KINDS = ['introspection', 'jwt'] as const
@@ -14,12 +12,17 @@ const TOKEN_KINDS = ['introspection', 'jwt'] as const
  */
 export async function purgeToken (cache: Cache, token: string, config?: Pick<GatewayConfig, 'authenticators' | 'identity' | 'routes'>): Promise<void> {
   const entries: Array<[kind: string, credential: string]> = TOKEN_KINDS.map(kind => [kind, token])
-  for (const a of config?.authenticators.values() ?? []) {
-    if (a.type === 'introspection') {
-      entries.push(['introspection', introspectionCacheCredential(introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec), token)])
+  const authenticators = [...config?.authenticators.values() ?? []]
+  // Already loaded by a gateway that declares these authenticators; never loaded for one that does not.
+  const introspection = authenticators.some(a => a.type === 'introspection') ? await import('./introspection.js') : undefined
+  const jwt = authenticators.some(a => a.type === 'jwt') ? await import('./jwt.js') : undefined
+  for (const a of authenticators) {
+    if (a.type === 'introspection' && introspection !== undefined) {
+      const partition = introspection.introspectionPartition((a as AuthenticatorConfig<'introspection'>).spec)
+      entries.push(['introspection', introspection.introspectionCacheCredential(partition, token)])
     }
-    if (a.type === 'jwt') {
-      entries.push(['jwt', jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
+    if (a.type === 'jwt' && jwt !== undefined) {
+      entries.push(['jwt', jwt.jwtCacheCredential(a as AuthenticatorConfig<'jwt'>, config as Pick<GatewayConfig, 'identity' | 'routes'>, token)])
     }
   }
   // Authenticators of one server share a partition: each entry is deleted once.

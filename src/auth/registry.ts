@@ -1,28 +1,25 @@
 import type { AuthenticatorType } from '../config/schema.js'
 import type { AuthenticatorConfig } from '../config/types.js'
-import { createApiKeyAuthenticator } from './api-key.js'
-import { createBasicAuthenticator } from './basic.js'
-import { createClientTokenAuthenticator } from './client-token.js'
-import { createIntrospectionAuthenticator } from './introspection.js'
-import { createJwtAuthenticator } from './jwt.js'
-import { createMtlsAuthenticator } from './mtls.js'
-import { createOidcAuthenticator } from './oidc/authenticator.js'
-import { createUserTokenAuthenticator } from './user-token.js'
 import type { AuthDeps, Authenticator } from './types.js'
 import { GatehouseError } from '../errors.js'
-import { currentTracer, type Tracer } from '../telemetry/tracing.js'
+import type { Tracer } from '../telemetry/tracing.js'
 
-type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Authenticator | Promise<Authenticator>
+type Factory<T extends AuthenticatorType> = (cfg: AuthenticatorConfig<T>, deps: AuthDeps) => Promise<Authenticator>
 
+// Each authenticator's modules (oauth4webapi, jose, the oidc flow, the token store) are loaded
+// here, once, while the gateway is built: a config that declares none of a kind never loads them.
 const FACTORIES: { [T in AuthenticatorType]?: Factory<T> } = {
-  apiKey: (cfg, deps) => createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
-  clientToken: (cfg, deps) => createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
-  mtls: (cfg, deps) => createMtlsAuthenticator(cfg, deps.config.clients, deps.clock),
-  jwt: createJwtAuthenticator,
-  introspection: (cfg, deps) => createIntrospectionAuthenticator(cfg, deps),
-  basic: async (cfg, deps) => await createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
-  oidc: createOidcAuthenticator,
-  userToken: (cfg, deps) => createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
+  apiKey: async (cfg, deps) => (await import('./api-key.js')).createApiKeyAuthenticator(cfg, deps.config.clients, deps.clock),
+  clientToken: async (cfg, deps) =>
+    (await import('./client-token.js')).createClientTokenAuthenticator(cfg, { clients: deps.config.clients, tokens: deps.tokens, cache: deps.cache }),
+  mtls: async (cfg, deps) => (await import('./mtls.js')).createMtlsAuthenticator(cfg, deps.config.clients, deps.clock),
+  jwt: async (cfg, deps) => await (await import('./jwt.js')).createJwtAuthenticator(cfg, deps),
+  introspection: async (cfg, deps) => (await import('./introspection.js')).createIntrospectionAuthenticator(cfg, deps),
+  basic: async (cfg, deps) =>
+    await (await import('./basic.js')).createBasicAuthenticator(cfg, { slots: deps.secretSlots, cache: deps.cache, clock: deps.clock }),
+  oidc: async (cfg, deps) => await (await import('./oidc/authenticator.js')).createOidcAuthenticator(cfg, deps),
+  userToken: async (cfg, deps) =>
+    (await import('./user-token.js')).createUserTokenAuthenticator(cfg, { store: deps.userTokens, logger: deps.logger, clock: deps.clock })
 }
 
 /** The authenticator, with each verdict on a credential it saw counted (none when it saw none). */
@@ -64,8 +61,7 @@ export async function createAuthenticators (deps: AuthDeps): Promise<Map<string,
     const factory = FACTORIES[cfg.type] as Factory<AuthenticatorType> | undefined
     if (factory === undefined) throw new Error(`authenticator "${name}": type ${cfg.type} is not built into this gatehouse`)
     const built = counted(await factory(cfg, deps), deps.counters.authDecisions)
-    const tracer = currentTracer()
-    out.set(name, tracer === undefined ? built : traced(built, tracer))
+    out.set(name, deps.tracer === undefined ? built : traced(built, deps.tracer))
   }
   return out
 }

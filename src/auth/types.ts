@@ -7,6 +7,7 @@ import type { DecisionCounters } from '../telemetry/decision-counters.js'
 import type { TokenService } from '../tokens/token-service.js'
 import type { UserTokenStore } from '../tokens/user-token-store.js'
 import type { SecretCheckSlots } from '../secrets/secret-check-slots.js'
+import type { Tracer } from '../telemetry/tracing.js'
 
 /** What an authenticator may look at: no framework objects, so the core stays testable alone. */
 export interface AuthRequest {
@@ -22,6 +23,11 @@ export interface AuthRequest {
   peerCertificate?: PeerCertificate | undefined
   /** Came over TLS (directly, or as a trusted proxy's X-Forwarded-Proto says): decides the session cookie's name. */
   secure?: boolean | undefined
+  /**
+   * Asked by `explain` or a policy test: answer as for a real request, but leave no trace
+   * another request would see (no failed login counted, no login remembered).
+   */
+  dryRun?: boolean | undefined
 }
 
 export interface PeerCertificate {
@@ -127,4 +133,6 @@ export interface AuthDeps {
   counters: DecisionCounters
   /** What expiries and cooldowns are measured with. */
   clock: Clock
+  /** The gateway's tracer: authentications and origin calls in spans; undefined when not tracing. */
+  tracer?: Tracer | undefined
 }

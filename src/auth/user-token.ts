@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { GrowingLRU } from '../cache/growing-lru.js'
 import { GatehouseError, type Challenge } from '../errors.js'
 import type { AuthenticatorConfig } from '../config/types.js'
 import { parseExpiry } from '../config/units.js'
@@ -48,7 +48,7 @@ export function createUserTokenAuthenticator (
   // Only Authorization carries a scheme before the token; a header of its own carries the token alone.
   const schemeName = header === 'authorization' ? scheme.toLowerCase() : undefined
   const listed = listedTokens(cfg.spec)
-  const recent = new LRUCache<string, true>({ max: MAX_RECENT, ttl: LAST_USED_EVERY_MS, ttlAutopurge: false, ...lruClock(clock) })
+  const recent = new GrowingLRU<string, true>(MAX_RECENT, { ttl: LAST_USED_EVERY_MS, ttlAutopurge: false, ...lruClock(clock) })
   const challenge: Challenge = { scheme: 'Token', params: schemeName === undefined ? { realm: 'gatehouse', header: headerName } : { realm: 'gatehouse' } }
   const fail = (detail: string): GatehouseError =>
     new GatehouseError('invalid_token', detail, {

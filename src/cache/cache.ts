@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { GrowingLRU } from './growing-lru.js'
 import { lruClock, type Clock } from '../clock.js'
 
 /**
@@ -102,12 +102,11 @@ export interface LocalLimits {
  * single-flight and invalidation.
  */
 export class LocalCache {
-  private readonly lru: LRUCache<string, NonNullable<unknown>>
+  private readonly lru: GrowingLRU<string, NonNullable<unknown>>
 
   constructor (limits: LocalLimits, clock: Clock) {
-    this.lru = new LRUCache({
+    this.lru = new GrowingLRU(limits.maxEntries, {
       ...lruClock(clock),
-      max: limits.maxEntries,
       maxSize: limits.maxSize,
       maxEntrySize: Math.max(1, Math.floor(limits.maxSize / 16)),
       sizeCalculation: (value, key) => entryBytes(key, value),

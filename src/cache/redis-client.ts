@@ -1,4 +1,4 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import type { RedisConfig } from '../config/types.js'
 
 export type RedisClient = Redis | Cluster
@@ -18,8 +18,12 @@ const FAIL_FAST: RedisOptions = {
   retryStrategy: (times: number) => Math.min(100 * times, 2000)
 }
 
-/** One client from the `cache.redis` forms of docs/cache.md ("Redis forms"): URL, Cluster or Sentinel. */
-export function createRedisClient (cfg: RedisConfig, options: RedisOptions = {}): RedisClient {
+/**
+ * One client from the `cache.redis` forms of docs/cache.md ("Redis forms"): URL, Cluster or Sentinel.
+ * ioredis is loaded here, on the first client, so a config without `cache.redis` never pays for it.
+ */
+export async function createRedisClient (cfg: RedisConfig, options: RedisOptions = {}): Promise<RedisClient> {
+  const { Cluster, Redis } = await import('ioredis')
   const opts = { ...FAIL_FAST, ...options }
   if ('url' in cfg) return new Redis(cfg.url, opts)
   if ('cluster' in cfg) {

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js'
 import { createSealer, type Sealer } from './integrity.js'
 import { LocalCache, cacheKey, type Cache, type LocalLimits } from './cache.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
-import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
+import { redisSpanAttributes, type Tracer } from '../telemetry/tracing.js'
 
 const GET_SPAN = redisSpanAttributes('GET')
 const SET_SPAN = redisSpanAttributes('SET')
@@ -92,7 +92,8 @@ export class TwoTierCache implements GatewayCache {
     private readonly subscriber: RedisClient | undefined,
     readonly counters: CacheCounters = newCacheCounters(),
     private readonly sealer: Sealer = createSealer(undefined),
-    private readonly clock: Clock
+    private readonly clock: Clock,
+    private readonly tracer?: Tracer
   ) {
     this.local = new LocalCache(limits, clock)
     redis?.on('error', (err: Error) => this.warn('redis connection error', err))
@@ -188,7 +189,7 @@ export class TwoTierCache implements GatewayCache {
     if (redis === undefined) return undefined
     let text: string | null
     try {
-      const tracer = currentTracer()
+      const { tracer } = this
       text = tracer === undefined ? await redis.get(key) : await tracer.inSpan('redis GET', 'client', GET_SPAN, async () => await redis.get(key))
     } catch (err) {
       this.failed('get', err)
@@ -221,7 +222,7 @@ export class TwoTierCache implements GatewayCache {
     const stored: Stored = { v: value, e: this.clock() + ttlMs }
     try {
       const text = this.sealer.seal(key, JSON.stringify(stored))
-      const tracer = currentTracer()
+      const { tracer } = this
       if (tracer === undefined) await redis.set(key, text, 'PX', Math.ceil(ttlMs))
       else await tracer.inSpan('redis SET', 'client', SET_SPAN, async () => await redis.set(key, text, 'PX', Math.ceil(ttlMs)))
     } catch (err) {
@@ -365,18 +366,19 @@ export class TwoTierCache implements GatewayCache {
 }
 
 /** The gateway's cache: the local tier alone, or the local tier in front of `cache.redis`. */
-export async function createCache (config: GatewayConfig, logger: Logger, counters: CacheCounters | undefined, clock: Clock): Promise<GatewayCache> {
+export async function createCache (config: GatewayConfig, logger: Logger, counters: CacheCounters | undefined, clock: Clock,
+  tracer?: Tracer): Promise<GatewayCache> {
   const redisConfig = config.cache.redis
   const limits = { maxEntries: config.cache.localMaxEntries, maxSize: config.cache.localMaxSize }
   if (redisConfig === undefined) return new TwoTierCache(limits, logger, undefined, undefined, counters, undefined, clock)
-  const redis = createRedisClient(redisConfig)
+  const redis = await createRedisClient(redisConfig)
   // A subscribed connection can run nothing else, hence a second one. It subscribes again on
   // every 'ready' (above); ioredis's own resubscribe would be a second SUBSCRIBE whose
   // rejection (a command timeout on a slow Redis) nothing handles, and that ends the process.
-  const subscriber = createRedisClient(redisConfig, { autoResubscribe: false })
+  const subscriber = await createRedisClient(redisConfig, { autoResubscribe: false })
   const sealer = createSealer(config.cache.integrityKey)
   if (!sealer.keyed) logger.warn('cache.integrityKey is not set: whoever can write to Redis can forge cached identities; set it (the same on every instance)')
-  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer, clock)
+  const cache = new TwoTierCache(limits, logger, redis, subscriber, counters, sealer, clock, tracer)
   await cache.connected(FIRST_CONNECT_WAIT_MS)
   return cache
 }

@@ -30,7 +30,7 @@
  * Render a refusal with `problemAnswer` (src/errors.ts): status, headers and problem+json body.
  */
 import type { Gateway, RuntimeRoute } from '../gateway.js'
-import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import type { LoginAnswer } from '../auth/oidc/login-flow.js'
 import { GatehouseError, isGatehouseError, toGatehouseError } from '../errors.js'
 import { identityHeaders, withoutQueryParams } from '../identity/headers.js'
@@ -350,7 +350,8 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
         ip: peer.clientIp,
         upgrade: webSocket,
         peerCertificate: request.tls.certificate,
-        secure: s.secure
+        secure: s.secure,
+        dryRun: s.dryRun
       })
       if (identity instanceof Promise) return identity.then(id => admit(s, id)).catch((thrown: unknown) => refused(s, thrown))
       return admit(s, identity)

@@ -7,7 +7,8 @@ import { hashApiKey } from '../auth/api-key.js'
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../config/jwt-options.js'
 import type { TlsFacts } from '../decision/request.js'
 import type { Gateway } from '../gateway.js'
-import type { OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import type { Clock } from '../clock.js'
+import type { OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import { buildRouteTable, type RouteTable } from '../routing/route-table.js'
 import type { ClientCredential, PolicyCase, UserCredential } from './case-file.js'
 
@@ -127,7 +128,7 @@ function routeClients (gateway: Gateway, c: PolicyCase): string[] | undefined {
 
 const tables = new WeakMap<Gateway, RouteTable>()
 
-export async function prepareHarness (config: GatewayConfig, cases: readonly PolicyCase[]): Promise<Harness> {
+export async function prepareHarness (config: GatewayConfig, cases: readonly PolicyCase[], clock: Clock): Promise<Harness> {
   const clients = new Map([...config.clients].map(([id, c]) => [id, { ...c, apiKeys: [...c.apiKeys] }]))
   const authenticators = new Map(config.authenticators)
   const apiKeys = new Map<string, string>()
@@ -165,7 +166,7 @@ export async function prepareHarness (config: GatewayConfig, cases: readonly Pol
           ...user.claims,
           sub: user.sub,
           ...(user.scopes === undefined ? {} : { scope: user.scopes.join(' ') }),
-          exp: Math.floor(Date.now() / 1000) + 3600
+          exp: Math.floor(clock() / 1000) + 3600
         }
       })
       introspectionTokens.set(c, token)

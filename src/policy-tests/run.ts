@@ -3,6 +3,7 @@ import { decide, type Outcome } from '../decision/decide.js'
 import { decisionRequest } from '../decision/request.js'
 import { createGateway, type Gateway } from '../gateway.js'
 import type { Logger } from '../logger.js'
+import type { Clock } from '../clock.js'
 import type { CaseExpectation, PolicyCase } from './case-file.js'
 import { prepareHarness } from './harness.js'
 
@@ -125,6 +126,8 @@ function compare (e: CaseExpectation, d: Decided): string[] {
 
 export interface RunOptions {
   logger: Logger
+  /** What the test credentials' lifetimes and the gateway's expiries are measured with. */
+  clock: Clock
 }
 
 /**
@@ -133,10 +136,10 @@ export interface RunOptions {
  * credentials substituted (harness.ts). Cases run one after another, in file order.
  */
 export async function runCases (config: GatewayConfig, cases: readonly PolicyCase[], options: RunOptions): Promise<CaseResult[]> {
-  const harness = await prepareHarness(config, cases)
+  const harness = await prepareHarness(config, cases, options.clock)
   let gateway: Gateway | undefined
   try {
-    gateway = await createGateway(harness.config, options.logger)
+    gateway = await createGateway(harness.config, options.logger, { clock: options.clock })
     const results: CaseResult[] = []
     for (const c of cases) {
       // Unless a case says otherwise, requests name the first configured public origin (server.publicOrigins), as clients do.

@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors.js'
-import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/authenticator.js'
+import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import type { RouteAuth } from './authenticate.js'
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>

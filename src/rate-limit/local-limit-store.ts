@@ -1,7 +1,7 @@
-import { LRUCache } from 'lru-cache'
+import { GrowingLRU } from '../cache/growing-lru.js'
 import type { LimitStore, WindowCount } from './rate-limit.js'
 import { entryBytes, type LocalLimits } from '../cache/cache.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 
 interface Counter { current: number, startMs: number }
 
@@ -11,9 +11,8 @@ interface Counter { current: number, startMs: number }
  * token made it), shared by every route (keys carry the route), so the bound does not grow
  * with the routes. The least recently counted caller is forgotten first: its count starts again.
  */
-export function localLimitStore (limits: LocalLimits, clock: Clock = systemClock): LimitStore {
-  const counters = new LRUCache<string, Counter>({
-    max: limits.maxEntries,
+export function localLimitStore (limits: LocalLimits, clock: Clock): LimitStore {
+  const counters = new GrowingLRU<string, Counter>(limits.maxEntries, {
     maxSize: limits.maxSize,
     sizeCalculation: (value, key) => entryBytes(key, value)
   })

@@ -4,7 +4,7 @@ import type { RouteConfig } from '../config/types.js'
 import type { RedisClient } from '../cache/redis-client.js'
 import type { Identity } from '../policy/authenticate.js'
 import type { DecisionCounters } from '../telemetry/decision-counters.js'
-import { currentTracer, redisSpanAttributes } from '../telemetry/tracing.js'
+import { redisSpanAttributes, type Tracer } from '../telemetry/tracing.js'
 
 export type RouteLimit = NonNullable<RouteConfig['rateLimit']>
 
@@ -179,12 +179,11 @@ const INCR_SPAN = { ...redisSpanAttributes('EVALSHA'), 'gatehouse.rate_limit': t
 type Script = (key: string, windowMs: number) => Promise<[number, number]>
 
 /** Counters in Redis, shared by every instance and every route (keys carry the route); each call is one round trip. */
-export function redisLimitStore (redis: RedisClient): LimitStore {
+export function redisLimitStore (redis: RedisClient, tracer: Tracer | undefined): LimitStore {
   redis.defineCommand('gatehouseRateLimit', { numberOfKeys: 1, lua: INCR_LUA })
   redis.defineCommand('gatehouseRateLimitRead', { numberOfKeys: 1, lua: READ_LUA })
   const scripts = redis as unknown as { gatehouseRateLimit: Script, gatehouseRateLimitRead: Script }
   const run = async (script: Script, key: string, windowMs: number): Promise<WindowCount> => {
-    const tracer = currentTracer()
     const [current, ttlMs] = tracer === undefined
       ? await script.call(redis, PREFIX + key, windowMs)
       : await tracer.inSpan('redis EVALSHA', 'client', INCR_SPAN, async () => await script.call(redis, PREFIX + key, windowMs))

@@ -23,6 +23,11 @@ export type CheckSlot =
  */
 export class SecretCheckSlots {
   readonly budgets: ReadonlyMap<SecretCheckFeature, number>
+  /** Checks started in a slot so far: each slot taken runs one scrypt. */
+  runs = 0
+  /** The most checks running at once, every feature together. */
+  peak = 0
+  private running = 0
   private readonly inFlight = new Map<SecretCheckFeature, number>()
   private readonly byName = new Map<string, number>()
 
@@ -47,12 +52,15 @@ export class SecretCheckSlots {
     if (active >= (this.budgets.get(feature) ?? 0)) return { ok: false, busy: 'overall' }
     this.byName.set(key, forName + 1)
     this.inFlight.set(feature, active + 1)
+    this.runs++
+    this.peak = Math.max(this.peak, ++this.running)
     let released = false
     return {
       ok: true,
       release: () => {
         if (released) return
         released = true
+        this.running--
         this.inFlight.set(feature, this.active(feature) - 1)
         const left = (this.byName.get(key) ?? 1) - 1
         if (left <= 0) this.byName.delete(key)

@@ -21,24 +21,14 @@ export interface Tracer {
   shutdown (): Promise<void>
 }
 
-/**
- * The process's tracer, or undefined (the default): then nothing of the SDK is loaded and
- * the request path pays one comparison per place a span could start.
- */
-let active: Tracer | undefined
-
-export function currentTracer (): Tracer | undefined {
-  return active
-}
-
-export function setTracer (tracer: Tracer | undefined): void {
-  active = tracer
-}
-
 /** What a Redis command's span says of it (OpenTelemetry semantic conventions for databases). */
 export const redisSpanAttributes = (command: string): SpanAttributes => ({ 'db.system.name': 'redis', 'db.operation.name': command })
 
-/** `fn` in a CLIENT span when tracing: for origin calls off the hot path (JWKS, discovery, introspection). */
-export async function traced<T> (name: string, attributes: SpanAttributes, fn: () => Promise<T>): Promise<T> {
-  return active === undefined ? await fn() : await active.inSpan(name, 'client', attributes, fn)
+/**
+ * `fn` in a CLIENT span when the gateway traces (`tracer` set): for origin calls off the hot path
+ * (JWKS, discovery, introspection). Without a tracer nothing of the SDK is loaded and a call
+ * pays one comparison.
+ */
+export async function traced<T> (tracer: Tracer | undefined, name: string, attributes: SpanAttributes, fn: () => Promise<T>): Promise<T> {
+  return tracer === undefined ? await fn() : await tracer.inSpan(name, 'client', attributes, fn)
 }

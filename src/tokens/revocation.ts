@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { GrowingLRU } from '../cache/growing-lru.js'
 import type { GatewayCache } from '../cache/two-tier.js'
 import type { Logger } from '../logger.js'
 import { lruClock, type Clock } from '../clock.js'
@@ -21,13 +21,12 @@ const MIN_WRITE_BACK_GAP_MS = 2000
  * outlives config reloads (src/gateway.ts keeps one per process).
  */
 export class RevokedJtis {
-  private readonly jtis: LRUCache<string, number>
+  private readonly jtis: GrowingLRU<string, number>
   overflowed = 0
 
   constructor (max = MAX_LOCAL_REVOCATIONS, private readonly clock: Clock) {
-    this.jtis = new LRUCache<string, number>({
+    this.jtis = new GrowingLRU<string, number>(max, {
       ...lruClock(clock),
-      max,
       ttlAutopurge: false,
       dispose: (_exp, _jti, reason) => { if (reason === 'evict') this.overflowed++ }
     })

@@ -64,26 +64,27 @@ async function importSet (jwks: JWK[], source: string): Promise<SigningKeySet> {
   return { signer, verifiers, jwks: { keys: published } }
 }
 
-/** One per process, so a config reload keeps the tokens issued before it valid. */
-let ephemeral: Promise<SigningKeySet> | undefined
-
-/** Makes `jwk` this process's ephemeral key: workers of one primary share its key (runtime/cluster.ts). */
-export function adoptEphemeralKey (jwk: JWK): void {
-  ephemeral = importSet([jwk], 'ephemeral key')
+/**
+ * An ephemeral key set: of `jwk` (a cluster worker's, from its primary, so the workers share
+ * one key: runtime/cluster.ts), else of a new key. The gateway keeps it across its reloads.
+ */
+export async function ephemeralKeySet (jwk?: JWK): Promise<SigningKeySet> {
+  return await importSet([jwk ?? await newSigningJwk()], 'ephemeral key')
 }
 
 /**
- * Loads `tokens.signingKeys` (a JWKS of private keys), or makes an ephemeral Ed25519 key and
- * says what that costs to the logger given (none when the config never uses the key).
+ * Loads `tokens.signingKeys` (a JWKS of private keys), or takes the ephemeral key set
+ * `ephemeral` gives (default: a new one) and says what that costs to the logger given (none
+ * when the config never uses the key).
  */
-export async function loadSigningKeys (file: string | undefined, logger: Logger | undefined): Promise<SigningKeySet> {
+export async function loadSigningKeys (file: string | undefined, logger: Logger | undefined,
+  ephemeral: () => Promise<SigningKeySet> = ephemeralKeySet): Promise<SigningKeySet> {
   if (file === undefined) {
     logger?.warn(
       'tokens.signingKeys is not set: client tokens are signed with an ephemeral key and will not ' +
         'survive a restart or be accepted by another instance (make one with `gatehouse signing-key new`)'
     )
-    ephemeral ??= newSigningJwk().then(async jwk => await importSet([jwk], 'ephemeral key'))
-    return await ephemeral
+    return await ephemeral()
   }
   let parsed: unknown
   try {

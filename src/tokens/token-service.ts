@@ -151,7 +151,9 @@ function usesTokens (config: GatewayConfig): boolean {
     config.identity.assertion !== undefined
 }
 
-export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock): Promise<TokenService> {
-  const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined)
+/** `ephemeral` gives the gateway's ephemeral key set, asked for only without `tokens.signingKeys`. */
+export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock,
+  ephemeral: () => Promise<SigningKeySet>): Promise<TokenService> {
+  const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined, ephemeral)
   return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations, clock)
 }

@@ -3,6 +3,8 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { USER_AUTH_YAML } from '../helpers/user-token.js'
 import { echoOf, hostOf, rawConnect, rawRequest, requestBytes, type RawConnection } from '../helpers/raw-http.js'
+import { upstreamPool } from '../helpers/metrics.js'
+import { until } from '../helpers/until.js'
 
 t.test('no request, however malformed or refused, leaks an upstream pool slot', async t => {
   const gw = await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 1s
@@ -47,6 +49,8 @@ routes:
   await Promise.all(Object.entries(bad).flatMap(([name, { bytes, disconnectAfterMs }]) => [0, 1, 2].map(async () => {
     const conn = await rawConnect(t, gw.url)
     conn.write(bytes)
+    // The client's own pace: whether the gateway got the request upstream before it went away or
+    // not, no slot may stay taken, which is what is asserted.
     if (disconnectAfterMs !== undefined) {
       await new Promise(resolve => setTimeout(resolve, disconnectAfterMs))
       conn.destroy()
@@ -61,15 +65,18 @@ routes:
   const seen = [...new Set(outcomes)].sort().join('\n')
   t.comment(timings.sort().join('\n'))
   t.notOk(outcomes.some(o => /: 5\d\d/.test(o)), `no 5xx among the refusals:\n${seen}`)
-  t.notOk(outcomes.some(o => /: no answer/.test(o)), `each was answered or closed within 8 s:\n${seen}`)
+  t.notOk(outcomes.some(o => /: no answer/.test(o)), `each was answered or closed within 20 s:\n${seen}`)
   t.ok(outcomes.filter(o => o.startsWith('Keep-Alive header: ')).every(o => o.endsWith(': 200')), 'Keep-Alive: 200')
   t.ok(outcomes.filter(o => o.startsWith('stalled body: ')).every(o => o.endsWith(': 408')), 'a stalled body: 408')
   t.ok(outcomes.filter(o => o.startsWith('401 ')).every(o => o.endsWith(': 401')), 'no credentials: 401')
 
-  const started = Date.now()
+  // The clients that went away took their requests with them within bodyTimeout (1 s) or the
+  // slow answer (5 s): then no connection of the pool may stay busy, no request queued.
+  let pool = await upstreamPool(gw.adminUrl ?? '', 'web')
+  await until('the pool idle', async () => { pool = await upstreamPool(gw.adminUrl ?? '', 'web'); return pool.busy === 0 && pool.queued === 0 }).catch(() => {})
+  t.same([pool.busy, pool.queued], [0, 0], `no pool slot leaked: ${JSON.stringify(pool)}`)
   const [a, b] = await Promise.all(['/api/slow/200', '/api/slow/200'].map(async path =>
-    await rawRequest(t, gw.url, requestBytes('GET', path, host, ['Connection: close']), { ms: 3000 }).catch((err: Error) => err)))
-  const took = Date.now() - started
+    await rawRequest(t, gw.url, requestBytes('GET', path, host, ['Connection: close']), { ms: 15_000 }).catch((err: Error) => err)))
   for (const res of [a, b]) {
     if (res instanceof Error) t.fail(res.message)
     else {
@@ -77,18 +84,18 @@ routes:
       t.equal(echoOf(res.body).url, '/api/slow/200')
     }
   }
-  t.ok(took < 1200, `both pool connections are free: two concurrent requests answered in ${took} ms`)
 })
 
 /**
- * The final status the connection got (skipping 1xx), or how it ended; gives up after 8 s.
+ * The final status the connection got (skipping 1xx), or how it ended; gives up after 20 s (a
+ * request that hangs hangs for good; the margin is for a loaded machine).
  * A stalled body holds its upstream connection until bodyTimeout (1 s): six of them on a pool of
  * two are answered in three rounds, so the last 408 comes after about 3 s.
  */
 async function finalStatus (conn: RawConnection): Promise<string> {
   try {
     for (;;) {
-      const res = await conn.response({ ms: 8000 })
+      const res = await conn.response({ ms: 20_000 })
       if (res.status >= 200) return String(res.status)
     }
   } catch (err) {

@@ -24,10 +24,10 @@ async function dryRunAnswers (t: Test, store: LimitStore): Promise<void> {
 
 t.test('in Redis', async t => {
   const redis = await startRedis(t)
-  const client = createRedisClient({ url: redis.url })
+  const client = await createRedisClient({ url: redis.url })
   t.teardown(() => { client.disconnect() })
   await until('the Redis client is connected', () => client.status === 'ready')
-  await dryRunAnswers(t, redisLimitStore(client))
+  await dryRunAnswers(t, redisLimitStore(client, undefined))
 })
 
 t.test('in the process', async t => {

@@ -1,21 +1,18 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { TEST_SERVER, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { call } from '../helpers/http.js'
 import { mustOpen, startWsUpstream } from '../helpers/websocket.js'
+import { until } from '../helpers/until.js'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const PARENT = '00f067aa0ba902b7'
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 async function accessLine (gw: TestGateway, reqId: unknown): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 50; i++) {
-    const line = gw.logs.find(l => l.msg === 'request' && l.reqId === reqId)
-    if (line !== undefined) return line
-    await sleep(20)
-  }
-  throw new Error(`no access line for ${String(reqId)}`)
+  let line: Record<string, unknown> | undefined
+  await until(`the access line of ${String(reqId)}`, () => (line = gw.logs.find(l => l.msg === 'request' && l.reqId === reqId)) !== undefined)
+  return line as Record<string, unknown>
 }
 
 t.test('W3C trace context without telemetry: continued to the upstream, started when absent, replaced when malformed, in every access line', async t => {

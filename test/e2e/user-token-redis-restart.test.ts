@@ -1,18 +1,10 @@
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { until } from '../helpers/until.js'
 import { startTestGateway, tempDir, type TestGateway } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { startRedis } from '../helpers/redis.js'
 import { call } from '../helpers/http.js'
 import { printedId, printedToken, runTokens, userTokenYaml } from '../helpers/api-tokens.js'
-
-async function until (what: string, ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!await ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`)
-    await sleep(100)
-  }
-}
 
 t.test('tokens and revocations survive a Redis crash and restart when Redis persists (appendonly yes)', async t => {
   const upstream = await startEcho(t)

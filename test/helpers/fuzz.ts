@@ -7,6 +7,8 @@ import { WebSocketServer } from 'ws'
 import { startTestGateway, KEYS, keyHash, TEST_SERVER, type TestGateway } from './gateway.js'
 import { RawConnection, startRawUpstream, responseBytes, header, type RawMessage } from './raw-http.js'
 import { SignJWT } from 'jose'
+import { scrape } from './metrics.js'
+import { until } from './until.js'
 
 /**
  * The request-path fuzzer shared by `bench/fuzz.ts` (the long run) and
@@ -49,7 +51,7 @@ function configYaml (urls: Record<string, string>): string {
     pub: 'public', deep: 'client', cli: 'client', usr: 'user', both: 'client+user', mixed: '{ GET: public, HEAD: public, "*": user }', ws: 'public'
   }
   return `${TEST_SERVER}  logLevel: warn
-  bodyTimeout: 5s
+  bodyTimeout: 2s
   drainTimeout: 1s
 clients:
   - id: android
@@ -77,7 +79,7 @@ export type Match = { route: FuzzRoute } | { refused: string }
 const UNRESERVED = /%(2[dDeE]|5[fF]|7[eE]|[46][1-9a-fA-F]|[57][0-9aA]|3[0-9])/g
 
 /**
- * The route a target may reach by the DESIGN rules, read segment by segment: origin-form only,
+ * The route a target may reach by the rules of docs/routing.md (Path matching), read segment by segment: origin-form only,
  * no `//`, `;`, dot segments (also percent-encoded ones), case-insensitive, one trailing slash
  * ignored, `:p` one non-empty segment, `/*` the prefix and everything below, the most
  * specific pattern first.
@@ -314,6 +316,12 @@ function frame (f: Framing, method: string): { headers: string[], body: string, 
   return { headers, body, complete: f.bad !== 'last' && f.bad !== 'size' }
 }
 
+function tidyFraming (f: Framing): Framing {
+  if (f.kind === 'cl') return { ...f, delta: 0, form: '' }
+  if (f.kind === 'te') return { ...f, te: 'chunked', withCl: false, bad: '' }
+  return { kind: 'none' }
+}
+
 /** Credentials the generators pick from: a valid and an invalid token. */
 export interface Tokens { valid: string, bad: string }
 
@@ -339,9 +347,21 @@ function request (tokens: Tokens): fc.Arbitrary<FuzzRequest> {
         ['bad', [`Authorization: Bearer ${tokens.bad}`, `Authorization: Bearer ${tokens.valid}`]]
       ),
       upgrade: fc.constantFrom('none', 'none', 'none', 'ws', 'ws-bad', 'h2c', 'other'),
-      framing
+      framing,
+      // Half the requests keep their oddities to the target, method, credentials and identity
+      // headers, framed well: with every choice odd a third of the time, nearly every request
+      // would be refused before routing, and the oracle would see little of what is forwarded.
+      tidy: fc.boolean()
     })
     .map(r => {
+      if (r.tidy) {
+        r.host = 'ok'
+        r.version = 'HTTP/1.1'
+        r.other = []
+        r.identity = r.identity.filter(h => !/^\s|^\S+\s:/.test(h))
+        r.upgrade = 'none'
+        r.framing = tidyFraming(r.framing)
+      }
       const f = frame(r.framing, r.method)
       const hosts = { ok: ['Host: gw.fuzz'], none: [], dup: ['Host: a', 'Host: b'], empty: ['Host:'], odd: ['Host: a b/c'] }
       const up =
@@ -399,8 +419,16 @@ export interface Finding {
 export interface FuzzRig {
   gateway: TestGateway
   tokens: Tokens
-  /** Runs one case and the checks after it; the findings (empty: it held). */
+  /** Runs one case on its own connection; the findings (empty: it held), those of what it forwarded included. */
   run (c: FuzzCase): Promise<Finding[]>
+  /**
+   * With no case running: the upstream pools go back to idle (no connection busy, no request
+   * queued, read off the gateway's metrics) and a normal request per upstream kind is answered.
+   * A case that leaked a pool slot, or wedged a pool, shows here.
+   */
+  settled (): Promise<Finding[]>
+  /** What reached an upstream after its case had ended (it cannot be told apart by a case's result). */
+  late (): Finding[]
   /** How many requests the upstreams received in all. */
   readonly forwarded: number
 }
@@ -421,20 +449,25 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
   const tokens = { valid, bad }
   /** The cases sent, by id, kept a while: a forwarded request may arrive after its case ended. */
   const sent = new Map<string, FuzzCase>()
-  /** What the upstreams saw that broke a property, judged as it arrived; the next case to end reports it. */
-  const pending: Finding[] = []
+  /** The findings of the cases running now, by id: what the upstreams saw is judged as it arrives. */
+  const running = new Map<string, Finding[]>()
+  /** Findings of cases that had ended (or of no case): reported by late(). */
+  const strays: Finding[] = []
   let forwarded = 0
   const record = (s: Seen): void => {
     forwarded++
     const id = s.headers.find(([k]) => k.toLowerCase() === 'x-fuzz-id')?.[1]
     if (id === 'alive.0') return
-    const c = id === undefined ? undefined : sent.get(id.split('.')[0])
+    const caseId = id?.split('.')[0] ?? ''
+    const c = sent.get(caseId)
     if (c === undefined) {
-      pending.push({ property: 'nothing unattributed upstream', detail: `${s.upstream} received ${JSON.stringify(s.head.slice(0, 300))}`, known: false })
+      strays.push({ property: 'nothing unattributed upstream', detail: `${s.upstream} received ${JSON.stringify(s.head.slice(0, 300))}`, known: false })
       return
     }
     const known = c.requests.some(knownIssue)
-    checkForwarded(s, c, (property, detail) => pending.push({ property, detail, known }))
+    const into = running.get(caseId) ?? strays
+    const late = into === strays ? `case ${caseId} ${JSON.stringify(c)}, after it ended: ` : ''
+    checkForwarded(s, c, (property, detail) => into.push({ property, detail: late + detail, known }))
   }
 
   const urls: Record<string, string> = {}
@@ -465,6 +498,7 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     const isKnown = c.requests.some(knownIssue)
     const fail = (property: string, detail: string): void => { findings.push({ property, detail, known: isKnown }) }
     sent.set(id, c)
+    running.set(id, findings)
     sent.delete(`${process.pid}x${next - 5000}`)
     const bytes = serialise(c, id)
     const conn = await open()
@@ -496,16 +530,14 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
       }
     } finally {
       conn.destroy()
+      running.delete(id)
     }
-    await alive(fail)
-    return [...findings, ...pending.splice(0)]
+    return findings
   }
 
-  /** The upstream pools are not wedged: a normal request per upstream kind is answered. */
+  /** The upstream pools are not wedged: a normal request per upstream kind (raw, Express) is answered. */
   let control: RawConnection | undefined
-  let turn = 0
-  const alive = async (fail: (p: string, d: string) => void): Promise<void> => {
-    const path = turn++ % 2 === 0 ? ['/pub/alive', ''] : ['/usr/alive', `Authorization: Bearer ${tokens.valid}\r\n`]
+  const alive = async (path: [string, string], fail: (p: string, d: string) => void): Promise<void> => {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (control === undefined || control.ended) control = await open()
       control.write(`GET ${path[0]} HTTP/1.1\r\nHost: gw.fuzz\r\nX-Fuzz-Id: alive.0\r\n${path[1]}\r\n`)
@@ -527,7 +559,9 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     const index = Number(s.headers.find(([k]) => k.toLowerCase() === 'x-fuzz-id')?.[1].split('.')[1])
     const r = c.requests[index]
     if (r === undefined) { fail('route', `${s.upstream} received an X-Fuzz-Id the case did not send`); return }
-    const m = matchTarget(r.target, r.method)
+    // Node's parser splits the request line on runs of spaces (RFC 9112 §3 allows it): ` /pub/a`
+    // sent after the method's space is the target `/pub/a`.
+    const m = matchTarget(r.target.replace(/^ +| +$/g, ''), r.method)
     if ('refused' in m) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher refuses it (${m.refused})`)
     else if (m.route.name !== s.upstream) fail('route', `${s.upstream} received ${r.method} ${JSON.stringify(r.target)}; the matcher picks ${m.route.name}`)
     else {
@@ -563,12 +597,37 @@ export async function startFuzzRig (t: Teardown): Promise<FuzzRig> {
     }
   }
 
-  return { gateway, tokens, run, get forwarded () { return forwarded } }
+  const settled = async (): Promise<Finding[]> => {
+    const findings: Finding[] = []
+    const fail = (property: string, detail: string): void => { findings.push({ property, detail, known: false }) }
+    let pools: Array<{ upstream: string, busy: number, queued: number }> = []
+    const idle = async (): Promise<boolean> => {
+      const metrics = await scrape(gateway.adminUrl ?? '')
+      pools = routes.map(r => ({
+        upstream: r.name,
+        busy: metrics.value('gatehouse_upstream_connections', { upstream: r.name, state: 'busy' }) ?? -1,
+        queued: metrics.value('gatehouse_upstream_queued_requests', { upstream: r.name }) ?? -1
+      }))
+      return pools.every(p => p.busy === 0 && p.queued === 0)
+    }
+    // A request the gateway still forwards for a case that ended (its client reset) ends within
+    // the upstream's answer or the body timeout (2 s).
+    await until('the upstream pools idle', idle, 15_000).catch(() => {
+      fail('pool slots back to idle', `15 s after the last case: ${JSON.stringify(pools.filter(p => p.busy !== 0 || p.queued !== 0))}`)
+    })
+    await alive(['/pub/alive', ''], fail)
+    await alive(['/usr/alive', `Authorization: Bearer ${tokens.valid}\r\n`], fail)
+    return findings
+  }
+
+  return { gateway, tokens, run, settled, late: () => strays.splice(0), get forwarded () { return forwarded } }
 }
 
 async function send (conn: RawConnection, bytes: Buffer, c: FuzzCase): Promise<void> {
   const limit = c.ending.kind === 'reset' ? Math.min(c.ending.after, bytes.length) : bytes.length
-  const step = c.split === 0 ? limit : c.split
+  // At most 256 writes: a 9 KB header one byte at a time took seconds of a run for no more
+  // than what its first 256 pieces show (every boundary in the head's first bytes).
+  const step = c.split === 0 ? limit : Math.max(c.split, Math.ceil(limit / 256))
   for (let at = 0; at < limit; at += step) {
     conn.write(bytes.subarray(at, Math.min(limit, at + step)))
     if (c.split !== 0) await new Promise(resolve => setImmediate(resolve))
@@ -624,67 +683,147 @@ async function expressUpstream (t: Teardown, name: string, record: (s: Seen) => 
 
 export interface FuzzSummary {
   cases: number
-  /** keepGoing: how many cases broke each property, with the first example of each. */
+  /** How many cases broke each property, with the first example of each. */
   byProperty: Record<string, { count: number, first: string }>
   seconds: number
   forwarded: number
-  /** Counterexamples, shrunk, with the seed and path that replay them. */
-  failure?: { seed: number, path?: string, counterexample: string, findings: Finding[] }
+  /** Case durations (ms): what a run's rate is made of. */
+  caseMs: { p50: number, p99: number, max: number, slowest: number }
+  /** The first failure: its case (shrunk unless keepGoing), the seed and index that replay it. */
+  failure?: { seed: number, index?: number, counterexample: string, findings: Finding[] }
   known: number
 }
 
+export interface FuzzOptions {
+  cases: number
+  seed: number
+  /** Cases run at once, each on its own connection. */
+  parallel: number
+  /** Run only case `replay` of the run at this seed (and shrink it when it fails). */
+  replay?: number
+  /** Count failures and go on instead of stopping at the first (and shrinking it). */
+  keepGoing?: boolean
+  /** After this many cases, the run waits for them all and checks the pools settled (rig.settled()). */
+  settleEvery?: number
+  /** How long fast-check may spend shrinking a failing case. */
+  shrinkMs?: number
+  /** Epoch ms after which no case is started (a long run bounded in time): `cases` ran is reported. */
+  deadline?: number
+  onProgress?: (done: number, byProperty: FuzzSummary['byProperty'], known: number) => void
+}
+
 /**
- * Runs `cases` generated cases, `parallel` at a time, each batch a fast-check property over
- * a tuple of cases; the first batch that fails is shrunk and returned with its seed.
+ * One fast-check property over one case, run `cases` times at `seed`: case i is its run i, so
+ * it replays alone (fast-check's path `i`). The property only starts a case, once fewer than
+ * `parallel` are running, and returns; what the cases find is counted as each one ends. A
+ * failing case is then replayed alone, where fast-check shrinks it (within shrinkMs). Every
+ * `settleEvery` cases the run drains and checks that the pools went back to idle.
  */
-export async function fuzz (
-  rig: FuzzRig,
-  options: {
-    cases: number
-    seed: number
-    parallel: number
-    keepGoing?: boolean
-    onProgress?: (done: number, byProperty: FuzzSummary['byProperty'], known: number) => void
-  }
-): Promise<FuzzSummary> {
+export async function fuzz (rig: FuzzRig, options: FuzzOptions): Promise<FuzzSummary> {
   const started = Date.now()
-  const batch = fc.array(fuzzCase(rig.tokens), { minLength: options.parallel, maxLength: options.parallel })
+  const arbitrary = fuzzCase(rig.tokens)
+  const settleEvery = options.settleEvery ?? 500
   let known = 0
   const byProperty: FuzzSummary['byProperty'] = {}
-  let last: Finding[] = []
-  const runs = Math.ceil(options.cases / options.parallel)
-  let done = 0
-  const result = await fc.check(
-    fc.asyncProperty(batch, async cases => {
-      const all = (await Promise.all(cases.map(async c => await rig.run(c)))).flat()
-      const unknown = all.filter(f => !f.known)
-      known += all.length - unknown.length
-      done += cases.length
-      if (done % 1000 < options.parallel) options.onProgress?.(done, byProperty, known)
+  const durations: number[] = []
+  let slowest = { ms: 0, index: -1 }
+  /** Cases that broke a property: their index in the run, the first of them shrunk at the end. */
+  const failed: Array<{ index: number, findings: Finding[] }> = []
+  let settleFailure: FuzzSummary['failure']
+  const count = (findings: Finding[]): Finding[] => {
+    const unknown = findings.filter(f => !f.known)
+    known += findings.length - unknown.length
+    for (const f of unknown) {
+      const entry = byProperty[f.property] ?? { count: 0, first: f.detail }
+      entry.count++
+      byProperty[f.property] = entry
+    }
+    return unknown
+  }
+  const found = (): boolean => failed.length > 0 || settleFailure !== undefined
+  const stopped = (): boolean => (found() && options.keepGoing !== true) || Date.now() > (options.deadline ?? Infinity)
+
+  if (options.replay !== undefined) {
+    let last: Finding[] = []
+    const result = await fc.check(fc.asyncProperty(arbitrary, async c => {
+      const unknown = count(await rig.run(c))
       if (unknown.length > 0) last = unknown
-      for (const f of unknown) {
-        const entry = byProperty[f.property] ?? { count: 0, first: f.detail }
-        entry.count++
-        byProperty[f.property] = entry
-      }
-      return options.keepGoing === true || unknown.length === 0
-    }),
-    { seed: options.seed, numRuns: runs, endOnFailure: false, maxSkipsPerRun: 0 }
-  )
-  const summary: FuzzSummary = {
-    cases: Math.min(done, runs * options.parallel),
+      return unknown.length === 0
+    }), { seed: options.seed, path: String(options.replay), plugins: [fc.interruptAfterTimeLimit(options.shrinkMs ?? 120_000)] })
+    const settled = count([...await rig.settled(), ...rig.late()])
+    return {
+      cases: 1,
+      seconds: (Date.now() - started) / 1000,
+      byProperty,
+      forwarded: rig.forwarded,
+      caseMs: { p50: 0, p99: 0, max: 0, slowest: options.replay },
+      known,
+      ...(result.failed || settled.length > 0
+        ? {
+            failure: {
+              seed: options.seed,
+              index: options.replay,
+              counterexample: JSON.stringify(result.counterexample, null, 1).slice(0, 4000),
+              findings: [...last, ...settled]
+            }
+          }
+        : {})
+    }
+  }
+
+  const inflight = new Set<Promise<void>>()
+  let done = 0
+  let index = 0
+  const launch = (c: FuzzCase, at: number): void => {
+    const begun = Date.now()
+    const p = rig.run(c).then(findings => {
+      const took = Date.now() - begun
+      durations.push(took)
+      if (took > slowest.ms) slowest = { ms: took, index: at }
+      const unknown = count(findings)
+      if (unknown.length > 0) failed.push({ index: at, findings: unknown })
+      if (++done % 1000 === 0) options.onProgress?.(done, byProperty, known)
+    }).finally(() => inflight.delete(p))
+    inflight.add(p)
+  }
+  const settle = async (from: number): Promise<void> => {
+    await Promise.all(inflight)
+    const broke = count([...await rig.settled(), ...rig.late()])
+    if (broke.length > 0 && settleFailure === undefined) {
+      settleFailure = { seed: options.seed, index: from, counterexample: `one of cases ${from} to ${index - 1} (or what they forwarded)`, findings: broke }
+    }
+  }
+  let settledAt = 0
+  // Nothing in the property fails but the stop (a failure found, or the deadline): endOnFailure
+  // ends the run there, without generating the cases not run.
+  await fc.check(fc.asyncProperty(arbitrary, async c => {
+    if (stopped()) return false
+    while (inflight.size >= options.parallel) await Promise.race(inflight)
+    if (index - settledAt >= settleEvery) {
+      await settle(settledAt)
+      settledAt = index
+    }
+    launch(c, index++)
+    return true
+  }), { seed: options.seed, numRuns: options.cases, endOnFailure: true })
+  await settle(settledAt)
+
+  let failure = settleFailure
+  const first = failed.sort((a, b) => a.index - b.index)[0]
+  if (first !== undefined) {
+    // Replayed alone (the run's other cases no longer beside it) and shrunk.
+    const replayed = await fuzz(rig, { ...options, replay: first.index })
+    failure = replayed.failure ?? { seed: options.seed, index: first.index, counterexample: 'did not fail again when replayed alone', findings: first.findings }
+  }
+  durations.sort((a, b) => a - b)
+  const at = (p: number): number => durations[Math.min(durations.length - 1, Math.floor(durations.length * p))] ?? 0
+  return {
+    cases: done,
     seconds: (Date.now() - started) / 1000,
     byProperty,
     forwarded: rig.forwarded,
-    known
+    caseMs: { p50: at(0.5), p99: at(0.99), max: slowest.ms, slowest: slowest.index },
+    known,
+    ...(failure === undefined ? {} : { failure })
   }
-  if (result.failed) {
-    summary.failure = {
-      seed: result.seed,
-      path: result.counterexamplePath ?? undefined,
-      counterexample: JSON.stringify(result.counterexample, null, 1).slice(0, 4000),
-      findings: last
-    }
-  }
-  return summary
 }

@@ -34,3 +34,13 @@ export async function scrape (adminUrl: string): Promise<Scrape> {
     }
   }
 }
+
+/** An upstream's pool off gatehouse_upstream_connections and _queued_requests (-1: absent). */
+export async function upstreamPool (adminUrl: string, upstream: string): Promise<{ busy: number, idle: number, queued: number }> {
+  const s = await scrape(adminUrl)
+  return {
+    busy: s.value('gatehouse_upstream_connections', { upstream, state: 'busy' }) ?? -1,
+    idle: s.value('gatehouse_upstream_connections', { upstream, state: 'idle' }) ?? -1,
+    queued: s.value('gatehouse_upstream_queued_requests', { upstream }) ?? -1
+  }
+}

@@ -2,36 +2,20 @@ import { randomBytes } from 'node:crypto'
 import { parseDuration } from '../../config/units.js'
 import type { AuthenticatorConfig } from '../../config/types.js'
 import { createRedisClient } from '../../cache/redis-client.js'
-import type { AuthDeps, Authenticator, UserPrincipal } from '../types.js'
+import type { AuthDeps, UserPrincipal } from '../types.js'
 import { createCipher } from './cipher.js'
 import { clientAuth } from './client-auth.js'
 import { cookieName, readCookie } from './cookies.js'
-import { loginFlow, type LoginFlow } from './login-flow.js'
+import { loginFlow } from './login-flow.js'
 import { providerClient } from './provider-client.js'
 import { providerMetadata } from './provider-metadata.js'
 import { SESSION_KIND, SessionStore, sessionEnd, type Session, type SessionTimeouts } from './session-store.js'
 import { cacheKey } from '../../cache/cache.js'
 import { userSessions } from './user-sessions.js'
+import type { OidcAuthenticator } from './oidc-authenticator.js'
 
 /** A session id as the gateway makes them (32 random bytes, base64url): anything else is not looked up. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
-
-/** An oidc authenticator: the session check of the request path, plus the login endpoints the HTTP layer serves. */
-export interface OidcAuthenticator extends Authenticator {
-  readonly type: 'oidc'
-  readonly login: LoginFlow
-  readonly redirectPath: string
-  readonly logoutPath: string
-  /**
-   * Starts a session for `user` as a login would, without the provider: for `gatehouse test`
-   * cases only. Answers the Cookie header value that carries it.
-   */
-  testSession (user: string, claims: Record<string, unknown>, scopes: string[], secure: boolean): Promise<string>
-}
-
-export function isOidcAuthenticator (a: Authenticator): a is OidcAuthenticator {
-  return a.type === 'oidc' && 'login' in a
-}
 
 /**
  * `session.key`, else `cache.integrityKey` (the cipher derives its own key from it), else,
@@ -49,7 +33,7 @@ function sessionKey (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): string {
   return randomBytes(32).toString('hex')
 }
 
-export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): OidcAuthenticator {
+export async function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps: AuthDeps): Promise<OidcAuthenticator> {
   const s = cfg.spec
   const { logger } = deps
   const timeoutMs = parseDuration(s.timeout ?? '5s')
@@ -58,7 +42,7 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
   const touchEveryMs = Math.min(60_000, timeouts.idleMs / 10)
   const cookie = s.session?.cookie ?? 'gatehouse-session'
   const cipher = createCipher(sessionKey(cfg, deps), 'session')
-  const redis = deps.config.cache.redis === undefined ? undefined : createRedisClient(deps.config.cache.redis)
+  const redis = deps.config.cache.redis === undefined ? undefined : await createRedisClient(deps.config.cache.redis)
   redis?.on('error', () => {}) // the cache's own connection reports Redis trouble
   const users = userSessions(redis)
   const { clock } = deps
@@ -67,11 +51,14 @@ export function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>, deps:
     name: cfg.name,
     clientId: s.clientId,
     auth: clientAuth(s),
-    metadata: providerMetadata({ issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger, clock }),
+    metadata: providerMetadata({
+      issuer: s.issuer, refreshMs: parseDuration(s.discoveryRefresh ?? '1h'), timeoutMs, authenticator: cfg.name, logger, clock, tracer: deps.tracer
+    }),
     clockToleranceS: parseDuration(s.clockTolerance ?? '30s') / 1000,
     clock,
     timeoutMs,
-    logger
+    logger,
+    tracer: deps.tracer
   })
   const login = loginFlow({
     name: cfg.name,

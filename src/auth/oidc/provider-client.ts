@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi'
 import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import type { Tracer } from '../../telemetry/tracing.js'
 import { remoteJwksSource } from '../jwks-remote.js'
 import type { KeySource } from '../jwt-keys.js'
 import { boundedFetch, requestOptions } from '../outbound.js'
@@ -34,6 +35,8 @@ export interface ProviderClientOptions {
   clock: Clock
   timeoutMs: number
   logger: Logger
+  /** The gateway's tracer (JWKS fetches in spans); undefined when not tracing. */
+  tracer?: Tracer | undefined
 }
 
 /** The provider's answer was a refusal (`invalid_grant`…): the user must log in again. */
@@ -57,7 +60,7 @@ export function providerClient (options: ProviderClientOptions): {
   userinfo (accessToken: string, sub: string): Promise<Record<string, unknown>>
   close (): void
 } {
-  const { name, clientId, auth, metadata, clockToleranceS, clock, timeoutMs, logger } = options
+  const { name, clientId, auth, metadata, clockToleranceS, clock, timeoutMs, logger, tracer } = options
   const fetcher = boundedFetch(MAX_RESPONSE_BYTES)
   let keys: { uri: string, source: KeySource } | undefined
 
@@ -104,7 +107,7 @@ export function providerClient (options: ProviderClientOptions): {
   function keySource (meta: ProviderMetadata): KeySource {
     if (keys?.uri !== meta.jwksUri) {
       keys?.source.close()
-      keys = { uri: meta.jwksUri, source: remoteJwksSource({ url: meta.jwksUri, cooldownMs: 30_000, timeoutMs, authenticator: name, logger, clock }) }
+      keys = { uri: meta.jwksUri, source: remoteJwksSource({ url: meta.jwksUri, cooldownMs: 30_000, timeoutMs, authenticator: name, logger, clock, tracer }) }
     }
     return keys.source
   }

@@ -2,6 +2,7 @@ import type { AuthorizationServer } from 'oauth4webapi'
 import type { Clock } from '../../clock.js'
 import { GatehouseError } from '../../errors.js'
 import type { Logger } from '../../logger.js'
+import type { Tracer } from '../../telemetry/tracing.js'
 import { discover, type ServerMetadata } from '../discovery.js'
 
 /** What the login needs from the provider's discovery document (OpenID Connect Discovery 1.0). */
@@ -56,9 +57,10 @@ export function providerMetadata (options: {
   authenticator: string
   logger: Logger
   clock: Clock
+  tracer?: Tracer | undefined
 }): MetadataSource {
-  const { issuer, refreshMs, timeoutMs, authenticator, logger, clock } = options
-  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock })
+  const { issuer, refreshMs, timeoutMs, authenticator, logger, clock, tracer } = options
+  const discovery = discover({ issuer, timeoutMs, authenticator, logger, maxAgeMs: refreshMs, clock, tracer })
   let mapped: { doc: ServerMetadata, meta: ProviderMetadata | Error } | undefined
   const unavailable = (): GatehouseError =>
     new GatehouseError('auth_unavailable', 'the OpenID provider cannot be reached', { headers: { 'retry-after': '1' }, principal: 'user', authenticator })

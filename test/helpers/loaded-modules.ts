@@ -1,0 +1,33 @@
+import { register } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/**
+ * `node --import <this file>` with GATEHOUSE_LOADED_MODULES=FILE: every module the process
+ * loads is listed in FILE (one URL a line) by ./loaded-modules-hook.ts.
+ */
+const file = process.env.GATEHOUSE_LOADED_MODULES
+if (file !== undefined && file !== '') register('./loaded-modules-hook.js', import.meta.url, { data: { file } })
+
+/** This file, built: what a child process is started with (`--import`). */
+export const RECORD_LOADED_MODULES = join(import.meta.dirname, 'loaded-modules.js')
+
+/** The packages (`ioredis`, `@opentelemetry/api`) among the URLs recorded in `file`. */
+export function loadedPackages (file: string): Set<string> {
+  const names = new Set<string>()
+  for (const url of readFileSync(file, 'utf8').split('\n')) {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
+    if (m !== null) names.add(m[1] as string)
+  }
+  return names
+}
+
+/** The gatehouse modules recorded in `file`, as paths under dist/ (`src/auth/mtls.js`). */
+export function loadedOwnModules (file: string): Set<string> {
+  const paths = new Set<string>()
+  for (const url of readFileSync(file, 'utf8').split('\n')) {
+    const m = /\/dist\/((?:cli|runtime|http|src)\/.+\.js)$/.exec(url)
+    if (m !== null && !url.includes('/node_modules/')) paths.add(m[1] as string)
+  }
+  return paths
+}
