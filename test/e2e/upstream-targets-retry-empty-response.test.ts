@@ -1,43 +1,14 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { startTestGateway, TEST_SERVER } from '../helpers/gateway.js'
 import { call } from '../helpers/http.js'
 import { freePort } from '../helpers/ports.js'
+import { kill, startTarget, targetsNamed, type Target } from '../helpers/target-process.js'
 import { until } from '../helpers/until.js'
 
-/** A real upstream process answering its own name: killed and restarted on the same port. */
-const TARGET = `
-const name = process.argv[1], port = Number(process.argv[2])
-require('node:http').createServer((req, res) => { req.resume(); res.end(name) })
-  .listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'))
-`
-
-interface Target { name: string, port: number, url: string, proc: ChildProcess | undefined }
-
-async function startTarget (t: { teardown (fn: () => unknown): void }, target: Target): Promise<void> {
-  const proc = spawn(process.execPath, ['-e', TARGET, target.name, String(target.port)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  target.proc = proc
-  t.teardown(() => { proc.kill('SIGKILL') })
-  await once(proc.stdout as NodeJS.ReadableStream, 'data')
-}
-
-/** Kills a target outright; resolves with the time its process was gone. */
-async function kill (target: Target): Promise<number> {
-  const proc = target.proc as ChildProcess
-  target.proc = undefined
-  const exited = once(proc, 'exit')
-  proc.kill('SIGKILL')
-  await exited
-  return performance.now()
-}
-
 t.test('retryOn: empty-response: GETs in flight to a target as it is killed go to another target; POSTs never do', async t => {
-  const targets: Target[] = []
-  for (const name of ['a', 'b', 'c']) {
-    const port = await freePort()
-    targets.push({ name, port, url: `http://127.0.0.1:${port}`, proc: undefined })
-  }
+  const targets = await targetsNamed(['a', 'b', 'c'])
   for (const target of targets) await startTarget(t, target)
   const gw = await startTestGateway(t, `${TEST_SERVER}upstreams:
   svc:

@@ -5,25 +5,12 @@ import { clientUnusable } from '../../src/config/client-usable.js'
 import type { AuthenticatorConfig, ClientRecord } from '../../src/config/types.js'
 import type { AuthRequest, Authenticator } from '../../src/auth/types.js'
 import { manualClock } from '../helpers/clock.js'
+import { clientRecord } from '../helpers/client-record.js'
 
 const KEY = 'gh-test-key-android-0123456789'
 const OTHER = 'gh-test-key-ios-0123456789'
 
-function record (id: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    id,
-    name: id,
-    secretHash: undefined,
-    apiKeys: [],
-    scopes: [],
-    userTokenClients: [],
-    rateLimit: undefined,
-    certificate: undefined,
-    expiresAt: null,
-    disabled: false,
-    ...extra
-  }
-}
+const record = clientRecord
 
 function authenticator (clients: ClientRecord[], spec: { header?: string, query?: string } = {}, clock = manualClock()): Authenticator {
   const cfg = { name: 'appKey', type: 'apiKey', principal: 'client', spec: { type: 'apiKey', ...spec } } as unknown as AuthenticatorConfig<'apiKey'>

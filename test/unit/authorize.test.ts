@@ -4,6 +4,7 @@ import { authorize, type RouteAuthz } from '../../src/policy/authorize.js'
 import type { Identity } from '../../src/policy/authenticate.js'
 import type { Authenticator, ClientPrincipal, UserPrincipal } from '../../src/auth/types.js'
 import type { ClientRecord } from '../../src/config/types.js'
+import { clientRecord } from '../helpers/client-record.js'
 
 const apiKey = {
   name: 'keys',
@@ -21,21 +22,7 @@ const idp = {
   challenge: { scheme: 'Bearer', params: { realm: 'gatehouse' } }
 } as unknown as Authenticator
 
-function record (id: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    id,
-    name: id,
-    secretHash: undefined,
-    apiKeys: [],
-    scopes: [],
-    userTokenClients: [],
-    rateLimit: undefined,
-    certificate: undefined,
-    expiresAt: null,
-    disabled: false,
-    ...extra
-  }
-}
+const record = clientRecord
 const client = (id: string, scopes: string[] = [], extra: Partial<ClientRecord> = {}): ClientPrincipal => ({
   kind: 'client',
   id,

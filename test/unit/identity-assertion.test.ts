@@ -4,21 +4,10 @@ import { ASSERTION_TYPE, createAssertionSigner } from '../../src/identity/assert
 import { TokenService } from '../../src/tokens/token-service.js'
 import { loadSigningKeys } from '../../src/tokens/signing-keys.js'
 import type { Identity } from '../../src/policy/authenticate.js'
-import type { ClientRecord } from '../../src/config/types.js'
 import { manualClock } from '../helpers/clock.js'
+import { clientRecord } from '../helpers/client-record.js'
 
-const record: ClientRecord = {
-  id: 'android',
-  name: 'android',
-  secretHash: undefined,
-  apiKeys: [],
-  scopes: [],
-  userTokenClients: [],
-  rateLimit: undefined,
-  certificate: undefined,
-  expiresAt: null,
-  disabled: false
-}
+const record = clientRecord('android')
 
 t.test('an assertion names the caller for one upstream, is reused for a quarter of its ttl, and never outlives the user credential', async t => {
   const clock = manualClock()

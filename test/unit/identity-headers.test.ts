@@ -2,25 +2,14 @@ import t from 'tap'
 import { acceptRequestId, compileIdentityPlan, identityHeaders, withoutQueryParams } from '../../src/identity/headers.js'
 import type { IdentityConfig } from '../../src/config/types.js'
 import type { Identity } from '../../src/policy/authenticate.js'
-import type { ClientRecord } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'
 import { MINIMAL, configOf } from '../helpers/config.js'
+import { clientRecord } from '../helpers/client-record.js'
 
 const DEFAULTS = configOf(MINIMAL).identity
 const plan = (identity: Partial<IdentityConfig> = {}): ReturnType<typeof compileIdentityPlan> => compileIdentityPlan({ ...DEFAULTS, ...identity })
 
-const record: ClientRecord = {
-  id: 'android',
-  name: 'android',
-  secretHash: undefined,
-  apiKeys: [],
-  scopes: [],
-  userTokenClients: [],
-  rateLimit: undefined,
-  certificate: undefined,
-  expiresAt: null,
-  disabled: false
-}
+const record = clientRecord('android')
 function identity (user?: { id: string, scopes?: string[], claims?: Record<string, unknown> }, clientId?: string): Identity {
   return {
     client: clientId === undefined ? undefined : { kind: 'client', id: clientId, client: record, scopes: ['client:scope'], authenticator: 'keys' },

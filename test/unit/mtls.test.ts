@@ -3,24 +3,11 @@ import { GatehouseError } from '../../src/errors.js'
 import { createMtlsAuthenticator } from '../../src/auth/mtls.js'
 import type { AuthenticatorConfig, ClientRecord } from '../../src/config/types.js'
 import type { AuthRequest, Authenticator, PeerCertificate } from '../../src/auth/types.js'
+import { clientRecord } from '../helpers/client-record.js'
 
 const PRINT = 'AB:CD:EF:01:23:45:67:89'
 
-function record (id: string, extra: Partial<ClientRecord> = {}): ClientRecord {
-  return {
-    id,
-    name: id,
-    secretHash: undefined,
-    apiKeys: [],
-    scopes: [],
-    userTokenClients: [],
-    rateLimit: undefined,
-    certificate: undefined,
-    expiresAt: null,
-    disabled: false,
-    ...extra
-  }
-}
+const record = clientRecord
 
 function authenticator (clients: ClientRecord[]): Authenticator {
   const cfg = { name: 'appCert', type: 'mtls', principal: 'client', spec: { type: 'mtls' } } as unknown as AuthenticatorConfig<'mtls'>

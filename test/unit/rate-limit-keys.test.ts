@@ -4,19 +4,9 @@ import { effectiveLimit, limitKey, limitScope, onLimitStoreError, rateLimited } 
 import type { Identity } from '../../src/policy/authenticate.js'
 import type { ClientRecord, RouteConfig } from '../../src/config/types.js'
 import { GatehouseError } from '../../src/errors.js'
+import { clientRecord } from '../helpers/client-record.js'
 
-const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => ({
-  id,
-  name: id,
-  secretHash: undefined,
-  apiKeys: [],
-  scopes: [],
-  userTokenClients: [],
-  rateLimit,
-  certificate: undefined,
-  expiresAt: null,
-  disabled: false
-})
+const record = (id: string, rateLimit?: { max: number, windowMs: number }): ClientRecord => clientRecord(id, { rateLimit })
 const identity = (clientId?: string, userId?: string, rateLimit?: { max: number, windowMs: number }): Identity => ({
   client: clientId === undefined ? undefined : { kind: 'client', id: clientId, client: record(clientId, rateLimit), scopes: [], authenticator: 'k' },
   user: userId === undefined ? undefined : { kind: 'user', id: userId, scopes: [], claims: {}, tokenClientId: undefined, authenticator: 'u' },
