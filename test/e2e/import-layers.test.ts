@@ -13,7 +13,7 @@ function sources (dir: string): string[] {
 
 /**
  * What a file imports: static imports and re-exports (type-only ones too: they tie the files together just the same),
- * bare `import 'x'`, and `import('x')` and `require('x')`: loaded later, but a dependency all the same.
+ * bare imports, and dynamic `import(specifier)` and `require(specifier)`: loaded later, but a dependency all the same.
  */
 function specifiers (text: string): string[] {
   const IMPORT = /^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/gm
