@@ -1,11 +1,9 @@
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { SignJWT } from 'jose'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { launchBrowser } from '../helpers/browser.js'
 import { startTestGateway } from '../helpers/gateway.js'
 import { freePort } from '../helpers/ports.js'
 import { SESSION_KEY, startOidcProvider, WEB_CLIENT } from '../helpers/oidc-provider.js'
@@ -45,28 +43,7 @@ async function recordingUpstream (t: Teardown): Promise<{ url: string, seen: See
   return { url: `http://127.0.0.1:${await listen(t, server, '127.0.0.1')}`, seen }
 }
 
-async function launch (t: Teardown): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ]
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
-  return context
-}
+const launch = launchBrowser
 
 interface Read { status?: number, body?: Record<string, unknown>, requestId?: string | null, challenge?: string | null, error?: string }
 

@@ -1,40 +1,15 @@
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { launchBrowser } from '../helpers/browser.js'
 import { startTestGateway } from '../helpers/gateway.js'
 import { startEcho, type Echo } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { oidcGatewayYaml, startOidcProvider } from '../helpers/oidc-provider.js'
-import { CHROMIUM, onPath, requires } from '../helpers/requires.js'
+import { CHROMIUM, requires } from '../helpers/requires.js'
 
-interface Teardown { teardown (fn: () => unknown): void }
-
-async function launch (t: Teardown): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: onPath('chromium'),
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ]
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
-  return context
-}
+const launch = launchBrowser
 
 const echoOf = async (page: Page): Promise<Echo> => JSON.parse(await page.locator('body').innerText()) as Echo
 
