@@ -148,6 +148,12 @@ async function main (): Promise<void> {
 - ${CACHED} req/s = ${verdict(cachedX, cachedX >= 2)} ${APACHE}'s (target ≥ 2×)
 - ${PLAIN} req/s = ${verdict(plainX, plainX >= 0.9)} ${APACHE}'s (target ≥ 0.9×)
 - gatehouse CPU per request on the decision path (${PLAIN}) = ${verdict(cpuX, cpuX <= 0.6)} its CPU per request proxying (target ≤ 0.6×)`)
+  // On a loaded machine req/s follows each server's share of the cores (Apache's 64 threads
+  // get more than nginx's one worker); CPU-bound, req/s goes as 1 / the CPU all its processes spend.
+  const all = (name: string): number => med(name, total)
+  console.log(`\nthe same by CPU per request of all the target's processes (${APACHE}'s ÷ the target's: the req/s ratio to expect ` +
+    `when the CPU is the limit): ${CACHED} ${fmt(all(APACHE) / all(CACHED), 2)}×, ${PLAIN} ${fmt(all(APACHE) / all(PLAIN), 2)}×, ` +
+    `${PROXY} ${fmt(all(APACHE) / all(PROXY), 2)}×`)
 }
 
 try {
