@@ -1,10 +1,12 @@
 /**
- * `npm run soak -- [--minutes 60] [--rate 200] [--redis-every 5] [--reload-every 2] [--upstream-every 10]`:
+ * `npm run soak -- [--minutes 60] [--rate 200] [--redis-every 5] [--reload-every 2] [--upstream-every 10]
+ * [--window 5] [--max-inflight 2000]`:
  * a steady open-loop load over a mix of routes (public, API key, JWT, introspection at a real
  * authorization server, user API token, browser session cookie, WebSocket) while Redis, the
  * config (SIGHUP) and the upstream are restarted on their own intervals (minutes, fractions
- * allowed). Prints per-window latency, failures by cause (those inside a disruption's window
- * counted apart), RSS per minute, and at the end the gateway's open sockets and its upstream pool
+ * allowed). Prints each window's latency as it ends, then failures by cause (those inside a
+ * disruption's window counted apart), requests not sent because `--max-inflight` were still
+ * unanswered (a gateway behind its rate), RSS per minute, and at the end the gateway's open sockets and its upstream pool
  * slots (gatehouse_upstream_connections / _queued_requests: back to idle, none busy).
  *
  * The full run, one hour at the defaults: `npm run soak -- --minutes 60` (with `--rate` at half
@@ -35,11 +37,13 @@ const { values } = parseArgs({
     'redis-every': { type: 'string', default: '5' },
     'reload-every': { type: 'string', default: '2' },
     'upstream-every': { type: 'string', default: '10' },
-    window: { type: 'string', default: '5' }
+    window: { type: 'string', default: '5' },
+    'max-inflight': { type: 'string', default: '2000' }
   }
 })
 const minutes = Number(values.minutes)
 const rate = Number(values.rate)
+const maxInflight = Number(values['max-inflight'])
 const MIN = 60_000
 const SECRET = 'soak-hs256-secret-0123456789abcdef0123456789'
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-soak-'))
@@ -201,8 +205,24 @@ const timers = [
 ]
 
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 })
-interface Sample { at: number, ms: number, kind: string, fail?: string }
-const samples: Sample[] = []
+// Latencies of answered requests per report window (numbers, not objects: an hour at a few
+// thousand req/s is millions of them); failures as records, classified against the disruption
+// windows at the end (a disruption's window is known only once it is over).
+interface Failure { at: number, fail: string }
+const failures: Failure[] = []
+const windowMs = Number(values.window) * MIN
+const latencies: number[][] = []
+let answered = 0
+let behind = 0
+function record (at: number, fail: string | undefined): void {
+  if (fail !== undefined) {
+    failures.push({ at, fail })
+    return
+  }
+  answered++
+  const w = Math.floor((at - started) / windowMs)
+  ;(latencies[w] ??= []).push(Date.now() - at)
+}
 const rss: Array<{ minute: number, mib: number }> = []
 const started = Date.now()
 const end = started + minutes * MIN
@@ -234,16 +254,16 @@ async function one (i: number): Promise<void> {
       ws.on('unexpected-response', (_req, res) => { clearTimeout(timer); resolve(`ws ${res.statusCode ?? 0}`); ws.terminate() })
       ws.on('error', err => { clearTimeout(timer); resolve(`ws ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
     })
-    samples.push({ at, ms: Date.now() - at, kind: 'websocket', fail })
+    record(at, fail)
     return
   }
   const k = kinds[i % kinds.length]
   try {
     const res = await request(`${base}${k.path}`, { headers: k.headers, dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 })
     await res.body.dump()
-    samples.push({ at, ms: Date.now() - at, kind: k.name, fail: res.statusCode === 200 ? undefined : `${k.name} ${res.statusCode}` })
+    record(at, res.statusCode === 200 ? undefined : `${k.name} ${res.statusCode}`)
   } catch (err) {
-    samples.push({ at, ms: Date.now() - at, kind: k.name, fail: `${k.name} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` })
+    record(at, `${k.name} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }
 
@@ -251,11 +271,38 @@ log(
   `soak: ${minutes} min at ${rate} req/s; redis every ${values['redis-every']} min, reload every ` +
     `${values['reload-every']} min, upstream every ${values['upstream-every']} min; load ${loadavg()[0].toFixed(1)}`
 )
+const pct = (xs: number[], p: number): number => xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] as number
+function windowLine (w: number): string {
+  const ms = (latencies[w] ?? []).slice().sort((a, b) => a - b)
+  const failed = failures.filter(f => Math.floor((f.at - started) / windowMs) === w).length
+  return `${Number(((w * windowMs) / MIN).toFixed(2))}: p50 ${pct(ms, 0.5)} ms, p99 ${pct(ms, 0.99)} ms, ${ms.length} ok, ${failed} failed`
+}
+// Each window's line as soon as it is over: a run stopped early still says what it saw.
+let reported = 0
+timers.push(setInterval(() => {
+  while ((reported + 1) * windowMs <= Date.now() - started - 15_000) log(`window ${windowLine(reported++)}`)
+}, 10_000))
+async function teardown (): Promise<void> {
+  for (const t of timers) clearInterval(t)
+  for (const fn of teardowns.reverse()) await fn()
+  rmSync(dir, { recursive: true, force: true })
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => { log(`${signal}: stopping what the soak started`); void teardown().finally(() => process.exit(130)) })
+}
+
+// Open loop, with the requests in flight bounded: a gateway that falls behind its rate shows
+// as requests not sent (counted), not as a load generator growing without limit.
 let sent = 0
 const inflight = new Set<Promise<void>>()
 while (Date.now() < end) {
   const due = Math.floor((Date.now() - started) / 1000 * rate)
   while (sent < due) {
+    if (inflight.size >= maxInflight) {
+      behind += due - sent
+      sent = due
+      break
+    }
     const p = one(sent++)
     inflight.add(p)
     void p.finally(() => inflight.delete(p))
@@ -291,32 +338,27 @@ const poolBusy = metrics.split('\n')
   .filter(l => /^gatehouse_upstream_(connections\{.*state="busy"|queued_requests)/.test(l))
   .reduce((n, l) => n + Number(l.split(' ').pop()), 0)
 
-const windowMs = Number(values.window) * MIN
-const pct = (xs: number[], p: number): number => xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 const report: string[] = []
 report.push(
-  `requests: ${samples.length} in ${((Date.now() - started) / MIN).toFixed(1)} min (${rate} req/s asked), load ${loadavg()
+  `requests: ${answered + failures.length} in ${((Date.now() - started) / MIN).toFixed(1)} min (${rate} req/s asked), load ${loadavg()
     .map(l => l.toFixed(1))
     .join(' ')}`
 )
-const inWindow = (s: Sample): string | undefined => windows.find(w => s.at >= w.from - 1000 && s.at <= w.to)?.cause
+const inWindow = (f: Failure): string | undefined => windows.find(w => f.at >= w.from - 1000 && f.at <= w.to)?.cause
 const causes = new Map<string, number>()
 const allowed = new Map<string, number>()
-for (const s of samples) {
-  if (s.fail === undefined) continue
-  const w = inWindow(s)
+for (const f of failures) {
+  const w = inWindow(f)
   const map = w === undefined ? causes : allowed
-  const key = w === undefined ? s.fail : `${w}: ${s.fail}`
+  const key = w === undefined ? f.fail : `${w}: ${f.fail}`
   map.set(key, (map.get(key) ?? 0) + 1)
 }
+report.push(`not sent, the gateway behind its rate (${maxInflight} in flight): ${behind}`)
 report.push(`failures outside any disruption: ${[...causes].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`)
 report.push(`failures inside a disruption's window (allowed): ${[...allowed].map(([k, v]) => `${k} ×${v}`).join(', ') || 'none'}`)
 report.push(`disruptions: ${JSON.stringify(windows.map(w => w.cause).reduce<Record<string, number>>((a, c) => { a[c] = (a[c] ?? 0) + 1; return a }, {}))}`)
-report.push('latency per window (ok requests): from-min p50 p99 count')
-for (let from = started; from < end; from += windowMs) {
-  const ms = samples.filter(s => s.fail === undefined && s.at >= from && s.at < from + windowMs).map(s => s.ms).sort((a, b) => a - b)
-  report.push(`  ${((from - started) / MIN).toFixed(0)}: ${pct(ms, 0.5)} ms ${pct(ms, 0.99)} ms ${ms.length}`)
-}
+report.push('latency per window (answered requests), from minute:')
+for (let w = 0; w * windowMs < end - started; w++) report.push(`  ${windowLine(w)}`)
 report.push(`RSS per minute (MiB): ${rss.map(r => `${r.minute}:${r.mib.toFixed(0)}`).join(' ')}`)
 report.push(`JS heap used / external per minute (MiB): ${heaps.map(h => `${h.heap.toFixed(0)}/${h.external.toFixed(0)}`).join(' ')}`)
 const second = rss.filter(r => r.minute > minutes / 2).map(r => r.mib)
@@ -331,5 +373,4 @@ report.push(`gateway sockets at the end: ${sockets} with the load's pool open, $
 report.push(`upstream pool slots at the end: ${poolBusy === 0 ? 'back to idle (none busy, none queued)' : `${poolBusy} busy or queued: NOT idle`}; ${pool}`)
 console.log(report.join('\n'))
 appendFileSync(join(tmpdir(), 'gatehouse-soak-report.txt'), report.join('\n') + '\n')
-for (const fn of teardowns.reverse()) await fn()
-rmSync(dir, { recursive: true, force: true })
+await teardown()
