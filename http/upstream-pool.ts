@@ -1,6 +1,11 @@
-import { Pool, type Dispatcher } from 'undici'
+import { createRequire } from 'node:module'
+import type { Dispatcher, Pool as UndiciPool } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { connectFailure, emptyResponse, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
+
+// undici's index loads fetch, WebSocket, the cache interceptors and the mocks beside the
+// dispatchers (about twice the start-up cost of the pool alone): the forwarder needs only Pool.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool
 
 /**
  * The forwarder's side of one request: undici's handler interface on the raw header lines
@@ -92,7 +97,7 @@ class TargetAttempt implements UpstreamHandler {
  * configured, run on the targets' own pools.
  */
 export class TargetPool implements UpstreamDispatcher {
-  private readonly pools: Pool[]
+  private readonly pools: UndiciPool[]
   private readonly hosts: string[]
   private readonly timers: NodeJS.Timeout[] = []
 
@@ -120,7 +125,7 @@ export class TargetPool implements UpstreamDispatcher {
 
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
-      const res = await (this.pools[i] as Pool).request({
+      const res = await (this.pools[i] as UndiciPool).request({
         method: 'GET',
         path,
         headers: { host: this.hosts[i] as string },
@@ -147,7 +152,7 @@ export class TargetPool implements UpstreamDispatcher {
     const headers = options.headers as string[]
     const host = headers[0] === 'host' ? 0 : headers.indexOf('host')
     if (host % 2 === 0) headers[host + 1] = this.hosts[i] as string
-    ;(this.pools[i] as Pool).dispatch(options, new TargetAttempt(this, options, handler, i, tried, startedAt))
+    ;(this.pools[i] as UndiciPool).dispatch(options, new TargetAttempt(this, options, handler, i, tried, startedAt))
     return true
   }
 

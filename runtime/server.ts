@@ -19,7 +19,6 @@ import { decisionApi } from '../http/decision-api.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
 import { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { Tracer } from '../src/telemetry/tracing.js'
-import { ephemeralKeySet } from '../src/tokens/signing-keys.js'
 import type { JWK } from 'jose'
 
 export interface ReloadResult {
@@ -243,7 +242,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     ...metrics.instruments,
     clock: options.clock ?? systemClock,
     tracer,
-    ephemeralKey: options.ephemeralKey === undefined ? undefined : ephemeralKeySet(options.ephemeralKey)
+    ephemeralJwk: options.ephemeralKey
   }
   if (first.telemetry !== undefined) logger.info({ endpoint: first.telemetry.endpoint, serviceName: first.telemetry.serviceName }, 'exporting traces over OTLP')
   let current: Generation
