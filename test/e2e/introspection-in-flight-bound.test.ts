@@ -12,7 +12,7 @@ const FLOOD = 24
 t.test('a flood of unseen bearer tokens makes at most maxInFlight introspection calls at once; the rest are 503', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, introspectionYaml(as, upstream, { auth: `, maxInFlight: ${MAX_IN_FLIGHT}, timeout: 60s` }))
+  const gw = await startTestGateway(t, introspectionYaml(as, upstream, { auth: `, maxInFlight: ${MAX_IN_FLIGHT}`, timeout: '60s' }))
   const agent = new Agent({ connections: FLOOD + 8 })
   t.teardown(() => agent.close())
   const get = async (token: string): Promise<{ status: number, code?: string, retryAfter?: string | string[] }> => {

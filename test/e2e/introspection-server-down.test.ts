@@ -7,7 +7,7 @@ import { introspectionYaml, startAuthServer } from '../helpers/oauth-server.js'
 t.test('introspection: authorization server down, failing, malformed or slow is 503 auth_unavailable, never cached', async t => {
   const as = await startAuthServer(t)
   const upstream = await startEcho(t)
-  const gw = await startTestGateway(t, introspectionYaml(as, upstream, { auth: ', timeout: 2s' }))
+  const gw = await startTestGateway(t, introspectionYaml(as, upstream, { timeout: '2s' }))
   const token = await as.mint()
   const headers = { authorization: `Bearer ${token}` }
   const unavailable = (res: Response, what: string): void => {

@@ -194,7 +194,8 @@ export async function startAuthServer (t: Teardown): Promise<TestAuthServer> {
 }
 
 /** A gateway config with one `user`-policy route behind an introspection authenticator. */
-export function introspectionYaml (as: TestAuthServer, upstream: string, options: { redis?: string, auth?: string } = {}): string {
+/** `timeout`: the authorization server's answer time allowed; long by default, so a loaded machine is not an outage. */
+export function introspectionYaml (as: TestAuthServer, upstream: string, options: { redis?: string, auth?: string, timeout?: string } = {}): string {
   return `server:
   listen: 127.0.0.1:0
   admin: 127.0.0.1:0
@@ -202,6 +203,6 @@ cache:
   redis: "${options.redis ?? ''}"
 authenticators:
   oauth: { type: introspection, endpoint: "${as.introspectionEndpoint}", clientId: ${AS_CLIENTS.basic.id},
-    clientSecret: ${AS_CLIENTS.basic.secret}${options.auth ?? ''} }
+    clientSecret: ${AS_CLIENTS.basic.secret}, timeout: ${options.timeout ?? '20s'}${options.auth ?? ''} }
 ${ordersRoute(upstream, 'oauth')}`
 }
