@@ -18,5 +18,8 @@ routes:
   const ask = async (host: string): Promise<unknown> =>
     await decide(gateway, decisionRequest({ method: 'GET', target: '/pub/1', rawHeaders: ['Host', host], tls: { encrypted: true, authorized: false } }))
   t.match(await ask('api.example.com'), { kind: 'allow', path: '/pub/1' })
-  t.match(await ask('evil.example'), { kind: 'deny', error: { status: 421, code: 'misdirected_request' } })
+  t.match(await ask('evil.example'), {
+    kind: 'deny',
+    error: { status: 421, code: 'misdirected_request', detail: 'this gateway does not serve the host this request names (server.publicOrigins)' }
+  })
 })
