@@ -1,7 +1,7 @@
 /**
  * `npm run bench:cold-start [-- --runs 5 --node PATH]`: what every rollout, autoscaling step and
  * CI `check` pays before gatehouse does anything, beside bare `node -e 0` in the same run:
- * `check` wall time, start to first answer, and idle RSS after start, for a one-route config
+ * `check` wall time, start to first answer (wall and CPU time), and idle RSS after start, for a one-route config
  * and for the full example config. Medians of `--runs`, alternating the commands; the ratios
  * to bare node are what bench/RESULTS.md records (targets: check ≤ 3×, first answer ≤ 5×,
  * idle RSS ≤ 2×).
@@ -45,10 +45,21 @@ function fullExample (listen: number, admin: number): string {
     .replace('${DEMO_ADMIN:-127.0.0.1:9090}', `127.0.0.1:${admin}`)
 }
 
+/** utime + stime of `pid` (`self` with `children`: of the waited-for children), ms (10 ms ticks). */
+function cpuMs (pid: number | 'self', children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
+  // After the command and state: utime, stime at 11 and 12, cutime, cstime at 13 and 14.
+  const at = children ? 13 : 11
+  return ((fields[at] as number) + (fields[at + 1] as number)) * 10
+}
+
+let lastCpuMs = 0
 function wallMs (args: string[]): number {
   const t0 = process.hrtime.bigint()
+  const c0 = cpuMs('self', true)
   const r = spawnSync(NODE, args, { env, stdio: 'ignore' })
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${String(r.status)}`)
+  lastCpuMs = cpuMs('self', true) - c0
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
@@ -82,7 +93,7 @@ async function settledRssMiB (pid: number): Promise<number> {
 }
 
 /** Launch to the admin listener's first 200, then RSS once idle (settledRssMiB). */
-async function start (config: (listen: number, admin: number) => string): Promise<{ firstMs: number, rssMiB: number }> {
+async function start (config: (listen: number, admin: number) => string): Promise<{ firstMs: number, cpuMs: number, rssMiB: number }> {
   const listen = await freePort()
   const admin = await freePort()
   const file = join(dir, `gw-${listen}.yaml`)
@@ -95,7 +106,9 @@ async function start (config: (listen: number, admin: number) => string): Promis
       await sleep(2)
     }
     const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
-    return { firstMs, rssMiB: await settledRssMiB(child.pid as number) }
+    // CPU time moves far less with the machine's load than wall time does.
+    const cpu = cpuMs(child.pid as number)
+    return { firstMs, cpuMs: cpu, rssMiB: await settledRssMiB(child.pid as number) }
   } finally {
     child.kill('SIGKILL')
     await new Promise(resolve => child.once('exit', resolve))
@@ -115,15 +128,20 @@ try {
   const fullFile = join(dir, 'full.yaml')
   writeFileSync(fullFile, fullExample(1, 2))
   wallMs([CLI, 'check', '-c', oneFile])
-  const rows: Record<string, number[]> = { bare: [], checkOne: [], checkFull: [], firstOne: [], firstFull: [], rssOne: [], rssFull: [], rssBare: [] }
+  const rows: Record<string, number[]> = {
+    bare: [], bareCpu: [], checkOne: [], checkFull: [], firstOne: [], firstFull: [], cpuOne: [], cpuFull: [], rssOne: [], rssFull: [], rssBare: []
+  }
   const load = [loadavg()[0]]
   for (let i = 0; i < RUNS; i++) {
     rows.bare?.push(wallMs(['-e', '0']))
+    rows.bareCpu?.push(lastCpuMs)
     rows.checkOne?.push(wallMs([CLI, 'check', '-c', oneFile]))
     rows.checkFull?.push(wallMs([CLI, 'check', '-c', fullFile]))
     const one = await start(oneRoute)
     const full = await start(fullExample)
     rows.firstOne?.push(one.firstMs)
+    rows.cpuOne?.push(one.cpuMs)
+    rows.cpuFull?.push(full.cpuMs)
     rows.rssOne?.push(one.rssMiB)
     rows.firstFull?.push(full.firstMs)
     rows.rssFull?.push(full.rssMiB)
@@ -141,6 +159,8 @@ try {
       `| ${(m.checkOne / m.bare).toFixed(1)}× / ${(m.checkFull / m.bare).toFixed(1)}× | ≤ 3× |`,
     `| start to first answer ms | ${m.firstOne.toFixed(0)} | ${m.firstFull.toFixed(0)} | ${m.bare.toFixed(0)} ` +
       `| ${(m.firstOne / m.bare).toFixed(1)}× / ${(m.firstFull / m.bare).toFixed(1)}× | ≤ 5× |`,
+    `| CPU ms to first answer | ${m.cpuOne.toFixed(0)} | ${m.cpuFull.toFixed(0)} | ${m.bareCpu.toFixed(0)} ` +
+      `| ${(m.cpuOne / m.bareCpu).toFixed(1)}× / ${(m.cpuFull / m.bareCpu).toFixed(1)}× | (≤ 5×, as wall time) |`,
     `| idle RSS MiB | ${m.rssOne.toFixed(0)} | ${m.rssFull.toFixed(0)} | ${m.rssBare.toFixed(0)} ` +
       `| ${(m.rssOne / m.rssBare).toFixed(1)}× / ${(m.rssFull / m.rssBare).toFixed(1)}× | ≤ 2× |`
   ]

@@ -14,13 +14,18 @@ function prefixIn (dir: string, name: string): string {
   return prefix
 }
 
-const hostPort = (url: string): string => url.replace(/^http:\/\//, '')
+export const hostPort = (url: string): string => url.replace(/^http:\/\//, '')
 
-/** nginx as a plain keep-alive reverse proxy. */
-export function startNginx (dir: string, port: number, upstream: string, workers: number): Proc {
-  const prefix = prefixIn(dir, 'nginx')
+/**
+ * nginx in the foreground with `http` as the inside of its http block (`{dir}` in it names
+ * its own directory, for a cache path): `worker_processes workers`, no access log.
+ */
+export function startNginxWith (dir: string, name: string, workers: number, http: string): Proc {
+  const prefix = prefixIn(dir, name.replaceAll(/\W+/g, '-'))
   const conf = join(prefix, 'nginx.conf')
   writeFileSync(conf, `daemon off;
+# As root, the workers would run as nobody, who cannot write the cache in the bench's private temp directory.
+${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes ${workers};
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
@@ -32,14 +37,19 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
-  upstream bench { server ${hostPort(upstream)}; keepalive 128; }
+${http.replaceAll('{dir}', prefix)}
+}
+`)
+  return withChildren(startProc(name, 'nginx', ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], join(prefix, 'stderr.log')))
+}
+
+/** nginx as a plain keep-alive reverse proxy. */
+export function startNginx (dir: string, port: number, upstream: string, workers: number): Proc {
+  return startNginxWith(dir, 'nginx', workers, `  upstream bench { server ${hostPort(upstream)}; keepalive 128; }
   server {
     listen 127.0.0.1:${port};
     location / { proxy_pass http://bench; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`)
-  return withChildren(startProc('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], join(prefix, 'stderr.log')))
+  }`)
 }
 
 /** Where Debian's apache2 package puts its modules; mod_auth_openidc comes in its own package. */

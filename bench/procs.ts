@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export async function freePort (): Promise<number> {
@@ -11,6 +13,9 @@ export async function freePort (): Promise<number> {
     })
   })
 }
+
+/** The dist/ this file was built into: the CLI and the bench's own processes are in it. */
+export const DIST = resolve(import.meta.dirname, '..')
 
 export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
@@ -102,4 +107,23 @@ export async function startRedis (): Promise<{ proc: Proc, url: string }> {
   const proc = startProc('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])
   for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() !== 'PONG'; i++) await sleep(50)
   return { proc, url: `redis://127.0.0.1:${port}` }
+}
+
+/** bench/upstream.ts in its own process on a free port, once it answers. */
+export async function startUpstream (): Promise<{ proc: Proc, url: string }> {
+  const port = await freePort()
+  const proc = startProc('upstream', process.execPath, [join(DIST, 'bench/upstream.js'), String(port)])
+  const url = `http://127.0.0.1:${port}`
+  await waitForHttp(url, {}, proc)
+  return { proc, url }
+}
+
+/** When, the exact command line (`script` in dist/bench/) and the machine: the first lines of a bench's output. */
+export function runHeader (script: string): string[] {
+  return [
+    `date: ${new Date().toISOString()}`,
+    `command: node dist/bench/${script} ${process.argv.slice(2).map(a => /^[\w.,:=/-]+$/.test(a) ? a : JSON.stringify(a)).join(' ')}`,
+    `machine: ${cpus().length} CPUs (nproc ${spawnSync('nproc').stdout.toString().trim()}), ` +
+      `${spawnSync('sh', ['-c', "lscpu | sed -n 's/^Model name:[[:space:]]*//p'"]).stdout.toString().trim()}`
+  ]
 }

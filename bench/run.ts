@@ -4,20 +4,22 @@
  * in one run. See bench/README.md for the options and the numbers.
  */
 import { systemClock } from '../src/clock.js'
-import { execSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
 import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
 import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
-import { cpuMsOf, freePort, memoryOf, onPath, startProc, startRedis, stopAll, waitForHttp, withChildren, type Proc } from './procs.js'
-import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
-import { benchOidcYaml, benchSessionCookie } from './session.js'
+import {
+  cpuMsOf, DIST, freePort, memoryOf, onPath, runHeader, startProc, startRedis, startUpstream, stopAll, waitForHttp, withChildren, type Proc
+} from './procs.js'
+import { JWT_AUDIENCE, JWT_ISSUER, mintJwt, opaqueToken, rsaIssuer } from './tokens.js'
+import { benchSessionCookie } from './session.js'
+import { gatewayYaml, startGatehouse, type GatewayOptions } from './gateway.js'
 import { createRedisClient } from '../src/cache/redis-client.js'
 import { createSealer } from '../src/cache/integrity.js'
 import { newUserToken, UserTokenStore } from '../src/tokens/user-token-store.js'
@@ -43,7 +45,6 @@ const WARMUP = Number(opt.warmup)
 const CONNECTIONS = Number(opt.connections)
 const ROUNDS = Number(opt.rounds)
 const SECTIONS = new Set(opt.only.split(','))
-const DIST = resolve(import.meta.dirname, '..')
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
 const load1 = (): string => loadavg()[0].toFixed(1)
@@ -64,52 +65,6 @@ const as = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
   })
 })
-
-function gatewayYaml (
-  port: number,
-  upstream: string,
-  asUrl: string,
-  keyHash: string,
-  rsaPublicKey: string,
-  { redis, workers }: { redis?: string, workers?: 'auto' } = {}
-): string {
-  return `server: { listen: 127.0.0.1:${port}, admin: false, logLevel: ${opt['log-level']}${workers === undefined ? '' : `, workers: ${workers}`} }
-${redis === undefined ? '' : `cache: { redis: "${redis}" }\n`}clients:
-  - id: bench
-    apiKeys: [{ hash: "${keyHash}" }]
-    scopes: [orders:read, orders:write]
-authenticators:
-  appKey: { type: apiKey, header: X-API-Key }
-  idp: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, secret: "${JWT_SECRET}", algorithms: [HS256] }
-  idpRs: { type: jwt, issuer: "${JWT_ISSUER}", audience: ${JWT_AUDIENCE}, publicKey: "${rsaPublicKey}", algorithms: [RS256] }
-  oauth: { type: introspection, endpoint: "${asUrl}/introspect", clientId: gateway, clientSecret: bench-secret, cacheTtl: 5m }
-${redis === undefined ? '' : `${benchOidcYaml()}  personal: { type: userToken }\n`}upstreams:
-  up: { url: "${upstream}" }
-routes:
-  - { match: /public/*, upstream: up, policy: public }
-  - { match: /key/*, upstream: up, policy: client, client: [appKey] }
-  - { match: /jwt/*, upstream: up, policy: user, user: [idp] }
-  - { match: /rs256/*, upstream: up, policy: user, user: [idpRs] }
-  - { match: /opaque/*, upstream: up, policy: user, user: [oauth] }
-${redis === undefined ? '' : '  - { match: /token/*, upstream: up, policy: user, user: [personal] }\n'}  - match: /limited/*
-    upstream: up
-    policy: client+user
-    client: [appKey]
-    user: [idp]
-    scopes: [orders:read]
-    rateLimit: { max: 1000000000, window: 1h, by: client+user }
-${redis === undefined ? '' : '  - { match: /session/*, upstream: up, policy: user, user: [browser] }\n'}`
-}
-
-async function startGatehouse (name: string, yaml: string, nodeArgs: string[] = [], dist = DIST): Promise<{ proc: Proc, url: string, file: string }> {
-  const port = await freePort()
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-  const proc = startProc(name, process.execPath, [...nodeArgs, join(dist, 'cli/main.js'), 'start', '-c', file])
-  const url = `http://127.0.0.1:${port}`
-  await waitForHttp(`${url}/public/ping`, {}, proc)
-  return { proc, url, file }
-}
 
 /** A user API token in the bench's Redis, as `gatehouse tokens new` makes one. */
 async function storeUserToken (url: string): Promise<string> {
@@ -148,23 +103,17 @@ interface Target {
 
 async function main (): Promise<void> {
   const header = [
-    `date: ${new Date().toISOString()}`,
-    `command: node dist/bench/run.js ${process.argv.slice(2).map(a => /^[\w.,:=/-]+$/.test(a) ? a : JSON.stringify(a)).join(' ')}`,
-    `machine: ${cpus().length} CPUs (nproc ${execSync('nproc').toString().trim()}), ` +
-      `${execSync("lscpu | sed -n 's/^Model name:[[:space:]]*//p'").toString().trim()}`,
+    ...runHeader('run.js'),
     `node ${process.version}; load generator: ${hasWrk ? `wrk, ${THREADS} threads` : 'autocannon'}, ${CONNECTIONS} connections; ` +
       `${ROUNDS} alternating rounds of ${SECONDS}s after a ${WARMUP}s warm-up per target (× workers for gatehouse workers: auto); medians`
   ]
   console.log(header.join('\n'))
 
-  const upstreamPort = await freePort()
-  const upstreamProc = startProc('upstream', process.execPath, [join(DIST, 'bench/upstream.js'), String(upstreamPort)])
-  const upstream = `http://127.0.0.1:${upstreamPort}`
+  const { proc: upstreamProc, url: upstream } = await startUpstream()
   const barePort = await freePort()
   const bareProc = startProc('bare undici proxy', process.execPath, [join(DIST, 'bench/bare-proxy.js'), String(barePort), upstream])
   await new Promise<void>(resolve => as.listen(0, '127.0.0.1', resolve))
   const asUrl = `http://127.0.0.1:${(as.address() as AddressInfo).port}`
-  await waitForHttp(upstream, {}, upstreamProc)
   await waitForHttp(`http://127.0.0.1:${barePort}/`, {}, bareProc)
 
   const procs: Proc[] = [upstreamProc, bareProc]
@@ -182,6 +131,8 @@ async function main (): Promise<void> {
 
   const key = newApiKey()
   const idp = rsaIssuer(dir)
+  const yaml = (options: Partial<GatewayOptions> = {}): string =>
+    gatewayYaml(upstream, asUrl, key.hash, idp.publicKeyFile, { logLevel: opt['log-level'], ...options })
   // The lean forwarder of issue 24: the cost a request path on Fastify + undici can get down to.
   const refPort = await freePort()
   const refArgs = [join(DIST, 'bench/reference-forwarder.js'), String(refPort), upstream, idp.publicKeyFile, JWT_ISSUER, JWT_AUDIENCE]
@@ -191,7 +142,7 @@ async function main (): Promise<void> {
   procs.push(refProc)
   targets.push({ name: REF_PUBLIC, kind: 'baseline', proc: refProc, url: `${refUrl}/public/x` })
   const gwArgs = opt['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])]
-  const gw = await startGatehouse('gatehouse', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), gwArgs)
+  const gw = await startGatehouse(dir, 'gatehouse', yaml(), gwArgs)
   procs.push(gw.proc)
   const warmJwt = mintJwt(0)
   const opaque = Array.from({ length: 100 }, (_, i) => opaqueToken(i))
@@ -216,7 +167,7 @@ async function main (): Promise<void> {
   if (onPath('redis-server')) {
     const redis = await startRedis()
     procs.push(redis.proc)
-    const gwr = await startGatehouse('gatehouse (redis)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { redis: redis.url }))
+    const gwr = await startGatehouse(dir, 'gatehouse (redis)', yaml({ redis: redis.url }))
     procs.push(gwr.proc)
     targets.push({
       name: 'gatehouse client+user+scopes+limit (redis)',
@@ -242,7 +193,7 @@ async function main (): Promise<void> {
   // the C peers that verify JWTs themselves.
   const rsJwt = idp.mint(0)
   const rsHeaders = { Authorization: `Bearer ${rsJwt}` }
-  const gwc = await startGatehouse('gatehouse (workers: auto)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile, { workers: 'auto' }))
+  const gwc = await startGatehouse(dir, 'gatehouse (workers: auto)', yaml({ workers: 'auto' }))
   procs.push(withChildren(gwc.proc))
   const rs256: Target[] = [
     { name: REF_JWT, kind: 'baseline', proc: refProc, url: `${refUrl}/rs256/x`, headers: rsHeaders },
@@ -266,7 +217,7 @@ async function main (): Promise<void> {
   }
   if (opt.compare !== undefined) {
     // Another build (its dist/), same config, same rounds: a change measured against what it changed.
-    const other = await startGatehouse('gatehouse (compare)', gatewayYaml(0, upstream, asUrl, key.hash, idp.publicKeyFile), [], resolve(opt.compare))
+    const other = await startGatehouse(dir, 'gatehouse (compare)', yaml(), [], resolve(opt.compare))
     procs.push(other.proc)
     targets.push({ name: 'compared build: gatehouse public', kind: 'gatehouse', proc: other.proc, url: `${other.url}/public/x` })
     rs256.push({ name: `compared build: ${GW_ONE}`, kind: 'gatehouse', proc: other.proc, url: `${other.url}/rs256/x`, headers: rsHeaders })

@@ -12,6 +12,7 @@ import { observer, requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 import proxy from './proxy.js'
 import tokenEndpoints from './token-endpoints.js'
+import { lazySchemaCompilers } from './lazy-schema-compilers.js'
 
 /**
  * The public listener's app for one config. It never listens itself: the process's one
@@ -24,6 +25,7 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
   const unrouted = metrics.route('', undefined)
   const app = Fastify({
     serverFactory: handler => createServer(handler),
+    schemaController: { compilersFactory: lazySchemaCompilers },
     loggerInstance: gateway.logger,
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: the gateway logs a request once, in its access line; the

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decide, type Outcome } from '../src/decision/decide.js'
 import { DECISIONS_TOKEN_HEADER, doorAnswer, frontDoorOf, originalRequest, type DoorAnswer, type FrontDoor } from '../src/decision-api/front-door.js'
@@ -8,17 +8,24 @@ import { accessLogger, type Logger } from '../src/logger.js'
 import { requestId } from './exchange.js'
 import type { Metrics } from './metrics.js'
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+const digest = (value: string): Buffer => hash('sha256', value, 'buffer')
 
-/** The decisions token, compared in constant time (as digests: equal lengths whatever was sent). */
-function tokenRefusal (expected: string | undefined, presented: string | string[] | undefined): GatehouseError | undefined {
-  if (expected === undefined) return undefined
-  const value = Array.isArray(presented) ? presented[0] : presented
-  if (value !== undefined && timingSafeEqual(digest(value), digest(expected))) return undefined
-  const code = value === undefined ? 'missing_credentials' : 'invalid_credentials'
-  return new GatehouseError(code, `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
-    challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-decisions' } }]
-  })
+/**
+ * Checks the decisions token in constant time (as digests: equal lengths whatever was sent).
+ * The expected token's digest is made once, and again only when a reload changes the token.
+ */
+function tokenCheck (): (expected: string | undefined, presented: string | string[] | undefined) => GatehouseError | undefined {
+  let known: { token: string, digest: Buffer } | undefined
+  return (expected, presented) => {
+    if (expected === undefined) return undefined
+    if (known?.token !== expected) known = { token: expected, digest: digest(expected) }
+    const value = Array.isArray(presented) ? presented[0] : presented
+    if (value !== undefined && timingSafeEqual(digest(value), known.digest)) return undefined
+    const code = value === undefined ? 'missing_credentials' : 'invalid_credentials'
+    return new GatehouseError(code, `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
+      challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-decisions' } }]
+    })
+  }
 }
 
 /** The path as logged: never the query (the original URI can carry an API key). */
@@ -38,6 +45,7 @@ function decisionOf (outcome: Outcome | undefined, status: number): string {
  */
 export function decisionApi (current: () => Gateway, metrics: Metrics, logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   const access = accessLogger(logger)
+  const tokenRefusal = tokenCheck()
   return function answerDecision (req, res) {
     const started = process.hrtime.bigint()
     const gateway = current()

@@ -8,6 +8,7 @@ import type { HealthReport } from '../src/gateway.js'
 import type { GatewayConfig } from '../src/config/types.js'
 import { TokenStoreUnavailable, type UserTokenStore } from '../src/tokens/user-token-store.js'
 import { BadTokenRequest, issueUserToken } from '../src/tokens/user-token-commands.js'
+import { lazySchemaCompilers } from './lazy-schema-compilers.js'
 
 /** The user-token store of the config in force, and its clients (a token's client must be one). */
 export type UserTokensNow = () => { store: UserTokenStore | undefined, config: Pick<GatewayConfig, 'clients'> }
@@ -54,7 +55,11 @@ export async function buildAdminApp (
   adminToken: string | undefined,
   userTokens?: UserTokensNow
 ): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: lazySchemaCompilers }
+  }) as unknown as FastifyInstance
   const guard = adminGuard(adminToken)
   const guarded = guard === undefined ? {} : { onRequest: guard }
   app.get('/healthz', async () => ({ status: 'ok' }))

@@ -29,7 +29,7 @@ export default async function gatehouseTokenEndpoints (app: FastifyInstance, opt
   const endpoints = createOAuthEndpoints({
     clients: gateway.config.clients, tokens: gateway.tokens, cache: gateway.cache, logger: gateway.logger, slots: gateway.secretSlots
   })
-  const jwks = JSON.stringify(gateway.tokens.jwks)
+  let jwks: string | undefined
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
@@ -52,6 +52,7 @@ export default async function gatehouseTokenEndpoints (app: FastifyInstance, opt
   app.post(PATHS.revoke, async (request, reply) => send(reply, await endpoints.revoke(oauthRequest(request))))
   app.get(PATHS.jwks, async (_request, reply) => {
     reply.header('content-type', 'application/jwk-set+json').header('cache-control', 'public, max-age=300')
+    jwks ??= JSON.stringify(await gateway.tokens.jwks())
     return reply.send(jwks)
   })
 }

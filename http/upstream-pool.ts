@@ -1,6 +1,11 @@
-import { Pool, type Dispatcher } from 'undici'
+import { createRequire } from 'node:module'
+import type { Dispatcher, Pool as UndiciPool } from 'undici'
 import type { UpstreamConfig } from '../src/config/types.js'
 import { connectFailure, emptyResponse, failingStatus, mayRetry, type Balancer, type Outcome } from '../src/proxy/balancer.js'
+
+// undici's index loads fetch, WebSocket, the cache interceptors and the mocks beside the
+// dispatchers (about twice the start-up cost of the pool alone): the forwarder needs only Pool.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool
 
 /**
  * The forwarder's side of one request: undici's handler interface on the raw header lines
@@ -45,7 +50,7 @@ class TargetAttempt implements UpstreamHandler {
   private outcome: Outcome | undefined
 
   constructor (private readonly pool: TargetPool, private readonly options: Dispatcher.DispatchOptions, private readonly inner: UpstreamHandler,
-    private readonly target: number, private readonly tried: Set<number>, private readonly startedAt: number) {}
+    private readonly target: number, private readonly tried: Set<number> | undefined, private readonly startedAt: number) {}
 
   onConnect (abort: (err?: Error) => void): void {
     this.sent = true
@@ -76,12 +81,12 @@ class TargetAttempt implements UpstreamHandler {
       method: this.options.method,
       hasBody: this.options.body != null,
       retryOn: this.pool.config.retryOn,
-      retried: this.tried.size - 1,
+      retried: this.tried === undefined ? 0 : this.tried.size - 1,
       retries: this.pool.config.retries,
       elapsedMs: this.pool.balancer.now() - this.startedAt,
       deadlineMs: this.pool.config.timeoutMs
     })
-    if (retry && this.pool.send(this.options, this.inner, this.tried, this.startedAt)) return
+    if (retry && this.pool.send(this.options, this.inner, this.tried ?? new Set([this.target]), this.startedAt)) return
     this.inner.onError(err)
   }
 }
@@ -92,7 +97,7 @@ class TargetAttempt implements UpstreamHandler {
  * configured, run on the targets' own pools.
  */
 export class TargetPool implements UpstreamDispatcher {
-  private readonly pools: Pool[]
+  private readonly pools: UndiciPool[]
   private readonly hosts: string[]
   private readonly timers: NodeJS.Timeout[] = []
 
@@ -120,7 +125,7 @@ export class TargetPool implements UpstreamDispatcher {
 
   private async check (i: number, path: string, timeoutMs: number): Promise<void> {
     try {
-      const res = await (this.pools[i] as Pool).request({
+      const res = await (this.pools[i] as UndiciPool).request({
         method: 'GET',
         path,
         headers: { host: this.hosts[i] as string },
@@ -135,21 +140,24 @@ export class TargetPool implements UpstreamDispatcher {
     }
   }
 
-  /** Sends on a target not tried yet; false when every target was. The Host is the target's, set in the request's own header list. */
-  send (options: Dispatcher.DispatchOptions, handler: UpstreamHandler, tried: Set<number>, startedAt: number): boolean {
+  /**
+   * Sends on a target not tried yet; false when every target was. The Host is the target's, set
+   * in the request's own header list. `tried` is made only for a retry: a first attempt has tried none.
+   */
+  send (options: Dispatcher.DispatchOptions, handler: UpstreamHandler, tried: Set<number> | undefined, startedAt: number): boolean {
     const i = this.balancer.pick(tried)
     if (i === undefined) return false
-    tried.add(i)
+    tried?.add(i)
     this.balancer.start(i)
     const headers = options.headers as string[]
     const host = headers[0] === 'host' ? 0 : headers.indexOf('host')
     if (host % 2 === 0) headers[host + 1] = this.hosts[i] as string
-    ;(this.pools[i] as Pool).dispatch(options, new TargetAttempt(this, options, handler, i, tried, startedAt))
+    ;(this.pools[i] as UndiciPool).dispatch(options, new TargetAttempt(this, options, handler, i, tried, startedAt))
     return true
   }
 
   dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean {
-    return this.send(options, handler, new Set(), this.balancer.now())
+    return this.send(options, handler, undefined, this.balancer.now())
   }
 
   usage (): PoolUsage {

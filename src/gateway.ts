@@ -24,6 +24,7 @@ import { redisPersistence } from './cache/redis-persistence.js'
 import { SecretCheckSlots } from './secrets/secret-check-slots.js'
 import type { Tracer } from './telemetry/tracing.js'
 import { ephemeralKeySet, type SigningKeySet } from './tokens/signing-keys.js'
+import type { JWK } from 'jose'
 
 /** A route with its authenticators resolved, its CORS and rewrite compiled, once, at load. */
 export interface RuntimeRoute extends RouteConfig, RouteAuth {
@@ -117,6 +118,8 @@ export interface Instruments {
    * across reloads so tokens issued before one stay valid (a cluster worker is given its primary's).
    */
   ephemeralKey?: Promise<SigningKeySet>
+  /** The private JWK the ephemeral key set is made of: a cluster worker's, its primary's; undefined: a new one. */
+  ephemeralJwk?: JWK
 }
 
 /**
@@ -155,7 +158,8 @@ export async function createGateway (config: GatewayConfig, logger: Logger, inst
   let tokens: TokenService
   let authenticators: Map<string, Authenticator>
   try {
-    tokens = await createTokenService(config, logger, revocations, clock, async () => await (instruments.ephemeralKey ??= ephemeralKeySet()))
+    const ephemeral = async (): Promise<SigningKeySet> => await (instruments.ephemeralKey ??= ephemeralKeySet(instruments.ephemeralJwk))
+    tokens = await createTokenService(config, logger, revocations, clock, ephemeral)
     authenticators = await createAuthenticators({
       config, logger, cache, tokens, observe: instruments.observe, userTokens, clock, secretSlots, counters, tracer
     })

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
+import type { CryptoKey, JWK } from 'jose'
+import { jose } from './jose.js'
 import type { Logger } from '../logger.js'
 
 export interface SigningKey {
@@ -30,12 +31,14 @@ function publicHalf (jwk: JWK): JWK {
 
 /** A fresh private Ed25519 JWK with its RFC 7638 thumbprint as `kid`. */
 export async function newSigningJwk (): Promise<JWK> {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await jose()
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true })
   const jwk = await exportJWK(privateKey)
   return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'EdDSA', use: 'sig' }
 }
 
 async function importSet (jwks: JWK[], source: string): Promise<SigningKeySet> {
+  const { importJWK } = await jose()
   const verifiers = new Map<string, SigningKey>()
   const published: JWK[] = []
   let signer: SigningKey | undefined

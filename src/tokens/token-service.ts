@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose'
+import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose'
+import { jose, joseLoaded } from './jose.js'
 import type { GatewayConfig } from '../config/types.js'
 import type { Logger } from '../logger.js'
 import { loadSigningKeys, type SigningKeySet } from './signing-keys.js'
@@ -43,12 +44,17 @@ export interface ClientTokenClaims extends JWTPayload {
 export class TokenService {
   readonly issuer: string
   readonly ttlMs: number
-  private readonly keys: SigningKeySet
+  private readonly keys: () => Promise<SigningKeySet>
   private readonly denylist: Revocations | undefined
 
-  /** `revocations` may be left out by a service that only signs (a benchmark of assertions, say). */
-  constructor (keys: SigningKeySet, issuer: string, ttlMs: number, revocations: Revocations | undefined, readonly clock: Clock) {
-    this.keys = keys
+  /**
+   * `keys`, or a function making them on first use (an ephemeral key nothing in the config
+   * needs at start). `revocations` may be left out by a service that only signs (a benchmark of assertions, say).
+   */
+  constructor (keys: SigningKeySet | (() => Promise<SigningKeySet>), issuer: string, ttlMs: number, revocations: Revocations | undefined,
+    readonly clock: Clock) {
+    let made: Promise<SigningKeySet> | undefined
+    this.keys = typeof keys === 'function' ? async () => await (made ??= keys()) : async () => keys
     this.issuer = issuer
     this.ttlMs = ttlMs
     this.denylist = revocations
@@ -60,13 +66,15 @@ export class TokenService {
     return this.denylist
   }
 
-  get jwks (): { keys: JWK[] } {
-    return this.keys.jwks
+  /** The public halves of the keys, as published at /.well-known/jwks.json. */
+  async jwks (): Promise<{ keys: JWK[] }> {
+    return (await this.keys()).jwks
   }
 
   /** Any claims, with `iss`, `iat`, `exp`, `jti` (unless given) and `aud` set here; signed by the first key. */
   async sign (claims: JWTPayload, options: SignOptions): Promise<Signed> {
-    const { signer } = this.keys
+    const { signer } = await this.keys()
+    const { SignJWT } = await jose()
     const now = Math.floor(this.clock() / 1000)
     const exp = now + Math.max(1, Math.round(options.ttlMs / 1000))
     const jti = claims.jti ?? randomUUID()
@@ -85,6 +93,7 @@ export class TokenService {
 
   /** Whether a token claims to be ours (its `iss`), read without trusting it: others are "not my kind". */
   claimsOurs (token: string): boolean {
+    const { decodeJwt } = joseLoaded()
     try {
       return decodeJwt(token).iss === this.issuer
     } catch {
@@ -97,6 +106,7 @@ export class TokenService {
    * not by the token's text, so one revocation reaches every encoding of the same token.
    */
   peekJti (token: string): string {
+    const { decodeJwt } = joseLoaded()
     let jti: unknown
     try {
       jti = decodeJwt(token).jti
@@ -109,13 +119,15 @@ export class TokenService {
 
   /** A client token of ours: signature by one of our keys, issuer, type, time, and the claims a client token must have. */
   async verifyClientToken (token: string): Promise<ClientTokenClaims> {
+    const keys = await this.keys()
+    const { decodeProtectedHeader, errors: joseErrors, jwtVerify } = await jose()
     let header: ProtectedHeaderParameters
     try {
       header = decodeProtectedHeader(token)
     } catch (err) {
       throw new TokenRejected('not a JWT', { cause: err })
     }
-    const key = typeof header.kid === 'string' ? this.keys.verifiers.get(header.kid) : undefined
+    const key = typeof header.kid === 'string' ? keys.verifiers.get(header.kid) : undefined
     if (key === undefined) throw new TokenRejected('token is not signed by a key of this gateway')
     let payload: JWTPayload
     try {
@@ -151,9 +163,14 @@ function usesTokens (config: GatewayConfig): boolean {
     config.identity.assertion !== undefined
 }
 
-/** `ephemeral` gives the gateway's ephemeral key set, asked for only without `tokens.signingKeys`. */
+/**
+ * `ephemeral` gives the gateway's ephemeral key set, asked for only without `tokens.signingKeys`:
+ * at start when the config issues or checks tokens, else by the first request that needs a key
+ * (the JWKS endpoint, a revocation), so a gateway that never signs never makes one.
+ */
 export async function createTokenService (config: GatewayConfig, logger: Logger, revocations: Revocations, clock: Clock,
   ephemeral: () => Promise<SigningKeySet>): Promise<TokenService> {
-  const keys = await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined, ephemeral)
+  const load = async (): Promise<SigningKeySet> => await loadSigningKeys(config.tokens.signingKeys, usesTokens(config) ? logger : undefined, ephemeral)
+  const keys = config.tokens.signingKeys !== undefined || usesTokens(config) ? await load() : load
   return new TokenService(keys, config.tokens.issuer, config.tokens.ttlMs, revocations, clock)
 }

@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { Socket } from 'node:net'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
-import { hostOf, rawConnect, waitUntil, rawRequest, requestBytes, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
+import { hostOf, rawConnect, rawRequest, requestBytes, responseBytes, startRawUpstream } from '../helpers/raw-http.js'
+import { until } from '../helpers/until.js'
 
 t.test('a client that goes away aborts the upstream request and frees its pool slot', async t => {
   // /api/slow: never answers; /api/dribble: sends a head and part of the body, then nothing; the rest answer at once.
@@ -27,18 +28,18 @@ routes:
       const before = held.length
       const conn = await rawConnect(t, gw.url)
       conn.write(requestBytes('GET', path, host))
-      const reached = await waitUntil(() => held.length > before, 3000)
-      t.ok(reached, 'the request reached the upstream')
-      if (path === '/api/dribble') t.ok(await conn.waitForText('part-', 2000), 'the client got the start of the body')
+      await until('the request to reach the upstream', () => held.length > before)
+      if (path === '/api/dribble') t.ok(await conn.waitForText('part-', 15_000), 'the client got the start of the body')
       const upstreamSocket = held[held.length - 1]
       conn.destroy()
-      const aborted = await waitUntil(() => upstreamSocket.destroyed || upstreamSocket.readableEnded, 1500)
-      t.ok(aborted, 'the upstream request was aborted (its connection closed)')
+      await until('the upstream request to be aborted (its connection closed)', () => upstreamSocket.destroyed || upstreamSocket.readableEnded)
+      t.pass('the upstream request was aborted (its connection closed)')
       const started = Date.now()
-      const next = await rawRequest(t, gw.url, requestBytes('GET', '/api/next', host), { ms: 3000 })
+      const next = await rawRequest(t, gw.url, requestBytes('GET', '/api/next', host), { ms: 15_000 })
       t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
       t.equal(next.body.toString(), 'ok /api/next')
-      t.ok(Date.now() - started < 1000, `at once (${Date.now() - started} ms)`)
+      // A leaked slot would be given back only by the upstream timeout (20 s): half of it is a bound no slow machine reaches.
+      t.ok(Date.now() - started < 10_000, `without waiting out the upstream timeout (${Date.now() - started} ms)`)
       next.connection.destroy()
     })
   }

@@ -28,7 +28,7 @@ routes:
     ['GET', '/api/304', 304]
   ] as const) {
     conn.write(requestBytes(method, path, host, path === '/api/304' ? ['If-None-Match: "v1"'] : []))
-    const res = await conn.response({ head: method === 'HEAD', ms: 3000 })
+    const res = await conn.response({ head: method === 'HEAD', ms: 15_000 })
     t.equal(res.status, status, `${method} ${path}: ${status}`)
     if (method === 'HEAD') {
       const length = header(res, 'content-length')
@@ -40,7 +40,7 @@ routes:
     // No wait: a body wrongly sent after the head would come, in order on the stream, before
     // the next answer, and break its status line.
     conn.write(requestBytes('GET', `/api/after${path}`, host))
-    const next = await conn.response({ ms: 3000 })
+    const next = await conn.response({ ms: 15_000 })
     t.equal(next.startLine, 'HTTP/1.1 200 OK', `after ${method} ${path}: the next response starts cleanly`)
     t.equal(next.body.toString(), `next:/api/after${path}`, `after ${method} ${path}: with its own body`)
   }
@@ -56,8 +56,8 @@ t.test("an upstream's 1xx (103 Early Hints) before its answer leaves the client'
   const conn = await rawConnect(t, gw.url)
   for (const path of ['/api/one', '/api/two']) {
     conn.write(requestBytes('GET', path, hostOf(gw.url)))
-    let res = await conn.response({ ms: 3000 })
-    while (res.status < 200) res = await conn.response({ ms: 3000 })
+    let res = await conn.response({ ms: 15_000 })
+    while (res.status < 200) res = await conn.response({ ms: 15_000 })
     t.equal(res.startLine, 'HTTP/1.1 200 OK', `${path}: the final answer`)
     t.equal(res.body.toString(), `final:${path}`, `${path}: its own body`)
   }

@@ -24,7 +24,7 @@ routes:
   for (const [name, bytes] of Object.entries(MALFORMED)) {
     const conn = await rawConnect(t, gw.url)
     conn.write(bytes)
-    const res = await conn.response({ ms: 3000 }).catch((err: Error) => err)
+    const res = await conn.response({ ms: 15_000 }).catch((err: Error) => err)
     if (res instanceof Error) {
       t.fail(`${name}: ${res.message}`)
       continue
@@ -32,6 +32,6 @@ routes:
     t.equal(res.status, 400, `${name}: 400`)
     t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8', `${name}: problem+json`)
     t.equal(problemCode(res.body), 'bad_request', `${name}: bad_request`)
-    t.ok(await conn.closedWithin(2000), `${name}: the connection is closed after`)
+    t.ok(await conn.closedWithin(15_000), `${name}: the connection is closed after`)
   }
 })

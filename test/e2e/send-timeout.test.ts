@@ -74,26 +74,27 @@ t.test('a client that reads nothing of its answer for sendTimeout is cut: its up
   await client.closed
   t.ok(client.received() < size, `the client got a cut answer (${client.received()} of ${size} bytes) and its connection closed`)
   await until('the buffered bytes to be released', async () => (await scrape(gw.adminUrl)).value('gatehouse_buffered_bytes') === 0)
-  const next = await rawRequest(t, gw.url, requestBytes('GET', '/bytes/2', hostOf(gw.url)), { ms: 5000 })
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/bytes/2', hostOf(gw.url)), { ms: 15_000 })
   t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
 })
 
 t.test('a client that reads slowly but keeps reading is never cut: it gets the whole answer', async t => {
   const up = await startUpstream(t)
-  const gw = await gateway(t, up)
-  const size = 8 * 1024 * 1024
+  // sendTimeout is ten times the client's pause, so a loaded machine that stretches a pause does not cut it.
+  const gw = await gateway(t, up, '3s')
+  const size = 16 * 1024 * 1024
   const client = await open(t, gw.url, `/bytes/${size}`)
   let done = false
   void client.closed.then(() => { done = true })
-  // At most 1 MiB every 400 ms: each pause under sendTimeout, the whole answer well over it.
+  // At most 1 MiB every 300 ms: at least 16 pauses, so the whole answer takes well over sendTimeout however fast the machine.
   const started = Date.now()
   while (!done && client.received() < size) {
     client.socket.read()
-    await sleep(400)
+    await sleep(300)
   }
   const took = Date.now() - started
   t.ok(client.received() >= size, `the whole answer arrived (${client.received()} bytes in ${took} ms)`)
-  t.ok(took > 2000, 'over twice sendTimeout')
+  t.ok(took > 4000, 'well over sendTimeout')
   t.equal(up.cut, 0, 'the upstream answer was not cut')
 })
 
@@ -108,6 +109,6 @@ t.test('a client that stops reading an answer larger than buffer.response holds 
   client.socket.resume()
   await client.closed
   t.ok(client.socket.destroyed, 'the client\'s connection was closed')
-  const next = await rawRequest(t, gw.url, requestBytes('GET', '/bytes/2', hostOf(gw.url)), { ms: 5000 })
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/bytes/2', hostOf(gw.url)), { ms: 15_000 })
   t.equal(next.status, 200, 'the next request (the pool has one connection) is answered')
 })

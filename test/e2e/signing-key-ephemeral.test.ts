@@ -22,4 +22,8 @@ routes:
     policy: public
 `)
   t.notOk(plain.logs.some(l => String(l.msg).includes('ephemeral key')), 'a config that never uses tokens is not warned')
+  // Made by the first request that needs it rather than at start: still published, and the same key after.
+  const jwks = (await call(`${plain.url}/.well-known/jwks.json`)).json<{ keys: Array<{ kid: string }> }>().keys
+  t.equal(jwks.length, 1, 'a config that never uses tokens still publishes a key')
+  t.same((await call(`${plain.url}/.well-known/jwks.json`)).json<{ keys: Array<{ kid: string }> }>().keys, jwks, 'the same key on every request')
 })

@@ -7,6 +7,7 @@ import { USER_AUTH_YAML, userToken } from '../helpers/user-token.js'
 import { closed, nextMessage, openWs } from '../helpers/websocket.js'
 import { DAPHNE, PYTHON, requires } from '../helpers/requires.js'
 import { ROOT } from '../helpers/paths.js'
+import { until } from '../helpers/until.js'
 
 const EXAMPLE = join(ROOT, 'examples', 'asgi-websocket')
 
@@ -25,11 +26,10 @@ t.test('a bare ASGI app under daphne reads Remote-User from the handshake scope'
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited
   })
-  const deadline = Date.now() + 30_000
-  while (!out.includes('Listening on TCP address')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`daphne did not start:\n${out}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
+  await until('daphne to listen', () => {
+    if (child.exitCode !== null) throw new Error(`daphne did not start:\n${out}`)
+    return out.includes('Listening on TCP address')
+  }, 30_000).catch((err: Error) => { throw new Error(`${err.message}:\n${out}`) })
 
   const gw = await startTestGateway(t, `${TEST_SERVER}authenticators:
 ${USER_AUTH_YAML}

@@ -42,8 +42,12 @@ const TOLD = [
 /**
  * docs/decisions.md's nginx recipe, as the tests run it: `decisions` is host:port of the
  * decision API, `upstream` the app's URL. `cache` adds the auth location's proxy_cache.
+ * `keepalive`: idle connections to the decision API nginx keeps (the recipe's 8); under more
+ * concurrent requests than that, nginx closes the surplus after each answer.
  */
-export function nginxRecipe (options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean, login?: string }): string {
+export function nginxRecipe (
+  options: { port: number, decisions: string, upstream: string, token: string, cache?: boolean, login?: string, keepalive?: number }
+): string {
   const set = TOLD.map(
     ([v, h]) => `      auth_request_set $gatehouse_${v} $upstream_http_${h.toLowerCase().replaceAll('-', '_')};\n      proxy_set_header ${h} $gatehouse_${v};`
   ).join('\n')
@@ -72,7 +76,7 @@ export function nginxRecipe (options: { port: number, decisions: string, upstrea
     }
 `
   return `  proxy_cache_path {dir}/cache levels=1:2 keys_zone=gatehouse:1m max_size=10m inactive=5m use_temp_path=off;
-  upstream gatehouse_decisions { server ${options.decisions}; keepalive 8; }
+  upstream gatehouse_decisions { server ${options.decisions}; keepalive ${options.keepalive ?? 8}; }
   map $http_upgrade $gatehouse_connection { default upgrade; '' ''; }
   server {
     listen 127.0.0.1:${options.port};
