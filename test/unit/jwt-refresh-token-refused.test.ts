@@ -37,6 +37,7 @@ t.test('saysRefresh reads only whole rt+jwt and strings', async t => {
   t.equal(saysRefresh('rt+jwtx', {}), false)
   t.equal(saysRefresh('application/rt+jwt', {}), true)
   t.equal(saysRefresh('x/rt+jwt', {}), false, 'only an application/ media type prefix is dropped')
+  t.equal(saysRefresh('rt+application/jwt', {}), false, 'application/ is dropped as a leading prefix only, never from inside')
   t.equal(saysRefresh(undefined, { token_type: 7, typ: ['refresh'] }), false, 'not strings: nothing said')
   t.equal(saysRefresh(undefined, { typ: 'offline-refresh' }), true)
 })

@@ -1,0 +1,31 @@
+import t from 'tap'
+import type { Cache } from '../../src/cache/cache.js'
+import { authOutcome, authRequest, authUnit } from '../helpers/auth-unit.js'
+
+const yaml = `clients:
+  - id: android
+    scopes: [orders:read]
+authenticators:
+  tokens: { type: clientToken }
+upstreams:
+  app: { url: "http://127.0.0.1:9" }
+routes:
+  - { match: /*, upstream: app, client: [tokens], policy: client }
+`
+
+/** A cache whose shared tier cannot be reached: every verification lookup fails. */
+const unreachable = (cache: Cache): Cache => Object.assign(Object.create(cache) as Cache, {
+  getOrLoad: async () => { throw new Error('redis: connection refused') }
+})
+
+t.test('a client token that cannot be checked (the cache is unreachable) is a 503 with Retry-After, not a pass or a 401', async t => {
+  const u = await authUnit(yaml, undefined, { wrapCache: unreachable })
+  const { token } = await u.tokens.issueClientToken('android', ['orders:read'])
+  t.same(await authOutcome(u.get('tokens'), authRequest({ 'x-client-token': token })), {
+    status: 503,
+    code: 'auth_unavailable',
+    detail: 'client tokens cannot be checked right now',
+    challenges: [],
+    headers: { 'retry-after': '1' }
+  })
+})
