@@ -31,6 +31,12 @@ routes:
   t.equal(location.origin, provider.url, 'to the provider')
   t.equal(location.searchParams.get('redirect_uri'), 'http://gw.test/oauth2/callback', 'back to the origin the request named')
   t.equal(location.searchParams.get('client_id'), WEB_CLIENT.id)
+  const cookie = (page as { answer: { cookies: string[] } }).answer.cookies[0] as string
+  t.notMatch(cookie, /^__Host-|; Secure/, 'over http the login cookie is neither __Host- nor Secure')
+  const secure = await decide(gateway, decisionRequest({ method: 'GET', target: '/app/orders', rawHeaders: PAGE, tls: { encrypted: true, authorized: false } }))
+  const secureAnswer = (secure as { answer: { location: string, cookies: string[] } }).answer
+  t.equal(new URL(secureAnswer.location).searchParams.get('redirect_uri'), 'https://gw.test/oauth2/callback')
+  t.match(secureAnswer.cookies[0], /^__Host-[^;]*;.*; Secure/, 'over https the login cookie is __Host- and Secure')
   t.match(await decide(gateway, decisionRequest({ method: 'GET', target: '/page/1', rawHeaders: PAGE }), { dryRun: true }),
     { kind: 'login', authenticator: { name: 'browser' } }, 'the browser login alone on its route')
 
