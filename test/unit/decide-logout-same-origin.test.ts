@@ -34,6 +34,9 @@ routes:
     }, why)
   }
   // The provider's redirect back is cross-site by nature: only logout takes the check.
-  t.match(await decide(gateway, decisionRequest({ method: 'GET', target: '/oauth2/callback?code=c&state=s', rawHeaders: ['Host', 'gw.test', 'Sec-Fetch-Site', 'cross-site'] })),
+  const callback = decisionRequest(
+    { method: 'GET', target: '/oauth2/callback?code=c&state=s', rawHeaders: ['Host', 'gw.test', 'Sec-Fetch-Site', 'cross-site'] }
+  )
+  t.match(await decide(gateway, callback),
     { kind: 'endpoint', endpoint: 'redirect', authenticator: 'browser' }, 'the login callback from another site')
 })
