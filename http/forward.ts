@@ -153,13 +153,13 @@ class UpstreamCall implements UpstreamHandler {
   constructor (private readonly x: Exchange, private readonly upstream: Upstream, private readonly policy: ForwardPolicy,
     private readonly body: BodyGuard | undefined, private reserved: number) {
     // The exchange's one `close` listener tells this call first.
-    x.onClose = this.closed
+    x.onClose = this
     // The body can fail (stall, grow past the limit, break off) while the request still waits
     // for a pool connection, before undici listens to it: answered here, whenever it happens.
     body?.on('error', err => this.bodyFailed(err))
   }
 
-  private readonly closed = (): void => {
+  clientClosed (): void {
     if (!this.settled) this.abort(new Error('the client went away'))
     if (this.sendTimer !== undefined) clearTimeout(this.sendTimer)
     if (this.held !== 0) this.hold(0)
@@ -193,7 +193,10 @@ class UpstreamCall implements UpstreamHandler {
     this.held = bytes
   }
 
-  private readonly drained = (): void => {
+  /** Made only for a client slower than its upstream (a write that did not go straight out). */
+  private drained: (() => void) | undefined
+
+  private onDrain (): void {
     clearTimeout(this.sendTimer)
     this.sendTimer = undefined
     this.hold(this.x.res.writableLength)
@@ -213,11 +216,11 @@ class UpstreamCall implements UpstreamHandler {
 
   private schedule (): void {
     clearTimeout(this.sendTimer)
-    this.sendTimer = setTimeout(this.sendCheck, Math.max(0, this.readAt + this.idleLimit() - performance.now()))
+    this.sendTimer = setTimeout(() => { this.sendCheck() }, Math.max(0, this.readAt + this.idleLimit() - performance.now()))
   }
 
   /** Cuts the client once it has read nothing for its idle limit; any progress moves the deadline. */
-  private readonly sendCheck = (): void => {
+  private sendCheck (): void {
     const res = this.x.res
     const flushed = this.written - res.writableLength
     if (flushed > this.flushed) {
@@ -241,7 +244,6 @@ class UpstreamCall implements UpstreamHandler {
     this.resumeUpstream = resume
     x.upstreamMs = x.elapsedMs() - x.forwardedMs
     x.res.writeHead(statusCode, clientResponseRawHeaders(rawHeaders, x.responseHeaders, this.policy.ownCookies, x.route?.corsPolicy !== undefined))
-    x.res.on('drain', this.drained)
     return true
   }
 
@@ -250,6 +252,8 @@ class UpstreamCall implements UpstreamHandler {
     this.written += chunk.length
     if (res.write(chunk)) return true
     // The client is slower than the upstream: what waits for it is held, up to buffer.response.
+    // 'drain' comes only after a write that did not go straight out: listened to from the first.
+    if (this.drained === undefined) res.on('drain', this.drained = () => { this.onDrain() })
     const waiting = res.writableLength
     this.hold(waiting)
     const pause = waiting > this.policy.buffer.response || this.policy.budget.spent

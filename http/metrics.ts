@@ -56,21 +56,13 @@ export interface WebSocketSeries {
   frame (direction: FrameDirection, bytes: number): void
 }
 
-/** What one answered request adds to the metrics. */
-export interface Answered {
-  method: string
-  status: number
-  elapsedMs: number
-  /** ms until the request went upstream; -1 when it never did. */
-  forwardedMs: number
-  /** ms from then until the upstream's response headers or failure; -1 when it never went. */
-  upstreamMs: number
-  upstreamFailed: boolean
-  rateLimited: boolean
-}
-
 export interface RouteSeries {
-  record (answer: Answered): void
+  /**
+   * What one answered request adds to the metrics, from its fields (no object per request):
+   * `forwardedMs`, ms until the request went upstream, and `upstreamMs`, ms from then until the
+   * upstream's response headers or failure, are -1 when it never went.
+   */
+  record (method: string, status: number, elapsedMs: number, forwardedMs: number, upstreamMs: number, upstreamFailed: boolean, rateLimited: boolean): void
 }
 
 interface Series {
@@ -91,25 +83,25 @@ function bindRouteSeries (label: string, upstreamName: string | undefined, s: Se
   const upstreamByClass: Array<Observe | undefined> = []
   let rateLimited: Inc | undefined
   return {
-    record (a) {
-      const cls = (a.status / 100) | 0
-      let classes = byMethod.get(a.method)
-      if (classes === undefined) byMethod.set(a.method, classes = [])
+    record (method, status, elapsedMs, forwardedMs, upstreamMs, upstreamFailed, isRateLimited) {
+      const cls = (status / 100) | 0
+      let classes = byMethod.get(method)
+      if (classes === undefined) byMethod.set(method, classes = [])
       let series = classes[cls]
       if (series === undefined) {
         const name = STATUS_CLASSES[cls] ?? 'error'
-        const labels = { route: label, method: a.method, status_class: name }
+        const labels = { route: label, method, status_class: name }
         series = classes[cls] = { inc: s.requests.bind(labels).inc, duration: s.duration.bind(labels) }
       }
       series.inc()
-      series.duration.observe(a.elapsedMs / 1000)
-      overhead.observe((a.forwardedMs >= 0 ? a.forwardedMs : a.elapsedMs) / 1000)
-      if (upstreamName !== undefined && a.upstreamMs >= 0) {
-        const i = a.upstreamFailed ? 0 : cls
+      series.duration.observe(elapsedMs / 1000)
+      overhead.observe((forwardedMs >= 0 ? forwardedMs : elapsedMs) / 1000)
+      if (upstreamName !== undefined && upstreamMs >= 0) {
+        const i = upstreamFailed ? 0 : cls
         const child = upstreamByClass[i] ?? (upstreamByClass[i] = s.upstream.bind({ upstream: upstreamName, status_class: STATUS_CLASSES[i] ?? 'error' }))
-        child.observe(a.upstreamMs / 1000)
+        child.observe(upstreamMs / 1000)
       }
-      if (a.rateLimited) (rateLimited ??= s.rateLimited.bind({ route: label })).inc()
+      if (isRateLimited) (rateLimited ??= s.rateLimited.bind({ route: label })).inc()
     }
   }
 }

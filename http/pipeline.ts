@@ -94,7 +94,8 @@ export function compilePipeline ({
       respondPreflight(x, outcome.route.corsPolicy as NonNullable<RuntimeRoute['corsPolicy']>)
       return
     }
-    for (const [name, value] of outcome.responseHeaders) x.responseHeaders.push(name, value)
+    const added = outcome.responseHeaders
+    for (let i = 0; i < added.length; i++) x.responseHeaders.push(...added[i] as [string, string])
     switch (outcome.kind) {
       case 'allow':
         if (outcome.webSocket) (webSocket as WebSocketRoute).open(x, outcome.identity, outcome.path, outcome.headers)

@@ -50,7 +50,7 @@ class TargetAttempt implements UpstreamHandler {
   private outcome: Outcome | undefined
 
   constructor (private readonly pool: TargetPool, private readonly options: Dispatcher.DispatchOptions, private readonly inner: UpstreamHandler,
-    private readonly target: number, private readonly tried: Set<number>, private readonly startedAt: number) {}
+    private readonly target: number, private readonly tried: Set<number> | undefined, private readonly startedAt: number) {}
 
   onConnect (abort: (err?: Error) => void): void {
     this.sent = true
@@ -81,12 +81,12 @@ class TargetAttempt implements UpstreamHandler {
       method: this.options.method,
       hasBody: this.options.body != null,
       retryOn: this.pool.config.retryOn,
-      retried: this.tried.size - 1,
+      retried: this.tried === undefined ? 0 : this.tried.size - 1,
       retries: this.pool.config.retries,
       elapsedMs: this.pool.balancer.now() - this.startedAt,
       deadlineMs: this.pool.config.timeoutMs
     })
-    if (retry && this.pool.send(this.options, this.inner, this.tried, this.startedAt)) return
+    if (retry && this.pool.send(this.options, this.inner, this.tried ?? new Set([this.target]), this.startedAt)) return
     this.inner.onError(err)
   }
 }
@@ -140,11 +140,14 @@ export class TargetPool implements UpstreamDispatcher {
     }
   }
 
-  /** Sends on a target not tried yet; false when every target was. The Host is the target's, set in the request's own header list. */
-  send (options: Dispatcher.DispatchOptions, handler: UpstreamHandler, tried: Set<number>, startedAt: number): boolean {
+  /**
+   * Sends on a target not tried yet; false when every target was. The Host is the target's, set
+   * in the request's own header list. `tried` is made only for a retry: a first attempt has tried none.
+   */
+  send (options: Dispatcher.DispatchOptions, handler: UpstreamHandler, tried: Set<number> | undefined, startedAt: number): boolean {
     const i = this.balancer.pick(tried)
     if (i === undefined) return false
-    tried.add(i)
+    tried?.add(i)
     this.balancer.start(i)
     const headers = options.headers as string[]
     const host = headers[0] === 'host' ? 0 : headers.indexOf('host')
@@ -154,7 +157,7 @@ export class TargetPool implements UpstreamDispatcher {
   }
 
   dispatch (options: Dispatcher.DispatchOptions, handler: UpstreamHandler): boolean {
-    return this.send(options, handler, new Set(), this.balancer.now())
+    return this.send(options, handler, undefined, this.balancer.now())
   }
 
   usage (): PoolUsage {

@@ -189,6 +189,10 @@ function whenSocketFree (socket: HttpSocket, then: () => void): void {
   busy.once('close', next)
 }
 
+/** The generation an answer in flight belongs to: its `close` listener is told it is over. */
+const GENERATION = Symbol('generation')
+type Answering = ServerResponse & { [GENERATION]?: Generation }
+
 /** Thrown when a listener cannot bind: names the config key and the address. */
 export class ListenError extends Error {
   constructor (readonly key: string, readonly address: string, readonly code: string | undefined, message: string) {
@@ -269,12 +273,16 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     gen.inflight++
     answering.add(res)
     if (draining) closeAfter(res)
-    res.once('close', () => {
-      answering.delete(res)
-      gen.inflight--
-      if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
-    })
+    ;(res as Answering)[GENERATION] = gen
+    // 'close' comes once: `on` with one shared listener, no closure or `once` wrapper per request.
+    res.on('close', answered)
     gen.app.routing(req, res)
+  }
+  function answered (this: Answering): void {
+    answering.delete(this)
+    const gen = this[GENERATION] as Generation
+    gen.inflight--
+    if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
   }
   const server: Server = first.server.tls === undefined
     ? createHttpServer({ requireHostHeader: false }, dispatch)

@@ -61,7 +61,7 @@ export function compileIdentityPlan (cfg: IdentityConfig): IdentityPlan {
       if (name.includes('_')) return true
       const folded = fold(name)
       if (exact.has(folded)) return true
-      for (const matches of patterns) if (matches(folded)) return true
+      for (let i = 0; i < patterns.length; i++) if ((patterns[i] as (name: string) => boolean)(folded)) return true
       return false
     },
     isOverrideParam: overrideParamMatcher(cfg.stripOverrides),

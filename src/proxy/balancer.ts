@@ -64,8 +64,10 @@ export class Balancer {
    * among them all (with every target out, trying one beats refusing every request until a
    * cooldown ends). Undefined when every target was tried.
    */
-  pick (tried: ReadonlySet<number> = new Set()): number | undefined {
-    const fresh = this.targets.map((_t, i) => i).filter(i => !tried.has(i))
+  pick (tried?: ReadonlySet<number>): number | undefined {
+    // One target (the common upstream): no list made per request.
+    if (this.targets.length === 1) return tried?.has(0) === true ? undefined : 0
+    const fresh = this.targets.map((_t, i) => i).filter(i => tried?.has(i) !== true)
     if (fresh.length === 0) return undefined
     const live = fresh.filter(i => this.up(i))
     const pool = live.length > 0 ? live : fresh

@@ -15,7 +15,7 @@ t.test('an absolute-form request target is 400 bad_request, never 500, and no us
     'https://other.example:8443/x'
   ]
   for (const target of targets) {
-    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 3000 })
+    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 15_000 })
     t.equal(res.status, 400, `${target}: 400`)
     t.equal(problemCode(res.body), 'bad_request', `${target}: bad_request`)
     t.equal(header(res, 'content-type'), 'application/problem+json; charset=utf-8')
@@ -33,7 +33,7 @@ t.test('absolute-form on a gateway without a catch-all route: 400 bad_request to
   const gw = await startTestGateway(t, publicRouteYaml(upstream.url))
   const host = hostOf(gw.url)
   for (const target of [`http://${host}/api/x`, 'http://admin:secret@other.example/api/x', `http://${host}/nowhere`]) {
-    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 3000 })
+    const res = await rawRequest(t, gw.url, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, { ms: 15_000 })
     t.equal(res.status, 400, `${target}: 400`)
     t.equal(problemCode(res.body), 'bad_request', `${target}: bad_request`)
     t.notMatch(res.body.toString(), /secret/)

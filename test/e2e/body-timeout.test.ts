@@ -59,7 +59,7 @@ async function trickle (t: Test, url: string, host: string, body: string, ms: nu
     conn.write(c)
     await sleep(ms)
   }
-  return await conn.response({ ms: 5000 })
+  return await conn.response({ ms: 15_000 })
 }
 
 t.test('a body read whole that keeps moving but is not whole within bodyTimeout is 408: it must arrive within it', async t => {
@@ -120,7 +120,7 @@ routes:
   const slow = await busy.response({ ms: 15_000 }).catch((err: Error) => err)
   t.notOk(slow instanceof Error, 'the request ahead of it was not hurt')
   if (!(slow instanceof Error)) t.equal(slow.status, 200)
-  const next = await rawRequest(t, gw.url, requestBytes('GET', '/after', host), { ms: 3000 })
+  const next = await rawRequest(t, gw.url, requestBytes('GET', '/after', host), { ms: 15_000 })
   t.equal(next.status, 200, 'the gateway still answers')
 })
 
@@ -165,7 +165,7 @@ routes:
   for (let sent = 0; sent < size && !conn.ended; sent += chunk.length) {
     if (!conn.socket.write(chunk)) await new Promise(resolve => conn.socket.once('drain', resolve))
   }
-  const res = await conn.response({ ms: 8000 })
+  const res = await conn.response({ ms: 15_000 })
   t.equal(res.status, 200, 'the upload is answered by the upstream, not 408')
   t.equal(res.body.toString(), String(size), 'every byte arrived')
 })

@@ -31,7 +31,7 @@ routes:
 async function stillServing (t: Test, url: string, host: string, busy: RawConnection): Promise<void> {
   const slow = await busy.response({ ms: 15_000 }).catch((err: Error) => err)
   t.notOk(slow instanceof Error, `the request holding the pool was not hurt${slow instanceof Error ? `: ${slow.message}` : ''}`)
-  const next = await rawRequest(t, url, requestBytes('GET', '/after', host), { ms: 3000 }).catch((err: Error) => err)
+  const next = await rawRequest(t, url, requestBytes('GET', '/after', host), { ms: 30_000 }).catch((err: Error) => err)
   t.notOk(next instanceof Error, `the gateway still answers${next instanceof Error ? `: ${next.message}` : ''}`)
   if (!(next instanceof Error)) t.equal(next.status, 200)
 }
@@ -55,8 +55,9 @@ t.test('a client that half-closes (FIN) mid-body while its request is queued', a
   conn.write(requestBytes('POST', '/upload', host, ['Content-Length: 100']) + '0123456789')
   await sleep(100)
   conn.end()
-  const res = await conn.response({ ms: 4000 }).catch((err: Error) => err)
-  t.ok(res instanceof Error || res.status === 400, `the cut request is answered 400 or closed (${res instanceof Error ? 'closed' : res.status})`)
+  const res = await conn.response({ ms: 30_000 }).catch((err: Error) => err)
+  if (res instanceof Error) t.ok(conn.ended, `the cut request is closed: ${res.message}`)
+  else t.equal(res.status, 400, 'or answered 400')
   await stillServing(t, url, host, busy)
 })
 
@@ -66,8 +67,8 @@ t.test('a chunked body that grows past bodyLimit while its request is queued', a
   conn.write(requestBytes('POST', '/upload', host, ['Transfer-Encoding: chunked']))
   for (let i = 0; i < 4; i++) conn.write(`200\r\n${'x'.repeat(512)}\r\n`)
   conn.write('0\r\n\r\n')
-  const res = await conn.response({ ms: 4000 }).catch((err: Error) => err)
-  if (res instanceof Error) t.ok(conn.ended, 'the over-limit upload is cut off')
+  const res = await conn.response({ ms: 30_000 }).catch((err: Error) => err)
+  if (res instanceof Error) t.ok(conn.ended, `the over-limit upload is cut off: ${res.message}`)
   else {
     t.equal(res.status, 413, 'or answered 413')
     t.equal(problemCode(res.body), 'payload_too_large')

@@ -14,7 +14,7 @@ t.test('response trailers from the upstream are dropped; the body is still compl
   // A client that says it accepts trailers (TE: trailers) does not get them either.
   for (const te of [[], ['TE: trailers']]) {
     conn.write(requestBytes('GET', '/api/t', hostOf(gw.url), te))
-    const res = await conn.response({ ms: 3000 })
+    const res = await conn.response({ ms: 15_000 })
     t.equal(res.status, 200, `${te.join('') || 'no TE'}: 200`)
     t.equal(res.body.toString(), 'hello world', 'the body is whole')
     t.ok(res.complete, 'and properly terminated')
@@ -23,6 +23,6 @@ t.test('response trailers from the upstream are dropped; the body is still compl
   }
   t.notOk(conn.received.toString('latin1').includes('secret-trailer'), 'the trailer value never reached the client')
   conn.write(requestBytes('GET', '/api/again', hostOf(gw.url)))
-  const next = await conn.response({ ms: 3000 })
+  const next = await conn.response({ ms: 15_000 })
   t.equal(next.startLine, 'HTTP/1.1 200 OK', 'the connection is still in step')
 })

@@ -22,7 +22,7 @@ async function send (
   path: string,
   headers: string[] = []
 ): Promise<{ status: number, code: string | undefined, contentType: string | undefined, body: string }> {
-  const res = await rawRequest(t, url, requestBytes('GET', path, hostOf(url), ['Connection: close', ...headers]), { ms: 3000 })
+  const res = await rawRequest(t, url, requestBytes('GET', path, hostOf(url), ['Connection: close', ...headers]), { ms: 15_000 })
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), contentType: header(res, 'content-type'), body: res.body.toString() }
 }

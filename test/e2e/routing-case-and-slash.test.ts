@@ -21,7 +21,7 @@ async function send (
   path: string,
   headers: string[] = []
 ): Promise<{ status: number, code: string | undefined, upstreamPath: string }> {
-  const res = await rawRequest(t, url, requestBytes(method, path, hostOf(url), ['Connection: close', ...headers], method === 'POST' ? '{}' : ''), { ms: 3000 })
+  const res = await rawRequest(t, url, requestBytes(method, path, hostOf(url), ['Connection: close', ...headers], method === 'POST' ? '{}' : ''))
   res.connection.destroy()
   return { status: res.status, code: problemCode(res.body), upstreamPath: echoOf(res.body).url }
 }

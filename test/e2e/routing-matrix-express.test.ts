@@ -105,7 +105,7 @@ for (const [upstreamName, start] of Object.entries(UPSTREAMS)) {
         t,
         gw.url,
         requestBytes('GET', '/api/admin/x', host, ['Connection: close', `Authorization: Bearer ${await userToken('alice')}`]),
-        { ms: 3000 }
+        { ms: 15_000 }
       )
       t.equal(control.status, 200, 'control: a user reaches the admin handler')
       t.match(control.body.toString(), /"handler":"admin"/)
@@ -116,7 +116,7 @@ for (const [upstreamName, start] of Object.entries(UPSTREAMS)) {
       const answers: string[] = []
       for (const path of VARIANTS) {
         const before = upstream.hits.length
-        const res = await rawRequest(t, gw.url, requestBytes('GET', path, host, ['Connection: close']), { ms: 3000 }).catch((err: Error) => err)
+        const res = await rawRequest(t, gw.url, requestBytes('GET', path, host, ['Connection: close']), { ms: 15_000 }).catch((err: Error) => err)
         if (res instanceof Error) {
           answers.push(`${path} -> ${res.message.slice(0, 60)}`)
           continue

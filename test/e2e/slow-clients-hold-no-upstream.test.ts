@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { TEST_SERVER, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { scrape } from '../helpers/metrics.js'
-import { hostOf, problemCode, rawConnect, rawRequest, requestBytes, type RawConnection } from '../helpers/raw-http.js'
+import { hostOf, rawConnect, rawRequest, requestBytes, type RawConnection } from '../helpers/raw-http.js'
 import { until } from '../helpers/until.js'
 
 /**
@@ -46,10 +46,12 @@ async function startUpstream (t: Test): Promise<Upstream> {
 }
 
 async function gateway (t: Test, up: Upstream): Promise<TestGateway> {
-  return await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 5s
+  // bodyTimeout far longer than the test's checks take on a busy machine: the fifth request is
+  // asserted on while the four are still held, not raced against their cut (body-timeout.test.ts's).
+  return await startTestGateway(t, `${TEST_SERVER}  bodyTimeout: 60s
   buffer: { response: 8MiB }
 upstreams:
-  web: { url: "${up.url}", timeout: 5s, connections: 4 }
+  web: { url: "${up.url}", timeout: 30s, connections: 4 }
 routes:
   - match: /*
     upstream: web
@@ -87,7 +89,7 @@ t.test('four clients trickling their bodies hold no upstream connection: a fifth
   const slow: RawConnection[] = []
   for (let i = 0; i < 4; i++) {
     const conn = await rawConnect(t, gw.url)
-    // 1,000 bytes announced, one sent every 2 s: never a pause of bodyTimeout, never whole within it.
+    // 1,000 bytes announced, one sent every 2 s: still arriving when the fifth request is made.
     conn.write(requestBytes('POST', '/upload', hostOf(gw.url), ['Content-Length: 1000']) + 'a')
     const drip = setInterval(() => { if (!conn.ended) conn.write('a') }, 2000)
     t.teardown(() => clearInterval(drip))
@@ -104,14 +106,9 @@ t.test('four clients trickling their bodies hold no upstream connection: a fifth
   t.equal(up.seen.get('/upload'), undefined, 'no slow body reached the upstream')
   t.comment(`fifth request: ${normal.toFixed(1)} ms alone, ${during.ms.toFixed(1)} ms beside four trickling clients`)
 
-  // Never a pause of bodyTimeout, but not whole within it either: 408, no upstream request.
-  for (const conn of slow) {
-    const res = await conn.response({ ms: 15_000 })
-    t.equal(res.status, 408, 'a body trickled past bodyTimeout is cut: 408')
-    t.equal(problemCode(res.body), 'request_timeout')
-  }
-  t.equal(up.seen.get('/upload'), undefined, 'none of the four reached the upstream')
+  for (const conn of slow) conn.destroy()
   await until('the buffered bytes to be released', async () => (await scrape(gw.adminUrl as string)).value('gatehouse_buffered_bytes') === 0)
+  t.equal(up.seen.get('/upload'), undefined, 'none of the four slow bodies reached the upstream, even when their clients went away')
 })
 
 t.test('four clients that never read a 6 MiB answer hold no upstream connection: a fifth request is answered at once', async t => {

@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/gateway.js'
 import { startCli } from '../helpers/cluster.js'
 import { freePort } from '../helpers/ports.js'
 import { closed, mustOpen, nextMessage, startWsUpstream } from '../helpers/websocket.js'
+import { until } from '../helpers/until.js'
 
 t.test('SIGTERM: open WebSockets keep working through the drain, then are closed with 1001', async t => {
   const upstream = await startWsUpstream(t)
@@ -36,9 +37,7 @@ routes:
   const close = await end
   t.same(close, { code: 1001, reason: 'server shutting down' }, 'then 1001 going away')
   t.ok(Date.now() - signalled >= 4800, 'after the drain timeout')
-  await t.resolves(async () => {
-    while (!upstream.closes.some(c => c.code === 1001)) await new Promise(resolve => setTimeout(resolve, 10))
-  }, 'the upstream is told 1001 too')
+  await t.resolves(until('the upstream to see 1001', () => upstream.closes.some(c => c.code === 1001), 30_000), 'the upstream is told 1001 too')
   t.equal(await gw.exited, 0, 'exit 0')
 })
 

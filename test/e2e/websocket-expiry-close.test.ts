@@ -3,6 +3,7 @@ import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { SignJWT } from 'jose'
 import { USER_AUTH_YAML, USER_ISSUER, USER_SECRET } from '../helpers/user-token.js'
 import { closed, mustOpen, startWsUpstream } from '../helpers/websocket.js'
+import { until } from '../helpers/until.js'
 
 t.test('closeOnExpiry: the connection closes with 1008 when the token that opened it expires', async t => {
   const upstream = await startWsUpstream(t)
@@ -28,9 +29,7 @@ routes:
   t.equal(close.reason, 'token expired')
   t.ok(at >= exp, `not before exp (${at - exp} s after)`)
   t.ok(at < exp + 10, 'but when it expires, not at some later sweep')
-  await t.resolves(async () => {
-    while (!upstream.closes.some(c => c.code === 1008)) await new Promise(resolve => setTimeout(resolve, 10))
-  }, 'the upstream is told 1008 too')
+  await t.resolves(until('the upstream to see 1008', () => upstream.closes.some(c => c.code === 1008), 30_000), 'the upstream is told 1008 too')
   t.equal(lax.ws.readyState, lax.ws.OPEN, 'without closeOnExpiry the connection outlives the token')
   lax.ws.close()
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { USER_AUTH_YAML, userToken } from '../helpers/user-token.js'
 import { closed, mustOpen, nextMessage, startWsUpstream } from '../helpers/websocket.js'
+import { until } from '../helpers/until.js'
 
 t.test('an admitted upgrade: messages both ways, pings and pongs pass, close codes cross', async t => {
   const upstream = await startWsUpstream(t)
@@ -47,8 +48,6 @@ routes:
   const second = await mustOpen(`${gw.url}/live/feed`, { headers })
   second.ws.close(4002, 'bye')
   await closed(second.ws)
-  await t.resolves(async () => {
-    while (upstream.closes.length < 2) await new Promise(resolve => setTimeout(resolve, 10))
-  })
+  await until('the upstream to see the second close', () => upstream.closes.length >= 2, 30_000)
   t.same(upstream.closes[1], { code: 4002, reason: 'bye' }, 'the client\'s close code and reason reach the upstream')
 })

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { TEST_SERVER, startTestGateway } from '../helpers/gateway.js'
 import { USER_AUTH_YAML } from '../helpers/user-token.js'
 import { closed, mustOpen, nextMessage, openWs, startWsUpstream } from '../helpers/websocket.js'
+import { until } from '../helpers/until.js'
 
 t.test('a reload leaves open WebSockets on the config they were opened under; new upgrades get the new one', async t => {
   const upstream = await startWsUpstream(t)
@@ -26,7 +27,6 @@ routes:
   const end = closed(ws)
   ws.close(1000, 'done')
   t.equal((await end).code, 1000, 'and closes normally')
-  await t.resolves(async () => {
-    while (!gw.logs.some(l => l.msg === 'request' && l.status === 101)) await new Promise(resolve => setTimeout(resolve, 10))
-  }, 'its access line is written when it closes, with 101')
+  await t.resolves(until('the 101 access line', () => gw.logs.some(l => l.msg === 'request' && l.status === 101), 30_000),
+    'its access line is written when it closes, with 101')
 })

@@ -198,7 +198,7 @@ export class RawConnection {
   }
 
   /** Waits until `predicate` holds; false if the connection closed first or `ms` passed. */
-  async waitFor (predicate: () => boolean, ms = 5000): Promise<boolean> {
+  async waitFor (predicate: () => boolean, ms = 15_000): Promise<boolean> {
     if (predicate()) return true
     return await new Promise(resolve => {
       const check = (): void => {
@@ -213,7 +213,7 @@ export class RawConnection {
   }
 
   /** Waits until the text appears in what was received; false on close or timeout. */
-  async waitForText (text: string, ms = 5000): Promise<boolean> {
+  async waitForText (text: string, ms = 15_000): Promise<boolean> {
     return await this.waitFor(() => this.received.includes(text), ms)
   }
 
@@ -223,7 +223,8 @@ export class RawConnection {
    * `ms` passes) before any head arrived, an error carrying the bytes seen.
    */
   async response (options: { head?: boolean, ms?: number } = {}): Promise<RawMessage> {
-    const ms = options.ms ?? 5000
+    // Generous: it returns at the answer, and a busy machine must not turn a slow answer into a failure.
+    const ms = options.ms ?? 15_000
     let parsed: ReturnType<typeof parseMessage>
     const ok = await this.waitFor(() => {
       parsed = parseMessage(this.pending, 'response', { noBody: options.head, eof: this.ended })
@@ -371,14 +372,4 @@ export function problemCode (body: Buffer | string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Polls `predicate` every 20 ms; false if it still does not hold after `ms`. */
-export async function waitUntil (predicate: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > deadline) return false
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-  return true
 }
