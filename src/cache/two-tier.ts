@@ -77,8 +77,8 @@ interface Stored { v: unknown, e: number }
 export class TwoTierCache implements GatewayCache {
   private readonly local: LocalCache
   private readonly inflight = new Map<string, Promise<unknown>>()
-  private lastWarn = 0
-  private suppressed = 0
+  // Per message: an outage's repeated warning must not hide a different one (an integrity failure).
+  private readonly warned = new Map<string, { at: number, suppressed: number }>()
   private subscriberWasDown = false
   private readonly invalidated = new Set<(key: string) => void>()
   /** Invalidations heard so far: a replace that raced one does not keep its value locally. */
@@ -159,13 +159,13 @@ export class TwoTierCache implements GatewayCache {
 
   private warn (msg: string, err: unknown): void {
     const now = this.clock()
-    if (now - this.lastWarn < WARN_INTERVAL_MS) {
-      this.suppressed++
+    const last = this.warned.get(msg)
+    if (last !== undefined && now - last.at < WARN_INTERVAL_MS) {
+      last.suppressed++
       return
     }
-    this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, suppressed: this.suppressed }, msg)
-    this.lastWarn = now
-    this.suppressed = 0
+    this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, suppressed: last?.suppressed ?? 0 }, msg)
+    this.warned.set(msg, { at: now, suppressed: 0 })
   }
 
   private usable (): RedisClient | undefined {
