@@ -1,5 +1,3 @@
-import type { Registry } from 'prom-client'
-
 type Value = { labels: Record<string, string | number>, value: number, metricName?: string }
 
 /**
@@ -7,14 +5,14 @@ type Value = { labels: Record<string, string | number>, value: number, metricNam
  * compiled. prom-client's `labels(...).observe()` and `.inc()` validate and hash the label
  * set on every call; a bound series here is a plain object the request adds to. The registry
  * reads them (and the cluster aggregates them, by sum) in the shape prom-client's own give.
+ * They need no registry to count: prom-client is loaded, and the registry given them, by the
+ * first scrape (http/metrics.ts), and what they counted before then is in it.
  */
 abstract class BoundFamily<L extends string, S extends { labels: Record<string, string> }> {
   readonly aggregator = 'sum'
   protected readonly series = new Map<string, S>()
 
-  constructor (readonly name: string, readonly help: string, readonly labelNames: readonly L[], registry: Registry) {
-    registry.registerMetric(this as never)
-  }
+  constructor (readonly name: string, readonly help: string, readonly labelNames: readonly L[]) {}
 
   protected seriesOf (labels: Record<L, string>): S {
     const key = this.labelNames.map(l => labels[l]).join('\0')
@@ -62,13 +60,35 @@ export class BoundCounter<L extends string> extends BoundFamily<L, CounterSeries
   }
 }
 
+/** A value that goes up and down (connections open now). */
+export class BoundGauge<L extends string> extends BoundFamily<L, CounterSeries> {
+  readonly type = 'gauge'
+
+  bind (labels: Record<L, string>): { inc: (by: number) => void } {
+    const s = this.seriesOf(labels)
+    return { inc (by) { s.value += by } }
+  }
+
+  protected create (labels: Record<string, string>): CounterSeries {
+    return { labels, value: 0 }
+  }
+
+  protected values (s: CounterSeries): Value[] {
+    return [{ labels: s.labels, value: s.value }]
+  }
+
+  reset (): void {
+    for (const s of this.series.values()) s.value = 0
+  }
+}
+
 interface HistogramSeries { labels: Record<string, string>, counts: Float64Array, sum: number, count: number }
 
 export class BoundHistogram<L extends string> extends BoundFamily<L, HistogramSeries> {
   readonly type = 'histogram'
 
-  constructor (name: string, help: string, labelNames: readonly L[], private readonly buckets: readonly number[], registry: Registry) {
-    super(name, help, labelNames, registry)
+  constructor (name: string, help: string, labelNames: readonly L[], private readonly buckets: readonly number[]) {
+    super(name, help, labelNames)
   }
 
   bind (labels: Record<L, string>): { observe: (value: number) => void } {

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import { randomUUID } from 'node:crypto'
-import { AggregatorRegistry, type Registry } from 'prom-client'
+import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client'
 
 const ASK = 'gatehouse:metrics?'
 const ANSWER = 'gatehouse:metrics'
@@ -10,7 +10,8 @@ const ANSWER = 'gatehouse:metrics'
  * answers `/metrics` with the whole cluster's series, summed by the primary (prom-client's
  * AggregatorRegistry asks every worker for its registry).
  */
-export function shareWorkerRegistry (registry: Registry): void {
+export async function shareWorkerRegistry (registry: Registry): Promise<void> {
+  const { AggregatorRegistry } = await import('prom-client')
   // Constructing one registers the worker's answer to the primary's requests.
   void new AggregatorRegistry()
   AggregatorRegistry.setRegistries([registry])
@@ -33,13 +34,17 @@ export async function metricsFromPrimary (timeoutMs = 5000): Promise<string> {
   })
 }
 
-/** In the primary: answers a worker's request with every worker's metrics aggregated. */
+/**
+ * In the primary: answers a worker's request with every worker's metrics aggregated.
+ * prom-client is loaded by the first request: a cluster nobody scrapes never loads it.
+ */
 export function servePrimaryMetrics (): (worker: Worker, message: unknown) => void {
-  const aggregator = new AggregatorRegistry()
+  let aggregator: Promise<AggregatorRegistry<PrometheusContentType>> | undefined
   return (worker, message) => {
     const ask = message as { type?: string, id?: string } | null
     if (ask?.type !== ASK) return
-    aggregator.clusterMetrics().then(
+    aggregator ??= import('prom-client').then(({ AggregatorRegistry }) => new AggregatorRegistry())
+    aggregator.then(async a => await a.clusterMetrics()).then(
       text => worker.send({ type: ANSWER, id: ask.id, text }),
       (err: Error) => worker.send({ type: ANSWER, id: ask.id, error: err.message })
     )

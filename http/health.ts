@@ -69,7 +69,7 @@ export async function buildAdminApp (
     return report
   })
   app.get('/metrics', guarded, async (_request, reply) => {
-    reply.type(metrics.registry.contentType)
+    reply.type(metrics.contentType)
     return await metrics.render()
   })
   app.post<{ Body: { token?: unknown } }>(

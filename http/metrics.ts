@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import { BoundCounter, BoundHistogram } from './bound-metrics.js'
+import type { Gauge, Registry } from 'prom-client'
+import { BoundCounter, BoundGauge, BoundHistogram } from './bound-metrics.js'
 import { isWorker, metricsFromPrimary, shareWorkerRegistry } from './cluster-metrics.js'
 import type { Gateway, Instruments } from '../src/gateway.js'
 import { newCacheCounters } from '../src/cache/two-tier.js'
@@ -16,11 +16,13 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 interface Inc { inc: (value?: number) => void }
+// prom-client's Registry.PROMETHEUS_CONTENT_TYPE, known before prom-client is loaded.
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 interface Observe { observe: (value: number) => void }
 
 export interface Metrics {
-  /** One per process: it outlives every reload. */
-  readonly registry: Registry
+  /** Of the exposition text. */
+  readonly contentType: string
   /** The exposition text: this process's series, or the whole cluster's in a worker. */
   render (): Promise<string>
   /** Handed to each config's gateway, so its cache and authenticators count into this registry. */
@@ -106,6 +108,7 @@ function bindRouteSeries (label: string, upstreamName: string | undefined, s: Se
 
 /** Copies a plain core counter into a prom-client counter at scrape time. */
 function mirror (
+  Counter: typeof import('prom-client').Counter,
   registry: Registry,
   source: { name: string, help: string, labelNames: readonly string[], snapshot: () => Array<{ labels: Record<string, string>, value: number }> }
 ): void {
@@ -121,56 +124,26 @@ function mirror (
   })
 }
 
-/** `buffers`: the process's bytes held for slow clients, read at scrape time. */
-export function createMetrics (buffers: BufferBudget): Metrics {
+/** What the scrape-time series read: state the gateway keeps whether or not anyone scrapes. */
+interface ScrapeSources {
+  current: () => Gateway | undefined
+  cacheCounters: ReturnType<typeof newCacheCounters>
+  counters: ReturnType<typeof createDecisionCounters>
+  pools: Set<{ upstream: string, usage: () => PoolUsage }>
+  buffers: BufferBudget
+}
+
+/**
+ * The registry, with the default metrics and every series computed at scrape time. Built by
+ * the first scrape (or at a worker's start), so a start never pays for loading prom-client:
+ * the request path counts in plain fields (`families`), which the registry then reads.
+ */
+async function buildRegistry (families: readonly object[], sources: ScrapeSources): Promise<Registry> {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client')
+  const { cacheCounters, counters, pools, buffers } = sources
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  let current: (() => Gateway) | undefined
-  const cacheCounters = newCacheCounters()
-
-  const requests = new BoundCounter(
-    'gatehouse_requests_total',
-    'Requests answered, by route pattern, method and status class',
-    ['route', 'method', 'status_class'],
-    registry
-  )
-  const duration = new BoundHistogram(
-    'gatehouse_request_duration_seconds',
-    'Time from arrival to the last byte of the answer',
-    ['route', 'method', 'status_class'],
-    LATENCY_BUCKETS,
-    registry
-  )
-  const overhead = new BoundHistogram(
-    'gatehouse_gateway_overhead_seconds',
-    "The gateway's own time: from arrival until the request is sent upstream, or until the gateway answers itself",
-    ['route'],
-    OVERHEAD_BUCKETS,
-    registry
-  )
-  const upstream = new BoundHistogram(
-    'gatehouse_upstream_duration_seconds',
-    "From sending the request upstream to the upstream's response headers (or its failure)",
-    ['upstream', 'status_class'],
-    LATENCY_BUCKETS,
-    registry
-  )
-  const rateLimited = new BoundCounter('gatehouse_rate_limited_total', 'Requests refused with 429 by a route\'s rate limit', ['route'], registry)
-  const originCalls = new Histogram({
-    name: 'gatehouse_auth_origin_duration_seconds',
-    help: 'Calls to introspection endpoints and JWKS URIs, by outcome (error: unreachable, refused or unusable answer)',
-    labelNames: ['call', 'authenticator', 'outcome'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry]
-  })
-  const reloads = new Counter({
-    name: 'gatehouse_config_reloads_total',
-    help: 'Config reloads, by result (failed: the config in force was kept)',
-    labelNames: ['result'],
-    registers: [registry]
-  })
-  reloads.inc({ result: 'ok' }, 0)
-  reloads.inc({ result: 'failed' }, 0)
+  for (const family of families) registry.registerMetric(family as never)
 
   new Gauge({
     name: 'gatehouse_config_info',
@@ -181,7 +154,8 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     registers: [registry],
     collect () {
       this.reset()
-      if (current !== undefined) this.set({ hash: current().config.hash.slice(0, 12) }, 1)
+      const current = sources.current()
+      if (current !== undefined) this.set({ hash: current.config.hash.slice(0, 12) }, 1)
     }
   })
   new Gauge({
@@ -194,8 +168,8 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     registers: [registry],
     collect () {
       this.reset()
-      if (current === undefined) return
-      const gateway = current()
+      const gateway = sources.current()
+      if (gateway === undefined) return
       if (gateway.cache.redisState !== 'none') this.set({ connection: 'cache' }, gateway.cache.redisState === 'up' ? 1 : 0)
       // Only a limiter that counts in Redis has a connection: without a rate-limited route (none)
       // or without Redis (local) a 0 here would fire the redis-down alert forever.
@@ -206,8 +180,9 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   // Per target, read from the balancers of the config in force (a reload starts them at 0).
   const perTarget = (read: (t: TargetState, up: boolean) => number) => function (this: Gauge) {
     this.reset()
+    const current = sources.current()
     if (current === undefined) return
-    for (const [upstreamName, balancer] of current().balancers) {
+    for (const [upstreamName, balancer] of current.balancers) {
       for (const [i, t] of balancer.targets.entries()) this.set({ upstream: upstreamName, target: t.url }, read(t, balancer.up(i)))
     }
   }
@@ -240,7 +215,8 @@ export function createMetrics (buffers: BufferBudget): Metrics {
       help,
       registers: [registry],
       collect () {
-        if (current !== undefined) this.set(read(current().cache.localUsage))
+        const current = sources.current()
+        if (current !== undefined) this.set(read(current.cache.localUsage))
       }
     })
   }
@@ -281,81 +257,10 @@ export function createMetrics (buffers: BufferBudget): Metrics {
     () => cacheCounters.integrityFailures
   )
   plain('gatehouse_cache_invalidations_total', 'Local entries dropped on a purge or revocation heard through Redis', () => cacheCounters.invalidations)
-  const counters = createDecisionCounters()
-  mirror(registry, counters.authDecisions)
-  mirror(registry, counters.denials)
-  mirror(registry, counters.rateLimitStoreErrors)
+  mirror(Counter, registry, counters.authDecisions)
+  mirror(Counter, registry, counters.denials)
+  mirror(Counter, registry, counters.rateLimitStoreErrors)
 
-  const routes = new Map<string, RouteSeries>()
-  const routeSeries = (label: string, upstreamName: string | undefined): RouteSeries => {
-    const key = `${label}\0${upstreamName ?? ''}`
-    let series = routes.get(key)
-    if (series === undefined) {
-      series = bindRouteSeries(label, upstreamName, { requests, duration, overhead, upstream, rateLimited })
-      routes.set(key, series)
-    }
-    return series
-  }
-
-  const wsOpen = new Gauge({
-    name: 'gatehouse_websocket_connections',
-    help: 'WebSocket connections open now, by route pattern',
-    labelNames: ['route'],
-    registers: [registry]
-  })
-  const wsUpgrades = new Counter({
-    name: 'gatehouse_websocket_upgrades_total',
-    help: "WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route's policy, upstream_refused, upstream_failed)",
-    labelNames: ['route', 'outcome'],
-    registers: [registry]
-  })
-  const wsFrames = new BoundCounter(
-    'gatehouse_websocket_frames_total',
-    'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)',
-    ['route', 'direction'],
-    registry
-  )
-  const wsBytes = new BoundCounter(
-    'gatehouse_websocket_bytes_total',
-    'WebSocket message payload bytes relayed, by route pattern and direction',
-    ['route', 'direction'],
-    registry
-  )
-  const webSocketSeries = (label: string): WebSocketSeries => {
-    // Bound once: a message adds to a plain series, no label lookup per frame.
-    const open = wsOpen.labels({ route: label })
-    const upgrades = new Map<UpgradeOutcome, Inc>()
-    const frames = { in: wsFrames.bind({ route: label, direction: 'in' }), out: wsFrames.bind({ route: label, direction: 'out' }) }
-    const bytes = { in: wsBytes.bind({ route: label, direction: 'in' }), out: wsBytes.bind({ route: label, direction: 'out' }) }
-    return {
-      upgrade (outcome) {
-        let child = upgrades.get(outcome)
-        if (child === undefined) upgrades.set(outcome, child = wsUpgrades.labels({ route: label, outcome }))
-        child.inc()
-      },
-      open (delta) { open.inc(delta) },
-      frame (direction, n) {
-        frames[direction].inc()
-        if (n > 0) bytes[direction].inc(n)
-      }
-    }
-  }
-
-  const decisions = new BoundCounter(
-    'gatehouse_decisions_total',
-    'Decision API answers, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error)',
-    ['door', 'decision'],
-    registry
-  )
-  const decisionDuration = new BoundHistogram(
-    'gatehouse_decision_duration_seconds',
-    'Decision API time, from arrival to the answer, by front door',
-    ['door'],
-    OVERHEAD_BUCKETS,
-    registry
-  )
-
-  const pools = new Set<{ upstream: string, usage: () => PoolUsage }>()
   const poolGauge = (name: string, help: string, labelNames: string[], read: (u: PoolUsage) => Array<[Record<string, string>, number]>): void => {
     new Gauge({
       name,
@@ -383,19 +288,131 @@ export function createMetrics (buffers: BufferBudget): Metrics {
   poolGauge('gatehouse_upstream_queued_requests', 'Requests waiting for a connection to their upstream (its pool at server.upstreams.*.connections)',
     ['upstream'], u => [[{}, u.queued]])
 
-  if (isWorker()) shareWorkerRegistry(registry)
+  if (isWorker()) await shareWorkerRegistry(registry)
+  return registry
+}
+
+/**
+ * `buffers`: the process's bytes held for slow clients, read at scrape time. One per process:
+ * it outlives every reload. In a cluster worker the registry is built before this returns
+ * (before the worker listens): the primary asks every worker for its series at each scrape.
+ */
+export async function createMetrics (buffers: BufferBudget): Promise<Metrics> {
+  let current: (() => Gateway) | undefined
+  const cacheCounters = newCacheCounters()
+  const counters = createDecisionCounters()
+  const pools = new Set<{ upstream: string, usage: () => PoolUsage }>()
+  const families: object[] = []
+  const family = <F extends object>(f: F): F => { families.push(f); return f }
+
+  const requests = family(new BoundCounter(
+    'gatehouse_requests_total',
+    'Requests answered, by route pattern, method and status class',
+    ['route', 'method', 'status_class']
+  ))
+  const duration = family(new BoundHistogram(
+    'gatehouse_request_duration_seconds',
+    'Time from arrival to the last byte of the answer',
+    ['route', 'method', 'status_class'],
+    LATENCY_BUCKETS
+  ))
+  const overhead = family(new BoundHistogram(
+    'gatehouse_gateway_overhead_seconds',
+    "The gateway's own time: from arrival until the request is sent upstream, or until the gateway answers itself",
+    ['route'],
+    OVERHEAD_BUCKETS
+  ))
+  const upstream = family(new BoundHistogram(
+    'gatehouse_upstream_duration_seconds',
+    "From sending the request upstream to the upstream's response headers (or its failure)",
+    ['upstream', 'status_class'],
+    LATENCY_BUCKETS
+  ))
+  const rateLimited = family(new BoundCounter('gatehouse_rate_limited_total', 'Requests refused with 429 by a route\'s rate limit', ['route']))
+  const originCalls = family(new BoundHistogram(
+    'gatehouse_auth_origin_duration_seconds',
+    'Calls to introspection endpoints and JWKS URIs, by outcome (error: unreachable, refused or unusable answer)',
+    ['call', 'authenticator', 'outcome'],
+    LATENCY_BUCKETS
+  ))
+  const reloads = family(new BoundCounter('gatehouse_config_reloads_total', 'Config reloads, by result (failed: the config in force was kept)', ['result']))
+  const reloadResults = { ok: reloads.bind({ result: 'ok' }), failed: reloads.bind({ result: 'failed' }) }
+
+  const routes = new Map<string, RouteSeries>()
+  const routeSeries = (label: string, upstreamName: string | undefined): RouteSeries => {
+    const key = `${label}\0${upstreamName ?? ''}`
+    let series = routes.get(key)
+    if (series === undefined) {
+      series = bindRouteSeries(label, upstreamName, { requests, duration, overhead, upstream, rateLimited })
+      routes.set(key, series)
+    }
+    return series
+  }
+
+  const wsOpen = family(new BoundGauge('gatehouse_websocket_connections', 'WebSocket connections open now, by route pattern', ['route']))
+  const wsUpgrades = family(new BoundCounter(
+    'gatehouse_websocket_upgrades_total',
+    "WebSocket upgrade requests, by route pattern and outcome (opened, denied by the route's policy, upstream_refused, upstream_failed)",
+    ['route', 'outcome']
+  ))
+  const wsFrames = family(new BoundCounter(
+    'gatehouse_websocket_frames_total',
+    'WebSocket messages, pings and pongs relayed, by route pattern and direction (in: client to upstream; out: upstream to client)',
+    ['route', 'direction']
+  ))
+  const wsBytes = family(new BoundCounter(
+    'gatehouse_websocket_bytes_total',
+    'WebSocket message payload bytes relayed, by route pattern and direction',
+    ['route', 'direction']
+  ))
+  const webSocketSeries = (label: string): WebSocketSeries => {
+    // Bound once: a message adds to a plain series, no label lookup per frame.
+    const open = wsOpen.bind({ route: label })
+    const upgrades = new Map<UpgradeOutcome, Inc>()
+    const frames = { in: wsFrames.bind({ route: label, direction: 'in' }), out: wsFrames.bind({ route: label, direction: 'out' }) }
+    const bytes = { in: wsBytes.bind({ route: label, direction: 'in' }), out: wsBytes.bind({ route: label, direction: 'out' }) }
+    return {
+      upgrade (outcome) {
+        let child = upgrades.get(outcome)
+        if (child === undefined) upgrades.set(outcome, child = wsUpgrades.bind({ route: label, outcome }))
+        child.inc()
+      },
+      open (delta) { open.inc(delta) },
+      frame (direction, n) {
+        frames[direction].inc()
+        if (n > 0) bytes[direction].inc(n)
+      }
+    }
+  }
+
+  const decisions = family(new BoundCounter(
+    'gatehouse_decisions_total',
+    'Decision API answers, by front door (nginx, traefik, envoy) and decision (allow, deny, login, error)',
+    ['door', 'decision']
+  ))
+  const decisionDuration = family(new BoundHistogram(
+    'gatehouse_decision_duration_seconds',
+    'Decision API time, from arrival to the answer, by front door',
+    ['door'],
+    OVERHEAD_BUCKETS
+  ))
+
+  let registry: Promise<Registry> | undefined
+  const sources: ScrapeSources = { current: () => current?.(), cacheCounters, counters, pools, buffers }
+  const load = async (): Promise<Registry> => await (registry ??= buildRegistry(families, sources))
+  if (isWorker()) await load()
   return {
-    registry,
-    render: async () => isWorker() ? await metricsFromPrimary() : await registry.metrics(),
+    contentType: CONTENT_TYPE,
+    render: async () => isWorker() ? await metricsFromPrimary() : await (await load()).metrics(),
     instruments: {
       cacheCounters,
       counters,
       observe (call, authenticator, seconds, ok) {
-        originCalls.observe({ call, authenticator, outcome: ok ? 'ok' : 'error' }, seconds)
+        originCalls.bind({ call, authenticator, outcome: ok ? 'ok' : 'error' }).observe(seconds)
       }
     },
     follow (source) { current = source },
-    reloaded (ok) { reloads.inc({ result: ok ? 'ok' : 'failed' }) },
+    reloaded (ok) { reloadResults[ok ? 'ok' : 'failed'].inc() },
     route: routeSeries,
     webSocket: webSocketSeries,
     decided (door, decision, seconds) {

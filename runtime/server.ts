@@ -233,7 +233,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let config = first
   // One budget for the process's slow-client buffers, whatever config is in force.
   const buffers = new BufferBudget(first.server.buffer.total)
-  const metrics = createMetrics(buffers)
+  const metrics = await createMetrics(buffers)
   // The OpenTelemetry SDK is loaded only when spans are to be exported.
   const tracer: Tracer | undefined =
     first.telemetry === undefined ? undefined : (await import('../src/telemetry/otlp.js')).createOtlpTracer(first.telemetry, logger)

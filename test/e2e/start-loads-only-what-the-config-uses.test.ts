@@ -25,11 +25,13 @@ const OPTIONAL_MODULES = [
   'src/auth/oidc/authenticator.js', 'src/auth/introspection.js', 'src/auth/user-token.js', 'src/auth/mtls.js', 'src/telemetry/otlp.js', 'http/websocket.js'
 ]
 
+interface Recorded { packages: Set<string>, own: Set<string>, admin: number, record: string }
+
 /**
  * `gatehouse start -c <yaml>` in a child process that records every module it loads; once
  * the admin listener answers /healthz (the gateway is built and listening), what it loaded.
  */
-async function startRecorded (t: Teardown, yaml: (admin: number) => string): Promise<{ packages: Set<string>, own: Set<string> }> {
+async function startRecorded (t: Teardown, yaml: (admin: number) => string): Promise<Recorded> {
   const dir = tempDir(t)
   const admin = await freePort()
   const config = join(dir, 'gateway.config.yaml')
@@ -56,13 +58,13 @@ async function startRecorded (t: Teardown, yaml: (admin: number) => string): Pro
       return false
     }
   }, 60_000)
-  return { packages: loadedPackages(record), own: loadedOwnModules(record) }
+  return { packages: loadedPackages(record), own: loadedOwnModules(record), admin, record }
 }
 
 t.test('a one-route public config: start loads no authenticator, Redis, tracing or WebSocket modules', async t => {
   const upstream = await startEcho(t)
   const port = await freePort()
-  const { packages, own } = await startRecorded(t, admin => `server: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:${admin} }
+  const { packages, own, admin, record } = await startRecorded(t, admin => `server: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:${admin} }
 upstreams:
   web: { url: "${upstream}" }
 routes:
@@ -72,6 +74,12 @@ routes:
   t.ok(packages.has('fastify') && packages.has('yaml'), 'the recorder sees the packages a gateway always loads')
   for (const name of OPTIONAL_PACKAGES) t.notOk(packages.has(name), `${name} is not loaded`)
   for (const path of OPTIONAL_MODULES) t.notOk(own.has(path), `${path} is not loaded`)
+  // The request path counts in plain fields: the registry, and prom-client, wait for the first scrape.
+  t.notOk(packages.has('prom-client'), 'prom-client is not loaded before the first scrape')
+  const scraped = await request(`http://127.0.0.1:${admin}/metrics`)
+  t.equal(scraped.statusCode, 200)
+  t.match(await scraped.body.text(), /^gatehouse_config_reloads_total\{result="ok"\} 0$/m, 'the first scrape has the series counted before it')
+  t.ok(loadedPackages(record).has('prom-client'), 'the first scrape loads prom-client')
 })
 
 t.test('a config that uses every feature: start loads each of them', { skip: requires(OPENSSL) }, async t => {
