@@ -109,3 +109,15 @@ export async function authOutcome (a: Authenticator, req: AuthRequest): Promise<
     return { status: err.status, code: err.code, detail: err.detail, challenges: (err.challenges ?? []).map(renderChallenge), headers: err.headers }
   }
 }
+
+/** One client (android, orders:read) and a route that takes the gateway's own client tokens. */
+export const CLIENT_TOKEN_YAML = `clients:
+  - id: android
+    scopes: [orders:read]
+authenticators:
+  tokens: { type: clientToken }
+upstreams:
+  app: { url: "http://127.0.0.1:9" }
+routes:
+  - { match: /*, upstream: app, client: [tokens], policy: client }
+`

@@ -1,19 +1,8 @@
 import t from 'tap'
-import { authOutcome, authRequest, authUnit } from '../helpers/auth-unit.js'
-
-const yaml = `clients:
-  - id: android
-    scopes: [orders:read]
-authenticators:
-  tokens: { type: clientToken }
-upstreams:
-  app: { url: "http://127.0.0.1:9" }
-routes:
-  - { match: /*, upstream: app, client: [tokens], policy: client }
-`
+import { authOutcome, authRequest, authUnit, CLIENT_TOKEN_YAML } from '../helpers/auth-unit.js'
 
 t.test('a cached verification is not reused once this instance knows the token is revoked, though the entry is still cached', async t => {
-  const u = await authUnit(yaml)
+  const u = await authUnit(CLIENT_TOKEN_YAML)
   const a = u.get('tokens')
   const { token, jti, exp } = await u.tokens.issueClientToken('android', ['orders:read'])
   t.match(await authOutcome(a, authRequest({ 'x-client-token': token })), { kind: 'client', id: 'android' })

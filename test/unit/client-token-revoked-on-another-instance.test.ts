@@ -1,21 +1,10 @@
 import t from 'tap'
 import { RevokedJtis, Revocations } from '../../src/tokens/revocation.js'
 import type { GatewayCache } from '../../src/cache/two-tier.js'
-import { authOutcome, authRequest, authUnit, quietLogger } from '../helpers/auth-unit.js'
-
-const yaml = `clients:
-  - id: android
-    scopes: [orders:read]
-authenticators:
-  tokens: { type: clientToken }
-upstreams:
-  app: { url: "http://127.0.0.1:9" }
-routes:
-  - { match: /*, upstream: app, client: [tokens], policy: client }
-`
+import { authOutcome, authRequest, authUnit, CLIENT_TOKEN_YAML, quietLogger } from '../helpers/auth-unit.js'
 
 t.test('a token revoked by another instance, known here only through the shared cache, is refused', async t => {
-  const u = await authUnit(yaml)
+  const u = await authUnit(CLIENT_TOKEN_YAML)
   const { token, jti, exp } = await u.tokens.issueClientToken('android', ['orders:read'])
   // The other instance: the same shared cache, a revocation list of its own.
   const elsewhere = new Revocations(u.cache as GatewayCache, new RevokedJtis(100, u.clock), quietLogger, undefined, u.clock)

@@ -1,17 +1,6 @@
 import t from 'tap'
 import type { Cache } from '../../src/cache/cache.js'
-import { authOutcome, authRequest, authUnit } from '../helpers/auth-unit.js'
-
-const yaml = `clients:
-  - id: android
-    scopes: [orders:read]
-authenticators:
-  tokens: { type: clientToken }
-upstreams:
-  app: { url: "http://127.0.0.1:9" }
-routes:
-  - { match: /*, upstream: app, client: [tokens], policy: client }
-`
+import { authOutcome, authRequest, authUnit, CLIENT_TOKEN_YAML } from '../helpers/auth-unit.js'
 
 /** A cache whose shared tier cannot be reached: every verification lookup fails. */
 const unreachable = (cache: Cache): Cache => Object.assign(Object.create(cache) as Cache, {
@@ -19,7 +8,7 @@ const unreachable = (cache: Cache): Cache => Object.assign(Object.create(cache) 
 })
 
 t.test('a client token that cannot be checked (the cache is unreachable) is a 503 with Retry-After, not a pass or a 401', async t => {
-  const u = await authUnit(yaml, undefined, { wrapCache: unreachable })
+  const u = await authUnit(CLIENT_TOKEN_YAML, undefined, { wrapCache: unreachable })
   const { token } = await u.tokens.issueClientToken('android', ['orders:read'])
   t.same(await authOutcome(u.get('tokens'), authRequest({ 'x-client-token': token })), {
     status: 503,

@@ -1,20 +1,9 @@
 import t from 'tap'
 import { VERIFIED_CLIENT_TOKEN } from '../../src/tokens/revocation.js'
-import { authOutcome, authRequest, authUnit } from '../helpers/auth-unit.js'
-
-const yaml = `clients:
-  - id: android
-    scopes: [orders:read]
-authenticators:
-  tokens: { type: clientToken }
-upstreams:
-  app: { url: "http://127.0.0.1:9" }
-routes:
-  - { match: /*, upstream: app, client: [tokens], policy: client }
-`
+import { authOutcome, authRequest, authUnit, CLIENT_TOKEN_YAML } from '../helpers/auth-unit.js'
 
 t.test('a verified token is checked once, and its verification is cached until the token expires, never longer', async t => {
-  const u = await authUnit(yaml)
+  const u = await authUnit(CLIENT_TOKEN_YAML)
   const a = u.get('tokens')
   let verifications = 0
   const verify = u.tokens.verifyClientToken.bind(u.tokens)
