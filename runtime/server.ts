@@ -276,8 +276,13 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     ;(res as Answering)[GENERATION] = gen
     // 'close' comes once: `on` with one shared listener, no closure or `once` wrapper per request.
     res.on('close', answered)
+    req.on('error', clientWentAway)
     gen.app.routing(req, res)
   }
+  // A client that closes mid-request makes Node destroy the request with `aborted`; the answer's
+  // 'close' handles it. Node 24 can emit that error with no listener (seen in the fuzz, seed
+  // 153289137), which would end the process.
+  function clientWentAway (): void {}
   function answered (this: Answering): void {
     answering.delete(this)
     const gen = this[GENERATION] as Generation
