@@ -1,10 +1,12 @@
 import type { FastifyServerOptions } from 'fastify'
+import type AjvCompiler from '@fastify/ajv-compiler'
+import type SerializerSelector from '@fastify/fast-json-stringify-compiler'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown }
-type RouteSchema = { schema: unknown, method: string, url: string, httpPart?: string }
+type RouteSchema = { schema: unknown, method: string, url: string, httpPart?: string, httpStatus?: string }
 type Compiler<F> = (route: RouteSchema) => F
 type Builder<F> = (externalSchemas: unknown, options: unknown) => Compiler<F>
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
@@ -23,7 +25,7 @@ export const lazySchemaCompilers = {
     return route => {
       let validate: Validate | undefined
       const lazily: Validate = data => {
-        compiler ??= (require('@fastify/ajv-compiler') as () => Builder<Validate>)()(externalSchemas, options)
+        compiler ??= (require('@fastify/ajv-compiler') as typeof AjvCompiler as () => Builder<Validate>)()(externalSchemas, options)
         validate ??= compiler(route)
         const valid = validate(data)
         // Fastify reads a failed validation's reasons from the function it called.
@@ -34,6 +36,6 @@ export const lazySchemaCompilers = {
     }
   }) satisfies Builder<Validate>,
   buildSerializer: ((externalSchemas, options) =>
-    (require('@fastify/fast-json-stringify-compiler') as () => Builder<(data: unknown) => string>)()(externalSchemas, options)
+    (require('@fastify/fast-json-stringify-compiler') as typeof SerializerSelector as () => Builder<(data: unknown) => string>)()(externalSchemas, options)
   ) satisfies Builder<(data: unknown) => string>
 } as unknown as CompilersFactory
