@@ -13,6 +13,12 @@ export interface Cache {
    * request path answers a repeated credential without a promise. Counts only hits.
    */
   peek<T> (kind: string, credential: string): T | undefined
+  /**
+   * `get` for state kept nowhere else (browser sessions): when Redis is configured but cannot
+   * answer, it rejects instead of answering "not there", so what only Redis holds is never
+   * taken as gone because Redis was away for a moment.
+   */
+  getHeld<T> (kind: string, credential: string): Promise<T | undefined>
   set (kind: string, credential: string, value: unknown, ttlMs: number): Promise<void>
   /**
    * Replaces the entry only while it still exists (here without Redis, in Redis with it, in one

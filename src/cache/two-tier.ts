@@ -184,15 +184,20 @@ export class TwoTierCache implements GatewayCache {
     this.warn(`redis ${op} failed: falling back to the local tier`, err)
   }
 
-  private async redisGet (key: string): Promise<unknown> {
+  /** The shared tier's entry; `held`: Redis is its only home, so not reaching it rejects instead of answering a miss. */
+  private async redisGet (key: string, held = false): Promise<unknown> {
     const redis = this.usable()
-    if (redis === undefined) return undefined
+    if (redis === undefined) {
+      if (held && this.redis !== undefined) throw new Error(`redis unavailable: connection ${this.redis.status}`)
+      return undefined
+    }
     let text: string | null
     try {
       const { tracer } = this
       text = tracer === undefined ? await redis.get(key) : await tracer.inSpan('redis GET', 'client', GET_SPAN, async () => await redis.get(key))
     } catch (err) {
       this.failed('get', err)
+      if (held) throw err
       return undefined
     }
     let stored: Stored | undefined
@@ -239,6 +244,17 @@ export class TwoTierCache implements GatewayCache {
     }
     this.counters.localMisses++
     return (await this.redisGet(key)) as T | undefined
+  }
+
+  async getHeld<T>(kind: string, credential: string): Promise<T | undefined> {
+    const key = cacheKey(kind, credential)
+    const hit = this.local.getByKey<T>(key)
+    if (hit !== undefined) {
+      this.counters.localHits++
+      return hit
+    }
+    this.counters.localMisses++
+    return (await this.redisGet(key, true)) as T | undefined
   }
 
   peek<T> (kind: string, credential: string): T | undefined {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { GatehouseError, isGatehouseError } from '../../errors.js'
 import { parseDuration } from '../../config/units.js'
 import type { AuthenticatorConfig } from '../../config/types.js'
 import { createRedisClient } from '../../cache/redis-client.js'
@@ -97,6 +98,17 @@ export async function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>,
     return p
   }
 
+  /** Redis holds the sessions and cannot be asked: a session is then unknown, not ended (no 401, no new login). */
+  function storeUnavailable (err: unknown): never {
+    if (isGatehouseError(err)) throw err
+    throw new GatehouseError('auth_unavailable', 'browser sessions cannot be checked right now', {
+      cause: err,
+      headers: { 'retry-after': '1' },
+      principal: 'user',
+      authenticator: cfg.name
+    })
+  }
+
   function refreshed (sid: string, session: Session): Promise<Session | undefined> {
     let p = refreshing.get(sid)
     if (p === undefined) {
@@ -136,11 +148,11 @@ export async function createOidcAuthenticator (cfg: AuthenticatorConfig<'oidc'>,
       // An absent, unknown or ended session is no credential: the browser is sent to log in again.
       const sid = readCookie(req.headers.cookie, req.secure === true ? names.secure : names.plain)
       if (sid === undefined || !SESSION_ID.test(sid)) return undefined
-      let session = await store.load(sid)
+      let session = await store.load(sid).catch(storeUnavailable)
       if (session === undefined) return undefined
       const now = clock()
       if (session.tokensExpireAt !== undefined && session.tokensExpireAt <= now) {
-        session = await refreshed(sid, session)
+        session = await refreshed(sid, session).catch(storeUnavailable)
         if (session === undefined) return undefined
       } else if (now - session.lastSeen >= touchEveryMs && sessionEnd(session, timeouts) > now) {
         void store.update(sid, { ...session, lastSeen: now })

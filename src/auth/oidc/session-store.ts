@@ -59,10 +59,14 @@ export class SessionStore {
     private readonly clock: Clock
   ) {}
 
-  /** The session, or undefined when there is none, it ended, or it does not decrypt; `fresh` skips this instance's copy. */
+  /**
+   * The session, or undefined when there is none, it ended, or it does not decrypt; `fresh`
+   * skips this instance's copy. Rejects when Redis holds the sessions but cannot be asked: a
+   * session this instance has not seen is then unknown, not absent.
+   */
   async load (sid: string, fresh = false): Promise<Session | undefined> {
     if (fresh) this.cache.evict(SESSION_KIND, sid)
-    const sealed = await this.cache.get<string>(SESSION_KIND, sid)
+    const sealed = await this.cache.getHeld<string>(SESSION_KIND, sid)
     if (typeof sealed !== 'string') return undefined
     let session = this.opened.get(sealed)
     if (session === undefined) {
