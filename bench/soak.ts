@@ -171,13 +171,22 @@ for (const k of kinds) {
 }
 
 // Disruptions: each opens a window (its own length plus a grace) in which failures are its own.
+// They take turns, each after the last one's grace: schedules that meet (every 10 minutes is
+// also every 2 and every 5) would otherwise share a window, and its failures one cause.
 const windows: Array<{ cause: string, from: number, to: number }> = []
 const GRACE = 5_000
+let turn = Promise.resolve()
+let quietFrom = 0
 async function disrupt (cause: string, fn: () => Promise<void>): Promise<void> {
-  const from = Date.now()
-  await fn()
-  windows.push({ cause, from, to: Date.now() + GRACE })
-  log(`${cause} (${Date.now() - from} ms)`)
+  turn = turn.then(async () => {
+    if (quietFrom > Date.now()) await sleep(quietFrom - Date.now())
+    const from = Date.now()
+    await fn()
+    quietFrom = Date.now() + GRACE
+    windows.push({ cause, from, to: quietFrom })
+    log(`${cause} (${Date.now() - from} ms)`)
+  })
+  await turn
 }
 const every = (m: string): number => Number(m) * MIN
 const timers = [
@@ -344,7 +353,10 @@ report.push(
     .map(l => l.toFixed(1))
     .join(' ')}`
 )
-const inWindow = (f: Failure): string | undefined => windows.find(w => f.at >= w.from - 1000 && f.at <= w.to)?.cause
+const inWindow = (f: Failure): string | undefined => {
+  const causes = windows.filter(w => f.at >= w.from - 1000 && f.at <= w.to).map(w => w.cause)
+  return causes.length === 0 ? undefined : [...new Set(causes)].join(' + ')
+}
 const causes = new Map<string, number>()
 const allowed = new Map<string, number>()
 for (const f of failures) {
