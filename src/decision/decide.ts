@@ -30,6 +30,7 @@
  * Render a refusal with `problemAnswer` (src/errors.ts): status, headers and problem+json body.
  */
 import type { Gateway, RuntimeRoute } from '../gateway.js'
+import type { UpstreamConfig } from '../config/types.js'
 import { isOidcAuthenticator, type OidcAuthenticator } from '../auth/oidc/oidc-authenticator.js'
 import type { LoginAnswer } from '../auth/oidc/login-flow.js'
 import { GatehouseError, isGatehouseError, toGatehouseError } from '../errors.js'
@@ -181,12 +182,12 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
   const signer = gateway.assertion
   // The credentials removed before forwarding: every one the gateway's authenticators read.
   const credentials = route.forwardCredentials ? NO_CREDENTIALS : gateway.credentials
-  const upstreamUrl = gateway.config.upstreams.get(route.upstream)?.url
-  const upstreamHost = upstreamUrl === undefined ? '' : new URL(upstreamUrl).host
+  // The loader refuses a route naming an upstream it does not define.
+  const upstreamHost = new URL((gateway.config.upstreams.get(route.upstream) as UpstreamConfig).url).host
   // A route a browser session can authenticate: its unsafe requests and upgrades get the CSRF check.
   const browserSessions = route.userAuth.some(a => a.browserSession === true)
   const limit = route.rateLimit
-  const scope = limit === undefined ? '' : limitScope(route, gateway.routes)
+  const scope = limitScope(route, gateway.routes)
   const cors = route.corsPolicy
   const rewrite = route.rewritePath
   const publicOrigin = compilePublicOrigins(server.publicOrigins)
@@ -331,8 +332,8 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       //    whose handshake is malformed (refused before any credential is checked).
       const target = s.target = judgeTarget(request.target, server.routing)
       judgeParams(s.params, server.routing)
-      const length = headers['content-length']
-      if (length !== undefined && Number(length) > server.bodyLimit) {
+      // No Content-Length is NaN, never over the limit.
+      if (Number(headers['content-length']) > server.bodyLimit) {
         throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)
       }
       if (webSocket) {

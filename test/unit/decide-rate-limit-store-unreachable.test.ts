@@ -1,4 +1,5 @@
 import t from 'tap'
+import { Writable } from 'node:stream'
 import { createGateway } from '../../src/gateway.js'
 import { createLogger } from '../../src/logger.js'
 import { decide } from '../../src/decision/decide.js'
@@ -8,17 +9,22 @@ import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
 
 t.test('a rate-limit store that cannot be reached: onRedisError open lets the request through, closed refuses it with 503', async t => {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({ write (chunk: Buffer, _e, cb) { for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l)); cb() } })
   const gateway = await createGateway(configOf(`upstreams:
   app: { url: "http://127.0.0.1:9" }
 routes:
   - { match: /open/*, upstream: app, policy: public, rateLimit: { max: 5, window: 1m, by: ip, onRedisError: open } }
   - { match: /closed/*, upstream: app, policy: public, rateLimit: { max: 5, window: 1m, by: ip, onRedisError: closed } }
-`), createLogger('silent'), { clock: manualClock() })
+`), createLogger('info', [], sink), { clock: manualClock() })
   t.teardown(async () => await gateway.close())
   // As Redis refusing connections: every count fails.
   gateway.limits = { incr: async () => { throw new Error('connect ECONNREFUSED') } } as unknown as LimitStore
   const ask = async (target: string): Promise<unknown> =>
-    await decide(gateway, decisionRequest({ method: 'GET', target, rawHeaders: ['Host', 'gw.test'] }), { dryRun: false })
+    await decide(gateway, decisionRequest({ method: 'GET', target, rawHeaders: ['Host', 'gw.test'] }), { dryRun: false, requestId: 'req-7' })
   t.match(await ask('/open/1'), { kind: 'allow', path: '/open/1' })
   t.match(await ask('/closed/1'), { kind: 'deny', stage: 'rate-limit', error: { status: 503, code: 'auth_unavailable' } })
+  const warned = lines.filter(l => l.msg === 'rate-limit store unavailable')
+  t.match(warned, [{ reqId: 'req-7', route: '/open/*', outcome: 'allowed' }, { reqId: 'req-7', route: '/closed/*', outcome: 'refused' }],
+    'logged with the request id, to find the request in the access log')
 })

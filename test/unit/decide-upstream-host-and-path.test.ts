@@ -51,3 +51,10 @@ t.test('a rewrite changes the path the upstream is asked for, after the decision
   t.match(plain, { kind: 'allow', path: '/plain/1', judgedPath: undefined }, 'no rewrite: no judged path apart, no empty query')
   t.equal(plain.kind === 'allow' && plain.path, '/plain/1', 'exactly: no trailing ?')
 })
+
+t.test('the upstream is told the listener\'s request id, or `explain` for a decision asked from outside a listener', async t => {
+  const gateway = await gatewayOf(t, '')
+  const request = decisionRequest({ method: 'GET', target: '/plain/1', rawHeaders: ['Host', 'gw.test', 'X-Request-Id', 'client-chosen'] })
+  t.same(headerOf(await decide(gateway, request, { requestId: 'req-7' }), 'x-request-id'), ['req-7'])
+  t.same(headerOf(await decide(gateway, request), 'x-request-id'), ['explain'])
+})
