@@ -435,7 +435,8 @@ function normaliseAuthenticators (raw: RawConfig, dir: string, issues: Issues): 
     const resolved: Record<string, unknown> = { ...spec }
     for (const key of PATH_KEYS[type] ?? []) {
       const v = resolved[key]
-      if (typeof v === 'string' && !v.trimStart().startsWith('-----') && !v.trimStart().startsWith('{')) resolved[key] = resolve(dir, v)
+      // An empty value (what `${VAR}` leaves for an unset variable) is no file: left empty, as absent.
+      if (typeof v === 'string' && v !== '' && !v.trimStart().startsWith('-----') && !v.trimStart().startsWith('{')) resolved[key] = resolve(dir, v)
     }
     if (type === 'mtls' && raw.server?.tls?.clientCa === undefined) {
       issues.add(['authenticators', name], 'an mtls authenticator needs server.tls with clientCa (the CA that issues client certificates)', true)

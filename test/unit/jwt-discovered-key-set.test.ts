@@ -5,7 +5,7 @@ import { authOutcome, authRequest, authUnit } from '../helpers/auth-unit.js'
 import { makeKey, sign } from '../helpers/jwt.js'
 import { bearer, jwtYaml } from '../helpers/jwt-unit.js'
 
-t.test('no jwksUri, publicKey or secret: the key set is the one the issuer\'s metadata names (jwks_uri)', async t => {
+t.test('no jwksUri, publicKey or secret (or each empty): the key set is the one the issuer\'s metadata names (jwks_uri)', async t => {
   const key = await makeKey('RS256', 'k1')
   const paths: string[] = []
   const server = createServer((req, res) => {
@@ -24,9 +24,13 @@ t.test('no jwksUri, publicKey or secret: the key set is the one the issuer\'s me
     server.close(() => resolve())
   }))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const u = await authUnit(jwtYaml({ issuer, secret: undefined }))
-  const now = Math.floor(u.clock() / 1000)
-  const token = await sign(key, { iss: issuer, iat: now, exp: now + 600 })
-  t.match(await authOutcome(u.get('idp'), authRequest(bearer(token))), { kind: 'user', id: 'alice' })
-  t.ok(paths.includes('/keys'), 'the keys came from jwks_uri')
+  // Empty values are what `${VAR}` leaves for an unset variable: no key source either.
+  for (const spec of [{ secret: undefined }, { jwksUri: '', publicKey: '', secret: '' }]) {
+    paths.length = 0
+    const u = await authUnit(jwtYaml({ issuer, ...spec }))
+    const now = Math.floor(u.clock() / 1000)
+    const token = await sign(key, { iss: issuer, iat: now, exp: now + 600 })
+    t.match(await authOutcome(u.get('idp'), authRequest(bearer(token))), { kind: 'user', id: 'alice' }, JSON.stringify(spec))
+    t.ok(paths.includes('/keys'), 'the keys came from jwks_uri')
+  }
 })
