@@ -16,6 +16,11 @@ t.test('on a WebSocket upgrade the token may come from a subprotocol entry or a 
     'Authorization first'
   )
   t.match(
+    await authOutcome(idp, authRequest({ authorization: 'Bearer ', 'sec-websocket-protocol': `bearer.${token}` }, { upgrade: true })),
+    { id: 'alice' },
+    'an empty Authorization Bearer is none: the subprotocol\'s token is read'
+  )
+  t.match(
     await authOutcome(idp, authRequest({ 'sec-websocket-protocol': `bearer.${other}` }, { upgrade: true, query: `access_token=${token}` })),
     { id: 'bob' },
     'then the subprotocol'
