@@ -236,17 +236,14 @@ export class TwoTierCache implements GatewayCache {
   }
 
   async get<T>(kind: string, credential: string): Promise<T | undefined> {
-    const key = cacheKey(kind, credential)
-    const hit = this.local.getByKey<T>(key)
-    if (hit !== undefined) {
-      this.counters.localHits++
-      return hit
-    }
-    this.counters.localMisses++
-    return (await this.redisGet(key)) as T | undefined
+    return await this.read<T>(kind, credential, false)
   }
 
   async getHeld<T>(kind: string, credential: string): Promise<T | undefined> {
+    return await this.read<T>(kind, credential, true)
+  }
+
+  private async read<T>(kind: string, credential: string, held: boolean): Promise<T | undefined> {
     const key = cacheKey(kind, credential)
     const hit = this.local.getByKey<T>(key)
     if (hit !== undefined) {
@@ -254,7 +251,7 @@ export class TwoTierCache implements GatewayCache {
       return hit
     }
     this.counters.localMisses++
-    return (await this.redisGet(key, true)) as T | undefined
+    return (await this.redisGet(key, held)) as T | undefined
   }
 
   peek<T> (kind: string, credential: string): T | undefined {

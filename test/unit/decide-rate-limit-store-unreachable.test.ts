@@ -1,22 +1,20 @@
 import t from 'tap'
-import { Writable } from 'node:stream'
 import { createGateway } from '../../src/gateway.js'
-import { createLogger } from '../../src/logger.js'
 import { decide } from '../../src/decision/decide.js'
 import { decisionRequest } from '../../src/decision/request.js'
 import type { LimitStore } from '../../src/rate-limit/rate-limit.js'
 import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
+import { capturedLogger } from '../helpers/log-lines.js'
 
 t.test('a rate-limit store that cannot be reached: onRedisError open lets the request through, closed refuses it with 503', async t => {
-  const lines: Array<Record<string, unknown>> = []
-  const sink = new Writable({ write (chunk: Buffer, _e, cb) { for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l)); cb() } })
+  const { logger, lines } = capturedLogger()
   const gateway = await createGateway(configOf(`upstreams:
   app: { url: "http://127.0.0.1:9" }
 routes:
   - { match: /open/*, upstream: app, policy: public, rateLimit: { max: 5, window: 1m, by: ip, onRedisError: open } }
   - { match: /closed/*, upstream: app, policy: public, rateLimit: { max: 5, window: 1m, by: ip, onRedisError: closed } }
-`), createLogger('info', [], sink), { clock: manualClock() })
+`), logger, { clock: manualClock() })
   t.teardown(async () => await gateway.close())
   // As Redis refusing connections: every count fails.
   gateway.limits = { incr: async () => { throw new Error('connect ECONNREFUSED') } } as unknown as LimitStore

@@ -1,23 +1,16 @@
 import t from 'tap'
-import { Writable } from 'node:stream'
 import { createUserTokenAuthenticator } from '../../src/auth/user-token.js'
-import { createLogger } from '../../src/logger.js'
 import { hashUserToken, userTokenId, type UserTokenRecord, type UserTokenStore } from '../../src/tokens/user-token-store.js'
 import type { AuthenticatorConfig } from '../../src/config/types.js'
 import { authOutcome, authRequest } from '../helpers/auth-unit.js'
 import { manualClock } from '../helpers/clock.js'
 import { until } from '../helpers/until.js'
+import { capturedLogger } from '../helpers/log-lines.js'
 
 const TOKEN = 'gh-user-token-alice-0123456789'
 
 t.test('a last-used time the store could not write is logged at debug with the token id and why, and the request passes', async t => {
-  const lines: Array<Record<string, unknown>> = []
-  const logger = createLogger('debug', [], new Writable({
-    write (chunk: Buffer, _e, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
-      cb()
-    }
-  }))
+  const { logger, lines } = capturedLogger('debug')
   const hash = hashUserToken(TOKEN)
   const record: UserTokenRecord = { id: userTokenId(hash), user: 'alice', scopes: [], client: null, created: 0, expires: null }
   // The store finds the token but cannot write its last use (Redis refusing writes, say).
