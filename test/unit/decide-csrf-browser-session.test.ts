@@ -7,6 +7,7 @@ import type { OidcAuthenticator } from '../../src/auth/oidc/oidc-authenticator.j
 import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
 import { KEYS, clientsYaml } from '../helpers/gateway.js'
+import { OFFLINE_BROWSER_LOGIN } from '../helpers/offline-browser-login.js'
 
 const APP = 'https://app.example'
 const KEY = ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version', '13']
@@ -18,7 +19,7 @@ async function sessionGateway (t: { teardown: (fn: () => Promise<void>) => void 
   redis: ""
 ${clientsYaml()}
 authenticators:
-  browser: { type: oidc, issuer: "http://127.0.0.1:9", clientId: web, clientSecret: "${'s'.repeat(32)}", session: { key: "${'k'.repeat(32)}" } }
+  ${OFFLINE_BROWSER_LOGIN}
   appKey: { type: apiKey, header: X-API-Key }
 upstreams:
   web: { url: "http://127.0.0.1:9" }

@@ -5,13 +5,14 @@ import { decide } from '../../src/decision/decide.js'
 import { decisionRequest } from '../../src/decision/request.js'
 import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
+import { OFFLINE_BROWSER_LOGIN } from '../helpers/offline-browser-login.js'
 
 // The logout endpoint needs no provider round trip to be refused or let through: the issuer is never asked.
 t.test('the logout endpoint is an endpoint outcome from this site, and 403 csrf_failed from another site or with no origin', async t => {
   const gateway = await createGateway(configOf(`cache:
   redis: ""
 authenticators:
-  browser: { type: oidc, issuer: "http://127.0.0.1:9", clientId: web, clientSecret: "${'s'.repeat(32)}", session: { key: "${'k'.repeat(32)}" } }
+  ${OFFLINE_BROWSER_LOGIN}
 upstreams:
   web: { url: "http://127.0.0.1:9" }
 routes:

@@ -9,6 +9,7 @@ import { manualClock } from '../helpers/clock.js'
 import { startRedis } from '../helpers/redis.js'
 import { tempDir } from '../helpers/gateway.js'
 import { until } from '../helpers/until.js'
+import { OFFLINE_BROWSER_LOGIN } from '../helpers/offline-browser-login.js'
 
 // Sessions live in Redis: an instance that has not seen one cannot tell "ended" from "unknown" while Redis is away.
 t.test('a session cookie this instance cannot check while Redis is unreachable is 503, not a 401 nor a new login', async t => {
@@ -17,7 +18,7 @@ t.test('a session cookie this instance cannot check while Redis is unreachable i
   redis: "${redis.url}"
   integrityKey: "${'i'.repeat(32)}"
 authenticators:
-  browser: { type: oidc, issuer: "http://127.0.0.1:9", clientId: web, clientSecret: "${'s'.repeat(32)}", session: { key: "${'k'.repeat(32)}" } }
+  ${OFFLINE_BROWSER_LOGIN}
 upstreams:
   web: { url: "http://127.0.0.1:9" }
 routes:
