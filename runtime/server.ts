@@ -18,6 +18,7 @@ import { buildAdminApp } from '../http/health.js'
 import { decisionApi } from '../http/decision-api.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
 import { BufferBudget } from '../src/proxy/buffer-budget.js'
+import { AnswersInFlight } from './answers-in-flight.js'
 import type { Tracer } from '../src/telemetry/tracing.js'
 import type { JWK } from 'jose'
 
@@ -189,10 +190,6 @@ function whenSocketFree (socket: HttpSocket, then: () => void): void {
   busy.once('close', next)
 }
 
-/** The generation an answer in flight belongs to: its `close` listener is told it is over. */
-const GENERATION = Symbol('generation')
-type Answering = ServerResponse & { [GENERATION]?: Generation }
-
 /** Thrown when a listener cannot bind: names the config key and the address. */
 export class ListenError extends Error {
   constructor (readonly key: string, readonly address: string, readonly code: string | undefined, message: string) {
@@ -256,7 +253,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   metrics.follow(() => current.gateway)
 
   // Answers in flight, so a drain can tell each one to close its connection after it.
-  const answering = new Set<ServerResponse>()
+  const answering = new AnswersInFlight<Generation>()
   let draining = false
   const closeAfter = (res: ServerResponse): void => {
     if (!res.headersSent) res.shouldKeepAlive = false
@@ -271,9 +268,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     }
     const gen = current
     gen.inflight++
-    answering.add(res)
+    answering.add(res, gen)
     if (draining) closeAfter(res)
-    ;(res as Answering)[GENERATION] = gen
     // 'close' comes once: `on` with one shared listener, no closure or `once` wrapper per request.
     res.on('close', answered)
     req.on('error', clientWentAway)
@@ -283,9 +279,8 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   // 'close' handles it. Node 24 can emit that error with no listener (seen in the fuzz, seed
   // 153289137), which would end the process.
   function clientWentAway (): void {}
-  function answered (this: Answering): void {
-    answering.delete(this)
-    const gen = this[GENERATION] as Generation
+  function answered (this: ServerResponse): void {
+    const gen = answering.delete(this) as Generation
     gen.inflight--
     if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
   }
@@ -458,7 +453,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       decisions?.closeIdleConnections()
       // A keep-alive connection (a load balancer's pool) must not feed the draining process new
       // requests: each answer in flight says Connection: close, and its connection ends after it.
-      for (const res of answering) closeAfter(res)
+      for (const res of answering.list()) closeAfter(res)
       // Generations a reload left behind drain on the same deadline as the one in force.
       const generations = [current, ...retiring]
       await Promise.all(generations.map(async gen => await drained(gen, drainMs)))
