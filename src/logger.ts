@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import pino, { type DestinationStream, type Logger } from 'pino'
 
 export type { Logger }
@@ -36,16 +37,21 @@ export function createLogger (level: string, extraHeaders: readonly string[] = [
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false }))
 }
 
+/** Where an access log's lines go: a stream that takes each line (a test's), or {@link StdoutBatches}. */
+interface LineSink {
+  write: (text: string) => unknown
+}
+
 /**
  * The per-request access line's writer: pino's format (`level`, `time`, `service`, `pid`, the
  * fields, `msg`), written by the caller from its fields ({@link AccessLog.head} + fields +
  * {@link AccessLog.end}), without pino: no object per line, no serializer walk, no redaction
  * (the line is built from fixed fields, ids, codes, the path without its query, that no redact
- * path names). On stdout lines go out in batches of about 3 KiB, at least every 100 ms: one
- * write per request was a thread-pool round trip per request, and a batch is one string
- * appended to, never a growing buffer measured again per line. A batch stays under PIPE_BUF
- * (4 KiB), so it never interleaves with the other lines on a pipe, and those (startup, reloads,
- * errors) are never held back. Any other destination (a test's stream) gets each line as written.
+ * path names). On stdout lines go out in batches of about 3 KiB, at least every 100 ms, through
+ * {@link StdoutBatches}; a batch is one string appended to, never a growing buffer measured
+ * again per line. A batch stays under PIPE_BUF (4 KiB), so it never interleaves with the other
+ * lines on a pipe, and those (startup, reloads, errors) are never held back. Any other
+ * destination (a test's stream) gets each line as written.
  */
 export class AccessLog {
   /** False when the logger's level drops `info`: the caller then builds no line. */
@@ -53,16 +59,14 @@ export class AccessLog {
   private readonly prefix: string
   private batch = ''
 
-  constructor (level: string, private readonly destination: DestinationStream & { flushSync?: () => void }, private readonly batched: boolean) {
+  constructor (level: string, private readonly destination: LineSink, private readonly batched: boolean) {
     this.enabled = pino.levels.values[level] !== undefined && (pino.levels.values[level] as number) <= 30
     this.prefix = `,"service":"gatehouse","pid":${process.pid}`
     if (batched) {
       setInterval(() => { this.flush() }, BATCH_MS).unref()
       process.once('exit', () => {
         this.flush()
-        try {
-          this.destination.flushSync?.()
-        } catch {}
+        ;(this.destination as Partial<StdoutBatches>).flushSync?.()
       })
     }
   }
@@ -107,15 +111,58 @@ const BATCH_MIN = 3072
 const BATCH_MAX = 4096
 const BATCH_MS = 100
 
+/**
+ * Access-log batches to stdout through `process.stdout`, one write at a time. Node writes a
+ * file there at once and a pipe or socket from the event loop (tried at once, the rest when
+ * the pipe drains): neither goes through the thread pool, whose round trip per batch (pino's
+ * asynchronous destination) cost more CPU per request than building the lines (bench/RESULTS.md).
+ * A batch waits while the one before it is still being written, so two never go out as one
+ * writev past PIPE_BUF. A reader gone away (EPIPE) costs the log, never the process.
+ */
+export class StdoutBatches implements LineSink {
+  private readonly queued: string[] = []
+  private writing = false
+  private broken = false
+  private readonly written = (err?: Error | null): void => {
+    if (err != null) this.broken = true
+    this.writing = false
+    const next = this.queued.shift()
+    if (next !== undefined) this.write(next)
+  }
+
+  constructor (private readonly out: NodeJS.WritableStream & { writableLength: number } = process.stdout, private readonly fd = 1) {
+    out.on('error', () => { this.broken = true })
+  }
+
+  write (batch: string): void {
+    if (this.broken) return
+    if (this.writing) {
+      this.queued.push(batch)
+      return
+    }
+    this.writing = true
+    this.out.write(batch, this.written)
+  }
+
+  /** At exit: what still waits is written synchronously, as far as the descriptor takes it. */
+  flushSync (): void {
+    if (this.broken) return
+    for (const batch of this.queued.splice(0)) {
+      try {
+        writeSync(this.fd, batch)
+      } catch {
+        return
+      }
+    }
+  }
+}
+
 /** The access log of a logger's destination: one per destination for the life of the process (every reload's app writes through it). */
 export function accessLogger (logger: Logger): AccessLog {
   const stream = (logger as unknown as Record<symbol, DestinationStream & { fd?: unknown }>)[pino.symbols.streamSym]
   let access = accessLogs.get(stream)
   if (access === undefined) {
-    access = stream.fd === 1
-      // Its own stdout writer, whose writes are whole batches (maxWrite: never two batches merged past PIPE_BUF).
-      ? new AccessLog(logger.level, pino.destination({ dest: 1, sync: false, maxWrite: BATCH_MAX }), true)
-      : new AccessLog(logger.level, stream, false)
+    access = stream.fd === 1 ? new AccessLog(logger.level, new StdoutBatches(), true) : new AccessLog(logger.level, stream, false)
     accessLogs.set(stream, access)
   }
   return access
