@@ -193,6 +193,8 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
   const publicOrigin = compilePublicOrigins(server.publicOrigins)
   const csrfStrict = route.csrf === 'strict'
   const corsTrusts = (o: string): boolean => credentialedOrigin(cors, o)
+  // Only a `:name` has a length to judge: the wildcard's rest of the path is not a parameter.
+  const namedParams = route.urls.some(url => url.includes(':'))
 
   /** Steps 3 on, once the request's identity is known; synchronous unless a step must wait. */
   function admit (s: Pending, identity: Identity): RouteOutcome | Promise<RouteOutcome> {
@@ -331,7 +333,7 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       //    upgrade the route does not carry (nothing is switched that was not declared) or
       //    whose handshake is malformed (refused before any credential is checked).
       const target = s.target = judgeTarget(request.target, server.routing)
-      judgeParams(s.params, server.routing)
+      if (namedParams) judgeParams(s.params, server.routing)
       // No Content-Length is NaN, never over the limit.
       if (Number(headers['content-length']) > server.bodyLimit) {
         throw new GatehouseError('payload_too_large', `the request body is larger than ${server.bodyLimit} bytes`)

@@ -33,7 +33,8 @@ export function routerOptions (routing: RoutingConfig): {
  * The wildcard's rest of the path is not a parameter: the header size limit bounds it.
  */
 export function judgeParams (params: Readonly<Record<string, string | undefined>>, routing: Pick<RoutingConfig, 'maxParamLength'>): void {
-  for (const [name, value] of Object.entries(params)) {
+  for (const name in params) {
+    const value = params[name]
     if (name !== '*' && value !== undefined && value.length > routing.maxParamLength) {
       const detail = `the path parameter :${name} is longer than ${routing.maxParamLength} characters (server.routing.maxParamLength)`
       throw new GatehouseError('uri_too_long', detail)
