@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
-import { createServer } from 'node:http'
+import { http } from '../src/node-http.js'
 import type { Gateway } from '../src/gateway.js'
 import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { routerUrl } from '../src/routing/request-path.js'
@@ -24,7 +24,7 @@ export async function buildApp (gateway: Gateway, metrics: Metrics, buffers: Buf
   const observe = observer(gateway.logger, gateway.counters, gateway.tracer)
   const unrouted = metrics.route('', undefined)
   const app = Fastify({
-    serverFactory: handler => createServer(handler),
+    serverFactory: handler => http.createServer(handler),
     schemaController: { compilersFactory: lazySchemaCompilers },
     loggerInstance: gateway.logger,
     logController: new LogController({ disableRequestLogging: true }),

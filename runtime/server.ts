@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { http } from '../src/node-http.js'
 import { createServer as createHttpsServer } from 'node:https'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
@@ -285,7 +286,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
   }
   const server: Server = first.server.tls === undefined
-    ? createHttpServer({ requireHostHeader: false }, dispatch)
+    ? http.createServer({ requireHostHeader: false }, dispatch)
     : createHttpsServer({ ...tlsOptions(first.server.tls), requireHostHeader: false }, dispatch) as unknown as Server
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
@@ -314,7 +315,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
       socket.destroy()
       return
     }
-    const res = new ServerResponse(req)
+    const res = new http.ServerResponse(req)
     res.shouldKeepAlive = false
     res.assignSocket(socket)
     // An answer that is not a switch (a refusal) is the last thing on this connection. What the
@@ -360,7 +361,7 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let decisions: Server | undefined
   if (first.server.decisions !== undefined) {
     const answer = decisionApi(() => current.gateway, metrics, logger)
-    decisions = createHttpServer((req, res) => {
+    decisions = http.createServer((req, res) => {
       const gen = current
       gen.inflight++
       if (draining) res.shouldKeepAlive = false

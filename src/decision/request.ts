@@ -1,4 +1,5 @@
-import { IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import { http } from '../node-http.js'
 import type { PeerCertificate } from '../auth/types.js'
 
 /** Header values as Node's IncomingMessage delivers them: lowercased names, repeated ones joined by Node's rules. */
@@ -35,7 +36,7 @@ export interface DecisionRequest {
  * the first copy, `cookie` is joined with `; `, `set-cookie` kept as a list, others with `, `.
  */
 export function nodeHeaders (rawHeaders: readonly string[]): Record<string, string | string[] | undefined> {
-  const message = new IncomingMessage(null as never) as IncomingMessage & { _addHeaderLines: (raw: string[], n: number) => void }
+  const message = new http.IncomingMessage(null as never) as IncomingMessage & { _addHeaderLines: (raw: string[], n: number) => void }
   message._addHeaderLines([...rawHeaders], rawHeaders.length)
   return message.headers
 }

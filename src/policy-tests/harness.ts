@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
+import { http } from '../node-http.js'
 import type { AddressInfo } from 'node:net'
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
 import type { AuthenticatorConfig, ClientRecord, GatewayConfig } from '../config/types.js'
@@ -78,7 +79,7 @@ interface Introspected { active: boolean, body: Record<string, unknown> }
 
 /** The cases' introspection answers, served on loopback for every introspection authenticator. */
 async function introspectionStub (answers: Map<string, Introspected>): Promise<{ server: Server, url: string }> {
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
