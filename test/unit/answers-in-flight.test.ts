@@ -6,7 +6,7 @@ import { AnswersInFlight } from '../../runtime/answers-in-flight.js'
 const response = (): ServerResponse => new ServerResponse(new IncomingMessage(null as never))
 
 t.test('the list holds what was added and not yet deleted, each with its tag, whatever the order', async t => {
-  fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(15)), { maxLength: 200 }), ops => {
+  const matches = fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(15)), { maxLength: 200 }), ops => {
     const pool = Array.from({ length: 16 }, response)
     const list = new AnswersInFlight<number>()
     const model = new Map<ServerResponse, number>()
@@ -23,8 +23,8 @@ t.test('the list holds what was added and not yet deleted, each with its tag, wh
     }
     const listed = list.list()
     return listed.length === model.size && listed.every(r => model.has(r))
-  }))
-  t.pass('list() and delete() match the model')
+  })
+  t.doesNotThrow(() => { fc.assert(matches) }, 'list() and delete() match the model')
 })
 
 t.test('a deleted response keeps no link to the list', async t => {
