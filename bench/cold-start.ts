@@ -22,7 +22,7 @@ const RUNS = Number(opt.runs)
 const NODE = opt.node
 const IDLE_MS = Number(opt['idle-ms'])
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const CLI = join(ROOT, 'dist', 'cli', 'main.js')
+const CLI = join(ROOT, 'dist', 'bundle', 'main.js')
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cold-'))
 // The compile cache (Node ≥ 22.1) as a deployment keeps it between starts: warmed by the first run.
 const env = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache'), DEMO_UPSTREAM: 'http://127.0.0.1:9' }

@@ -2,7 +2,7 @@
  * The gatehouse the benches run: its config (one route per route kind, the RS256 route the C
  * peers are compared on) and the built CLI started as its own process.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DIST, freePort, startProc, waitForHttp, type Proc } from './procs.js'
 import { benchOidcYaml } from './session.js'
@@ -64,7 +64,9 @@ export async function startGatehouse (
   const port = await freePort()
   const file = join(dir, `${name}.yaml`)
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-  const proc = startProc(name, process.execPath, [...nodeArgs, join(dist, 'cli/main.js'), 'start', '-c', file])
+  // The bundle users run; a build from before it (`--compare`) has only the compiled CLI.
+  const cli = existsSync(join(dist, 'bundle/main.js')) ? join(dist, 'bundle/main.js') : join(dist, 'cli/main.js')
+  const proc = startProc(name, process.execPath, [...nodeArgs, cli, 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
   return { proc, url, file }

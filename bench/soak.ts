@@ -143,7 +143,7 @@ routes:
   )
 }
 writeConfig()
-const gateway = spawn(process.execPath, ['dist/cli/main.js', 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
+const gateway = spawn(process.execPath, ['dist/bundle/main.js', 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
 teardowns.push(async () => { if (gateway.exitCode === null) { gateway.kill('SIGTERM'); await new Promise(resolve => gateway.once('exit', resolve)) } })
 const base = `http://127.0.0.1:${port}`
 await waitForHttp(`${base}/public/up`)

@@ -74,7 +74,7 @@ authenticators:
 upstreams: { live: { url: "http://127.0.0.1:${upstreamPort}" } }
 routes: [{ match: /live/*, upstream: live, policy: user, user: [idp], websocket: true }]
 `)
-  startProc('gatehouse', process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'start', '-c', config])
+  startProc('gatehouse', process.execPath, [join(ROOT, 'dist', 'bundle', 'main.js'), 'start', '-c', config])
   await waitForHttp(`http://127.0.0.1:${port}/live/up`, { authorization: `Bearer ${mintJwt(1)}` })
   const direct = await run(`ws://127.0.0.1:${upstreamPort}/live/x`, {})
   const through = await run(`ws://127.0.0.1:${port}/live/x`, { authorization: `Bearer ${mintJwt(1)}` })

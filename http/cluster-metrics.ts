@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import { randomUUID } from 'node:crypto'
 import type { AggregatorRegistry, PrometheusContentType, Registry } from 'prom-client'
+import { importCommonJs } from '../src/import-commonjs.js'
 
 const ASK = 'gatehouse:metrics?'
 const ANSWER = 'gatehouse:metrics'
@@ -11,7 +12,7 @@ const ANSWER = 'gatehouse:metrics'
  * AggregatorRegistry asks every worker for its registry).
  */
 export async function shareWorkerRegistry (registry: Registry): Promise<void> {
-  const { AggregatorRegistry } = await import('prom-client')
+  const { AggregatorRegistry } = await importCommonJs(async () => await import('prom-client'))
   // Constructing one registers the worker's answer to the primary's requests.
   void new AggregatorRegistry()
   AggregatorRegistry.setRegistries([registry])
@@ -43,7 +44,7 @@ export function servePrimaryMetrics (): (worker: Worker, message: unknown) => vo
   return (worker, message) => {
     const ask = message as { type?: string, id?: string } | null
     if (ask?.type !== ASK) return
-    aggregator ??= import('prom-client').then(({ AggregatorRegistry }) => new AggregatorRegistry())
+    aggregator ??= importCommonJs(async () => await import('prom-client')).then(({ AggregatorRegistry }) => new AggregatorRegistry())
     aggregator.then(async a => await a.clusterMetrics()).then(
       text => worker.send({ type: ANSWER, id: ask.id, text }),
       (err: Error) => worker.send({ type: ANSWER, id: ask.id, error: err.message })

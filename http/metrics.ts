@@ -7,6 +7,7 @@ import type { BufferBudget } from '../src/proxy/buffer-budget.js'
 import type { TargetState } from '../src/proxy/balancer.js'
 import { createDecisionCounters } from '../src/telemetry/decision-counters.js'
 import type { PoolUsage } from './upstream-pool.js'
+import { importCommonJs } from '../src/import-commonjs.js'
 
 /** Index = status / 100; 0 stands for "no answer" (an upstream that failed). */
 const STATUS_CLASSES = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const
@@ -139,7 +140,7 @@ interface ScrapeSources {
  * the request path counts in plain fields (`families`), which the registry then reads.
  */
 async function buildRegistry (families: readonly object[], sources: ScrapeSources): Promise<Registry> {
-  const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client')
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = await importCommonJs(async () => await import('prom-client'))
   const { cacheCounters, counters, pools, buffers } = sources
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })

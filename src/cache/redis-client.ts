@@ -1,5 +1,6 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import type { RedisConfig } from '../config/types.js'
+import { importCommonJs } from '../import-commonjs.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -23,7 +24,7 @@ const FAIL_FAST: RedisOptions = {
  * ioredis is loaded here, on the first client, so a config without `cache.redis` never pays for it.
  */
 export async function createRedisClient (cfg: RedisConfig, options: RedisOptions = {}): Promise<RedisClient> {
-  const { Cluster, Redis } = await import('ioredis')
+  const { Cluster, Redis } = await importCommonJs(async () => await import('ioredis'))
   const opts = { ...FAIL_FAST, ...options }
   if ('url' in cfg) return new Redis(cfg.url, opts)
   if ('cluster' in cfg) {

@@ -174,6 +174,7 @@ export function schemaValid (data: unknown): boolean {
 function schemaIssues (data: unknown, issues: Issues): void {
   if (schemaValid(data)) return
   // Only a config that fails loads TypeBox: its errors, reworded to name each key, are the messages.
+  // The bundle (package.json `bundle`) has this file as an entry of its own beside its chunks: the same relative path.
   const { schemaErrors } = requireModule('./schema-issues.js') as typeof import('./schema-issues.js')
   schemaErrors(data, (segments, message, atKey) => issues.add(segments, message, atKey))
 }

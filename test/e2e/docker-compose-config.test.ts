@@ -5,11 +5,10 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'yaml'
 import { DOCKER_COMPOSE, requires } from '../helpers/requires.js'
-import { ROOT } from '../helpers/paths.js'
+import { CLI, ROOT } from '../helpers/paths.js'
 import { keyHash, tempDir } from '../helpers/gateway.js'
 
 const run = promisify(execFile)
-const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 const SECRET = 'compose-test-secret-0123456789abcdef0123456789'
 const ADMIN_TOKEN = 'compose-test-admin-token-0123456789'
 const WEB_KEY_HASH = keyHash('gh_compose-test-web-key-000000000000000000000')

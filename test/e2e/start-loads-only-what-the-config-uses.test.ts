@@ -10,12 +10,19 @@ import { makePki } from '../helpers/certs.js'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
 import { startEcho } from '../helpers/upstream.js'
-import { CLI, nodeCommand } from '../helpers/paths.js'
+import { ROOT, nodeCommand } from '../helpers/paths.js'
 import { until } from '../helpers/until.js'
 import { OPENSSL, requires } from '../helpers/requires.js'
 import { loadedOwnModules, loadedPackages, RECORD_LOADED_MODULES } from '../helpers/loaded-modules.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
+
+/**
+ * The compiled CLI, not the bundle users run: the recorder names modules by file, and the
+ * bundle puts them in chunks. The bundle keeps every `import()` a chunk of its own (esbuild's
+ * splitting), so what loads lazily here loads lazily there.
+ */
+const CLI = join(ROOT, 'dist', 'cli', 'main.js')
 
 /** The packages of the features a config may leave out: `start` loads none of them unless it uses it. */
 const OPTIONAL_PACKAGES = [

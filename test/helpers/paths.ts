@@ -14,8 +14,8 @@ function repositoryRoot (from: string): string {
 
 export const ROOT = repositoryRoot(import.meta.dirname)
 
-/** The built CLI, as `npm test` leaves it (the build runs first). */
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js')
+/** The CLI as users run it: the bundle `npm run build` leaves (the build runs first in `npm test`). */
+export const CLI = join(ROOT, 'dist', 'bundle', 'main.js')
 
 /**
  * How a test runs `node <args>`, or another Node program such as npm: `[command, argv]`.
