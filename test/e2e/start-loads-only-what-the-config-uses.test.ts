@@ -10,19 +10,18 @@ import { makePki } from '../helpers/certs.js'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js'
 import { AS_CLIENTS, startAuthServer } from '../helpers/oauth-server.js'
 import { startEcho } from '../helpers/upstream.js'
-import { ROOT, nodeCommand } from '../helpers/paths.js'
+import { CLI, ROOT, nodeCommand } from '../helpers/paths.js'
 import { until } from '../helpers/until.js'
 import { OPENSSL, requires } from '../helpers/requires.js'
-import { loadedOwnModules, loadedPackages, RECORD_LOADED_MODULES } from '../helpers/loaded-modules.js'
+import { bundledModules, loadedOwnModules, loadedPackages, RECORD_LOADED_MODULES } from '../helpers/loaded-modules.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
 /**
- * The compiled CLI, not the bundle users run: the recorder names modules by file, and the
- * bundle puts them in chunks. The bundle keeps every `import()` a chunk of its own (esbuild's
- * splitting), so what loads lazily here loads lazily there.
+ * The compiled CLI, whose modules the recorder sees one by one; the bundle users run is checked
+ * too, by the modules inside the chunks it loads.
  */
-const CLI = join(ROOT, 'dist', 'cli', 'main.js')
+const COMPILED_CLI = join(ROOT, 'dist', 'cli', 'main.js')
 
 /** The packages of the features a config may leave out: `start` loads none of them unless it uses it. */
 const OPTIONAL_PACKAGES = [
@@ -38,14 +37,14 @@ interface Recorded { packages: Set<string>, own: Set<string>, admin: number, rec
  * `gatehouse start -c <yaml>` in a child process that records every module it loads; once
  * the admin listener answers /healthz (the gateway is built and listening), what it loaded.
  */
-async function startRecorded (t: Teardown, yaml: (admin: number) => string): Promise<Recorded> {
+async function startRecorded (t: Teardown, yaml: (admin: number) => string, cli = COMPILED_CLI): Promise<Recorded> {
   const dir = tempDir(t)
   const admin = await freePort()
   const config = join(dir, 'gateway.config.yaml')
   const record = join(dir, 'loaded.txt')
   writeFileSync(config, yaml(admin))
   writeFileSync(record, '')
-  const [command, args] = nodeCommand(['--import', RECORD_LOADED_MODULES, CLI, 'start', '-c', config])
+  const [command, args] = nodeCommand(['--import', RECORD_LOADED_MODULES, cli, 'start', '-c', config])
   const child = spawn(command, args, { env: { ...process.env, GATEHOUSE_LOADED_MODULES: record }, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
@@ -87,6 +86,21 @@ routes:
   t.equal(scraped.statusCode, 200)
   t.match(await scraped.body.text(), /^gatehouse_config_reloads_total\{result="ok"\} 0$/m, 'the first scrape has the series counted before it')
   t.ok(loadedPackages(record).has('prom-client'), 'the first scrape loads prom-client')
+})
+
+t.test('the bundle users run, a one-route public config: none of the optional parts is in the chunks it loads', async t => {
+  const upstream = await startEcho(t)
+  const port = await freePort()
+  const { record } = await startRecorded(t, admin => `server: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:${admin} }
+upstreams:
+  web: { url: "${upstream}" }
+routes:
+  - { match: /*, upstream: web, policy: public }
+`, CLI)
+  const { packages, own } = bundledModules(record)
+  t.ok(packages.has('fastify') && packages.has('yaml') && own.has('runtime/server.js'), 'the chunks loaded name the modules a gateway always runs')
+  for (const name of [...OPTIONAL_PACKAGES, 'prom-client']) t.notOk(packages.has(name), `${name} is not in a loaded chunk`)
+  for (const path of OPTIONAL_MODULES) t.notOk(own.has(path), `${path} is not in a loaded chunk`)
 })
 
 t.test('a config that uses every feature: start loads each of them', { skip: requires(OPENSSL) }, async t => {

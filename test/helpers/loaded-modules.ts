@@ -31,3 +31,20 @@ export function loadedOwnModules (file: string): Set<string> {
   }
   return paths
 }
+
+/**
+ * The packages and gatehouse modules inside the bundle files recorded in `file`: esbuild heads
+ * each module it bundles with a comment naming its path (`// node_modules/ioredis/built/…`,
+ * `// dist/src/auth/mtls.js`).
+ */
+export function bundledModules (file: string): { packages: Set<string>, own: Set<string> } {
+  const packages = new Set<string>()
+  const own = new Set<string>()
+  for (const url of readFileSync(file, 'utf8').split('\n')) {
+    if (!/\/dist\/bundle\/[^/]+\.js$/.test(url)) continue
+    const text = readFileSync(new URL(url), 'utf8')
+    for (const m of text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(m[1] as string)
+    for (const m of text.matchAll(/^\/\/ dist\/((?:cli|runtime|http|src)\/\S+\.js)$/gm)) own.add(m[1] as string)
+  }
+  return { packages, own }
+}
