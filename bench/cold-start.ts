@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort } from './procs.js'
+import { CLI, freePort } from './procs.js'
 
 const { values: opt } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, node: { type: 'string', default: process.execPath }, 'idle-ms': { type: 'string', default: '3000' } }
@@ -22,7 +22,6 @@ const RUNS = Number(opt.runs)
 const NODE = opt.node
 const IDLE_MS = Number(opt['idle-ms'])
 const ROOT = resolve(import.meta.dirname, '..', '..')
-const CLI = join(ROOT, 'dist', 'bundle', 'main.js')
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cold-'))
 // The compile cache (Node ≥ 22.1) as a deployment keeps it between starts: warmed by the first run.
 const env = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache'), DEMO_UPSTREAM: 'http://127.0.0.1:9' }

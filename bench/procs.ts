@@ -16,6 +16,8 @@ export async function freePort (): Promise<number> {
 
 /** The dist/ this file was built into: the CLI and the bench's own processes are in it. */
 export const DIST = resolve(import.meta.dirname, '..')
+/** The CLI as users run it: the bundle the build leaves in dist/bundle. */
+export const CLI = join(DIST, 'bundle', 'main.js')
 
 export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 

@@ -5,10 +5,10 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
-import { freePort, startProc, stopAll, waitForHttp } from './procs.js'
+import { CLI, freePort, startProc, stopAll, waitForHttp } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt } from './tokens.js'
 
 const { values: opt } = parseArgs({
@@ -21,7 +21,6 @@ const { values: opt } = parseArgs({
 const SECONDS = Number(opt.seconds)
 const CONNECTIONS = Number(opt.connections)
 const SIZE = Number(opt.size)
-const ROOT = resolve(import.meta.dirname, '..', '..')
 
 /** The upstream: ws's own echo server, answering HTTP 200 on / so waitForHttp can see it up. */
 const ECHO = `
@@ -74,7 +73,7 @@ authenticators:
 upstreams: { live: { url: "http://127.0.0.1:${upstreamPort}" } }
 routes: [{ match: /live/*, upstream: live, policy: user, user: [idp], websocket: true }]
 `)
-  startProc('gatehouse', process.execPath, [join(ROOT, 'dist', 'bundle', 'main.js'), 'start', '-c', config])
+  startProc('gatehouse', process.execPath, [CLI, 'start', '-c', config])
   await waitForHttp(`http://127.0.0.1:${port}/live/up`, { authorization: `Bearer ${mintJwt(1)}` })
   const direct = await run(`ws://127.0.0.1:${upstreamPort}/live/x`, {})
   const through = await run(`ws://127.0.0.1:${port}/live/x`, { authorization: `Bearer ${mintJwt(1)}` })

@@ -40,6 +40,8 @@ export function createLogger (level: string, extraHeaders: readonly string[] = [
 /** Where an access log's lines go: a stream that takes each line (a test's), or {@link StdoutBatches}. */
 interface LineSink {
   write: (text: string) => unknown
+  /** What still waits, written before the process exits. */
+  flushSync?: () => void
 }
 
 /**
@@ -66,7 +68,7 @@ export class AccessLog {
       setInterval(() => { this.flush() }, BATCH_MS).unref()
       process.once('exit', () => {
         this.flush()
-        ;(this.destination as Partial<StdoutBatches>).flushSync?.()
+        this.destination.flushSync?.()
       })
     }
   }
@@ -130,7 +132,7 @@ export class StdoutBatches implements LineSink {
     if (next !== undefined) this.write(next)
   }
 
-  constructor (private readonly out: NodeJS.WritableStream & { writableLength: number } = process.stdout, private readonly fd = 1) {
+  constructor (private readonly out: NodeJS.WritableStream = process.stdout, private readonly fd = 1) {
     out.on('error', () => { this.broken = true })
   }
 
