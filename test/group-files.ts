@@ -25,7 +25,12 @@ for (let g = 0; g < groups; g++) {
   const share = files.filter((_, i) => i % groups === g).map(f => relative(out, f))
   // Each top-level test is named for the file that declared it, so a group that fails or times
   // out (tap lists the tests still running) says which file to look at and run alone.
+  // A config that fails its compiled check makes parseConfig require() the TypeBox error reporter,
+  // synchronously. Node 22 refuses to require() an ES module that a later file's import() is still
+  // loading, and here the files' imports go on while earlier files' tests run; the gateway itself
+  // never import()s TypeBox. Loaded whole before any test, the reporter is always there to require.
   const entry = `import t from 'tap'
+await import('../../src/config/schema-issues.js')
 let file = ''
 t.on('subtestAdd', test => { test.name = \`\${file.replace(/^\\.\\.\\//, '')}: \${test.name}\` })
 for (file of ${JSON.stringify(share)}) await import(file)
