@@ -76,8 +76,7 @@ upstreams:
 routes:
   - { match: /*, upstream: web, policy: public }
 `)
-  // (undici's pool is required from CommonJS, which the hook does not see: fastify and yaml are imported.)
-  t.ok(packages.has('fastify') && packages.has('yaml'), 'the recorder sees the packages a gateway always loads')
+  t.ok(packages.has('fastify') && packages.has('undici') && packages.has('yaml'), 'the recorder sees the packages a gateway always loads')
   for (const name of OPTIONAL_PACKAGES) t.notOk(packages.has(name), `${name} is not loaded`)
   for (const path of OPTIONAL_MODULES) t.notOk(own.has(path), `${path} is not loaded`)
   // The request path counts in plain fields: the registry, and prom-client, wait for the first scrape.
