@@ -23,8 +23,11 @@ const NODE = opt.node
 const IDLE_MS = Number(opt['idle-ms'])
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cold-'))
-// The compile cache (Node ≥ 22.1) as a deployment keeps it between starts: warmed by the first run.
-const env = { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache'), DEMO_UPSTREAM: 'http://127.0.0.1:9' }
+// The compile cache (Node ≥ 22.1) as a deployment keeps it between starts: warmed by a `check` and
+// a start of each config before the measured runs (a running gateway writes it a second after it
+// serves). A start with an empty cache, a new machine's or container's first, is measured beside.
+const CACHE = join(dir, 'compile-cache')
+const env = { ...process.env, NODE_COMPILE_CACHE: CACHE, DEMO_UPSTREAM: 'http://127.0.0.1:9' }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number
 
@@ -91,14 +94,17 @@ async function settledRssMiB (pid: number): Promise<number> {
   return samples[samples.length - 1] as number
 }
 
-/** Launch to the admin listener's first 200, then RSS once idle (settledRssMiB). */
-async function start (config: (listen: number, admin: number) => string): Promise<{ firstMs: number, cpuMs: number, rssMiB: number }> {
+/**
+ * Launch to the admin listener's first 200, then RSS once idle (settledRssMiB); with `cache`, on
+ * that compile cache folder and without the RSS.
+ */
+async function start (config: (listen: number, admin: number) => string, cache = CACHE): Promise<{ firstMs: number, cpuMs: number, rssMiB: number }> {
   const listen = await freePort()
   const admin = await freePort()
   const file = join(dir, `gw-${listen}.yaml`)
   writeFileSync(file, config(listen, admin))
   const t0 = process.hrtime.bigint()
-  const child = spawn(NODE, [CLI, 'start', '-c', file], { env, stdio: 'ignore' })
+  const child = spawn(NODE, [CLI, 'start', '-c', file], { env: { ...env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' })
   try {
     for (let i = 0; !(await answered(admin)); i++) {
       if (i > 6000 || child.exitCode !== null) throw new Error(`gatehouse did not answer (exit ${String(child.exitCode)})`)
@@ -107,7 +113,7 @@ async function start (config: (listen: number, admin: number) => string): Promis
     const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
     // CPU time moves far less with the machine's load than wall time does.
     const cpu = cpuMs(child.pid as number)
-    return { firstMs, cpuMs: cpu, rssMiB: await settledRssMiB(child.pid as number) }
+    return { firstMs, cpuMs: cpu, rssMiB: cache === CACHE ? await settledRssMiB(child.pid as number) : NaN }
   } finally {
     child.kill('SIGKILL')
     await new Promise(resolve => child.once('exit', resolve))
@@ -127,9 +133,12 @@ try {
   const fullFile = join(dir, 'full.yaml')
   writeFileSync(fullFile, fullExample(1, 2))
   wallMs([CLI, 'check', '-c', oneFile])
-  const rows: Record<string, number[]> = {
-    bare: [], bareCpu: [], checkOne: [], checkFull: [], firstOne: [], firstFull: [], cpuOne: [], cpuFull: [], rssOne: [], rssFull: [], rssBare: []
-  }
+  await start(oneRoute)
+  await start(fullExample)
+  const measures = [
+    'bare', 'bareCpu', 'checkOne', 'checkFull', 'firstOne', 'firstFull', 'coldOne', 'coldFull', 'cpuOne', 'cpuFull', 'rssOne', 'rssFull', 'rssBare'
+  ]
+  const rows: Record<string, number[]> = Object.fromEntries(measures.map(name => [name, []]))
   const load = [loadavg()[0]]
   for (let i = 0; i < RUNS; i++) {
     rows.bare?.push(wallMs(['-e', '0']))
@@ -145,6 +154,8 @@ try {
     rows.firstFull?.push(full.firstMs)
     rows.rssFull?.push(full.rssMiB)
     rows.rssBare?.push(await bareRssMiB())
+    rows.coldOne?.push((await start(oneRoute, join(dir, `empty-cache-${i}-one`))).firstMs)
+    rows.coldFull?.push((await start(fullExample, join(dir, `empty-cache-${i}-full`))).firstMs)
     load.push(loadavg()[0])
   }
   const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)])) as Record<keyof typeof rows, number>
@@ -158,6 +169,8 @@ try {
       `| ${(m.checkOne / m.bare).toFixed(1)}× / ${(m.checkFull / m.bare).toFixed(1)}× | ≤ 3× |`,
     `| start to first answer ms | ${m.firstOne.toFixed(0)} | ${m.firstFull.toFixed(0)} | ${m.bare.toFixed(0)} ` +
       `| ${(m.firstOne / m.bare).toFixed(1)}× / ${(m.firstFull / m.bare).toFixed(1)}× | ≤ 5× |`,
+    `| … with an empty compile cache ms | ${m.coldOne.toFixed(0)} | ${m.coldFull.toFixed(0)} | ${m.bare.toFixed(0)} ` +
+      `| ${(m.coldOne / m.bare).toFixed(1)}× / ${(m.coldFull / m.bare).toFixed(1)}× | |`,
     `| CPU ms to first answer | ${m.cpuOne.toFixed(0)} | ${m.cpuFull.toFixed(0)} | ${m.bareCpu.toFixed(0)} ` +
       `| ${(m.cpuOne / m.bareCpu).toFixed(1)}× / ${(m.cpuFull / m.bareCpu).toFixed(1)}× | (≤ 5×, as wall time) |`,
     `| idle RSS MiB | ${m.rssOne.toFixed(0)} | ${m.rssFull.toFixed(0)} | ${m.rssBare.toFixed(0)} ` +

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import module from 'node:module'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue } from '../src/config/load.js'
@@ -78,5 +79,16 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     process.on('SIGINT', () => {})
     workerReady()
   }
+  keepCompiledCode()
   return -1
+}
+
+/**
+ * Node writes the compile cache (cli/main.ts) when a process exits normally, so a gateway that is
+ * killed, or only ever replaced, would never store what its start compiled, and every start would
+ * compile its modules again. Written once the gateway serves, off the start's own path.
+ */
+function keepCompiledCode (): void {
+  const flush = (module as { flushCompileCache?: () => void }).flushCompileCache
+  if (flush !== undefined) setTimeout(flush, 1000).unref()
 }
