@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CLI, freePort } from './procs.js'
+import { CLI, freePort, START_FLAGS } from './procs.js'
 
 const { values: opt } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, node: { type: 'string', default: process.execPath }, 'idle-ms': { type: 'string', default: '3000' } }
@@ -104,7 +104,7 @@ async function start (config: (listen: number, admin: number) => string, cache =
   const file = join(dir, `gw-${listen}.yaml`)
   writeFileSync(file, config(listen, admin))
   const t0 = process.hrtime.bigint()
-  const child = spawn(NODE, [CLI, 'start', '-c', file], { env: { ...env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' })
+  const child = spawn(NODE, [...START_FLAGS, CLI, 'start', '-c', file], { env: { ...env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' })
   try {
     for (let i = 0; !(await answered(admin)); i++) {
       if (i > 6000 || child.exitCode !== null) throw new Error(`gatehouse did not answer (exit ${String(child.exitCode)})`)

@@ -4,7 +4,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DIST, freePort, startProc, waitForHttp, type Proc } from './procs.js'
+import { DIST, freePort, START_FLAGS, startProc, waitForHttp, type Proc } from './procs.js'
 import { benchOidcYaml } from './session.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET } from './tokens.js'
 
@@ -66,7 +66,7 @@ export async function startGatehouse (
   writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
   // The bundle users run; a build from before it (`--compare`) has only the compiled CLI.
   const cli = existsSync(join(dist, 'bundle/main.js')) ? join(dist, 'bundle/main.js') : join(dist, 'cli/main.js')
-  const proc = startProc(name, process.execPath, [...nodeArgs, cli, 'start', '-c', file])
+  const proc = startProc(name, process.execPath, [...START_FLAGS, ...nodeArgs, cli, 'start', '-c', file])
   const url = `http://127.0.0.1:${port}`
   await waitForHttp(`${url}/public/ping`, {}, proc)
   return { proc, url, file }

@@ -19,6 +19,16 @@ export const DIST = resolve(import.meta.dirname, '..')
 /** The CLI as users run it: the bundle the build leaves in dist/bundle. */
 export const CLI = join(DIST, 'bundle', 'main.js')
 
+/**
+ * The node flags `npm start` (and the image's entry point) run the gateway with, read from the
+ * `start` script: the benches start it as a deployment does (docs/operations.md, Memory).
+ */
+export const START_FLAGS: string[] = (() => {
+  const { scripts } = JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = scripts.start.split(/\s+/)
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/bundle/main.js'))
+})()
+
 export const onPath = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
 export interface Proc { name: string, child: ChildProcess, pids: () => number[] }

@@ -27,7 +27,7 @@ import { SignJWT } from 'jose'
 import { KEYS, keyHash } from '../test/helpers/gateway.js'
 import { startAuthServer, AS_CLIENTS } from '../test/helpers/oauth-server.js'
 import { runTokens, printedToken } from '../test/helpers/api-tokens.js'
-import { CLI, freePort, waitForHttp } from './procs.js'
+import { CLI, freePort, START_FLAGS, waitForHttp } from './procs.js'
 import { benchOidcYaml, benchSessionCookie } from './session.js'
 
 const { values } = parseArgs({
@@ -143,7 +143,7 @@ routes:
   )
 }
 writeConfig()
-const gateway = spawn(process.execPath, [CLI, 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
+const gateway = spawn(process.execPath, [...START_FLAGS, CLI, 'start', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] })
 teardowns.push(async () => { if (gateway.exitCode === null) { gateway.kill('SIGTERM'); await new Promise(resolve => gateway.once('exit', resolve)) } })
 const base = `http://127.0.0.1:${port}`
 await waitForHttp(`${base}/public/up`)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
-import { CLI, freePort, startProc, stopAll, waitForHttp } from './procs.js'
+import { CLI, freePort, START_FLAGS, startProc, stopAll, waitForHttp } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, mintJwt } from './tokens.js'
 
 const { values: opt } = parseArgs({
@@ -73,7 +73,7 @@ authenticators:
 upstreams: { live: { url: "http://127.0.0.1:${upstreamPort}" } }
 routes: [{ match: /live/*, upstream: live, policy: user, user: [idp], websocket: true }]
 `)
-  startProc('gatehouse', process.execPath, [CLI, 'start', '-c', config])
+  startProc('gatehouse', process.execPath, [...START_FLAGS, CLI, 'start', '-c', config])
   await waitForHttp(`http://127.0.0.1:${port}/live/up`, { authorization: `Bearer ${mintJwt(1)}` })
   const direct = await run(`ws://127.0.0.1:${upstreamPort}/live/x`, {})
   const through = await run(`ws://127.0.0.1:${port}/live/x`, { authorization: `Bearer ${mintJwt(1)}` })
