@@ -152,6 +152,35 @@ export interface DoorAnswer {
   body: string
 }
 
+const NO_STORE: readonly string[] = Object.freeze(['cache-control', 'no-store'])
+// nginx's cache takes Cache-Control private as "never": X-Accel-Expires is the lifetime it reads.
+const NGINX_NO_STORE: readonly string[] = Object.freeze(['x-accel-expires', '0', ...NO_STORE])
+
+/** Whether a route's allows may be reused at all, and what they vary on per door: the same for every request. */
+interface RouteReuse { reusable: boolean, vary: Record<FrontDoor, string> }
+
+const routeReuse = new WeakMap<RuntimeRoute, RouteReuse>()
+
+function reuseOf (route: RuntimeRoute): RouteReuse {
+  let known = routeReuse.get(route)
+  if (known !== undefined) return known
+  const authenticators = [...route.clientAuth, ...route.userAuth]
+  const consumed = new Set<string>()
+  for (const a of authenticators) {
+    for (const h of a.consumes.headers) consumed.add(h)
+    if ((a.consumes.cookies?.length ?? 0) > 0) consumed.add('cookie')
+  }
+  // A WebSocket handshake is decided per request (its key is new each time): an allow of the
+  // plain request must not be reused for one.
+  const vary = (door: FrontDoor): string => [...new Set([...DOOR_HEADERS[door], 'sec-websocket-key', ...consumed])].join(', ')
+  known = {
+    reusable: route.rateLimit === undefined && !authenticators.some(a => a.browserSession === true),
+    vary: { nginx: vary('nginx'), traefik: vary('traefik'), envoy: vary('envoy') }
+  }
+  routeReuse.set(route, known)
+  return known
+}
+
 /**
  * How long a proxy may reuse this allow, as Cache-Control and Vary; no-store for anything
  * whose next answer could differ without its credentials changing: a rate-limited route
@@ -161,31 +190,30 @@ export interface DoorAnswer {
  */
 export function cacheHeaders (
   door: FrontDoor, route: RuntimeRoute, user: { exp?: number | undefined } | undefined, ttlMs: number, nowMs: number, webSocket = false
-): string[] {
-  const noStore = door === 'nginx' ? ['x-accel-expires', '0', 'cache-control', 'no-store'] : ['cache-control', 'no-store']
-  if (ttlMs <= 0 || route.rateLimit !== undefined || webSocket) return noStore
-  const authenticators = [...route.clientAuth, ...route.userAuth]
-  if (authenticators.some(a => a.browserSession === true)) return noStore
+): readonly string[] {
+  const noStore = door === 'nginx' ? NGINX_NO_STORE : NO_STORE
+  if (ttlMs <= 0 || webSocket) return noStore
+  const { reusable, vary } = reuseOf(route)
+  if (!reusable) return noStore
   let seconds = Math.floor(ttlMs / 1000)
   if (user?.exp !== undefined) seconds = Math.min(seconds, Math.floor(user.exp - nowMs / 1000))
   if (seconds < 1) return noStore
-  // A WebSocket handshake is decided per request (its key is new each time): an allow of the
-  // plain request must not be reused for one.
-  const vary = new Set([...DOOR_HEADERS[door], 'sec-websocket-key'])
-  for (const a of authenticators) {
-    for (const h of a.consumes.headers) vary.add(h)
-    if ((a.consumes.cookies?.length ?? 0) > 0) vary.add('cookie')
-  }
-  // nginx's cache takes Cache-Control private as "never": X-Accel-Expires is the lifetime it reads.
-  const nginx = door === 'nginx' ? ['x-accel-expires', String(seconds)] : []
-  return [...nginx, 'cache-control', `private, max-age=${seconds}`, 'vary', [...vary].join(', ')]
+  const cacheControl = ['cache-control', `private, max-age=${seconds}`, 'vary', vary[door]]
+  return door === 'nginx' ? ['x-accel-expires', String(seconds), ...cacheControl] : cacheControl
 }
+
+/** The names of the identity headers (and the signed assertion's) a gateway tells: the same for every request. */
+const toldByGateway = new WeakMap<Gateway, Set<string>>()
 
 /** The identity headers the decision told (and the signed assertion): what an allow carries back. */
 function toldHeaders (gateway: Gateway, upstreamHeaders: readonly string[]): string[] {
-  const { names, claims } = gateway.identity
-  const told = new Set([names.user, names.client, names.scopes, names.auth, ...claims.map(([, h]) => h)])
-  if (gateway.assertion !== undefined) told.add(gateway.assertion.header)
+  let told = toldByGateway.get(gateway)
+  if (told === undefined) {
+    const { names, claims } = gateway.identity
+    told = new Set([names.user, names.client, names.scopes, names.auth, ...claims.map(([, h]) => h)])
+    if (gateway.assertion !== undefined) told.add(gateway.assertion.header)
+    toldByGateway.set(gateway, told)
+  }
   const out: string[] = []
   for (let i = 0; i < upstreamHeaders.length; i += 2) {
     const name = (upstreamHeaders[i] as string).toLowerCase()

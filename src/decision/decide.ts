@@ -405,9 +405,10 @@ function endpointOf (hit: Extract<RouteHit, { kind: 'token-endpoint' | 'login-en
  * The whole decision for one request: routed as the listener routes it, then the route's
  * compiled decision. The listener's own endpoints are `endpoint` outcomes (the logout
  * endpoint's same-origin check included); a target no route serves is refused as the
- * listener refuses it (400 for a path it cannot decode, the path guard, else 404).
+ * listener refuses it (400 for a path it cannot decode, the path guard, else 404). Synchronous
+ * unless a step of the route's decision waits (a cache miss, Redis, an introspection call).
  */
-export async function decide (gateway: Gateway, request: DecisionRequest, options: DecideOptions = {}): Promise<Outcome> {
+export function decide (gateway: Gateway, request: DecisionRequest, options: DecideOptions = {}): Outcome | Promise<Outcome> {
   const c = compiledFor(gateway)
   const method = request.method
   // What Node's parser refuses never reaches a route: answered as the listener answers it.
@@ -418,7 +419,7 @@ export async function decide (gateway: Gateway, request: DecisionRequest, option
       route = compileRouteDecision(gateway, gateway.routes.find(r => r.index === hit.index) as RuntimeRoute)
       c.routes.set(hit.index, route)
     }
-    return await route(request, { ...options, params: hit.params })
+    return route(request, { ...options, params: hit.params })
   }
   const { trust } = gateway
   const found = {
