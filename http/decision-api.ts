@@ -1,11 +1,12 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decide, type Outcome } from '../src/decision/decide.js'
+import { nodeHeaders } from '../src/decision/request.js'
 import { DECISIONS_TOKEN_HEADER, doorAnswer, frontDoorOf, originalRequest, type DoorAnswer, type FrontDoor } from '../src/decision-api/front-door.js'
 import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
 import type { Gateway } from '../src/gateway.js'
 import { accessLogger, type Logger } from '../src/logger.js'
-import { requestId } from './exchange.js'
+import { requestIdOf } from './exchange.js'
 import type { Metrics } from './metrics.js'
 
 const digest = (value: string): Buffer => hash('sha256', value, 'buffer')
@@ -13,19 +14,40 @@ const digest = (value: string): Buffer => hash('sha256', value, 'buffer')
 /**
  * Checks the decisions token in constant time (as digests: equal lengths whatever was sent).
  * The expected token's digest is made once, and again only when a reload changes the token.
+ * A connection that has shown the token is not made to prove it again with each request (the
+ * proxy keeps its connections open): what it sends next is compared as a plain string, which
+ * can only tell a sender that already knows the token about it.
  */
-function tokenCheck (): (expected: string | undefined, presented: string | string[] | undefined) => GatehouseError | undefined {
+function tokenCheck (): (expected: string | undefined, presented: string | string[] | undefined, connection: object) => GatehouseError | undefined {
   let known: { token: string, digest: Buffer } | undefined
-  return (expected, presented) => {
+  const shown = new WeakMap<object, string>()
+  return (expected, presented, connection) => {
     if (expected === undefined) return undefined
-    if (known?.token !== expected) known = { token: expected, digest: digest(expected) }
     const value = Array.isArray(presented) ? presented[0] : presented
-    if (value !== undefined && timingSafeEqual(digest(value), known.digest)) return undefined
+    if (value !== undefined && shown.get(connection) === expected && value === expected) return undefined
+    if (known?.token !== expected) known = { token: expected, digest: digest(expected) }
+    if (value !== undefined && timingSafeEqual(digest(value), known.digest)) {
+      shown.set(connection, expected)
+      return undefined
+    }
     const code = value === undefined ? 'missing_credentials' : 'invalid_credentials'
     return new GatehouseError(code, `the decision API wants the decisions token (${DECISIONS_TOKEN_HEADER})`, {
       challenges: [{ scheme: 'Bearer', params: { realm: 'gatehouse-decisions' } }]
     })
   }
+}
+
+/**
+ * The request id and the decisions token as sent, read from the raw lines: `req.headers` would
+ * make Node build an object of every header, and the decision builds its own of the client's.
+ */
+function proxyHeaders (rawHeaders: readonly string[]): Record<string, string | string[] | undefined> {
+  const lines: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase()
+    if (name === 'x-request-id' || name === DECISIONS_TOKEN_HEADER) lines.push(name, rawHeaders[i + 1] as string)
+  }
+  return nodeHeaders(lines)
 }
 
 /** The path as logged: never the query (the original URI can carry an API key). */
@@ -49,7 +71,8 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
   return function answerDecision (req, res) {
     const started = process.hrtime.bigint()
     const gateway = current()
-    const id = requestId(req)
+    const sent = proxyHeaders(req.rawHeaders)
+    const id = requestIdOf(sent['x-request-id'])
     const url = req.url ?? '/'
     const found = frontDoorOf(url)
     const door: FrontDoor | 'none' = found?.door ?? 'none'
@@ -89,7 +112,7 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
       if (err.code === 'internal_error') logger.error({ err: thrown, reqId: id }, 'decision API internal error')
       send(problemAnswer(err, id, ['x-request-id', id]))
     }
-    const refusal = tokenRefusal(gateway.config.server.decisionsToken, req.headers[DECISIONS_TOKEN_HEADER])
+    const refusal = tokenRefusal(gateway.config.server.decisionsToken, sent[DECISIONS_TOKEN_HEADER], req.socket)
     if (refusal !== undefined) {
       refuse(refusal)
       return

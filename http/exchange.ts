@@ -13,7 +13,12 @@ import type { RouteSeries } from './metrics.js'
 
 /** Fastify's `genReqId`: keep a well-formed incoming X-Request-Id, else make one. */
 export function requestId (req: { headers: Record<string, string | string[] | undefined> }): string {
-  return acceptRequestId(req.headers['x-request-id']) ?? newUuid()
+  return requestIdOf(req.headers['x-request-id'])
+}
+
+/** The client's X-Request-Id when it is one the gateway accepts, else a new one. */
+export function requestIdOf (sent: string | string[] | undefined): string {
+  return acceptRequestId(sent) ?? newUuid()
 }
 
 /**

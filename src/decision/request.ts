@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import { http } from '../node-http.js'
 import type { PeerCertificate } from '../auth/types.js'
 
@@ -30,15 +29,24 @@ export interface DecisionRequest {
   tls: TlsFacts
 }
 
+type HeaderObject = Record<string, string | string[] | undefined>
+type AddHeaderLine = (this: { joinDuplicateHeaders: boolean }, name: string, value: string, into: HeaderObject) => void
+
+/** Node's rule for one header line, the one its parser applies to every request (`IncomingMessage`'s own method). */
+const addHeaderLine = (http.IncomingMessage.prototype as unknown as { _addHeaderLine: AddHeaderLine })._addHeaderLine
+/** A listener as the gateway's are made: without `joinDuplicateHeaders`. */
+const LISTENER = { joinDuplicateHeaders: false }
+
 /**
  * Raw header lines (`[name, value, name, value…]`, as on the wire) joined exactly as the
  * listener's Node joins them: Node's own code does it, so `authorization` and `host` keep
  * the first copy, `cookie` is joined with `; `, `set-cookie` kept as a list, others with `, `.
+ * Line by line into a plain object: no `IncomingMessage` (a stream) is made for it.
  */
-export function nodeHeaders (rawHeaders: readonly string[]): Record<string, string | string[] | undefined> {
-  const message = new http.IncomingMessage(null as never) as IncomingMessage & { _addHeaderLines: (raw: string[], n: number) => void }
-  message._addHeaderLines([...rawHeaders], rawHeaders.length)
-  return message.headers
+export function nodeHeaders (rawHeaders: readonly string[]): HeaderObject {
+  const headers: HeaderObject = {}
+  for (let i = 0; i < rawHeaders.length; i += 2) addHeaderLine.call(LISTENER, rawHeaders[i] as string, rawHeaders[i + 1] as string, headers)
+  return headers
 }
 
 /** llhttp's reading of `Connection: upgrade` plus `Upgrade`: what makes Node set `req.upgrade`. */
