@@ -17,7 +17,7 @@ t.test('Dockerfile: multi-stage, production dependencies only, non-root, and its
   t.match(dockerfile, /RUN npm ci --omit=dev/)
   t.match(dockerfile, /COPY --from=build \/app\/dist \.\/dist/)
   t.equal(lines.filter(l => l.startsWith('USER ')).at(-1), 'USER node', 'the runtime runs as a non-root user')
-  t.match(dockerfile, /ENTRYPOINT \["node", "dist\/bundle\/main\.js"\]/)
+  t.match(dockerfile, /ENTRYPOINT \["node", "--max-semi-space-size=16", "dist\/bundle\/main\.js"\]/)
   t.match(dockerfile, /CMD \["start", "-c", "\/etc\/gatehouse\/gateway\.config\.yaml"\]/)
   const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] }
   // The tests are built for `npm test` only: the image leaves test/ out of its context.
