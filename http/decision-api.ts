@@ -11,6 +11,8 @@ import type { Metrics } from './metrics.js'
 
 const digest = (value: string): Buffer => hash('sha256', value, 'buffer')
 
+const REQUEST_ID_HEADER = 'x-request-id'
+
 /**
  * Checks the decisions token in constant time (as digests: equal lengths whatever was sent).
  * The expected token's digest is made once, and again only when a reload changes the token.
@@ -44,8 +46,11 @@ function tokenCheck (): (expected: string | undefined, presented: string | strin
 function proxyHeaders (rawHeaders: readonly string[]): Record<string, string | string[] | undefined> {
   const lines: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase()
-    if (name === 'x-request-id' || name === DECISIONS_TOKEN_HEADER) lines.push(name, rawHeaders[i + 1] as string)
+    const name = rawHeaders[i] as string
+    // Only a name of either length is lowercased: the decision lowercases every line once more.
+    if (name.length !== REQUEST_ID_HEADER.length && name.length !== DECISIONS_TOKEN_HEADER.length) continue
+    const lower = name.toLowerCase()
+    if (lower === REQUEST_ID_HEADER || lower === DECISIONS_TOKEN_HEADER) lines.push(lower, rawHeaders[i + 1] as string)
   }
   return nodeHeaders(lines)
 }
@@ -72,7 +77,7 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
     const started = process.hrtime.bigint()
     const gateway = current()
     const sent = proxyHeaders(req.rawHeaders)
-    const id = requestIdOf(sent['x-request-id'])
+    const id = requestIdOf(sent[REQUEST_ID_HEADER])
     const url = req.url ?? '/'
     const found = frontDoorOf(url)
     const door: FrontDoor | 'none' = found?.door ?? 'none'
