@@ -84,11 +84,17 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
 }
 
 /**
- * Node writes the compile cache (cli/main.ts) when a process exits normally, so a gateway that is
- * killed, or only ever replaced, would never store what its start compiled, and every start would
- * compile its modules again. Written once the gateway serves, off the start's own path.
+ * The compile caches (Node's, cli/main.ts, and the bundle's, cli/launch.ts) are written when a
+ * process exits normally, so a gateway that is killed, or only ever replaced, would never store
+ * what its start compiled, and every start would compile it again. Written once the gateway
+ * serves, off the start's own path.
  */
 function keepCompiledCode (): void {
   const flush = (module as { flushCompileCache?: () => void }).flushCompileCache
-  if (flush !== undefined) setTimeout(flush, 1000).unref()
+  // Set by the launcher when the bundle runs; absent when dist/cli/main.js is run as it is.
+  const keepBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.keepCompiledCode')] as (() => void) | undefined
+  setTimeout(() => {
+    flush?.()
+    keepBundle?.()
+  }, 1000).unref()
 }
