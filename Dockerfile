@@ -11,6 +11,7 @@ COPY src ./src
 COPY http ./http
 COPY runtime ./runtime
 COPY cli ./cli
+COPY scripts ./scripts
 COPY examples ./examples
 COPY bench ./bench
 RUN npm run build

@@ -25,6 +25,9 @@ t.test('Dockerfile: multi-stage, production dependencies only, non-root, and its
   for (const dir of tsconfig.include.filter(d => d !== 'test')) {
     t.match(dockerfile, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/, which tsc compiles`)
   }
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const bundler = /node (scripts\/\S+)/.exec(scripts.bundle ?? '')?.[1]
+  t.ok(bundler !== undefined && dockerfile.includes(`COPY ${bundler.split('/')[0] as string} ./`), 'the build stage copies the script npm run bundle runs')
 
   const healthcheck = /HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile)?.[1]
   t.ok(healthcheck, 'a HEALTHCHECK in exec form')
