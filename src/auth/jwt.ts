@@ -5,8 +5,8 @@ import type { AuthenticatorConfig, GatewayConfig } from '../config/types.js'
 import type { AuthDeps, AuthRequest, Authenticator, UserPrincipal } from './types.js'
 import { jwtOptions } from '../config/jwt-options.js'
 import { publicKeySource, secretKeySource, type KeySource } from './jwt-keys.js'
-import { remoteJwksSource, type RemoteJwksOptions } from './jwks-remote.js'
-import { discover, type Discovery } from './discovery.js'
+import type { RemoteJwksOptions } from './jwks-remote.js'
+import type { Discovery } from './discovery.js'
 import { NO_CLAIMS, claimsToKeep, pickClaims } from './kept-claims.js'
 import { bearerCredential } from './bearer.js'
 
@@ -85,18 +85,23 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const { clock } = deps
   const { jwksUri, publicKey, secret } = cfg.spec
   const origin = { timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock, tracer: deps.tracer }
-  const remote = (url: RemoteJwksOptions['url']): KeySource => remoteJwksSource({ url, cooldownMs: o.cooldownMs, observe: deps.observe, ...origin })
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
+  // Only a key set fetched from the provider loads the outbound HTTP modules (and oauth4webapi).
+  const remote = async (url: RemoteJwksOptions['url']): Promise<KeySource> =>
+    (await import('./jwks-remote.js')).remoteJwksSource({ url, cooldownMs: o.cooldownMs, observe: deps.observe, ...origin })
   const keys: KeySource = given(jwksUri)
-    ? remote(jwksUri)
+    ? await remote(jwksUri)
     : given(publicKey)
       ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
         throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
       })
       : given(secret)
         ? await secretKeySource(secret, o.algorithms)
-        : remote(async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri'))
+        : await (async () => {
+          const { discover } = await import('./discovery.js')
+          return await remote(async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri'))
+        })()
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,

@@ -122,6 +122,22 @@ routes:
   for (const path of OPTIONAL_MODULES) t.notOk(own.has(path), `${path} is not evaluated`)
 })
 
+t.test('a JWT authenticator with its key in the config: start loads jose, not the modules that fetch keys', async t => {
+  const upstream = await startEcho(t)
+  const port = await freePort()
+  const { packages, own } = await startRecorded(t, admin => `server: { listen: 127.0.0.1:${port}, admin: 127.0.0.1:${admin} }
+authenticators:
+  idp: { type: jwt, issuer: "https://idp.test/", secret: "a-shared-secret-of-at-least-32-bytes!", algorithms: [HS256], audience: api }
+upstreams:
+  web: { url: "${upstream}" }
+routes:
+  - { match: /*, upstream: web, policy: user, user: [idp] }
+`)
+  t.ok(packages.has('jose') && own.has('src/auth/jwt.js'), 'the JWT authenticator is loaded')
+  t.notOk(packages.has('oauth4webapi'), 'oauth4webapi is not loaded')
+  for (const path of ['src/auth/jwks-remote.js', 'src/auth/discovery.js', 'src/auth/outbound.js']) t.notOk(own.has(path), `${path} is not loaded`)
+})
+
 t.test('a config that uses every feature: start loads each of them', { skip: requires(OPENSSL) }, async t => {
   const [upstream, redis, receiver, as] = await Promise.all([startEcho(t), startRedis(t), startOtlpReceiver(t), startAuthServer(t)])
   const pki = makePki(t)
