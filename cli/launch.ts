@@ -53,22 +53,34 @@ const script = new Script(source, {
   ...(cached === undefined ? {} : { cachedData: cached }),
   importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
 })
-let kept = cached !== undefined && script.cachedDataRejected !== true
+/** Bytes of the cache this process started from, 0 when it had none or V8 refused it. */
+const taken = cached !== undefined && script.cachedDataRejected !== true ? cached.length : 0
 cached = undefined
+/** A cache holding at least this much more than the one taken replaces it. */
+const GROWTH = 1.02
+let saved = false
 
 /**
- * Writes the code compiled so far, once, unless the cache this process started from was
- * taken. Through a temporary file: a process killed while writing leaves no half cache.
+ * Writes the code compiled so far, once. A cache that was taken is replaced only by one that
+ * holds clearly more: a start of another config on the same machine compiled what the cache
+ * lacked (another authenticator, more routes), and the next start should not compile it again.
+ * Through a temporary file: a process killed while writing leaves no half cache. Says what it
+ * did, for the gateway's debug log.
  */
-function keepCompiledCode (): void {
-  if (kept || cacheFile === undefined) return
-  kept = true
+function keepCompiledCode (): 'written' | 'unchanged' | 'failed' | undefined {
+  if (saved || cacheFile === undefined) return undefined
+  saved = true
   try {
+    const data = script.createCachedData()
+    if (taken > 0 && data.length < taken * GROWTH) return 'unchanged'
     mkdirSync(directory as string, { recursive: true, mode: 0o700 })
     const partial = `${cacheFile}.${process.pid}`
-    writeFileSync(partial, script.createCachedData(), { mode: 0o600 })
+    writeFileSync(partial, data, { mode: 0o600 })
     renameSync(partial, cacheFile)
-  } catch {}
+    return 'written'
+  } catch {
+    return 'failed'
+  }
 }
 
 /** A short name for the node flags (FNV-1a, 32 bits): they can be long and hold any character. */
@@ -78,10 +90,10 @@ function fnv1a (text: string): string {
   return h.toString(16)
 }
 
-// A short command (`check`, `explain`) keeps its code as it exits; `start` runs for long and
-// is more often killed than stopped, so it calls the hook once it serves (cli/start.ts).
+// `start` runs for long and is more often killed than stopped: it calls the hook once it serves
+// (cli/start.ts). A short command (`check`, `explain`) that found no cache writes one as it exits.
 ;(globalThis as Record<symbol, unknown>)[SAVE_HOOK] = keepCompiledCode
-process.once('exit', keepCompiledCode)
+process.once('exit', () => { if (taken === 0) void keepCompiledCode() })
 const exported = { exports: {} }
 ;(script.runInThisContext() as (...args: unknown[]) => void)
   .call(exported.exports, exported.exports, module.createRequire(BUNDLE), exported, BUNDLE, import.meta.dirname, pathToFileURL(BUNDLE).href)

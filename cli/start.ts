@@ -6,7 +6,7 @@ import { ConfigError, formatIssue } from '../src/config/load.js'
 import { loadConfig } from '../src/load-config.js'
 import { ListenError, startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
 import type { GatewayConfig } from '../src/config/types.js'
-import { createLogger } from '../src/logger.js'
+import { createLogger, type Logger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
 import { reportConfigError } from './config-errors.js'
@@ -79,7 +79,7 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     process.on('SIGINT', () => {})
     workerReady()
   }
-  keepCompiledCode()
+  keepCompiledCode(gw.gateway.logger)
   return -1
 }
 
@@ -89,12 +89,13 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
  * what its start compiled, and every start would compile it again. Written once the gateway
  * serves, off the start's own path.
  */
-function keepCompiledCode (): void {
+function keepCompiledCode (logger: Logger): void {
   const flush = (module as { flushCompileCache?: () => void }).flushCompileCache
   // Set by the launcher when the bundle runs; absent when dist/cli/main.js is run as it is.
-  const keepBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.keepCompiledCode')] as (() => void) | undefined
+  const keepBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.keepCompiledCode')] as (() => string | undefined) | undefined
   setTimeout(() => {
     flush?.()
-    keepBundle?.()
+    const codeCache = keepBundle?.()
+    if (codeCache !== undefined) logger.debug({ codeCache }, 'code cache')
   }, 1000).unref()
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { http } from '../src/node-http.js'
-import { createServer as createHttpsServer } from 'node:https'
+import type * as Https from 'node:https'
+import { createRequire } from 'node:module'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomUUID } from 'node:crypto'
@@ -285,9 +286,11 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
     gen.inflight--
     if (gen.inflight === 0) for (const done of gen.waiters.splice(0)) done()
   }
+  // node:https (and tls under it) only for a TLS listener: loading them costs a start without one a few ms.
   const server: Server = first.server.tls === undefined
     ? http.createServer({ requireHostHeader: false }, dispatch)
-    : createHttpsServer({ ...tlsOptions(first.server.tls), requireHostHeader: false }, dispatch) as unknown as Server
+    : (createRequire(import.meta.url)('node:https') as typeof Https)
+        .createServer({ ...tlsOptions(first.server.tls), requireHostHeader: false }, dispatch) as unknown as Server
   // With a listener, Node leaves `Expect: 100-continue` to the app: the pipeline sends 100
   // Continue only once the request has passed its route's policy.
   server.on('checkContinue', dispatch)

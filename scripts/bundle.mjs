@@ -2,6 +2,7 @@
 //   main.js            the executable (cli/launch.ts): runs gatehouse.cjs from V8's code cache
 //   gatehouse.cjs      the CLI in one script, for a code cache of the whole start (cli/launch.ts)
 //   schema-issues.js   the TypeBox error reporter, loaded only when a config fails its check
+import { readFile } from 'node:fs/promises'
 import { build } from 'esbuild'
 
 const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', outdir: 'dist/bundle' }
@@ -20,9 +21,48 @@ const external = [
   '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler' // the first request a schema checks (http/lazy-schema-compilers.ts)
 ]
 
+/**
+ * Node's http2 (with tls under it) costs a start 6–14 ms, and https a few more, yet nothing
+ * gatehouse runs uses them unless it serves TLS: Fastify's server.js requires both for the
+ * `http2` and `https` options gatehouse never gives it, and undici's client requires its
+ * HTTP/2 half for a connection that negotiates h2, which its pools never offer. Each require
+ * is made where it is used. A package whose text has moved on fails the build here, loudly.
+ */
+const LAZY = [
+  {
+    file: /node_modules\/fastify\/lib\/server\.js$/,
+    replace: [
+      ["const https = require('node:https')", "const https = { createServer: (...args) => require('node:https').createServer(...args) }"],
+      ["const http2 = require('node:http2')", 'const http2 = { createServer: (...args) => require(\'node:http2\').createServer(...args), ' +
+        'createSecureServer: (...args) => require(\'node:http2\').createSecureServer(...args) }']
+    ]
+  },
+  {
+    file: /node_modules\/undici\/lib\/dispatcher\/client\.js$/,
+    replace: [["const connectH2 = require('./client-h2.js')", "const connectH2 = (...args) => require('./client-h2.js')(...args)"]]
+  }
+]
+
+const lazyRequires = {
+  name: 'lazy-requires',
+  setup (b) {
+    for (const { file, replace } of LAZY) {
+      b.onLoad({ filter: file }, async ({ path }) => {
+        let contents = await readFile(path, 'utf8')
+        for (const [from, to] of replace) {
+          if (!contents.includes(from)) throw new Error(`scripts/bundle.mjs: ${path} no longer has \`${from}\`: check what it requires now`)
+          contents = contents.replace(from, to)
+        }
+        return { contents, loader: 'js' }
+      })
+    }
+  }
+}
+
 await build({
   ...common,
   entryPoints: { gatehouse: 'dist/cli/main.js' },
+  plugins: [lazyRequires],
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
   external,
