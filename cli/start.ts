@@ -6,7 +6,7 @@ import { ConfigError, formatIssue } from '../src/config/load.js'
 import { loadConfig } from '../src/load-config.js'
 import { ListenError, startFromConfig, startGateway, type RunningGateway } from '../runtime/server.js'
 import type { GatewayConfig } from '../src/config/types.js'
-import { createLogger, type Logger } from '../src/logger.js'
+import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
 import { reportConfigError } from './config-errors.js'
@@ -79,23 +79,16 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     process.on('SIGINT', () => {})
     workerReady()
   }
-  keepCompiledCode(gw.gateway.logger)
+  keepCompiledCode()
   return -1
 }
 
 /**
- * The compile caches (Node's, cli/main.ts, and the bundle's, cli/launch.ts) are written when a
- * process exits normally, so a gateway that is killed, or only ever replaced, would never store
- * what its start compiled, and every start would compile it again. Written once the gateway
- * serves, off the start's own path.
+ * Node writes the compile cache (cli/main.ts) when a process exits normally, so a gateway that is
+ * killed, or only ever replaced, would never store what its start compiled, and every start would
+ * compile its modules again. Written once the gateway serves, off the start's own path.
  */
-function keepCompiledCode (logger: Logger): void {
+function keepCompiledCode (): void {
   const flush = (module as { flushCompileCache?: () => void }).flushCompileCache
-  // Set by the launcher when the bundle runs; absent when dist/cli/main.js is run as it is.
-  const keepBundle = (globalThis as Record<symbol, unknown>)[Symbol.for('gatehouse.keepCompiledCode')] as (() => string | undefined) | undefined
-  setTimeout(() => {
-    flush?.()
-    const codeCache = keepBundle?.()
-    if (codeCache !== undefined) logger.debug({ codeCache }, 'code cache')
-  }, 1000).unref()
+  if (flush !== undefined) setTimeout(flush, 1000).unref()
 }

@@ -1,5 +1,5 @@
 import { register } from 'node:module'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
@@ -33,35 +33,18 @@ export function loadedOwnModules (file: string): Set<string> {
 }
 
 /**
- * The packages and gatehouse modules a process running the bundle evaluated, from the V8
- * coverage it wrote (`NODE_V8_COVERAGE=dir`): esbuild wraps each module of gatehouse.cjs in a
- * function named for its path (`node_modules/ioredis/built/index.js`, `dist/src/auth/mtls.js`),
- * called when the module is first needed; the packages left out of it (scripts/bundle.mjs) are
- * scripts of their own, under node_modules.
+ * The packages and gatehouse modules inside the bundle files recorded in `file`: esbuild heads
+ * each module it bundles with a comment naming its path (`// node_modules/ioredis/built/…`,
+ * `// dist/src/auth/mtls.js`).
  */
-export function evaluatedModules (coverageDir: string): { packages: Set<string>, own: Set<string> } {
+export function bundledModules (file: string): { packages: Set<string>, own: Set<string> } {
   const packages = new Set<string>()
   const own = new Set<string>()
-  const inPackage = (path: string): void => {
-    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)
-    if (m !== null) packages.add(m[1] as string)
-  }
-  for (const name of readdirSync(coverageDir).filter(n => n.endsWith('.json'))) {
-    const { result } = JSON.parse(readFileSync(join(coverageDir, name), 'utf8')) as Coverage
-    for (const script of result) {
-      if (!script.url.endsWith('/dist/bundle/gatehouse.cjs')) {
-        inPackage(script.url)
-        continue
-      }
-      for (const fn of script.functions) {
-        if ((fn.ranges[0]?.count ?? 0) === 0) continue
-        inPackage(fn.functionName)
-        const m = /^dist\/((?:cli|runtime|http|src)\/\S+\.js)$/.exec(fn.functionName)
-        if (m !== null) own.add(m[1] as string)
-      }
-    }
+  for (const url of readFileSync(file, 'utf8').split('\n')) {
+    if (!/\/dist\/bundle\/[^/]+\.js$/.test(url)) continue
+    const text = readFileSync(new URL(url), 'utf8')
+    for (const m of text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(m[1] as string)
+    for (const m of text.matchAll(/^\/\/ dist\/((?:cli|runtime|http|src)\/\S+\.js)$/gm)) own.add(m[1] as string)
   }
   return { packages, own }
 }
-
-interface Coverage { result: Array<{ url: string, functions: Array<{ functionName: string, ranges: Array<{ count: number }> }> }> }
