@@ -87,21 +87,27 @@ export async function createJwtAuthenticator (cfg: AuthenticatorConfig<'jwt'>, d
   const origin = { timeoutMs: o.timeoutMs, authenticator: cfg.name, logger: deps.logger, clock, tracer: deps.tracer }
   const given = (v: string | undefined): v is string => v !== undefined && v !== ''
   let discovery: Discovery | undefined
-  // Only a key set fetched from the provider loads the outbound HTTP modules (and oauth4webapi).
-  const remote = async (url: RemoteJwksOptions['url']): Promise<KeySource> =>
-    (await import('./jwks-remote.js')).remoteJwksSource({ url, cooldownMs: o.cooldownMs, observe: deps.observe, ...origin })
-  const keys: KeySource = given(jwksUri)
-    ? await remote(jwksUri)
-    : given(publicKey)
-      ? await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
-        throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
-      })
-      : given(secret)
-        ? await secretKeySource(secret, o.algorithms)
-        : await (async () => {
-          const { discover } = await import('./discovery.js')
-          return await remote(async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri'))
-        })()
+  async function keySource (): Promise<KeySource> {
+    if (!given(jwksUri)) {
+      if (given(publicKey)) {
+        return await publicKeySource(publicKey, o.algorithms).catch((err: unknown) => {
+          throw new Error(`authenticator "${cfg.name}": ${(err as Error).message}`, { cause: err })
+        })
+      }
+      if (given(secret)) return await secretKeySource(secret, o.algorithms)
+    }
+    // Only keys fetched from the provider load the outbound HTTP modules (and oauth4webapi).
+    const { remoteJwksSource } = await import('./jwks-remote.js')
+    let url: RemoteJwksOptions['url']
+    if (given(jwksUri)) {
+      url = jwksUri
+    } else {
+      const { discover } = await import('./discovery.js')
+      url = async () => await (discovery ??= discover({ issuer: o.issuer, ...origin })).endpoint('jwks_uri')
+    }
+    return remoteJwksSource({ url, cooldownMs: o.cooldownMs, observe: deps.observe, ...origin })
+  }
+  const keys = await keySource()
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
     algorithms: o.algorithms,
