@@ -5,8 +5,6 @@
 import { readFile } from 'node:fs/promises'
 import { build } from 'esbuild'
 
-const common = { bundle: true, platform: 'node', target: 'node22', logLevel: 'warning', outdir: 'dist/bundle' }
-
 /**
  * Node's http2 (with tls under it) costs a start 6–14 ms, and https a few more, yet nothing
  * gatehouse runs uses them unless it serves TLS: Fastify's server.js requires both for the
@@ -46,7 +44,11 @@ const lazyRequires = {
 }
 
 await build({
-  ...common,
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  logLevel: 'warning',
+  outdir: 'dist/bundle',
   entryPoints: { main: 'dist/cli/main.js', 'schema-issues': 'dist/src/config/schema-issues.js' },
   plugins: [lazyRequires],
   splitting: true,

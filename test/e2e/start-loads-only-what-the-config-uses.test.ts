@@ -13,7 +13,7 @@ import { startEcho } from '../helpers/upstream.js'
 import { CLI, ROOT, nodeCommand } from '../helpers/paths.js'
 import { until } from '../helpers/until.js'
 import { OPENSSL, requires } from '../helpers/requires.js'
-import { bundledModules, loadedOwnModules, loadedPackages, RECORD_LOADED_MODULES } from '../helpers/loaded-modules.js'
+import { bundledModules, loadedBuiltins, loadedOwnModules, loadedPackages, RECORD_LOADED_MODULES } from '../helpers/loaded-modules.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -100,6 +100,10 @@ routes:
   t.ok(packages.has('fastify') && packages.has('yaml') && own.has('runtime/server.js'), 'the chunks loaded name the modules a gateway always runs')
   for (const name of [...OPTIONAL_PACKAGES, 'prom-client']) t.notOk(packages.has(name), `${name} is not in a loaded chunk`)
   for (const path of OPTIONAL_MODULES) t.notOk(own.has(path), `${path} is not in a loaded chunk`)
+  // Fastify and undici require these when they load; the bundle defers that to a TLS or h2 use (scripts/bundle.mjs).
+  const builtins = loadedBuiltins(record)
+  t.ok(builtins.has('http') && builtins.has('net'), 'the list names the modules a gateway always loads')
+  for (const name of ['http2', 'https', 'tls']) t.notOk(builtins.has(name), `node:${name} is not loaded`)
 })
 
 t.test('a JWT authenticator with its key in the config: start loads jose, not the modules that fetch keys', async t => {

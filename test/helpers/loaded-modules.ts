@@ -1,5 +1,6 @@
 import { register } from 'node:module'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { subscribe } from 'node:diagnostics_channel'
 import { join } from 'node:path'
 
 /**
@@ -7,7 +8,23 @@ import { join } from 'node:path'
  * loads is listed in FILE (one URL a line) by ./loaded-modules-hook.ts.
  */
 const file = process.env.GATEHOUSE_LOADED_MODULES
-if (file !== undefined && file !== '') register('./loaded-modules-hook.js', import.meta.url, { data: { file } })
+if (file !== undefined && file !== '') {
+  register('./loaded-modules-hook.js', import.meta.url, { data: { file } })
+  // Node's own modules, whoever required them, as they are when a request comes in (the
+  // /healthz that tells the gateway is up): written before it is answered.
+  const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList
+  subscribe('http.server.request.start', () => { writeFileSync(builtinsFile(file), loaded.join('\n')) })
+}
+
+/** Where the recorder of `file` lists Node's own modules loaded (`NativeModule http2`). */
+export function builtinsFile (file: string): string {
+  return `${file}.builtins`
+}
+
+/** Node's own modules (`http2`, `tls`) loaded by the time the recorded process got a request. */
+export function loadedBuiltins (file: string): Set<string> {
+  return new Set(readFileSync(builtinsFile(file), 'utf8').split('\n').flatMap(l => /^NativeModule (\S+)$/.exec(l)?.[1] ?? []))
+}
 
 /** This file, built: what a child process is started with (`--import`). */
 export const RECORD_LOADED_MODULES = join(import.meta.dirname, 'loaded-modules.js')
