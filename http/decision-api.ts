@@ -1,7 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decide, type Outcome } from '../src/decision/decide.js'
-import { nodeHeaders } from '../src/decision/request.js'
 import { DECISIONS_TOKEN_HEADER, doorAnswer, frontDoorOf, originalRequest, type DoorAnswer, type FrontDoor } from '../src/decision-api/front-door.js'
 import { GatehouseError, problemAnswer, toGatehouseError } from '../src/errors.js'
 import type { Gateway } from '../src/gateway.js'
@@ -39,22 +38,6 @@ function tokenCheck (): (expected: string | undefined, presented: string | strin
   }
 }
 
-/**
- * The request id and the decisions token as sent, read from the raw lines: `req.headers` would
- * make Node build an object of every header, and the decision builds its own of the client's.
- */
-function proxyHeaders (rawHeaders: readonly string[]): Record<string, string | string[] | undefined> {
-  const lines: string[] = []
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string
-    // Only a name of either length is lowercased: the decision lowercases every line once more.
-    if (name.length !== REQUEST_ID_HEADER.length && name.length !== DECISIONS_TOKEN_HEADER.length) continue
-    const lower = name.toLowerCase()
-    if (lower === REQUEST_ID_HEADER || lower === DECISIONS_TOKEN_HEADER) lines.push(lower, rawHeaders[i + 1] as string)
-  }
-  return nodeHeaders(lines)
-}
-
 /** The path as logged: never the query (the original URI can carry an API key). */
 const pathOnly = (target: string): string => target.split('?', 1)[0] as string
 
@@ -76,7 +59,8 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
   return function answerDecision (req, res) {
     const started = process.hrtime.bigint()
     const gateway = current()
-    const sent = proxyHeaders(req.rawHeaders)
+    // Node's parser builds this object for every HTTP/1.1 request (it looks for Host and Expect).
+    const sent = req.headers
     const id = requestIdOf(sent[REQUEST_ID_HEADER])
     const url = req.url ?? '/'
     const found = frontDoorOf(url)
@@ -128,7 +112,7 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
     }
     let request
     try {
-      request = originalRequest(found.door, req.method ?? 'GET', found.target, req.rawHeaders, req.socket.remoteAddress ?? '')
+      request = originalRequest(found.door, req.method ?? 'GET', found.target, sent, req.socket.remoteAddress ?? '')
       target = request.target
       method = request.method
     } catch (err) {
@@ -141,7 +125,7 @@ export function decisionApi (current: () => Gateway, metrics: Metrics, logger: L
     }
     let decided
     try {
-      decided = decide(gateway, request, { requestId: id })
+      decided = decide(gateway, request, { requestId: id, forwards: false })
     } catch (err) {
       refuse(err)
       return

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { http } from '../src/node-http.js'
 import type * as Https from 'node:https'
 import { createRequire } from 'node:module'
@@ -364,7 +364,9 @@ export async function startFromConfig (first: GatewayConfig, options: StartOptio
   let decisions: Server | undefined
   if (first.server.decisions !== undefined) {
     const answer = decisionApi(() => current.gateway, metrics, logger)
-    decisions = http.createServer((req, res) => {
+    // Node 24.12+ skips the stream events of a request without a body (a proxy's question never has one); older Nodes ignore the option.
+    const questions: ServerOptions & { optimizeEmptyRequests?: boolean } = { optimizeEmptyRequests: true }
+    decisions = http.createServer(questions, (req, res) => {
       const gen = current
       gen.inflight++
       if (draining) res.shouldKeepAlive = false

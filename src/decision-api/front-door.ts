@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import type { Gateway, RuntimeRoute } from '../gateway.js'
 import type { Outcome } from '../decision/decide.js'
-import { decisionRequest, nodeHeaders, type DecisionRequest } from '../decision/request.js'
+import { upgradeRequested, type DecisionRequest, type RequestHeaders } from '../decision/request.js'
 import { GatehouseError, problemAnswer } from '../errors.js'
 
 /**
@@ -63,28 +63,23 @@ function required (value: string | undefined, name: string): string {
  * trusted by construction on this listener: its X-Real-IP (else the last X-Forwarded-For
  * entry, the one it appended) is the client's address, its X-Forwarded-Proto the scheme,
  * its X-Forwarded-Host (else the Host it forwards) the host. Its own headers are taken out;
- * what is left is what the client sent. Throws `bad_request` when the proxy left out what
- * its door needs.
+ * what is left is what the client sent. `sent` is every header of the proxy's request as
+ * Node's listener joined them (`req.headers`: its parser builds that object for every
+ * request anyway). Throws `bad_request` when the proxy left out what its door needs.
  */
 export function originalRequest (
-  door: FrontDoor, method: string, envoyTarget: string | undefined, rawHeaders: readonly string[], socketAddress: string
+  door: FrontDoor, method: string, envoyTarget: string | undefined, sent: RequestHeaders, socketAddress: string
 ): DecisionRequest {
-  const hopLines: string[] = []
-  const clientLines: string[] = []
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string
-    const lines = HOP_HEADERS.has(name.toLowerCase()) ? hopLines : clientLines
-    lines.push(name, rawHeaders[i + 1] as string)
-  }
-  const hop = nodeHeaders(hopLines)
+  const client: Record<string, string | string[] | undefined> = {}
+  for (const name in sent) if (!HOP_HEADERS.has(name)) client[name] = sent[name]
   const first = (name: string): string | undefined => {
-    const v = hop[name]
+    const v = sent[name]
     return Array.isArray(v) ? v[0] : v
   }
   let target: string
   let originalMethod = method
-  let host = lastEntry(hop['x-forwarded-host'])
-  let proto = lastEntry(hop['x-forwarded-proto'])
+  let host = lastEntry(sent['x-forwarded-host'])
+  let proto = lastEntry(sent['x-forwarded-proto'])
   if (door === 'nginx') {
     originalMethod = required(first('x-original-method'), 'X-Original-Method')
     const uri = first('x-original-uri')
@@ -110,16 +105,18 @@ export function originalRequest (
     target = envoyTarget ?? '/'
   }
   // Envoy appends the client to X-Forwarded-For (use_remote_address) but passes a client's X-Real-IP on as sent.
-  const peer = (door === 'envoy' ? undefined : lastEntry(hop['x-real-ip'])) ?? lastEntry(hop['x-forwarded-for']) ?? socketAddress
+  const peer = (door === 'envoy' ? undefined : lastEntry(sent['x-real-ip'])) ?? lastEntry(sent['x-forwarded-for']) ?? socketAddress
   if (isIP(peer) === 0) throw new GatehouseError('bad_request', 'the proxy sent a client address (X-Real-IP, X-Forwarded-For) that is not an IP address')
-  if (host !== undefined) {
-    for (let i = 0; i < clientLines.length; i += 2) {
-      if ((clientLines[i] as string).toLowerCase() === 'host') clientLines.splice(i, 2)
-    }
-    clientLines.push('Host', host)
+  if (host !== undefined) client.host = host
+  describeUpgrade(client)
+  return {
+    method: originalMethod,
+    target,
+    headers: client,
+    upgrade: upgradeRequested(originalMethod, client),
+    peer: { address: peer },
+    tls: { encrypted: proto === 'https', authorized: false }
   }
-  describeUpgrade(clientLines)
-  return decisionRequest({ method: originalMethod, target, rawHeaders: clientLines, peer, tls: { encrypted: proto === 'https', authorized: false } })
 }
 
 /**
@@ -130,19 +127,10 @@ export function originalRequest (
  * looser answer than the gateway's own listener gives (a plain GET with a key gets no login
  * redirect, nothing more).
  */
-function describeUpgrade (lines: string[]): void {
-  let key = false
-  let upgrade = false
-  for (let i = 0; i < lines.length; i += 2) {
-    const name = (lines[i] as string).toLowerCase()
-    if (name === 'sec-websocket-key') key = true
-    else if (name === 'upgrade') upgrade = true
-  }
-  if (!key || upgrade) return
-  for (let i = lines.length - 2; i >= 0; i -= 2) {
-    if ((lines[i] as string).toLowerCase() === 'connection') lines.splice(i, 2)
-  }
-  lines.push('Upgrade', 'websocket', 'Connection', 'Upgrade')
+function describeUpgrade (headers: Record<string, string | string[] | undefined>): void {
+  if (headers['sec-websocket-key'] === undefined || headers.upgrade !== undefined) return
+  headers.upgrade = 'websocket'
+  headers.connection = 'Upgrade'
 }
 
 /** The answer the proxy gets: a flat header list, as Node's writeHead takes it. */
@@ -202,26 +190,6 @@ export function cacheHeaders (
   return door === 'nginx' ? ['x-accel-expires', String(seconds), ...cacheControl] : cacheControl
 }
 
-/** The names of the identity headers (and the signed assertion's) a gateway tells: the same for every request. */
-const toldByGateway = new WeakMap<Gateway, Set<string>>()
-
-/** The identity headers the decision told (and the signed assertion): what an allow carries back. */
-function toldHeaders (gateway: Gateway, upstreamHeaders: readonly string[]): string[] {
-  let told = toldByGateway.get(gateway)
-  if (told === undefined) {
-    const { names, claims } = gateway.identity
-    told = new Set([names.user, names.client, names.scopes, names.auth, ...claims.map(([, h]) => h)])
-    if (gateway.assertion !== undefined) told.add(gateway.assertion.header)
-    toldByGateway.set(gateway, told)
-  }
-  const out: string[] = []
-  for (let i = 0; i < upstreamHeaders.length; i += 2) {
-    const name = (upstreamHeaders[i] as string).toLowerCase()
-    if (told.has(name)) out.push(name, upstreamHeaders[i + 1] as string)
-  }
-  return out
-}
-
 /**
  * The decision as the door's proxy takes it. Allowed: 200, the identity as response headers.
  * Refused: the status, WWW-Authenticate and problem+json the proxy path gives. A page load
@@ -236,19 +204,17 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
   if (outcome.kind !== 'endpoint' && outcome.kind !== 'preflight') for (const [name, value] of outcome.responseHeaders) extra.push(name, value)
   switch (outcome.kind) {
     case 'allow': {
-      const told = toldHeaders(gateway, outcome.headers)
       // Envoy sets what it is told but leaves the rest as the client sent it: it is told to drop those too.
       if (door === 'envoy') {
-        const toldNames = new Set(told.filter((_, i) => i % 2 === 0))
+        const toldNames = new Set(outcome.told.map(([name]) => name.toLowerCase()))
         const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
         if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
       }
+      for (const [name, value] of outcome.told) extra.push(name, value)
       const cache = cacheHeaders(door, outcome.route, outcome.identity.user, server.decisionsCacheTtlMs, nowMs, outcome.webSocket)
-      return {
-        status: 200,
-        headers: [...extra, ...told, ...cache, 'content-length', '0'],
-        body: ''
-      }
+      for (const line of cache) extra.push(line)
+      extra.push('content-length', '0')
+      return { status: 200, headers: extra, body: '' }
     }
     case 'login': {
       const answer = outcome.answer as NonNullable<typeof outcome.answer>

@@ -77,8 +77,10 @@ export interface Allow extends Found {
   path: string
   /** The path the route judged, when `rewrite` changed what the upstream is asked for. */
   judgedPath: string | undefined
-  /** The upstream request headers as undici's flat `[name, value, …]` list. */
+  /** The upstream request headers as undici's flat `[name, value, …]` list; empty when the caller forwards nothing (`forwards: false`). */
   headers: string[]
+  /** What the upstream is told of the identity, set in `headers` too: the identity headers (lowercase names), then the assertion. */
+  told: ReadonlyArray<readonly [string, string]>
   /** Headers for whatever answer the client gets (RateLimit-*). */
   responseHeaders: Array<[string, string]>
 }
@@ -135,6 +137,11 @@ export interface DecideOptions {
   upstreamTrace?: ((method: string) => { traceparent: string, tracestate: string | undefined }) | undefined
   /** The route pattern's parameters as the router matched them (`decide` passes its own). */
   params?: Record<string, string | undefined> | undefined
+  /**
+   * False for a caller that forwards nothing itself (the decision API answers with `told`):
+   * the upstream's request headers and trace context are not made. Default true.
+   */
+  forwards?: boolean | undefined
 }
 
 /**
@@ -166,6 +173,8 @@ interface Pending {
 const NO_CREDENTIALS = { headers: [], query: [], cookies: [] }
 const NO_OPTIONS: DecideOptions = Object.freeze({})
 const NO_PARAMS: Record<string, string | undefined> = Object.freeze({})
+/** The upstream headers of an allow that is not forwarded: never written to. */
+const NO_UPSTREAM_HEADERS: string[] = []
 /** What stands in for the signed assertion in a dry run: explain never signs. */
 export const ASSERTION_PLACEHOLDER = '<assertion: a JWT the gateway signs for the upstream>'
 
@@ -249,9 +258,24 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
     const query = withoutOverrideParams(withoutQueryParams(target.query, credentials.query), plan.isOverrideParam)
     // The rewrite works on the path judged, once the route has decided: it cannot change the decision.
     const path = rewrite === undefined ? target.path : rewrite(target.path)
+    const forwarded = {
+      kind: 'allow',
+      route,
+      identity,
+      clientIp: peer.clientIp,
+      origin,
+      params: s.params,
+      webSocket: s.webSocket,
+      path: query === '' ? path : `${path}?${query}`,
+      judgedPath: path === target.path ? undefined : target.path,
+      headers: NO_UPSTREAM_HEADERS,
+      told,
+      responseHeaders: s.responseHeaders
+    } satisfies Allow
+    if (options.forwards === false) return forwarded
     const trace = options.upstreamTrace?.(method) ?? options.trace ?? requestTrace(headers)
     const host = headers.host
-    const upstreamHeaders = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
+    forwarded.headers = upstreamRequestHeaders(plan, headers, told, credentials.headers, {
       upstreamHost,
       peerIp: peer.peerIp,
       peerTrusted: peer.peerTrusted,
@@ -262,19 +286,7 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       tracestate: trace.tracestate,
       dropCookies: credentials.cookies
     })
-    return {
-      kind: 'allow',
-      route,
-      identity,
-      clientIp: peer.clientIp,
-      origin,
-      params: s.params,
-      webSocket: s.webSocket,
-      path: query === '' ? path : `${path}?${query}`,
-      judgedPath: path === target.path ? undefined : target.path,
-      headers: upstreamHeaders,
-      responseHeaders: s.responseHeaders
-    }
+    return forwarded
   }
 
   /** A step refused: the refusal is the outcome, or for a page load without a session, the way to log in. */

@@ -4,6 +4,7 @@ import { SignJWT } from 'jose'
 import { createGateway, type Gateway, type RuntimeRoute } from '../../src/gateway.js'
 import { createLogger } from '../../src/logger.js'
 import { decide } from '../../src/decision/decide.js'
+import { nodeHeaders } from '../../src/decision/request.js'
 import { cacheHeaders, doorAnswer, frontDoorOf, originalRequest } from '../../src/decision-api/front-door.js'
 import { GatehouseError } from '../../src/errors.js'
 import { explainRequest } from '../../src/explain/explain.js'
@@ -73,7 +74,7 @@ t.test('originalRequest: the proxy\'s own headers describe the request and are n
     'Remote-User',
     'mallory'
   ]
-  const r = originalRequest('nginx', 'GET', undefined, raw, '127.0.0.1')
+  const r = originalRequest('nginx', 'GET', undefined, nodeHeaders(raw), '127.0.0.1')
   t.match(r, { method: 'PUT', target: '/a/b?c=1', peer: { address: '198.51.100.7' }, tls: { encrypted: true } })
   t.equal(r.headers.host, 'app.example', 'X-Forwarded-Host is the host')
   t.equal(r.headers.authorization, 'Bearer abc', 'the client\'s credential stays')
@@ -91,15 +92,16 @@ t.test('originalRequest: the proxy\'s own headers describe the request and are n
   }
 
   const traefikLines = ['X-Forwarded-Method', 'POST', 'X-Forwarded-Uri', '/x', 'X-Forwarded-For', '10.0.0.1, 192.0.2.5', 'X-Forwarded-Proto', 'http']
-  const traefik = originalRequest('traefik', 'GET', undefined, traefikLines, '127.0.0.1')
+  const traefik = originalRequest('traefik', 'GET', undefined, nodeHeaders(traefikLines), '127.0.0.1')
   t.match(
     traefik,
     { method: 'POST', target: '/x', peer: { address: '192.0.2.5' }, tls: { encrypted: false } },
     'the last X-Forwarded-For entry: the one the proxy appended'
   )
-  const envoy = originalRequest('envoy', 'DELETE', '/y', ['X-Real-IP', '6.6.6.6', 'X-Forwarded-For', '192.0.2.9'], '127.0.0.1')
+  const envoy = originalRequest('envoy', 'DELETE', '/y', nodeHeaders(['X-Real-IP', '6.6.6.6', 'X-Forwarded-For', '192.0.2.9']), '127.0.0.1')
   t.match(envoy, { method: 'DELETE', target: '/y', peer: { address: '192.0.2.9' } }, 'Envoy: X-Real-IP is whatever the client sent, not read')
-  const ingress = originalRequest('nginx', 'GET', undefined, ['X-Original-Method', 'GET', 'X-Original-URL', 'https://shop.example/p?q=1'], '10.1.1.1')
+  const ingressLines = ['X-Original-Method', 'GET', 'X-Original-URL', 'https://shop.example/p?q=1']
+  const ingress = originalRequest('nginx', 'GET', undefined, nodeHeaders(ingressLines), '10.1.1.1')
   t.match(ingress, { target: '/p?q=1', peer: { address: '10.1.1.1' }, tls: { encrypted: true } })
   t.equal(ingress.headers.host, 'shop.example')
 
@@ -112,7 +114,7 @@ t.test('originalRequest: the proxy\'s own headers describe the request and are n
   ] as const) {
     let thrown: unknown
     try {
-      originalRequest(door, 'GET', undefined, lines, '127.0.0.1')
+      originalRequest(door, 'GET', undefined, nodeHeaders(lines), '127.0.0.1')
     } catch (err) {
       thrown = err
     }
@@ -125,7 +127,7 @@ t.test('originalRequest: no header name the proxy could add is left among the cl
     'X-Forwarded-For', 'X-Real-IP', 'Forwarded', 'X-Gatehouse-Decisions-Token']
   t.doesNotThrow(() => fc.assert(fc.property(fc.constantFrom(...hops), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), (name, upper) => {
     const spelled = [...name].map((c, i) => upper[i] === true ? c.toUpperCase() : c.toLowerCase()).join('')
-    const r = originalRequest('envoy', 'GET', '/', [spelled, '192.0.2.1'], '127.0.0.1')
+    const r = originalRequest('envoy', 'GET', '/', nodeHeaders([spelled, '192.0.2.1']), '127.0.0.1')
     return !(name.toLowerCase() in r.headers)
   })))
 })
@@ -170,7 +172,7 @@ t.test('doorAnswer: the identity told as response headers; Envoy told which clie
     'X-Remote-Thing',
     'y'
   ]
-  const request = originalRequest('envoy', 'GET', '/both/1', raw, '127.0.0.1')
+  const request = originalRequest('envoy', 'GET', '/both/1', nodeHeaders(raw), '127.0.0.1')
   const outcome = await decide(gateway, request, { requestId: 'r1' })
   const answer = doorAnswer(gateway, 'envoy', request, outcome, 'r1', clock())
   const h = pairs(answer.headers)
