@@ -26,9 +26,15 @@ const HOP_HEADERS = new Set([
   DECISIONS_TOKEN_HEADER
 ])
 
-/** The headers that say, per door, what the original request was: a cached answer varies on them too. */
+/**
+ * The headers that say, per door, what the original request was: a cached answer varies on
+ * them too. nginx matches an auth subrequest's Vary against the client's own headers (the
+ * subrequest shares them; what the recipe sets goes only to us), and caches nothing whose
+ * Vary is longer than 128 bytes (NGX_HTTP_CACHE_VARY_LEN): its door names the Host alone,
+ * the method and URI being in the recipe's cache key.
+ */
 const DOOR_HEADERS: Record<FrontDoor, string[]> = {
-  nginx: ['x-original-method', 'x-original-uri', 'x-original-url', 'host', 'x-forwarded-host', 'x-forwarded-proto'],
+  nginx: ['host'],
   traefik: ['x-forwarded-method', 'x-forwarded-uri', 'x-forwarded-host', 'x-forwarded-proto'],
   envoy: ['host', 'x-forwarded-proto']
 }
