@@ -8,6 +8,7 @@ import { configOf } from '../helpers/config.js'
 import { manualClock } from '../helpers/clock.js'
 import { KEYS, clientsYaml } from '../helpers/gateway.js'
 
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 const pairs = (flat: readonly string[]): Array<[string, string]> => flat.flatMap((v, i) => i % 2 === 0 ? [[v, flat[i + 1] as string] as [string, string]] : [])
 
 // The decision API answers with what the upstream would be told and forwards nothing: it is spared the upstream's headers.
@@ -26,7 +27,7 @@ routes:
   const ask = async (forwards: boolean | undefined): Promise<Outcome> => await decide(gateway, decisionRequest({
     method: 'GET',
     target: '/api/1?x=1',
-    rawHeaders: ['Host', 'gw.test', 'X-API-Key', KEYS.android, 'Remote-Client', 'forged', 'Traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']
+    rawHeaders: ['Host', 'gw.test', 'X-API-Key', KEYS.android, 'Remote-Client', 'forged', 'Traceparent', TRACEPARENT]
   }), { requestId: 'r1', forwards })
 
   const forwarded = await ask(undefined)
