@@ -56,4 +56,4 @@ export default fp<ErrorsOptions>(async function gatehouseErrors (app, { observe,
       answerProblem(x, err)
     }
   })
-}, { fastify: '5.x', name: 'gatehouse-errors' })
+}, { name: 'gatehouse-errors' })

@@ -82,4 +82,4 @@ export default fp<ProxyOptions>(async function gatehouseProxy (app: FastifyInsta
       if (!servesOptions.has(url)) ctx.route({ method: 'OPTIONS', url, handler: preflightOnly(routes, observe, gateway.config.server.routing) })
     }
   })
-}, { fastify: '5.x', name: 'gatehouse-proxy', dependencies: ['gatehouse-errors'] })
+}, { name: 'gatehouse-proxy', dependencies: ['gatehouse-errors'] })

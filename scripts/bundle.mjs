@@ -9,8 +9,10 @@ import { build } from 'esbuild'
  * Node's http2 (with tls under it) costs a start 6–14 ms, and https a few more, yet nothing
  * gatehouse runs uses them unless it serves TLS: Fastify's server.js requires both for the
  * `http2` and `https` options gatehouse never gives it, and undici's client requires its
- * HTTP/2 half for a connection that negotiates h2, which its pools never offer. Each require
- * is made where it is used. A package whose text has moved on fails the build here, loudly.
+ * HTTP/2 half for a connection that negotiates h2, which its pools never offer. Fastify's
+ * plugin-utils.js loads semver (3 ms) for plugins that name the Fastify versions they take,
+ * which gatehouse's own do not. Each require is made where it is used. A package whose text
+ * has moved on fails the build here, loudly.
  */
 const LAZY = [
   {
@@ -20,6 +22,12 @@ const LAZY = [
       ["const http2 = require('node:http2')", 'const http2 = { createServer: (...args) => require(\'node:http2\').createServer(...args), ' +
         'createSecureServer: (...args) => require(\'node:http2\').createSecureServer(...args) }']
     ]
+  },
+  {
+    // semver checks a plugin's `fastify` version range: gatehouse's own plugins declare none.
+    file: /node_modules\/fastify\/lib\/plugin-utils\.js$/,
+    replace: [["const semver = require('semver')", "const semver = { gt: (...args) => require('semver').gt(...args), " +
+      "coerce: (...args) => require('semver').coerce(...args), satisfies: (...args) => require('semver').satisfies(...args) }"]]
   },
   {
     file: /node_modules\/undici\/lib\/dispatcher\/client\.js$/,
