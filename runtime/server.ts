@@ -18,6 +18,7 @@ import { buildApp } from '../http/app.js'
 import { purgeToken } from '../src/auth/purge-token.js'
 import { buildAdminApp } from '../http/health.js'
 import { decisionApi } from '../http/decision-api.js'
+import { uncachedByNginx } from '../src/decision-api/front-door.js'
 import { createMetrics, type Metrics } from '../http/metrics.js'
 import { BufferBudget } from '../src/proxy/buffer-budget.js'
 import { AnswersInFlight } from './answers-in-flight.js'
@@ -70,6 +71,10 @@ interface Generation {
 
 async function buildGeneration (config: GatewayConfig, logger: Logger, instruments: Instruments, metrics: Metrics, buffers: BufferBudget): Promise<Generation> {
   const gateway = await createGateway(config, logger, instruments)
+  for (const { route, vary } of uncachedByNginx(gateway)) {
+    logger.warn({ route: route.match, vary }, `decision API: nginx caches no allow of route ${route.match}: ` +
+      `its Vary (${vary.length} bytes) is longer than the 128 nginx stores, so each of its requests is decided`)
+  }
   try {
     const app = await buildApp(gateway, metrics, buffers)
     await app.ready()

@@ -175,6 +175,25 @@ function reuseOf (route: RuntimeRoute): RouteReuse {
   return known
 }
 
+/** nginx stores no answer whose Vary is longer than this (NGX_HTTP_CACHE_VARY_LEN). */
+const NGINX_VARY_MAX = 128
+
+/**
+ * The routes whose allows nginx would never take from its cache although `decisionsCacheTtl`
+ * lets it: they read so many credential headers that their Vary is longer than nginx keeps.
+ * Safe (every request is decided), only slower: the operator is told at start.
+ */
+export function uncachedByNginx (gateway: Gateway): Array<{ route: RuntimeRoute, vary: string }> {
+  const { decisions, decisionsCacheTtlMs } = gateway.config.server
+  if (decisions === undefined || decisionsCacheTtlMs <= 0) return []
+  const out: Array<{ route: RuntimeRoute, vary: string }> = []
+  for (const route of gateway.routes) {
+    const { reusable, vary } = reuseOf(route)
+    if (reusable && vary.nginx.length > NGINX_VARY_MAX) out.push({ route, vary: vary.nginx })
+  }
+  return out
+}
+
 /**
  * How long a proxy may reuse this allow, as Cache-Control and Vary; no-store for anything
  * whose next answer could differ without its credentials changing: a rate-limited route
