@@ -231,7 +231,7 @@ export function doorAnswer (gateway: Gateway, door: FrontDoor, request: Decision
     case 'allow': {
       // Envoy sets what it is told but leaves the rest as the client sent it: it is told to drop those too.
       if (door === 'envoy') {
-        const toldNames = new Set(outcome.told.map(([name]) => name.toLowerCase()))
+        const toldNames = new Set(outcome.told.map(([name]) => name))
         const spoofed = Object.keys(request.headers).filter(name => gateway.identity.isStripped(name) && !toldNames.has(name))
         if (spoofed.length > 0) extra.push('x-envoy-auth-headers-to-remove', spoofed.join(','))
       }

@@ -79,7 +79,7 @@ export interface Allow extends Found {
   judgedPath: string | undefined
   /** The upstream request headers as undici's flat `[name, value, …]` list; empty when the caller forwards nothing (`forwards: false`). */
   headers: string[]
-  /** What the upstream is told of the identity, set in `headers` too: the identity headers (lowercase names), then the assertion. */
+  /** What the upstream is told of the identity, set in `headers` too: the identity headers, then the assertion (lowercase names). */
   told: ReadonlyArray<readonly [string, string]>
   /** Headers for whatever answer the client gets (RateLimit-*). */
   responseHeaders: Array<[string, string]>
@@ -173,8 +173,6 @@ interface Pending {
 const NO_CREDENTIALS = { headers: [], query: [], cookies: [] }
 const NO_OPTIONS: DecideOptions = Object.freeze({})
 const NO_PARAMS: Record<string, string | undefined> = Object.freeze({})
-/** The upstream headers of an allow that is not forwarded: never written to. */
-const NO_UPSTREAM_HEADERS: string[] = []
 /** What stands in for the signed assertion in a dry run: explain never signs. */
 export const ASSERTION_PLACEHOLDER = '<assertion: a JWT the gateway signs for the upstream>'
 
@@ -268,7 +266,8 @@ export function compileRouteDecision (gateway: Gateway, route: RuntimeRoute): Ro
       webSocket: s.webSocket,
       path: query === '' ? path : `${path}?${query}`,
       judgedPath: path === target.path ? undefined : target.path,
-      headers: NO_UPSTREAM_HEADERS,
+      // Its own array: forwarding appends to what it is given (a buffered body's Content-Length).
+      headers: [] as string[],
       told,
       responseHeaders: s.responseHeaders
     } satisfies Allow
