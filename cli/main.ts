@@ -1,11 +1,5 @@
-#!/usr/bin/env node
-import module from 'node:module'
 import { parseArgs } from 'node:util'
 import { USAGE } from './usage.js'
-
-// Node >= 22.1 keeps the compiled code of every module on disk: later runs skip compiling it.
-// Called before anything else is imported, so every command's modules are loaded through it.
-;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 // Each command imports only its own modules: `check` never loads Fastify, undici, ioredis or ws.
 async function configured (run: () => Promise<number>): Promise<number> {

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster'
-import module from 'node:module'
 import { parseArgs } from 'node:util'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, formatIssue } from '../src/config/load.js'
@@ -9,6 +8,7 @@ import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
+import { keepCompiledCode } from './compiled-code.js'
 import { reportConfigError } from './config-errors.js'
 
 function configFile (args: string[]): string {
@@ -81,14 +81,4 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
   }
   keepCompiledCode()
   return -1
-}
-
-/**
- * Node writes the compile cache (cli/main.ts) when a process exits normally, so a gateway that is
- * killed, or only ever replaced, would never store what its start compiled, and every start would
- * compile its modules again. Written once the gateway serves, off the start's own path.
- */
-function keepCompiledCode (): void {
-  const flush = (module as { flushCompileCache?: () => void }).flushCompileCache
-  if (flush !== undefined) setTimeout(flush, 1000).unref()
 }

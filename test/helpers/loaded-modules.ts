@@ -1,7 +1,8 @@
 import { register } from 'node:module'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { subscribe } from 'node:diagnostics_channel'
 import { join } from 'node:path'
+import { takeCoverage } from 'node:v8'
 
 /**
  * `node --import <this file>` with GATEHOUSE_LOADED_MODULES=FILE: every module the process
@@ -13,7 +14,11 @@ if (file !== undefined && file !== '') {
   // Node's own modules, whoever required them, as they are when a request comes in (the
   // /healthz that tells the gateway is up): written before it is answered.
   const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList
-  subscribe('http.server.request.start', () => { writeFileSync(builtinsFile(file), loaded.join('\n')) })
+  subscribe('http.server.request.start', () => {
+    writeFileSync(builtinsFile(file), loaded.join('\n'))
+    // With NODE_V8_COVERAGE: which functions ran so far, the bundle's module bodies among them.
+    if (process.env.NODE_V8_COVERAGE !== undefined) takeCoverage()
+  })
 }
 
 /** Where the recorder of `file` lists Node's own modules loaded (`NativeModule http2`). */
@@ -50,18 +55,29 @@ export function loadedOwnModules (file: string): Set<string> {
 }
 
 /**
- * The packages and gatehouse modules inside the bundle files recorded in `file`: esbuild heads
- * each module it bundles with a comment naming its path (`// node_modules/ioredis/built/…`,
- * `// dist/src/auth/mtls.js`).
+ * The packages and gatehouse modules the bundle (dist/bundle/gatehouse.cjs) evaluated, from the
+ * V8 coverage written to `dir` (NODE_V8_COVERAGE): esbuild wraps each module it bundles in a
+ * function named for its path (`node_modules/ioredis/built/index.js`, `dist/src/auth/mtls.js`),
+ * run the first time the module is imported.
  */
-export function bundledModules (file: string): { packages: Set<string>, own: Set<string> } {
+export function evaluatedBundleModules (dir: string): { packages: Set<string>, own: Set<string> } {
   const packages = new Set<string>()
   const own = new Set<string>()
-  for (const url of readFileSync(file, 'utf8').split('\n')) {
-    if (!/\/dist\/bundle\/[^/]+\.js$/.test(url)) continue
-    const text = readFileSync(new URL(url), 'utf8')
-    for (const m of text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(m[1] as string)
-    for (const m of text.matchAll(/^\/\/ dist\/((?:cli|runtime|http|src)\/\S+\.js)$/gm)) own.add(m[1] as string)
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json')) continue
+    const { result } = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result: Coverage[] }
+    for (const script of result) {
+      if (!script.url.endsWith('/dist/bundle/gatehouse.cjs')) continue
+      for (const fn of script.functions) {
+        if ((fn.ranges[0]?.count ?? 0) === 0) continue
+        const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(fn.functionName)
+        if (pkg !== null) packages.add(pkg[1] as string)
+        const mine = /^dist\/((?:cli|runtime|http|src)\/\S+\.js)$/.exec(fn.functionName)
+        if (mine !== null) own.add(mine[1] as string)
+      }
+    }
   }
   return { packages, own }
 }
+
+interface Coverage { url: string, functions: Array<{ functionName: string, ranges: Array<{ count: number }> }> }
