@@ -23,7 +23,7 @@ function fnv (text: string): string {
  * `gatehouse` as users run it: the CLI, bundled as one script (dist/bundle/gatehouse.cjs), run
  * from a V8 code cache made after the command ran, so it holds every function the command
  * compiled, not only each module's top level as Node's module compile cache does. A start
- * then compiles next to nothing (bench/RESULTS.md, issue 30). The cache sits in Node's compile
+ * then compiles next to nothing. The cache sits in Node's compile
  * cache folder, one file per build, command, Node version and node flags; V8 refuses one made
  * by another V8 or under other flags, and then a new one replaces it. Without Node's compile
  * cache (NODE_DISABLE_COMPILE_CACHE) none is read or written.
@@ -50,8 +50,8 @@ function launch (): void {
     }
   }
   const source = readFileSync(file, 'latin1')
-  // Compiled as Node compiles a CommonJS module: run from a vm.Script instead, the same text cost
-  // about 5 % more CPU per request (bench/RESULTS.md).
+  // Compiled as Node compiles a CommonJS module: run from a vm.Script instead, the same text
+  // looked 3-6 % dearer per request (bench/RESULTS.md).
   const importModuleDynamically = constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
   const compile = (produceCachedData: boolean, cached?: Buffer): ReturnType<typeof compileFunction> =>
     compileFunction(source, PARAMETERS, { filename: file, cachedData: cached, produceCachedData, importModuleDynamically })
