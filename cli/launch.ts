@@ -22,11 +22,11 @@ function fnv (text: string): string {
 /**
  * `gatehouse` as users run it: the CLI, bundled as one script (dist/bundle/gatehouse.cjs), run
  * from a V8 code cache made after the command ran, so it holds every function the command
- * compiled, not only each module's top level as Node's module compile cache does. A start
- * then compiles next to nothing. The cache sits in Node's compile
- * cache folder, one file per build, command, Node version and node flags; V8 refuses one made
- * by another V8 or under other flags, and then a new one replaces it. Without Node's compile
- * cache (NODE_DISABLE_COMPILE_CACHE) none is read or written.
+ * compiled, not only each module's top level as Node's module compile cache does: a start then
+ * compiles next to nothing. The cache sits in Node's compile cache folder, one file per build,
+ * command, Node version and node flags; V8 refuses one made by another V8 or under other flags,
+ * and then a new one replaces it. Without Node's compile cache (NODE_DISABLE_COMPILE_CACHE) none
+ * is read or written.
  */
 function launch (): void {
   const status = (module as { enableCompileCache?: () => { directory?: string } }).enableCompileCache?.()
@@ -56,7 +56,11 @@ function launch (): void {
   const compile = (produceCachedData: boolean, cached?: Buffer): ReturnType<typeof compileFunction> =>
     compileFunction(source, PARAMETERS, { filename: file, cachedData: cached, produceCachedData, importModuleDynamically })
   const run = compile(false, cachedData)
-  if (cacheFile !== undefined && (cachedData === undefined || run.cachedDataRejected === true)) keepOnce(() => compile(true).cachedData, cacheFile)
+  if (cacheFile !== undefined && (cachedData === undefined || run.cachedDataRejected === true)) {
+    // A start keeps its cache only once it serves: one that failed would leave a cache of its
+    // failure, which every later start would take and never replace.
+    keepWhen(command === 'start' ? COMPILED_EVENT : 'exit', () => compile(true).cachedData, cacheFile)
+  }
   const exports = {}
   run(exports, createRequire(file), { exports }, file, dirname(file))
 }
@@ -70,17 +74,14 @@ function codeCacheFile (directory: string, command: string): string {
 }
 
 /**
- * Writes the script's code cache once: when a gateway says it serves, or when the process exits
+ * Writes the script's code cache on `event`: a gateway saying it serves, or the process exiting
  * (a command that ran to its end). The script compiled again then is V8's from its compilation
  * cache, with every function compiled so far, and so is the code cache made of it. Written whole
  * under another name, then renamed, so a process starting meanwhile reads an old cache or the
  * new one, never half of one.
  */
-function keepOnce (codeCache: () => Buffer | undefined, cacheFile: string): void {
-  let kept = false
+function keepWhen (event: string, codeCache: () => Buffer | undefined, cacheFile: string): void {
   const keep = (): void => {
-    if (kept) return
-    kept = true
     try {
       const data = codeCache()
       if (data === undefined) return
@@ -93,8 +94,7 @@ function keepOnce (codeCache: () => Buffer | undefined, cacheFile: string): void
     }
   }
   const events: NodeJS.EventEmitter = process
-  events.once(COMPILED_EVENT, keep)
-  process.once('exit', keep)
+  events.once(event, keep)
 }
 
 launch()
