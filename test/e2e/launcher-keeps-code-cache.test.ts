@@ -2,6 +2,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { request } from 'undici'
 import { startCli } from '../helpers/cluster.js'
 import { tempDir } from '../helpers/gateway.js'
 import { CLI, nodeCommand } from '../helpers/paths.js'
@@ -43,7 +44,8 @@ t.test('a start keeps its code cache while it serves, and replaces a damaged one
   const dir = tempDir(t)
   const cache = join(dir, 'compile-cache')
   const file = join(dir, 'gateway.config.yaml')
-  writeFileSync(file, `server: { listen: 127.0.0.1:${await freePort()}, admin: 127.0.0.1:${await freePort()} }
+  const admin = await freePort()
+  writeFileSync(file, `server: { listen: 127.0.0.1:${await freePort()}, admin: 127.0.0.1:${admin} }
 upstreams:
   web: { url: "http://127.0.0.1:9" }
 routes:
@@ -62,7 +64,9 @@ routes:
   writeFileSync(kept, damage)
   const second = startCli(t, file, { NODE_COMPILE_CACHE: cache })
   await second.waitForLog(logs => logs.some(l => l.msg === 'gatehouse listening'))
-  t.pass('a damaged cache does not keep the gateway from starting')
+  const health = await request(`http://127.0.0.1:${admin}/healthz`)
+  await health.body.dump()
+  t.equal(health.statusCode, 200, 'a damaged cache does not keep the gateway from serving')
   await until('the damaged cache is replaced by a whole one', () => whole(kept, damage), 30_000)
   second.child.kill('SIGKILL')
   await second.exited
