@@ -22,6 +22,8 @@ export interface LoadSpec {
   bearer?: string[][]
   /** Extra autocannon options (`amount`, `requests`…); used only where autocannon drives. */
   cannon?: Record<string, unknown>
+  /** wrk only: each connection waits this many ms after an answer before its next request. */
+  delayMs?: number
 }
 
 export const THREADS = 2
@@ -58,6 +60,7 @@ function wrkScript (dir: string, spec: LoadSpec): string {
       '  return wrk.format()',
       'end')
   }
+  if (spec.delayMs !== undefined) lines.push(`function delay () return ${spec.delayMs} end`)
   lines.push(
     'function done (s, latency)',
     '  io.write(string.format(\'BENCH {"requests":%d,"us":%d,"p50":%d,"p99":%d,"status":%d,"errors":%d}\\n\',',
@@ -114,7 +117,25 @@ export async function load (dir: string, spec: LoadSpec): Promise<LoadResult> {
   return hasWrk ? await runWrk(dir, spec) : await runCannon(spec)
 }
 
-/** Load at a fixed total rate (wrk cannot hold a rate; autocannon can). */
-export async function loadAtRate (spec: LoadSpec, overallRate: number): Promise<LoadResult> {
+/**
+ * Load at about a fixed total rate: wrk when installed, each connection waiting `delay` ms
+ * after each answer (wrk's `delay()`; whole milliseconds, so the rate is the nearest one
+ * the connection count allows, and `rps` says what it was), latencies in microseconds from
+ * its own process. Without wrk, autocannon's `overallRate` (1 ms resolution, in this process).
+ * Both wait for an answer before the next request on a connection: a stall holds back what
+ * would have arrived behind it, so p99 is a lower bound under stalls, the same for every target.
+ */
+export async function loadAtRate (dir: string, spec: LoadSpec, overallRate: number): Promise<LoadResult> {
+  if (!hasWrk) return await runCannon({ ...spec, overallRate })
+  return await runWrk(dir, { ...spec, delayMs: pacedDelayMs(spec.connections, overallRate) })
+}
+
+/** Load at a fixed total rate with autocannon, whatever is installed: for runs that need its per-request hooks (`cannon.requests`). */
+export async function cannonAtRate (spec: LoadSpec, overallRate: number): Promise<LoadResult> {
   return await runCannon({ ...spec, overallRate })
+}
+
+/** The pause per connection between an answer and its next request that comes nearest `rate` in total, answers taking ~1 ms. */
+export function pacedDelayMs (connections: number, rate: number): number {
+  return Math.max(0, Math.round(connections * 1000 / rate) - 1)
 }

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
-import { hasWrk, load, loadAtRate, THREADS, type LoadResult, type LoadSpec } from './load.js'
+import { cannonAtRate, hasWrk, load, loadAtRate, pacedDelayMs, THREADS, type LoadResult, type LoadSpec } from './load.js'
 import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
 import {
   cpuMsOf, DIST, freePort, memoryOf, onPath, runHeader, startProc, startRedis, startUpstream, stopAll, waitForHttp, withChildren, type Proc
@@ -325,19 +325,19 @@ async function main (): Promise<void> {
     const peak = median((results.get('gatehouse public') ?? []).map(r => r.rps))
     const rate = Math.round((Number.isFinite(peak) ? peak : 2000) / 2)
     const half = targets.filter(t => ['direct upstream', 'bare undici proxy', 'gatehouse public'].includes(t.name))
-    const p99s = new Map<string, number[]>()
-    for (const t of half) await loadAtRate(spec(t, WARMUP), rate)
+    const runs = new Map<string, LoadResult[]>()
+    for (const t of half) await loadAtRate(dir, spec(t, WARMUP), rate)
     for (let round = 0; round < ROUNDS; round++) {
-      for (const t of half) {
-        const r = await loadAtRate(spec(t, SECONDS), rate)
-        p99s.set(t.name, [...(p99s.get(t.name) ?? []), r.p99])
-      }
+      for (const t of half) runs.set(t.name, [...(runs.get(t.name) ?? []), await loadAtRate(dir, spec(t, SECONDS), rate)])
     }
-    const p99 = (name: string): number => median(p99s.get(name) ?? [])
-    console.log(`\nhalf load: autocannon, ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, load average ${load1()}`)
-    console.log('| target | p99 ms | added over direct |\n|---|---:|---:|')
+    const med = (name: string, field: 'rps' | 'p50' | 'p99'): number => median((runs.get(name) ?? []).map(r => r[field]))
+    const generator = hasWrk ? `wrk, each connection pausing ${pacedDelayMs(CONNECTIONS, rate)} ms after each answer` : 'autocannon'
+    console.log(`\nhalf load: ${generator}, aiming at ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, ` +
+      `${ROUNDS} alternating rounds, medians, load average ${load1()}`)
+    console.log('| target | req/s | p50 ms | p99 ms | p99 added over direct |\n|---|---:|---:|---:|---:|')
     for (const t of half) {
-      console.log(`| ${t.name} | ${fmt(p99(t.name), 2)} | ${t.name === 'direct upstream' ? '' : fmt(p99(t.name) - p99('direct upstream'), 2)} |`)
+      const added = t.name === 'direct upstream' ? '' : fmt(med(t.name, 'p99') - med('direct upstream', 'p99'), 2)
+      console.log(`| ${t.name} | ${fmt(med(t.name, 'rps'), 0)} | ${fmt(med(t.name, 'p50'), 2)} | ${fmt(med(t.name, 'p99'), 2)} | ${added} |`)
     }
   }
 
@@ -349,7 +349,7 @@ async function main (): Promise<void> {
     const sampler = setInterval(() => samples.push({ t: (Date.now() - start) / 1000, rss: memoryOf(gw.proc.pids()).now }), 1000)
     let n = 0
     // Every request a token never seen before, alternating the jwt and the introspection route.
-    await loadAtRate({
+    await cannonAtRate({
       url: `${gw.url}/jwt/x`,
       connections: CONNECTIONS,
       seconds: seconds + 30,
