@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GatehouseError } from '../src/errors.js'
 import type { RuntimeRoute } from '../src/gateway.js'
 import { acceptRequestId } from '../src/identity/headers.js'
-import { accessLogger, type AccessLog, type Logger } from '../src/logger.js'
+import { accessLogger, jsonString, type AccessLog, type Logger } from '../src/logger.js'
 import type { Identity } from '../src/policy/authenticate.js'
 import type { PublicOrigin } from '../src/routing/public-origin.js'
 import type { DecisionCounters } from '../src/telemetry/decision-counters.js'
@@ -110,10 +110,10 @@ export class Exchange {
     const { access } = this
     if (!access.enabled) return
     // Written from the fields, in the order pino wrote them when the line was an object.
-    let line = `${access.head()},"reqId":${JSON.stringify(request.id)},"traceId":"${this.trace.traceId}","method":${JSON.stringify(request.method)}` +
-      `,"path":${JSON.stringify(pathOf(request.originalUrl))}`
-    if (this.route !== undefined) line += `,"route":${JSON.stringify(this.route.match)}`
-    if (this.upstreamPath !== undefined) line += `,"upstreamPath":${JSON.stringify(this.upstreamPath)}`
+    let line = `${access.head()},"reqId":${jsonString(request.id)},"traceId":"${this.trace.traceId}","method":${jsonString(request.method)}` +
+      `,"path":${jsonString(pathOf(request.originalUrl))}`
+    if (this.route !== undefined) line += `,"route":${jsonString(this.route.match)}`
+    if (this.upstreamPath !== undefined) line += `,"upstreamPath":${jsonString(this.upstreamPath)}`
     line += `,"status":${status}`
     // The answer was cut short: the client went away, or the upstream broke off mid-body. A
     // switched WebSocket has no body to finish: its line is written when it closes.
@@ -122,14 +122,14 @@ export class Exchange {
     if (identity !== undefined) {
       const client = identity.client?.id
       const user = identity.user?.id
-      if (client !== undefined) line += `,"client":${JSON.stringify(client)}`
-      if (user !== undefined) line += `,"user":${JSON.stringify(user)}`
-      if (identity.authenticators.length > 0) line += `,"auth":${JSON.stringify(identity.authenticators.join(','))}`
+      if (client !== undefined) line += `,"client":${jsonString(client)}`
+      if (user !== undefined) line += `,"user":${jsonString(user)}`
+      if (identity.authenticators.length > 0) line += `,"auth":${jsonString(identity.authenticators.join(','))}`
     }
     line += `,"decision":"${decision}"`
     if (err !== undefined) {
-      line += `,"reason":${JSON.stringify(`${err.code}: ${err.detail}`)}`
-      if (err.authenticator !== undefined) line += `,"authenticator":${JSON.stringify(err.authenticator)}`
+      line += `,"reason":${jsonString(`${err.code}: ${err.detail}`)}`
+      if (err.authenticator !== undefined) line += `,"authenticator":${jsonString(err.authenticator)}`
     }
     access.end(line, 'request')
   }

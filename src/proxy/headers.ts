@@ -21,11 +21,16 @@ const REQUEST_DROPPED = new Set([
 ])
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'x-request-id'])
 
+const ONLY_PERSISTENCE = /^[ \t]*(?:keep-alive|close)[ \t]*$/i
+
 /** The header names a `Connection` value lists (`Connection: close, X-Foo`): hop-by-hop for this message. */
 function connectionListed (value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined
+  const text = Array.isArray(value) ? value.join(',') : value
+  // What nearly every upstream answer says: nothing listed, and no list made per response.
+  if (ONLY_PERSISTENCE.test(text)) return undefined
   const names = new Set<string>()
-  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+  for (const part of text.split(',')) {
     const name = part.trim().toLowerCase()
     if (name !== '' && name !== 'close' && name !== 'keep-alive') names.add(name)
   }
