@@ -1,0 +1,151 @@
+/**
+ * `npm run bench:instructions [-- --requests 3000 --compare OTHER_DIST]`: instructions per
+ * request, counted by valgrind's callgrind, of the reference forwarder and gatehouse (and of
+ * another build's gatehouse with `--compare`), on a public route and on the RS256 route with
+ * a token already verified. CPU time on a shared machine moves by ±20 % between runs; an
+ * instruction count moves by about 1 %, whatever else the machine does, so a change to the
+ * request path is judged here first, and in `npm run bench` (CPU time) after.
+ *
+ * Each server runs under callgrind with counting off; after `--warmup` requests (JIT-compiled
+ * as in production) counting is switched on for `--requests` more, then dumped. What is
+ * counted is the main thread's user-space work (the event loop: its JavaScript, V8, Node,
+ * OpenSSL), not V8's background compiler and GC helpers, whose share of a window varies from
+ * run to run, nor the kernel's: system calls are the same for every target (bench/README.md).
+ * Valgrind hides SHA-NI, so a sha256 counts as its AVX2 code (~18,000 instructions for a
+ * 700-byte token).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Agent, request } from 'undici'
+import { newApiKey } from '../cli/keys.js'
+import { gatewayYaml } from './gateway.js'
+import { DIST, freePort, onPath, runHeader, START_FLAGS, startUpstream, stopAll, waitForHttp } from './procs.js'
+import { JWT_AUDIENCE, JWT_ISSUER, rsaIssuer } from './tokens.js'
+
+const { values: opt } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '3000' },
+    warmup: { type: 'string', default: '20000' },
+    compare: { type: 'string' }
+  }
+})
+const REQUESTS = Number(opt.requests)
+const WARMUP = Number(opt.warmup)
+const CONNECTIONS = 4
+
+interface Counted { name: string, child: ChildProcess, url: string, out: string }
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-instructions-'))
+const servers: ChildProcess[] = []
+
+/** A server under callgrind, counting nothing until told to. */
+async function underCallgrind (name: string, url: string, args: string[]): Promise<Counted> {
+  const out = join(dir, `${name.replace(/\W+/g, '-')}.callgrind`)
+  const callgrind = ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${out}`]
+  const child = spawn('valgrind', [...callgrind, process.execPath, ...args], { stdio: 'ignore' })
+  servers.push(child)
+  await waitForHttp(`${url}/public/x`, {}, { name, child, pids: () => [] })
+  return { name, child, url, out }
+}
+
+function callgrindControl (target: Counted, ...args: string[]): void {
+  const r = spawnSync('callgrind_control', [...args, String(target.child.pid)], { stdio: 'ignore' })
+  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed for ${target.name}`)
+}
+
+/** `n` requests over a few kept-alive connections, each answered 200. */
+async function send (agent: Agent, url: string, headers: Record<string, string>, n: number): Promise<void> {
+  const one = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const r = await request(url, { headers, dispatcher: agent })
+      await r.body.dump()
+      if (r.statusCode !== 200) throw new Error(`${url} answered ${r.statusCode}`)
+    }
+  }
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { await one(Math.ceil(n / CONNECTIONS)) }))
+}
+
+/**
+ * The main thread's instructions in the dump callgrind wrote last (each dump holds what was
+ * counted since the one before; `--separate-threads` names each thread's file `.PART-THREAD`).
+ */
+function lastDump (target: Counted): number {
+  const base = target.out.split('/').pop() as string
+  const parts = readdirSync(dir).filter(f => f.startsWith(`${base}.`) && f.endsWith('-01')).map(f => Number(f.slice(base.length + 1, -3)))
+  const text = readFileSync(`${target.out}.${Math.max(...parts)}-01`, 'utf8')
+  const totals = /^totals: (\d+)/m.exec(text)
+  if (totals === null) throw new Error(`no totals in ${target.name}'s callgrind dump`)
+  return Number(totals[1])
+}
+
+async function count (target: Counted, path: string, headers: Record<string, string>): Promise<number> {
+  const agent = new Agent({ connections: CONNECTIONS })
+  const url = `${target.url}${path}`
+  await send(agent, url, headers, WARMUP)
+  callgrindControl(target, '--instr=on')
+  await send(agent, url, headers, REQUESTS)
+  callgrindControl(target, '--instr=off')
+  callgrindControl(target, '--dump')
+  await agent.close()
+  return lastDump(target) / REQUESTS
+}
+
+async function main (): Promise<void> {
+  console.log([
+    ...runHeader('instructions.js'),
+    `node ${process.version}; callgrind instructions per request, ${REQUESTS} requests after ${WARMUP} uncounted, ${CONNECTIONS} kept-alive connections`
+  ].join('\n'))
+  if (!onPath('valgrind') || !onPath('callgrind_control')) {
+    console.log('valgrind is not installed (apt-get install valgrind): nothing to count')
+    return
+  }
+  const { url: upstream } = await startUpstream()
+  const issuer = rsaIssuer(dir)
+  const token = issuer.mint(1)
+  const yaml = gatewayYaml(upstream, 'http://127.0.0.1:9', newApiKey().hash, issuer.publicKeyFile, { logLevel: 'info' })
+  const gatehouse = async (name: string, dist: string): Promise<Counted> => {
+    const port = await freePort()
+    const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`)
+    writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
+    return await underCallgrind(name, `http://127.0.0.1:${port}`, [...START_FLAGS, join(dist, 'bundle/main.js'), 'start', '-c', file])
+  }
+  const refPort = await freePort()
+  const targets = [
+    await underCallgrind('reference forwarder', `http://127.0.0.1:${refPort}`, [
+      join(DIST, 'bench/reference-forwarder.js'), String(refPort), upstream, issuer.publicKeyFile, JWT_ISSUER, JWT_AUDIENCE
+    ]),
+    await gatehouse('gatehouse', DIST),
+    ...opt.compare === undefined ? [] : [await gatehouse('compared build: gatehouse', join(opt.compare))]
+  ]
+  const kinds: Array<{ kind: string, path: string, headers: Record<string, string> }> = [
+    { kind: 'public', path: '/public/x', headers: {} },
+    { kind: 'jwt RS256', path: '/rs256/x', headers: { authorization: `Bearer ${token}` } }
+  ]
+  const counted = new Map<string, number>()
+  for (const target of targets) {
+    for (const k of kinds) counted.set(`${target.name} ${k.kind}`, await count(target, k.path, k.headers))
+  }
+  console.log('\n| target | instructions/request | × reference |\n|---|---:|---:|')
+  for (const target of targets) {
+    for (const k of kinds) {
+      const n = counted.get(`${target.name} ${k.kind}`) as number
+      const ratio = n / (counted.get(`reference forwarder ${k.kind}`) as number)
+      console.log(`| ${target.name} ${k.kind} | ${Math.round(n).toLocaleString('en')} | ${ratio.toFixed(2)} |`)
+    }
+  }
+}
+
+try {
+  await main()
+} finally {
+  for (const child of servers) {
+    if (child.exitCode !== null || child.signalCode !== null) continue
+    const exited = new Promise(resolve => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+  await stopAll()
+}
