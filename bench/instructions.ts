@@ -3,8 +3,9 @@
  * request, counted by valgrind's callgrind, of the reference forwarder and gatehouse (and of
  * another build's gatehouse with `--compare`), on a public route and on the RS256 route with
  * a token already verified. CPU time on a shared machine moves by ±20 % between runs; an
- * instruction count moves by about 1 %, whatever else the machine does, so a change to the
- * request path is judged here first, and in `npm run bench` (CPU time) after.
+ * instruction count does not move with the machine's load, only with how far V8 has optimized
+ * (a few per cent between runs, bench/README.md), so a change to the request path is judged
+ * here first, and in `npm run bench` (CPU time) after.
  *
  * Each server runs under callgrind with counting off; after `--warmup` requests (JIT-compiled
  * as in production) counting is switched on for `--requests` more, then dumped. What is
