@@ -37,7 +37,7 @@ export function createLogger (level: string, extraHeaders: readonly string[] = [
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false }))
 }
 
-/** Printable ASCII but `"` and `\\`: JSON writes it as it is, between quotes. */
+/** Printable ASCII but `"` and `\`: JSON writes it as it is, between quotes. */
 const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 
 /**
