@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { randomInt } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -22,8 +23,12 @@ export interface LoadSpec {
   bearer?: string[][]
   /** Extra autocannon options (`amount`, `requests`…); used only where autocannon drives. */
   cannon?: Record<string, unknown>
-  /** wrk only: each connection waits this many ms after an answer before its next request. */
-  delayMs?: number
+  /**
+   * wrk only: each connection pauses after an answer before its next request, for a random
+   * time with this mean in ms (exponentially distributed, so the connections' requests arrive
+   * independently of each other rather than together).
+   */
+  thinkMs?: number
 }
 
 export const THREADS = 2
@@ -40,7 +45,12 @@ const luaString = (s: string): string => JSON.stringify(s)
  * that cycles through this thread's own token file (a fixed request otherwise, wrk's fast path).
  */
 function wrkScript (dir: string, spec: LoadSpec): string {
-  const lines = ['wrk.headers = {}']
+  const lines = [
+    'wrk.headers = {}',
+    'local threads = 0',
+    'function setup (thread) threads = threads + 1; thread:set("id", threads) end'
+  ]
+  const init: string[] = []
   for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`)
   if (spec.bearer !== undefined) {
     const files = spec.bearer.map((tokens, i) => {
@@ -50,17 +60,20 @@ function wrkScript (dir: string, spec: LoadSpec): string {
     })
     lines.push(
       `local files = {${files.map(luaString).join(', ')}}`,
-      'local nthreads = 0',
-      'function setup (thread) nthreads = nthreads + 1; thread:set("file", files[nthreads]) end',
       'local tokens, n, i = {}, 0, 1',
-      'function init () for line in io.lines(file) do n = n + 1; tokens[n] = line end end',
       'function request ()',
       '  wrk.headers["Authorization"] = "Bearer " .. tokens[i]',
       '  i = i % n + 1',
       '  return wrk.format()',
       'end')
+    init.push('for line in io.lines(files[id]) do n = n + 1; tokens[n] = line end')
   }
-  if (spec.delayMs !== undefined) lines.push(`function delay () return ${spec.delayMs} end`)
+  if (spec.thinkMs !== undefined) {
+    // wrk truncates delay() to whole ms: the scale makes the mean of the truncated pauses thinkMs.
+    lines.push(`local scale = ${exponentialScale(spec.thinkMs)}`, 'function delay () return math.floor(-math.log(1 - math.random()) * scale) end')
+    init.push(`math.randomseed(${randomInt(2 ** 30)} + id)`)
+  }
+  if (init.length > 0) lines.push(`function init () ${init.join('; ')} end`)
   lines.push(
     'function done (s, latency)',
     '  io.write(string.format(\'BENCH {"requests":%d,"us":%d,"p50":%d,"p99":%d,"status":%d,"errors":%d}\\n\',',
@@ -118,16 +131,18 @@ export async function load (dir: string, spec: LoadSpec): Promise<LoadResult> {
 }
 
 /**
- * Load at about a fixed total rate: wrk when installed, each connection waiting `delay` ms
- * after each answer (wrk's `delay()`; whole milliseconds, so the rate is the nearest one
- * the connection count allows, and `rps` says what it was), latencies in microseconds from
- * its own process. Without wrk, autocannon's `overallRate` (1 ms resolution, in this process).
- * Both wait for an answer before the next request on a connection: a stall holds back what
- * would have arrived behind it, so p99 is a lower bound under stalls, the same for every target.
+ * Load at about a fixed total rate: wrk when installed, each connection pausing after each
+ * answer for a random time (exponential, mean `thinkMs`), latencies in microseconds from its
+ * own process; `rps` says what the rate came to. Random pauses keep the connections' requests
+ * independent: fixed ones end on the same millisecond ticks, and their requests arrive in
+ * bursts that measure the burst's queue, not the hop. Without wrk, autocannon's `overallRate`
+ * (1 ms resolution, in this process). Both wait for an answer before the next request on a
+ * connection: a stall holds back what would have arrived behind it, so p99 is a lower bound
+ * under stalls, the same for every target.
  */
 export async function loadAtRate (dir: string, spec: LoadSpec, overallRate: number): Promise<LoadResult> {
   if (!hasWrk) return await runCannon({ ...spec, overallRate })
-  return await runWrk(dir, { ...spec, delayMs: pacedDelayMs(spec.connections, overallRate) })
+  return await runWrk(dir, { ...spec, thinkMs: thinkMs(spec.connections, overallRate) })
 }
 
 /** Load at a fixed total rate with autocannon, whatever is installed: for runs that need its per-request hooks (`cannon.requests`). */
@@ -135,7 +150,15 @@ export async function cannonAtRate (spec: LoadSpec, overallRate: number): Promis
   return await runCannon({ ...spec, overallRate })
 }
 
-/** The pause per connection between an answer and its next request that comes nearest `rate` in total, answers taking ~1 ms. */
-export function pacedDelayMs (connections: number, rate: number): number {
-  return Math.max(0, Math.round(connections * 1000 / rate) - 1)
+/** The mean pause per connection between an answer and its next request that comes nearest `rate` in total, answers taking ~0.5 ms. */
+export function thinkMs (connections: number, rate: number): number {
+  return Math.max(0, connections * 1000 / rate - 0.5)
+}
+
+/**
+ * The scale `s` for which `floor(s · X)`, X exponential with mean 1, has mean `mean`:
+ * that mean is Σₖ e^(−k/s) = 1 / (e^(1/s) − 1).
+ */
+function exponentialScale (mean: number): number {
+  return mean > 0 ? 1 / Math.log1p(1 / mean) : 0
 }

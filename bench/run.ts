@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
-import { cannonAtRate, hasWrk, load, loadAtRate, pacedDelayMs, THREADS, type LoadResult, type LoadSpec } from './load.js'
+import { cannonAtRate, hasWrk, load, loadAtRate, THREADS, thinkMs, type LoadResult, type LoadSpec } from './load.js'
 import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
 import {
   cpuMsOf, DIST, freePort, memoryOf, onPath, runHeader, startProc, startRedis, startUpstream, stopAll, waitForHttp, withChildren, type Proc
@@ -331,7 +331,9 @@ async function main (): Promise<void> {
       for (const t of half) runs.set(t.name, [...(runs.get(t.name) ?? []), await loadAtRate(dir, spec(t, SECONDS), rate)])
     }
     const med = (name: string, field: 'rps' | 'p50' | 'p99'): number => median((runs.get(name) ?? []).map(r => r[field]))
-    const generator = hasWrk ? `wrk, each connection pausing ${pacedDelayMs(CONNECTIONS, rate)} ms after each answer` : 'autocannon'
+    const generator = hasWrk
+      ? `wrk, each connection pausing a random ${fmt(thinkMs(CONNECTIONS, rate), 2)} ms on average (exponential) after each answer`
+      : 'autocannon'
     console.log(`\nhalf load: ${generator}, aiming at ${rate} req/s in total (half the gatehouse public peak), ${CONNECTIONS} connections, ` +
       `${ROUNDS} alternating rounds, medians, load average ${load1()}`)
     console.log('| target | req/s | p50 ms | p99 ms | p99 added over direct |\n|---|---:|---:|---:|---:|')
