@@ -86,6 +86,7 @@ const APACHE = 'apache mod_auth_openidc'
 const HAPROXY = 'haproxy jwt_verify'
 const REF_PUBLIC = 'reference forwarder public'
 const REF_JWT = 'reference forwarder jwt RS256'
+const REF_WORKERS = 'reference forwarder jwt RS256 (workers: auto)'
 
 interface Target {
   name: string
@@ -195,8 +196,21 @@ async function main (): Promise<void> {
   const rsHeaders = { Authorization: `Bearer ${rsJwt}` }
   const gwc = await startGatehouse(dir, 'gatehouse (workers: auto)', yaml({ workers: 'auto' }))
   procs.push(withChildren(gwc.proc))
+  // The reference in as many processes: the part of workers' cost any Node forwarder pays here.
+  const refWorkersPort = await freePort()
+  const refWorkersArgs = [join(DIST, 'bench/reference-cluster.js'), String(availableParallelism()), String(refWorkersPort), ...refArgs.slice(2)]
+  const refWorkers = withChildren(startProc('reference forwarder (workers: auto)', process.execPath, refWorkersArgs))
+  procs.push(refWorkers)
   const rs256: Target[] = [
     { name: REF_JWT, kind: 'baseline', proc: refProc, url: `${refUrl}/rs256/x`, headers: rsHeaders },
+    {
+      name: REF_WORKERS,
+      kind: 'baseline',
+      proc: refWorkers,
+      url: `http://127.0.0.1:${refWorkersPort}/rs256/x`,
+      headers: rsHeaders,
+      processes: availableParallelism()
+    },
     { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
     { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
   ]
@@ -280,7 +294,8 @@ async function main (): Promise<void> {
     console.log('CPU per request, medians of this run (issue 24\'s targets in brackets):')
     console.log(`- ${GW_ONE} = ${cpuX(GW_ONE, REF_JWT)} ${REF_JWT} (≤ 1.25×), ${cpuX(GW_ONE, APACHE)} ${APACHE} (≤ 0.7×), ${cpuX(GW_ONE, HAPROXY)} ${HAPROXY}`)
     console.log(`- gatehouse public = ${cpuX('gatehouse public', REF_PUBLIC)} ${REF_PUBLIC} (≤ 1.15×)`)
-    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE)} ${GW_ONE} in one process (≤ 1×)`)
+    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE)} ${GW_ONE} in one process (≤ 1×); ` +
+      `${REF_WORKERS} = ${cpuX(REF_WORKERS, REF_JWT)} ${REF_JWT} in one process`)
     console.log(`- ${REF_PUBLIC} = ${cpuX(REF_PUBLIC, 'bare undici proxy')} bare undici proxy; ${REF_JWT} = ${cpuX(REF_JWT, APACHE)} ${APACHE}\n`)
     console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy | ' +
       'CPU × reference |')
@@ -288,8 +303,8 @@ async function main (): Promise<void> {
     for (const t of selected) {
       const r = rps(t.name)
       const ratio = (base: string): string => t.name === base ? '1' : fmt(r / rps(base), 2)
-      // Each route kind against the reference doing the same: a token checked, or none.
-      const reference = t.headers?.Authorization !== undefined || t.bearer !== undefined ? REF_JWT : REF_PUBLIC
+      // Each route kind against the reference doing the same: a token checked or none, in as many processes.
+      const reference = t.name === GW_WORKERS ? REF_WORKERS : t.headers?.Authorization !== undefined || t.bearer !== undefined ? REF_JWT : REF_PUBLIC
       const cells = [
         t.name, fmt(r), fmt(med(t.name, r => r.p50), 2), fmt(med(t.name, r => r.p99), 2),
         ratio('direct upstream'), ratio('bare undici proxy'), ratio('nginx'), t.kind === 'gatehouse' ? ratio('gatehouse public') : '',
