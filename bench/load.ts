@@ -41,8 +41,9 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Cannon
 const luaString = (s: string): string => JSON.stringify(s)
 
 /**
- * The wrk script: a `done` that prints the numbers as JSON, and, with tokens, a `request`
- * that cycles through this thread's own token file (a fixed request otherwise, wrk's fast path).
+ * The wrk script: a `done` that prints the numbers as JSON; with tokens, a `request` that
+ * cycles through this thread's own token file (a fixed request otherwise, wrk's fast path);
+ * paced, a `delay` that draws each connection's pause.
  */
 function wrkScript (dir: string, spec: LoadSpec): string {
   const lines = [
