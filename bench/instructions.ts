@@ -14,6 +14,10 @@
  * run to run, nor the kernel's: system calls are the same for every target (bench/README.md).
  * Valgrind hides SHA-NI, so a sha256 counts as its AVX2 code (~18,000 instructions for a
  * 700-byte token).
+ *
+ * With `--workers N`, also gatehouse with `server.workers: N`: every worker counted, its
+ * share of the warm-up as large as one process's whole warm-up. It shows whether a worker
+ * does more per request than one process (issue 24's `workers: auto`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -30,35 +34,53 @@ const { values: opt } = parseArgs({
   options: {
     requests: { type: 'string', default: '3000' },
     warmup: { type: 'string', default: '20000' },
-    compare: { type: 'string' }
+    compare: { type: 'string' },
+    workers: { type: 'string' }
   }
 })
 const REQUESTS = Number(opt.requests)
 const WARMUP = Number(opt.warmup)
 const CONNECTIONS = 4
 
-interface Counted { name: string, child: ChildProcess, url: string, out: string }
+interface Counted {
+  name: string
+  child: ChildProcess
+  url: string
+  /** callgrind's output file for each process, `%p` standing for its pid. */
+  out: string
+  /** The processes that serve: the one started, or a cluster primary's workers. */
+  pids: () => number[]
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-instructions-'))
 const servers: ChildProcess[] = []
 
-/** A server under callgrind, counting nothing until told to. */
-async function underCallgrind (name: string, url: string, args: string[]): Promise<Counted> {
-  const out = join(dir, `${name.replace(/\W+/g, '-')}.callgrind`)
-  const callgrind = ['--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${out}`]
+/** A server under callgrind, counting nothing until told to; with `cluster`, its workers too, each to its own file. */
+async function underCallgrind (name: string, url: string, args: string[], cluster = false): Promise<Counted> {
+  const out = join(dir, `${name.replace(/\W+/g, '-')}.%p.callgrind`)
+  const callgrind = [
+    '--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${out}`, `--trace-children=${cluster ? 'yes' : 'no'}`
+  ]
   const child = spawn('valgrind', [...callgrind, process.execPath, ...args], { stdio: 'ignore' })
   servers.push(child)
+  const pids = (): number[] => cluster ? childrenOf(child.pid as number) : [child.pid as number]
   await waitForHttp(`${url}/public/x`, {}, { name, child, pids: () => [] })
-  return { name, child, url, out }
+  return { name, child, url, out, pids }
+}
+
+function childrenOf (pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
 }
 
 function callgrindControl (target: Counted, ...args: string[]): void {
-  const r = spawnSync('callgrind_control', [...args, String(target.child.pid)], { stdio: 'ignore' })
-  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed for ${target.name}`)
+  for (const pid of target.pids()) {
+    const r = spawnSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' })
+    if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed for ${target.name} (pid ${pid})`)
+  }
 }
 
-/** `n` requests over a few kept-alive connections, each answered 200. */
-async function send (agent: Agent, url: string, headers: Record<string, string>, n: number): Promise<void> {
+/** About `n` requests over `connections` kept-alive connections, each answered 200; returns how many. */
+async function send (agent: Agent, connections: number, url: string, headers: Record<string, string>, n: number): Promise<number> {
   const one = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i++) {
       const r = await request(url, { headers, dispatcher: agent })
@@ -66,38 +88,50 @@ async function send (agent: Agent, url: string, headers: Record<string, string>,
       if (r.statusCode !== 200) throw new Error(`${url} answered ${r.statusCode}`)
     }
   }
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { await one(Math.ceil(n / CONNECTIONS)) }))
+  const each = Math.ceil(n / connections)
+  await Promise.all(Array.from({ length: connections }, async () => { await one(each) }))
+  return each * connections
 }
 
 /**
- * The main thread's instructions in the dump callgrind wrote last (each dump holds what was
- * counted since the one before; `--separate-threads` names each thread's file `.PART-THREAD`).
+ * The main thread's instructions in the dump callgrind wrote last, summed over the serving
+ * processes (each dump holds what was counted since the one before; `--separate-threads`
+ * names each thread's file `.PART-THREAD`).
  */
 function lastDump (target: Counted): number {
-  const base = target.out.split('/').pop() as string
-  const parts = readdirSync(dir).filter(f => f.startsWith(`${base}.`) && f.endsWith('-01')).map(f => Number(f.slice(base.length + 1, -3)))
-  const text = readFileSync(`${target.out}.${Math.max(...parts)}-01`, 'utf8')
-  const totals = /^totals: (\d+)/m.exec(text)
-  if (totals === null) throw new Error(`no totals in ${target.name}'s callgrind dump`)
-  return Number(totals[1])
+  let sum = 0
+  for (const pid of target.pids()) {
+    const file = target.out.replace('%p', String(pid))
+    const base = file.split('/').pop() as string
+    const parts = readdirSync(dir).filter(f => f.startsWith(`${base}.`) && f.endsWith('-01')).map(f => Number(f.slice(base.length + 1, -3)))
+    const text = readFileSync(`${file}.${Math.max(...parts)}-01`, 'utf8')
+    const totals = /^totals: (\d+)/m.exec(text)
+    if (totals === null) throw new Error(`no totals in ${target.name}'s callgrind dump (pid ${pid})`)
+    sum += Number(totals[1])
+  }
+  return sum
 }
 
 async function count (target: Counted, path: string, headers: Record<string, string>): Promise<number> {
-  const agent = new Agent({ connections: CONNECTIONS })
+  // Each process gets the connections and the warm-up one process gets (node:cluster hands connections out in turn).
+  const processes = target.pids().length
+  const connections = CONNECTIONS * processes
+  const agent = new Agent({ connections })
   const url = `${target.url}${path}`
-  await send(agent, url, headers, WARMUP)
+  await send(agent, connections, url, headers, WARMUP * processes)
   callgrindControl(target, '--instr=on')
-  await send(agent, url, headers, REQUESTS)
+  const sent = await send(agent, connections, url, headers, REQUESTS)
   callgrindControl(target, '--instr=off')
   callgrindControl(target, '--dump')
   await agent.close()
-  return lastDump(target) / REQUESTS
+  return lastDump(target) / sent
 }
 
 async function main (): Promise<void> {
   console.log([
     ...runHeader('instructions.js'),
-    `node ${process.version}; callgrind instructions per request, ${REQUESTS} requests after ${WARMUP} uncounted, ${CONNECTIONS} kept-alive connections`
+    `node ${process.version}; callgrind instructions per request, ${REQUESTS} counted requests after ${WARMUP} uncounted per serving process, ` +
+      `${CONNECTIONS} kept-alive connections per serving process`
   ].join('\n'))
   if (!onPath('valgrind') || !onPath('callgrind_control')) {
     console.log('valgrind is not installed (apt-get install valgrind): nothing to count')
@@ -107,11 +141,12 @@ async function main (): Promise<void> {
   const issuer = rsaIssuer(dir)
   const token = issuer.mint(1)
   const yaml = gatewayYaml(upstream, 'http://127.0.0.1:9', newApiKey().hash, issuer.publicKeyFile, { logLevel: 'info' })
-  const gatehouse = async (name: string, dist: string): Promise<Counted> => {
+  const gatehouse = async (name: string, dist: string, workers?: number): Promise<Counted> => {
     const port = await freePort()
     const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`)
-    writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', `listen: 127.0.0.1:${port}`))
-    return await underCallgrind(name, `http://127.0.0.1:${port}`, [...START_FLAGS, join(dist, 'bundle/main.js'), 'start', '-c', file])
+    const server = workers === undefined ? 'listen: 127.0.0.1:0' : `listen: 127.0.0.1:0, workers: ${workers}`
+    writeFileSync(file, yaml.replace('listen: 127.0.0.1:0', server.replace(':0', `:${port}`)))
+    return await underCallgrind(name, `http://127.0.0.1:${port}`, [...START_FLAGS, join(dist, 'bundle/main.js'), 'start', '-c', file], workers !== undefined)
   }
   const refPort = await freePort()
   const targets = [
@@ -119,7 +154,8 @@ async function main (): Promise<void> {
       join(DIST, 'bench/reference-forwarder.js'), String(refPort), upstream, issuer.publicKeyFile, JWT_ISSUER, JWT_AUDIENCE
     ]),
     await gatehouse('gatehouse', DIST),
-    ...opt.compare === undefined ? [] : [await gatehouse('compared build: gatehouse', join(opt.compare))]
+    ...opt.compare === undefined ? [] : [await gatehouse('compared build: gatehouse', join(opt.compare))],
+    ...opt.workers === undefined ? [] : [await gatehouse(`gatehouse (workers: ${opt.workers})`, DIST, Number(opt.workers))]
   ]
   const kinds: Array<{ kind: string, path: string, headers: Record<string, string> }> = [
     { kind: 'public', path: '/public/x', headers: {} },
