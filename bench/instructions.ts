@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util'
 import { Agent, request } from 'undici'
 import { newApiKey } from '../cli/keys.js'
 import { gatewayYaml } from './gateway.js'
-import { DIST, freePort, onPath, runHeader, START_FLAGS, startUpstream, stopAll, waitForHttp } from './procs.js'
+import { childrenOf, DIST, freePort, onPath, runHeader, START_FLAGS, startUpstream, stopAll, waitForHttp } from './procs.js'
 import { JWT_AUDIENCE, JWT_ISSUER, rsaIssuer } from './tokens.js'
 
 const { values: opt } = parseArgs({
@@ -66,10 +66,6 @@ async function underCallgrind (name: string, url: string, args: string[], cluste
   const pids = (): number[] => cluster ? childrenOf(child.pid as number) : [child.pid as number]
   await waitForHttp(`${url}/public/x`, {}, { name, child, pids: () => [] })
   return { name, child, url, out, pids }
-}
-
-function childrenOf (pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
 }
 
 function callgrindControl (target: Counted, ...args: string[]): void {

@@ -97,7 +97,8 @@ export function cpuMsOf (pids: number[]): number {
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
 
-function childrenOf (pid: number): number[] {
+/** The pids a process forked (a cluster primary's workers), none when it is gone. */
+export function childrenOf (pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
   } catch {
