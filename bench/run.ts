@@ -339,7 +339,8 @@ async function main (): Promise<void> {
   if (SECTIONS.has('halfload')) {
     const peak = median((results.get('gatehouse public') ?? []).map(r => r.rps))
     const rate = Math.round((Number.isFinite(peak) ? peak : 2000) / 2)
-    const half = targets.filter(t => ['direct upstream', 'bare undici proxy', 'gatehouse public'].includes(t.name))
+    // nginx beside the Node hops: what a hop in C adds at the same rate on the same machine.
+    const half = targets.filter(t => ['direct upstream', 'nginx', 'bare undici proxy', REF_PUBLIC, 'gatehouse public'].includes(t.name))
     const runs = new Map<string, LoadResult[]>()
     for (const t of half) await loadAtRate(dir, spec(t, WARMUP), rate)
     for (let round = 0; round < ROUNDS; round++) {
