@@ -7,6 +7,7 @@ import { ListenError, startFromConfig, startGateway, type RunningGateway } from 
 import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
+import { cgroupCpuLimit } from '../runtime/cpu-limit.js'
 import { tuneHeapGrowth } from '../runtime/heap.js'
 import { keepCompiledCode } from './compiled-code.js'
 import { reportConfigError } from './config-errors.js'
@@ -27,13 +28,14 @@ export async function start (args: string[]): Promise<number> {
   } catch (err) {
     return reportConfigError(err)
   }
-  const workers = workerCount(config.server.workers)
+  const cpuLimit = config.server.workers === 'auto' ? cgroupCpuLimit() : undefined
+  const workers = workerCount(config.server.workers, cpuLimit)
   if (workers === 1) return await serve(config, false)
   const logger = createLogger(config.server.logLevel)
   if (config.cache.redis === undefined) {
     logger.warn({ workers }, 'cache.redis is not set: each worker keeps its own rate-limit counters, cache, revocations and purges')
   }
-  await runPrimary({ workers, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
+  await runPrimary({ workers, cpuLimit, logger, stopTimeoutMs: config.server.drainTimeoutMs + 5000 })
   return -1
 }
 

@@ -18,12 +18,22 @@ const KEY_REPLY = 'gatehouse:ephemeral-key'
 const READY = 'gatehouse:ready'
 const CANNOT_START = 'gatehouse:cannot-start'
 
-export function workerCount (setting: number | 'auto'): number {
-  return setting === 'auto' ? availableParallelism() : setting
+/**
+ * `auto`: one worker per CPU the process may run on, but no more than its cgroup's CPU limit
+ * (rounded up) allows: more processes than the CPU time given only take turns on it, each turn
+ * a context switch (bench/RESULTS.md, `workers: auto` beside a busy loop). `cpuLimit`:
+ * `cgroupCpuLimit()` (cpu-limit.ts).
+ */
+export function workerCount (setting: number | 'auto', cpuLimit: number | undefined): number {
+  if (setting !== 'auto') return setting
+  const cpus = availableParallelism()
+  return cpuLimit === undefined ? cpus : Math.max(1, Math.min(cpus, Math.ceil(cpuLimit)))
 }
 
 export interface PrimaryOptions {
   workers: number
+  /** The cgroup's CPU limit that `workers: auto` was held to, for the start line; undefined when none. */
+  cpuLimit?: number
   logger: Logger
   /** How long SIGTERM/SIGINT waits for every worker to drain and exit before killing what is left. */
   stopTimeoutMs: number
@@ -34,7 +44,7 @@ export interface PrimaryOptions {
  * listeners through node:cluster), replaces one that dies, hands SIGHUP to every worker and
  * turns SIGTERM/SIGINT into one drain of them all. Exits 0 when every worker drained and exited 0.
  */
-export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOptions): Promise<void> {
+export async function runPrimary ({ workers, cpuLimit, logger, stopTimeoutMs }: PrimaryOptions): Promise<void> {
   // Without tokens.signingKeys each process would make its own ephemeral key, and a token
   // one worker signed would fail on the next; the primary makes the one they all use.
   const ephemeralKey = await newSigningJwk()
@@ -126,7 +136,7 @@ export async function runPrimary ({ workers, logger, stopTimeoutMs }: PrimaryOpt
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 
-  logger.info({ workers }, 'gatehouse primary: starting workers')
+  logger.info({ workers, cpuLimit }, 'gatehouse primary: starting workers')
   for (let i = 0; i < workers; i++) fork()
 }
 

@@ -161,8 +161,8 @@ const Server = strict(
     workers: Type.Optional(
       doc(
         Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')]),
-        'N processes (auto: one per CPU) sharing the ports through node:cluster; the ' +
-          'primary checks the config once, replaces a worker that dies and passes signals on',
+        'N processes (auto: one per CPU, but no more than the cgroup CPU limit, rounded up) sharing the ports ' +
+          'through node:cluster; the primary checks the config once, replaces a worker that dies and passes signals on',
         1
       )
     ),

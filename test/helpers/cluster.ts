@@ -18,10 +18,13 @@ export interface CliGateway {
 
 /**
  * Runs `gatehouse start -c file` from the built output, as an operator would; every process
- * it started is SIGKILLed when the test ends if it is still running. `nodeArgs` go to node before the CLI (workers inherit them).
+ * it started is SIGKILLed when the test ends if it is still running. `nodeArgs` go to node before the CLI (workers inherit them);
+ * `launcher`, when given, is a command that runs the rest of its arguments in the same process (a shell's `exec`).
  */
-export function startCli (t: Teardown, file: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): CliGateway {
-  const child = spawn(...nodeCommand([...nodeArgs, CLI, 'start', '-c', file]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+export function startCli (t: Teardown, file: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], launcher: string[] = []): CliGateway {
+  const [program, args] = nodeCommand([...nodeArgs, CLI, 'start', '-c', file])
+  const [command, ...commandArgs] = [...launcher, program, ...args] as [string, ...string[]]
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let out = ''
   let partial = ''
   const logs: Array<Record<string, unknown>> = []
