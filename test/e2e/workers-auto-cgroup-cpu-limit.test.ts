@@ -7,8 +7,6 @@ import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { onNewConnection, startCli } from '../helpers/cluster.js'
 
-interface Cgroup { dir: string, procs: string }
-
 /** Where a new cgroup with a CPU limit can be made: a v1 cpu hierarchy, else the v2 root with the cpu controller. */
 function cpuRoot (): { dir: string, version: 1 | 2 } | undefined {
   for (const dir of ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/cpu,cpuacct']) if (existsSync(join(dir, 'cpu.cfs_quota_us'))) return { dir, version: 1 }
@@ -39,8 +37,8 @@ function cgroupsWritable (): false | string {
   return `skipped: ${reason}`
 }
 
-/** A new cgroup limited to `cpus` of CPU time, removed when the test ends (what is still in it moved out first). */
-function limitedCgroup (t: { teardown: (fn: () => void) => void }, cpus: number): Cgroup {
+/** A new cgroup limited to `cpus` of CPU time, removed when the test ends (what is still in it moved out first): its cgroup.procs file. */
+function limitedCgroup (t: { teardown: (fn: () => void) => void }, cpus: number): string {
   const root = cpuRoot() as { dir: string, version: 1 | 2 }
   const dir = join(root.dir, `gatehouse-test-${process.pid}`)
   mkdirSync(dir)
@@ -55,11 +53,11 @@ function limitedCgroup (t: { teardown: (fn: () => void) => void }, cpus: number)
     writeFileSync(join(dir, 'cpu.cfs_period_us'), '100000')
     writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(Math.round(cpus * 100000)))
   } else writeFileSync(join(dir, 'cpu.max'), `${Math.round(cpus * 100000)} 100000`)
-  return { dir, procs }
+  return procs
 }
 
 t.test('workers: auto in a cgroup limited to half a CPU serves from one process, not one per CPU', { skip: cgroupsWritable() }, async t => {
-  const cgroup = limitedCgroup(t, 0.5)
+  const procs = limitedCgroup(t, 0.5)
   const upstream = await startEcho(t)
   const port = await freePort()
   const file = join(tempDir(t), 'gw.yaml')
@@ -69,11 +67,11 @@ t.test('workers: auto in a cgroup limited to half a CPU serves from one process,
   workers: auto
 `))
   // The shell joins the cgroup, then becomes the gateway: it starts inside the limit.
-  const gw = startCli(t, file, {}, [], ['sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs])
+  const gw = startCli(t, file, {}, [], ['sh', '-c', 'echo $$ > "$0" && exec "$@"', procs])
   await gw.waitForLog(() => gw.listeningPids().length === 1)
   t.same(gw.listeningPids(), [gw.child.pid], 'the process started serves itself: no primary, no workers')
   t.notOk(gw.logs.some(l => l.msg === 'gatehouse primary: starting workers'))
-  t.ok(readFileSync(cgroup.procs, 'utf8').split('\n').includes(String(gw.child.pid)), 'it runs inside the limited cgroup')
+  t.ok(readFileSync(procs, 'utf8').split('\n').includes(String(gw.child.pid)), 'it runs inside the limited cgroup')
   t.equal((await onNewConnection(`http://127.0.0.1:${port}/a`)).status, 200)
   gw.child.kill('SIGTERM')
   t.equal(await gw.exited, 0)
