@@ -7,11 +7,13 @@ import { systemClock } from '../src/clock.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { newApiKey } from '../cli/keys.js'
+import { workerCount } from '../runtime/cluster.js'
+import { cgroupCpuLimit } from '../runtime/cpu-limit.js'
 import { cannonAtRate, hasWrk, load, loadAtRate, THREADS, thinkMs, type LoadResult, type LoadSpec } from './load.js'
 import { apacheMissing, checkVerifies, startApache, startHaproxy, startNginx } from './peers.js'
 import {
@@ -194,11 +196,13 @@ async function main (): Promise<void> {
   // the C peers that verify JWTs themselves.
   const rsJwt = idp.mint(0)
   const rsHeaders = { Authorization: `Bearer ${rsJwt}` }
+  // As many processes as `workers: auto` starts here (one per CPU, held to a cgroup's CPU limit), for the reference's cluster too.
+  const autoWorkers = workerCount('auto', cgroupCpuLimit())
   const gwc = await startGatehouse(dir, 'gatehouse (workers: auto)', yaml({ workers: 'auto' }))
   procs.push(withChildren(gwc.proc))
   // The reference in as many processes: the part of workers' cost any Node forwarder pays here.
   const refWorkersPort = await freePort()
-  const refWorkersArgs = [join(DIST, 'bench/reference-cluster.js'), String(availableParallelism()), String(refWorkersPort), ...refArgs.slice(2)]
+  const refWorkersArgs = [join(DIST, 'bench/reference-cluster.js'), String(autoWorkers), String(refWorkersPort), ...refArgs.slice(2)]
   const refWorkers = withChildren(startProc('reference forwarder (workers: auto)', process.execPath, refWorkersArgs))
   procs.push(refWorkers)
   const rs256: Target[] = [
@@ -209,10 +213,10 @@ async function main (): Promise<void> {
       proc: refWorkers,
       url: `http://127.0.0.1:${refWorkersPort}/rs256/x`,
       headers: rsHeaders,
-      processes: availableParallelism()
+      processes: autoWorkers
     },
     { name: GW_ONE, kind: 'gatehouse', proc: gw.proc, url: `${gw.url}/rs256/x`, headers: rsHeaders },
-    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: availableParallelism() }
+    { name: GW_WORKERS, kind: 'gatehouse', proc: gwc.proc, url: `${gwc.url}/rs256/x`, headers: rsHeaders, processes: autoWorkers }
   ]
   const noApache = apacheMissing()
   if (noApache !== undefined) console.log(`${APACHE}: skipped (${noApache})`)
