@@ -8,7 +8,7 @@ import type { GatewayConfig } from '../src/config/types.js'
 import { createLogger } from '../src/logger.js'
 import { ephemeralKeyFromPrimary, runPrimary, workerCannotStart, workerCount, workerReady } from '../runtime/cluster.js'
 import { cgroupCpuLimit } from '../runtime/cpu-limit.js'
-import { tuneHeapGrowth } from '../runtime/heap.js'
+import { MAX_SEMI_SPACE_MIB, tuneHeapGrowth, youngGenerationUncapped } from '../runtime/heap.js'
 import { keepCompiledCode } from './compiled-code.js'
 import { reportConfigError } from './config-errors.js'
 
@@ -60,6 +60,13 @@ async function serve (source: string | GatewayConfig, isWorker: boolean): Promis
     if (isWorker && err instanceof ListenError) await workerCannotStart(message)
     // Exit rather than linger (on a Redis reconnect, on the IPC channel): a start that failed is over.
     process.exit(1)
+  }
+  if (!isWorker && youngGenerationUncapped()) {
+    gw.gateway.logger.warn(
+      { flag: `--max-semi-space-size=${MAX_SEMI_SPACE_MIB}` },
+      'node was started without the young generation capped: under a stream of new tokens it holds up to about 100 MiB more; ' +
+        'start node with this flag, as npm start and the image do (docs/operations.md, Memory)'
+    )
   }
   process.on('SIGHUP', () => { void gw.reload() })
   // `server.drainTimeout` as the process started: SIGTERM lets in-flight requests finish that long, then cuts what is left.

@@ -4,6 +4,7 @@ import type { JWK } from 'jose'
 import type { Logger } from '../src/logger.js'
 import { newSigningJwk } from '../src/tokens/signing-keys.js'
 import { servePrimaryMetrics } from '../http/cluster-metrics.js'
+import { workerExecArgv } from './heap.js'
 
 /**
  * Restart delay after a worker dies: doubled on each death, back to the minimum when the
@@ -136,7 +137,9 @@ export async function runPrimary ({ workers, cpuLimit, logger, stopTimeoutMs }: 
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 
-  logger.info({ workers, cpuLimit }, 'gatehouse primary: starting workers')
+  const execArgv = workerExecArgv()
+  cluster.setupPrimary({ execArgv })
+  logger.info({ workers, cpuLimit, execArgv }, 'gatehouse primary: starting workers')
   for (let i = 0; i < workers; i++) fork()
 }
 

@@ -27,3 +27,38 @@ export function tuneHeapGrowth (env: NodeJS.ProcessEnv = process.env, execArgv: 
   setFlagsFromString(`--heap-growing-percent=${percent}`)
   return percent
 }
+
+/**
+ * The young generation's cap, MiB per semi-space. Node 24's V8 grows it to two semi-spaces of
+ * 64 MiB under a stream of new tokens, Node 22's to two of 16 (docs/operations.md, Memory).
+ * V8 sizes it when the process starts: it is a node flag, not something a running process can set.
+ */
+export const MAX_SEMI_SPACE_MIB = 16
+
+const SEMI_SPACE_FLAG = /(?:^|\s)--max[-_]semi[-_]space[-_]size\b/
+
+/** Whether node was started with a young-generation size of its own, on its command line or in `NODE_OPTIONS`. */
+export function youngGenerationSized (execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS): boolean {
+  return execArgv.some(a => SEMI_SPACE_FLAG.test(a)) || SEMI_SPACE_FLAG.test(nodeOptions ?? '')
+}
+
+/**
+ * The node flags a cluster worker starts with: the primary's, and the young generation's cap
+ * when no size was chosen. A primary started as a plain `node` (the `gatehouse` command) serves
+ * nothing and so needs no cap itself; its workers are forked with one.
+ */
+export function workerExecArgv (execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS): string[] {
+  return youngGenerationSized(execArgv, nodeOptions) ? [...execArgv] : [...execArgv, `--max-semi-space-size=${MAX_SEMI_SPACE_MIB}`]
+}
+
+/**
+ * Whether this process serves with V8's own young-generation limit where that limit is the
+ * one that breaks the memory bound: from Node 24 on (Node 22's is the cap already).
+ */
+export function youngGenerationUncapped (
+  nodeVersion = process.versions.node,
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS
+): boolean {
+  return Number(nodeVersion.split('.')[0]) >= 24 && !youngGenerationSized(execArgv, nodeOptions)
+}
