@@ -5,6 +5,7 @@ import { tempDir, publicRouteYaml } from '../helpers/gateway.js'
 import { startEcho } from '../helpers/upstream.js'
 import { freePort } from '../helpers/ports.js'
 import { onNewConnection, startCli } from '../helpers/cluster.js'
+import { youngGenerationSized } from '../../runtime/heap.js'
 
 /** The node flags a process was started with: what sits before the script in its command line. */
 function nodeFlags (pid: number): string[] {
@@ -20,14 +21,15 @@ async function gatewayFile (t: { teardown: (fn: () => unknown) => void }, worker
   return { file, port }
 }
 
-const SIZE = /^--max[-_]semi[-_]space[-_]size/
+/** The young-generation size among a process's node flags, read as the gateway reads it. */
+const sizes = (pid: number): string[] => nodeFlags(pid).filter(f => youngGenerationSized([f], ''))
 
 t.test('workers forked by a primary started as a plain node get the young-generation cap', async t => {
   const { file, port } = await gatewayFile(t, 2)
   const gw = startCli(t, file)
   await gw.waitForLog(() => gw.listeningPids().length === 2)
-  t.same(nodeFlags(gw.child.pid as number).filter(f => SIZE.test(f)), [], 'the primary was started without one')
-  for (const pid of gw.listeningPids()) t.same(nodeFlags(pid).filter(f => SIZE.test(f)), ['--max-semi-space-size=16'], `worker ${pid}`)
+  t.same(sizes(gw.child.pid as number), [], 'the primary was started without one')
+  for (const pid of gw.listeningPids()) t.same(sizes(pid), ['--max-semi-space-size=16'], `worker ${pid}`)
   t.equal((await onNewConnection(`http://127.0.0.1:${port}/a`)).status, 200)
   t.notOk(gw.logs.some(l => /young generation/.test(String(l.msg))), 'no warning: the processes that serve are capped')
   gw.child.kill('SIGTERM')
@@ -38,7 +40,7 @@ t.test('a size the operator chose reaches the workers unchanged', async t => {
   const { file } = await gatewayFile(t, 2)
   const gw = startCli(t, file, {}, ['--max-semi-space-size=32'])
   await gw.waitForLog(() => gw.listeningPids().length === 2)
-  for (const pid of gw.listeningPids()) t.same(nodeFlags(pid).filter(f => SIZE.test(f)), ['--max-semi-space-size=32'], `worker ${pid}`)
+  for (const pid of gw.listeningPids()) t.same(sizes(pid), ['--max-semi-space-size=32'], `worker ${pid}`)
   gw.child.kill('SIGTERM')
   t.equal(await gw.exited, 0)
 })
