@@ -292,15 +292,27 @@ async function main (): Promise<void> {
     const rps = (name: string): number => med(name, r => r.rps)
     console.log(`\nload average (1 min): ${loads.join(', ')}\n`)
     const cpu = (name: string): number => med(name, r => r.cpuUs)
-    const cpuX = (a: string, b: string): string => `${fmt(cpu(a) / cpu(b), 2)}×`
+    /**
+     * "A = r× B": the ratio of the medians, then (with three rounds or more) the median of each
+     * round's ratio, A and B measured minutes apart at most, which cancels most of the machine's
+     * swings from one round to the next, and its range. `target`: issue 24's, in brackets.
+     */
+    const cpuX = (a: string, b: string, target?: string): string => {
+      const bs = results.get(b) ?? []
+      const paired = (results.get(a) ?? []).map((r, i) => r.cpuUs / (bs[i]?.cpuUs ?? NaN)).filter(Number.isFinite)
+      const notes = [
+        ...target === undefined ? [] : [target],
+        ...paired.length < 3 ? [] : [`by round ${fmt(median(paired), 2)}×, ${fmt(Math.min(...paired), 2)}–${fmt(Math.max(...paired), 2)}×`]
+      ]
+      return `${fmt(cpu(a) / cpu(b), 2)}× ${b}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`
+    }
     const x = (a: string, b: string): string => `${fmt(rps(a) / rps(b), 2)}×`
     // The CPU ratios first: on a shared machine they move least (contention lowers req/s, not what a request costs).
     console.log('CPU per request, medians of this run (issue 24\'s targets in brackets):')
-    console.log(`- ${GW_ONE} = ${cpuX(GW_ONE, REF_JWT)} ${REF_JWT} (≤ 1.25×), ${cpuX(GW_ONE, APACHE)} ${APACHE} (≤ 0.7×), ${cpuX(GW_ONE, HAPROXY)} ${HAPROXY}`)
-    console.log(`- gatehouse public = ${cpuX('gatehouse public', REF_PUBLIC)} ${REF_PUBLIC} (≤ 1.15×)`)
-    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE)} ${GW_ONE} in one process (≤ 1×); ` +
-      `${REF_WORKERS} = ${cpuX(REF_WORKERS, REF_JWT)} ${REF_JWT} in one process`)
-    console.log(`- ${REF_PUBLIC} = ${cpuX(REF_PUBLIC, 'bare undici proxy')} bare undici proxy; ${REF_JWT} = ${cpuX(REF_JWT, APACHE)} ${APACHE}\n`)
+    console.log(`- ${GW_ONE} = ${cpuX(GW_ONE, REF_JWT, '≤ 1.25×')}, ${cpuX(GW_ONE, APACHE, '≤ 0.7×')}, ${cpuX(GW_ONE, HAPROXY)}`)
+    console.log(`- gatehouse public = ${cpuX('gatehouse public', REF_PUBLIC, '≤ 1.15×')}`)
+    console.log(`- ${GW_WORKERS} = ${cpuX(GW_WORKERS, GW_ONE, '≤ 1×')} in one process; ${REF_WORKERS} = ${cpuX(REF_WORKERS, REF_JWT)} in one process`)
+    console.log(`- ${REF_PUBLIC} = ${cpuX(REF_PUBLIC, 'bare undici proxy')}; ${REF_JWT} = ${cpuX(REF_JWT, APACHE)}\n`)
     console.log('| target | req/s | p50 ms | p99 ms | × direct | × undici proxy | × nginx | × gatehouse public | CPU µs/req | CPU × undici proxy | ' +
       'CPU × reference |')
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
